@@ -1,0 +1,113 @@
+# aaa — ACME Agent for AWS. A plain Makefile: explicit source lists live in
+# each folder's module.mk (so a folder's owner edits only its own list),
+# pkg-config for the four libraries, warnings are errors.
+#
+#   make            build/aaa
+#   make deps       install every build and test dependency (Debian, apt-get)
+#   make test       unit tests (plain and ASan+UBSan) and integration tests
+#   make demo       the main job end to end on the local stack
+#   make asan       build/asan/aaa and its unit tests with ASan+UBSan
+#   make coverage   unit tests with gcov, summary per file
+#   make lint       clang-format check, clang-tidy, cppcheck
+#   make package    build/aaa-lambda.zip
+#   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
+#   make bench      side-by-side benchmarks, written to bench/results.md
+
+VERSION := 0.1.0
+BUILD   ?= build
+CC      ?= cc
+PKGS    := libcurl openssl libcjson libxml-2.0
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -fstack-protector-strong \
+           -Isrc -I. -DAAA_VERSION=\"$(VERSION)\" $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+# Filled in by the module.mk files:
+#   SRCS       library sources linked into aaa and into the unit tests
+#   UNIT_SRCS  unit-test sources (tests/unit)
+#   TOOL_SRCS  one-file test programs built to $(BUILD)/tools/<name>
+SRCS      :=
+UNIT_SRCS :=
+TOOL_SRCS :=
+include $(sort $(wildcard src/*/module.mk)) $(wildcard runtime/module.mk) tests/module.mk
+
+OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/src/main.o
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+TOOLS     := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRCS)))
+
+.PHONY: all deps test unit integration asan coverage lint format demo package fuzz bench clean tools
+
+all: $(BUILD)/aaa
+
+$(BUILD)/aaa: $(OBJS) $(MAIN_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/unit: $(OBJS) $(UNIT_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+tools: $(TOOLS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+deps:
+	@sh tests/deps.sh
+
+unit: $(BUILD)/unit
+	$(BUILD)/unit
+
+integration: $(BUILD)/aaa tools
+	/usr/bin/python3 -m pytest -q tests/integration
+
+# The README's test command: everything, one summary line at the end.
+test:
+	@sh tests/run_all.sh
+
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+		EXTRA_LDFLAGS="$(ASAN_FLAGS)" build/asan/aaa build/asan/unit asan-tools
+
+asan-tools:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+		EXTRA_LDFLAGS="$(ASAN_FLAGS)" tools
+
+coverage:
+	rm -rf build/cov
+	$(MAKE) BUILD=build/cov CFLAGS="-O0 -g" EXTRA_CFLAGS="--coverage" \
+		EXTRA_LDFLAGS="--coverage" build/cov/unit
+	build/cov/unit
+	@sh tests/coverage.sh build/cov
+
+LINT_SRCS = $(SRCS) src/main.c
+lint:
+	clang-format --dry-run --Werror $(LINT_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) $(wildcard src/*/*.h runtime/*.h tests/unit/*.h)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem -Isrc -I. $(LINT_SRCS)
+	clang-tidy --quiet $(LINT_SRCS) -- $(WARN) -Isrc -I. $(PKG_CFLAGS)
+
+format:
+	clang-format -i $(LINT_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) $(wildcard src/*/*.h runtime/*.h tests/unit/*.h)
+
+demo: deps all
+	@sh tests/demo.sh
+
+package: all
+	@sh deploy/package.sh
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d)

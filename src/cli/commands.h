@@ -1,0 +1,19 @@
+/*
+ * One function per CLI command; each returns an exit code. They validate
+ * their options and call agent/ (or runtime/ for `lambda`).
+ */
+#ifndef AAA_CLI_COMMANDS_H
+#define AAA_CLI_COMMANDS_H
+
+#include "cli/cli.h"
+
+int cmd_reg(const struct cli_opts *opts);
+int cmd_authz(const struct cli_opts *opts);
+int cmd_cert(const struct cli_opts *opts);
+int cmd_ls(const struct cli_opts *opts);
+int cmd_sync(const struct cli_opts *opts);
+int cmd_revoke(const struct cli_opts *opts);
+int cmd_doctor(const struct cli_opts *opts);
+int cmd_lambda(const struct cli_opts *opts);
+
+#endif

@@ -1,0 +1,1 @@
+SRCS += src/cli/cli.c src/cli/commands.c

@@ -1,0 +1,25 @@
+/*
+ * Digests, HMAC, hex and random bytes (OpenSSL 3 EVP). Pure functions:
+ * inputs in, fixed-size outputs through out-parameters, 0/-1.
+ */
+#ifndef AAA_CRYPTO_HASH_H
+#define AAA_CRYPTO_HASH_H
+
+#include <stddef.h>
+
+#define SHA256_LEN 32
+#define SHA384_LEN 48
+
+int crypto_sha256(const void *data, size_t len, unsigned char out[SHA256_LEN]);
+/* Lower-case hex of SHA-256 into out (65 bytes with the NUL). */
+int crypto_sha256_hex(const void *data, size_t len, char out[2 * SHA256_LEN + 1]);
+int crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+		       unsigned char out[SHA256_LEN]);
+/* Writes 2*len lower-case hex digits and a NUL to out. */
+void hex_encode(const unsigned char *in, size_t len, char *out);
+/* Cryptographically secure random bytes; -1 if the CSPRNG fails. */
+int crypto_random(void *out, size_t len);
+/* Logs and clears OpenSSL's error queue, prefixed with the caller's context. */
+void crypto_log_errors(const char *func, const char *what);
+
+#endif

@@ -1,0 +1,352 @@
+#define _GNU_SOURCE
+#include "http/http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "log/log.h"
+#include "util/mem.h"
+#include "version.h"
+
+static CURL *s_curl;
+static int s_global_init;
+static struct buf s_cabundle = BUF_INIT;
+static long s_connections;
+
+/* Where the system CA bundle may live: Debian, Amazon Linux, others. */
+static const char *const s_system_bundles[] = {
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+};
+
+static int s_append_file(struct buf *b, const char *path, int must_exist)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[8192];
+	size_t n;
+	int rc = -1;
+
+	if (f == NULL) {
+		if (must_exist)
+			log_error("cannot read CA bundle %s: %m", path);
+		return must_exist ? -1 : 1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(b, chunk, n) != 0)
+			goto out;
+	if (ferror(f)) {
+		log_error("cannot read CA bundle %s: %m", path);
+		goto out;
+	}
+	if (buf_append_str(b, "\n") != 0)
+		goto out;
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+/*
+ * AAA_CA_BUNDLE is an *extra* trust anchor, not a replacement: the CA in
+ * tests is pebble's, but the same process also talks to AWS. libcurl's
+ * CAINFO replaces the default, so we build one blob: system bundle(s) (the
+ * first one found; SSL_CERT_FILE wins) plus the extra file.
+ */
+static int s_load_ca_bundle(void)
+{
+	const char *extra = getenv("AAA_CA_BUNDLE");
+	const char *sys = getenv("SSL_CERT_FILE");
+	size_t i;
+
+	buf_free(&s_cabundle);
+	if (extra == NULL || *extra == '\0')
+		return 0;
+	if (sys && *sys) {
+		if (s_append_file(&s_cabundle, sys, 1) != 0)
+			return -1;
+	} else {
+		for (i = 0; i < sizeof(s_system_bundles) / sizeof(s_system_bundles[0]); i++)
+			if (s_append_file(&s_cabundle, s_system_bundles[i], 0) == 0)
+				break;
+	}
+	if (s_append_file(&s_cabundle, extra, 1) != 0) {
+		log_error("AAA_CA_BUNDLE=%s cannot be read; fix the path or unset it", extra);
+		return -1;
+	}
+	return 0;
+}
+
+int http_init(void)
+{
+	if (!s_global_init) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			log_error("libcurl initialisation failed");
+			return -1;
+		}
+		s_global_init = 1;
+	}
+	if (s_curl == NULL) {
+		if (s_load_ca_bundle() != 0)
+			return -1;
+		s_curl = curl_easy_init();
+		if (s_curl == NULL) {
+			log_error("libcurl handle creation failed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void http_cleanup(void)
+{
+	if (s_curl)
+		curl_easy_cleanup(s_curl);
+	s_curl = NULL;
+	buf_free(&s_cabundle);
+	if (s_global_init)
+		curl_global_cleanup();
+	s_global_init = 0;
+}
+
+long http_connections_opened(void)
+{
+	return s_connections;
+}
+
+struct s_ctx {
+	struct http_response *resp;
+	size_t max;
+	int too_large;
+};
+
+static size_t s_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct s_ctx *ctx = userdata;
+	size_t n = size * nmemb;
+
+	if (ctx->resp->body.len + n > ctx->max) {
+		ctx->too_large = 1;
+		return 0;
+	}
+	if (buf_append(&ctx->resp->body, ptr, n) != 0)
+		return 0;
+	return n;
+}
+
+static void s_free_headers(struct http_response *resp)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i].name);
+		free(resp->headers[i].value);
+	}
+	free(resp->headers);
+	resp->headers = NULL;
+	resp->nheaders = 0;
+}
+
+/*
+ * Called once per header line, for every response in the exchange (a
+ * 100-continue, then the real one): a new status line starts the list over.
+ * Folded continuation lines are joined to the previous value.
+ */
+static size_t s_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct s_ctx *ctx = userdata;
+	struct http_response *resp = ctx->resp;
+	size_t n = size * nmemb, len = n;
+	struct http_header *h;
+	char *colon;
+
+	while (len > 0 && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
+		len--;
+	if (len >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		s_free_headers(resp);
+		return n;
+	}
+	if (len == 0)
+		return n;
+	if ((ptr[0] == ' ' || ptr[0] == '\t') && resp->nheaders > 0) {
+		char *joined;
+
+		h = &resp->headers[resp->nheaders - 1];
+		while (len > 0 && (*ptr == ' ' || *ptr == '\t')) {
+			ptr++;
+			len--;
+		}
+		joined = str_printf("%s %.*s", h->value, (int)len, ptr);
+		if (joined == NULL)
+			return 0;
+		free(h->value);
+		h->value = joined;
+		return n;
+	}
+	colon = memchr(ptr, ':', len);
+	if (colon == NULL)
+		return n;
+	h = realloc(resp->headers, (resp->nheaders + 1) * sizeof(*h));
+	if (h == NULL)
+		return 0;
+	resp->headers = h;
+	h = &resp->headers[resp->nheaders];
+	h->name = str_ndup(ptr, (size_t)(colon - ptr));
+	colon++;
+	while (colon < ptr + len && (*colon == ' ' || *colon == '\t'))
+		colon++;
+	h->value = str_ndup(colon, (size_t)(ptr + len - colon));
+	if (h->name == NULL || h->value == NULL) {
+		free(h->name);
+		free(h->value);
+		return 0;
+	}
+	resp->nheaders++;
+	return n;
+}
+
+static int s_has_header(const char *const *headers, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (; headers && *headers; headers++)
+		if (strncasecmp(*headers, name, nlen) == 0 && (*headers)[nlen] == ':')
+			return 1;
+	return 0;
+}
+
+/* Strips credentials and query from a URL for messages (query may carry a
+ * presigned signature). Caller frees. */
+static char *s_safe_url(const char *url)
+{
+	size_t n = strcspn(url, "?#");
+
+	return str_ndup(url, n);
+}
+
+int http_send(const struct http_request *req, struct http_response *resp)
+{
+	struct curl_slist *hdrs = NULL, *tmp;
+	struct s_ctx ctx;
+	const char *const *h;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	char *safe = NULL;
+	CURLcode cc;
+	long nconn = 0;
+	int rc = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	ctx.resp = resp;
+	ctx.max = req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE;
+	ctx.too_large = 0;
+	safe = s_safe_url(req->url);
+	if (http_init() != 0) {
+		snprintf(resp->error, sizeof(resp->error), "HTTP client not available");
+		goto out;
+	}
+	for (h = req->headers; h && *h; h++) {
+		tmp = curl_slist_append(hdrs, *h);
+		if (tmp == NULL)
+			goto out;
+		hdrs = tmp;
+	}
+	/* curl adds these on its own; an empty value suppresses them so the
+	 * wire request is exactly what the caller (and its signature) saw. */
+	if (!s_has_header(req->headers, "Expect") && (tmp = curl_slist_append(hdrs, "Expect:")))
+		hdrs = tmp;
+	if (!s_has_header(req->headers, "Content-Type") &&
+	    (tmp = curl_slist_append(hdrs, "Content-Type:")))
+		hdrs = tmp;
+
+	/* reset keeps the connection cache, DNS cache and TLS sessions. */
+	curl_easy_reset(s_curl);
+	curl_easy_setopt(s_curl, CURLOPT_URL, req->url);
+	curl_easy_setopt(s_curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s_curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(s_curl, CURLOPT_USERAGENT, "aaa/" AAA_VERSION);
+	curl_easy_setopt(s_curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(s_curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(s_curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(s_curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (s_cabundle.len) {
+		struct curl_blob blob;
+
+		blob.data = s_cabundle.data;
+		blob.len = s_cabundle.len;
+		blob.flags = CURL_BLOB_NOCOPY;
+		curl_easy_setopt(s_curl, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	curl_easy_setopt(s_curl, CURLOPT_CONNECTTIMEOUT_MS,
+			 req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+						     : HTTP_DEFAULT_CONNECT_TIMEOUT_MS);
+	if (req->timeout_ms != HTTP_NO_TIMEOUT)
+		curl_easy_setopt(s_curl, CURLOPT_TIMEOUT_MS,
+				 req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS);
+	if (req->no_proxy)
+		curl_easy_setopt(s_curl, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(s_curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(s_curl, CURLOPT_WRITEFUNCTION, s_on_body);
+	curl_easy_setopt(s_curl, CURLOPT_WRITEDATA, &ctx);
+	curl_easy_setopt(s_curl, CURLOPT_HEADERFUNCTION, s_on_header);
+	curl_easy_setopt(s_curl, CURLOPT_HEADERDATA, &ctx);
+	if (strcmp(req->method, "HEAD") == 0) {
+		curl_easy_setopt(s_curl, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "GET") != 0 || req->body) {
+		curl_easy_setopt(s_curl, CURLOPT_CUSTOMREQUEST, req->method);
+		if (req->body || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
+			curl_easy_setopt(s_curl, CURLOPT_POSTFIELDSIZE_LARGE,
+					 (curl_off_t)req->body_len);
+			curl_easy_setopt(s_curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		}
+	}
+	cc = curl_easy_perform(s_curl);
+	if (curl_easy_getinfo(s_curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
+		s_connections += nconn;
+	if (cc != CURLE_OK) {
+		if (ctx.too_large)
+			snprintf(resp->error, sizeof(resp->error),
+				 "%s %s: response larger than %zu bytes", req->method, safe, ctx.max);
+		else
+			snprintf(resp->error, sizeof(resp->error), "%s %s: %s", req->method, safe,
+				 errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		resp->status = 0;
+		goto out;
+	}
+	curl_easy_getinfo(s_curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (resp->body.data == NULL && buf_append(&resp->body, "", 0) != 0)
+		goto out;
+	rc = 0;
+out:
+	/* The handle must not keep pointers into this call's stack or headers. */
+	if (s_curl) {
+		curl_easy_setopt(s_curl, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(s_curl, CURLOPT_ERRORBUFFER, NULL);
+	}
+	curl_slist_free_all(hdrs);
+	free(safe);
+	if (rc != 0 && resp->error[0] == '\0')
+		snprintf(resp->error, sizeof(resp->error), "%s: out of memory", req->method);
+	return rc;
+}
+
+const char *http_response_header(const struct http_response *resp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return resp->headers[i].value;
+	return NULL;
+}
+
+void http_response_free(struct http_response *resp)
+{
+	s_free_headers(resp);
+	buf_free(&resp->body);
+	resp->status = 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * HTTP client: the only user of libcurl. One easy handle is kept for the
+ * whole process, so connections stay alive across calls and across warm
+ * Lambda invocations. TLS verification is always on; AAA_CA_BUNDLE adds a
+ * trusted CA file (test CAs such as pebble's) to the system bundle.
+ *
+ * A transport failure (no answer) is not an HTTP status: http_send returns
+ * -1 and fills resp->error; any answer, 200 or 503, returns 0 with
+ * resp->status set.
+ */
+#ifndef AAA_HTTP_HTTP_H
+#define AAA_HTTP_HTTP_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+#define HTTP_DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define HTTP_DEFAULT_TIMEOUT_MS         30000L
+#define HTTP_NO_TIMEOUT                 (-1L)
+#define HTTP_DEFAULT_MAX_RESPONSE       (8u * 1024u * 1024u)
+
+struct http_header {
+	char *name;
+	char *value;
+};
+
+struct http_request {
+	const char *method;          /* GET, HEAD, POST, PUT, DELETE, ... */
+	const char *url;
+	const char *const *headers;  /* "Name: value" strings, NULL-terminated; may be NULL */
+	const void *body;            /* may be NULL */
+	size_t body_len;
+	long connect_timeout_ms;     /* 0: default */
+	long timeout_ms;             /* 0: default; HTTP_NO_TIMEOUT: none (Lambda /next) */
+	size_t max_response;         /* 0: default; a larger body is a transport error */
+	int no_proxy;                /* never use a proxy (the local Lambda Runtime API) */
+};
+
+struct http_response {
+	long status;                 /* 0 when there was no answer */
+	struct buf body;
+	struct http_header *headers; /* of the final response only */
+	size_t nheaders;
+	char error[256];             /* transport error, for the user */
+};
+
+/* Once per process (idempotent). Reads AAA_CA_BUNDLE. 0/-1. */
+int http_init(void);
+/* Frees the shared handle and the CA bundle. */
+void http_cleanup(void);
+/*
+ * Sends req and fills resp (caller frees with http_response_free, also after
+ * a failure). Returns 0 when an HTTP response arrived, -1 on transport
+ * failure (resp->error says why: connect refused, timeout, TLS, too large).
+ */
+int http_send(const struct http_request *req, struct http_response *resp);
+/* First header with this name, any case; borrowed; NULL if absent. */
+const char *http_response_header(const struct http_response *resp, const char *name);
+void http_response_free(struct http_response *resp);
+/* Number of new connections opened so far (tests of keep-alive). */
+long http_connections_opened(void);
+
+#endif

@@ -1,0 +1,201 @@
+#include "json/json.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log/log.h"
+
+cJSON *json_parse(const char *text, size_t len, const char *what)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (text == NULL || len == 0) {
+		log_error("%s: empty JSON document", what);
+		return NULL;
+	}
+	if (len > JSON_MAX_INPUT) {
+		log_error("%s: JSON document of %zu bytes is over the %u-byte limit", what, len,
+			  JSON_MAX_INPUT);
+		return NULL;
+	}
+	/* require_null_terminated=0 with an explicit length: trailing garbage
+	 * other than whitespace is still refused below. */
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root == NULL) {
+		const char *at = cJSON_GetErrorPtr();
+		size_t off = at && at >= text && at <= text + len ? (size_t)(at - text) : 0;
+
+		log_error("%s: malformed JSON near byte %zu", what, off);
+		return NULL;
+	}
+	while (end && end < text + len && strchr(" \t\r\n", *end) && *end)
+		end++;
+	if (end && end < text + len) {
+		log_error("%s: unexpected data after the JSON document at byte %zu", what,
+			  (size_t)(end - text));
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+const cJSON *json_obj(const cJSON *obj, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsObject(it) ? it : NULL;
+}
+
+const cJSON *json_arr(const cJSON *obj, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsArray(it) ? it : NULL;
+}
+
+/* A JSON number that is an exact integer representable as long long. */
+static int s_as_int(const cJSON *it, long long *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(it))
+		return -1;
+	d = it->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < -9007199254740992.0 || d > 9007199254740992.0)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+long long json_int(const cJSON *obj, const char *key, long long def)
+{
+	long long v;
+
+	return s_as_int(cJSON_GetObjectItemCaseSensitive(obj, key), &v) == 0 ? v : def;
+}
+
+int json_bool(const cJSON *obj, const char *key, int def)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsBool(it) ? cJSON_IsTrue(it) : def;
+}
+
+static const char *s_type_name(const cJSON *it)
+{
+	if (it == NULL)
+		return "missing";
+	if (cJSON_IsString(it))
+		return "a string";
+	if (cJSON_IsNumber(it))
+		return "a number";
+	if (cJSON_IsBool(it))
+		return "a boolean";
+	if (cJSON_IsNull(it))
+		return "null";
+	if (cJSON_IsArray(it))
+		return "an array";
+	if (cJSON_IsObject(it))
+		return "an object";
+	return "invalid";
+}
+
+static int s_type_error(const cJSON *obj, const char *key, const char *what, const char *want)
+{
+	const cJSON *it = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	if (!cJSON_IsObject(obj))
+		log_error("%s: expected a JSON object with \"%s\"", what, key);
+	else if (it == NULL)
+		log_error("%s: \"%s\" is missing", what, key);
+	else
+		log_error("%s: \"%s\" must be %s, not %s", what, key, want, s_type_name(it));
+	return -1;
+}
+
+int json_get_str(const cJSON *obj, const char *key, const char *what, const char **out)
+{
+	const char *s = cJSON_IsObject(obj) ? json_str(obj, key) : NULL;
+
+	if (s == NULL)
+		return s_type_error(obj, key, what, "a string");
+	*out = s;
+	return 0;
+}
+
+int json_get_int(const cJSON *obj, const char *key, const char *what, long long *out)
+{
+	if (!cJSON_IsObject(obj) ||
+	    s_as_int(cJSON_GetObjectItemCaseSensitive(obj, key), out) != 0)
+		return s_type_error(obj, key, what, "an integer");
+	return 0;
+}
+
+int json_get_bool(const cJSON *obj, const char *key, const char *what, int *out)
+{
+	const cJSON *it = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	if (!cJSON_IsBool(it))
+		return s_type_error(obj, key, what, "true or false");
+	*out = cJSON_IsTrue(it);
+	return 0;
+}
+
+int json_get_obj(const cJSON *obj, const char *key, const char *what, const cJSON **out)
+{
+	const cJSON *it = cJSON_IsObject(obj) ? json_obj(obj, key) : NULL;
+
+	if (it == NULL)
+		return s_type_error(obj, key, what, "an object");
+	*out = it;
+	return 0;
+}
+
+int json_get_arr(const cJSON *obj, const char *key, const char *what, const cJSON **out)
+{
+	const cJSON *it = cJSON_IsObject(obj) ? json_arr(obj, key) : NULL;
+
+	if (it == NULL)
+		return s_type_error(obj, key, what, "an array");
+	*out = it;
+	return 0;
+}
+
+char *json_print(const cJSON *item)
+{
+	return item ? cJSON_PrintUnformatted(item) : NULL;
+}
+
+int json_add_str_array(cJSON *obj, const char *key, const char *const *items, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(obj, key);
+	size_t i;
+
+	if (arr == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		cJSON *s = cJSON_CreateString(items[i]);
+
+		if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int json_add_str_opt(cJSON *obj, const char *key, const char *value)
+{
+	if (value == NULL)
+		return 0;
+	return cJSON_AddStringToObject(obj, key, value) ? 0 : -1;
+}

@@ -1,0 +1,41 @@
+/*
+ * Thin helpers over cJSON: parsing with a size cap and a named input (so
+ * errors say *what* was malformed), typed getters that log a clear error,
+ * and small builders. Getters return borrowed pointers into the tree.
+ */
+#ifndef AAA_JSON_JSON_H
+#define AAA_JSON_JSON_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define JSON_MAX_INPUT (8u * 1024u * 1024u)
+
+/* Parses len bytes (need not be NUL-terminated); what names the input in
+ * errors ("ACME order", "Lambda event"). Caller frees with cJSON_Delete. */
+cJSON *json_parse(const char *text, size_t len, const char *what);
+
+/* Optional getters: NULL / def when absent or of another type; no error. */
+const char *json_str(const cJSON *obj, const char *key);
+const cJSON *json_obj(const cJSON *obj, const char *key);
+const cJSON *json_arr(const cJSON *obj, const char *key);
+long long json_int(const cJSON *obj, const char *key, long long def);
+int json_bool(const cJSON *obj, const char *key, int def);
+
+/* Required getters: 0 on success, -1 (and a logged error naming what and
+ * key) when the member is missing or of the wrong type. */
+int json_get_str(const cJSON *obj, const char *key, const char *what, const char **out);
+int json_get_int(const cJSON *obj, const char *key, const char *what, long long *out);
+int json_get_bool(const cJSON *obj, const char *key, const char *what, int *out);
+int json_get_obj(const cJSON *obj, const char *key, const char *what, const cJSON **out);
+int json_get_arr(const cJSON *obj, const char *key, const char *what, const cJSON **out);
+
+/* Compact text; caller frees; NULL on failure. */
+char *json_print(const cJSON *item);
+/* Adds a string array member built from items[0..n). 0/-1. */
+int json_add_str_array(cJSON *obj, const char *key, const char *const *items, size_t n);
+/* Adds a string member only when value is non-NULL. 0/-1. */
+int json_add_str_opt(cJSON *obj, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,2 @@
+SRCS += src/json/json.c
+UNIT_SRCS += tests/unit/test_json.c

@@ -1,0 +1,323 @@
+#define _GNU_SOURCE
+#include "log/log.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "util/buf.h"
+#include "util/mem.h"
+
+const char *const log_level_names[LOG_LEVEL_MAX] = {"DEBUG", "INFO", "WARN", "ERROR"};
+
+#define MAX_SECRETS 32
+
+static enum log_level s_min = LOG_INFO;
+static int s_json;
+static FILE *s_out;
+static char *s_request_id;
+static char *s_secrets[MAX_SECRETS];
+static char s_last_error[1024];
+
+int log_level_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} names[] = {{"trace", LOG_DEBUG}, {"debug", LOG_DEBUG}, {"info", LOG_INFO},
+		     {"warn", LOG_WARN},   {"warning", LOG_WARN}, {"error", LOG_ERROR},
+		     {"fatal", LOG_ERROR}};
+	size_t i;
+
+	for (i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i].name) == 0)
+			return (int)names[i].level;
+	return -1;
+}
+
+void log_configure(enum log_level min, int json, FILE *out)
+{
+	s_min = min;
+	s_json = json;
+	s_out = out;
+}
+
+/*
+ * Lambda's advanced logging controls set AWS_LAMBDA_LOG_FORMAT=JSON and
+ * AWS_LAMBDA_LOG_LEVEL; they win over AAA_LOG_LEVEL so the console setting
+ * is what a user sees applied.
+ */
+void log_init_from_env(void)
+{
+	const char *fmt = getenv("AWS_LAMBDA_LOG_FORMAT");
+	const char *lvl = getenv("AWS_LAMBDA_LOG_LEVEL");
+	int parsed = -1;
+
+	if (lvl && *lvl)
+		parsed = log_level_parse(lvl);
+	if (parsed < 0 && (lvl = getenv("AAA_LOG_LEVEL")) != NULL && *lvl)
+		parsed = log_level_parse(lvl);
+	s_min = parsed < 0 ? LOG_INFO : (enum log_level)parsed;
+	s_json = fmt && strcasecmp(fmt, "JSON") == 0;
+	s_out = stderr;
+	if (lvl && *lvl && parsed < 0)
+		log_warn("unknown log level '%s'; using info", lvl);
+}
+
+enum log_level log_get_level(void)
+{
+	return s_min;
+}
+
+void log_set_request_id(const char *id)
+{
+	free(s_request_id);
+	s_request_id = str_dup(id);
+}
+
+void log_add_secret(const char *secret)
+{
+	size_t i;
+
+	/* Very short values would redact ordinary words; they are not secrets. */
+	if (secret == NULL || strlen(secret) < 6)
+		return;
+	for (i = 0; i < MAX_SECRETS; i++) {
+		if (s_secrets[i] && strcmp(s_secrets[i], secret) == 0)
+			return;
+		if (s_secrets[i] == NULL) {
+			s_secrets[i] = str_dup(secret);
+			return;
+		}
+	}
+	/* Table full: drop the oldest rather than forget the newest. */
+	str_wipe_free(s_secrets[0]);
+	memmove(s_secrets, s_secrets + 1, sizeof(s_secrets[0]) * (MAX_SECRETS - 1));
+	s_secrets[MAX_SECRETS - 1] = str_dup(secret);
+}
+
+void log_clear_secrets(void)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_SECRETS; i++) {
+		str_wipe_free(s_secrets[i]);
+		s_secrets[i] = NULL;
+	}
+}
+
+const char *log_last_error(void)
+{
+	return s_last_error;
+}
+
+void log_clear_last_error(void)
+{
+	s_last_error[0] = '\0';
+}
+
+static const char s_redacted[] = "[REDACTED]";
+
+/* Replaces every occurrence of needle in b with the redaction mark. */
+static int s_redact_literal(struct buf *b, const char *needle)
+{
+	struct buf out = BUF_INIT;
+	const char *p = b->data, *hit;
+	size_t nlen = strlen(needle);
+	int rc = -1;
+
+	if (strstr(p, needle) == NULL)
+		return 0;
+	while ((hit = strstr(p, needle)) != NULL) {
+		if (buf_append(&out, p, (size_t)(hit - p)) != 0 || buf_append_str(&out, s_redacted))
+			goto out;
+		p = hit + nlen;
+	}
+	if (buf_append_str(&out, p) != 0)
+		goto out;
+	buf_wipe_free(b);
+	*b = out;
+	out.data = NULL;
+	rc = 0;
+out:
+	buf_wipe_free(&out);
+	return rc;
+}
+
+/*
+ * Secrets recognised by shape. Each rule names a marker; the value after it
+ * (up to a delimiter) is replaced. PEM private keys are cut from BEGIN to END.
+ */
+struct shape_rule {
+	const char *marker;  /* case-insensitive */
+	const char *stop;    /* characters that end the value */
+};
+
+static const struct shape_rule s_rules[] = {
+    {"authorization:", "\r\n"},
+    {"x-amz-security-token:", "\r\n"},
+    {"x-amz-security-token=", "&\" \r\n"},
+    {"x-amz-signature=", "&\" \r\n"},
+    {"aws_secret_access_key", "\r\n"},
+    {"secretaccesskey\":", ",}\r\n"},
+    {"secretaccesskey=", "&\" \r\n"},
+    {"\"token\":", ",}\r\n"},
+    {"\"sessiontoken\":", ",}\r\n"},
+    {"\"d\":", ",}"},
+    {"\"p\":", ",}"},
+    {"\"q\":", ",}"},
+    {"\"dp\":", ",}"},
+    {"\"dq\":", ",}"},
+    {"\"qi\":", ",}"},
+    {"\"k\":", ",}"},
+    {"x-slack-signature:", "\r\n"},
+    {"signing_secret", "\r\n,}"},
+    {"hmac_key", "\r\n,}"},
+    {"--eab-hmac-key", "\r\n"},
+};
+
+static void s_redact_shapes(struct buf *b)
+{
+	size_t r;
+	char *p, *v, *e;
+
+	for (r = 0; r < sizeof(s_rules) / sizeof(s_rules[0]); r++) {
+		size_t mlen = strlen(s_rules[r].marker);
+
+		for (p = strcasestr(b->data, s_rules[r].marker); p;
+		     p = strcasestr(p + mlen, s_rules[r].marker)) {
+			v = p + mlen;
+			while (*v == ' ' || *v == '=' || *v == ':' || *v == '"')
+				v++;
+			e = v + strcspn(v, s_rules[r].stop);
+			/* Overwrite in place with '*' then collapse below. */
+			if (e > v && strncmp(v, s_redacted, sizeof(s_redacted) - 1) != 0)
+				memset(v, '\x01', (size_t)(e - v));
+		}
+	}
+	/* PEM private keys, any type: BEGIN ... PRIVATE KEY ... END ... PRIVATE KEY-----. */
+	for (p = strstr(b->data, "-----BEGIN "); p; p = strstr(p + 1, "-----BEGIN ")) {
+		char *eol = strstr(p, "PRIVATE KEY-----");
+		char *endm;
+
+		if (eol == NULL || memchr(p, '\n', (size_t)(eol - p)) != NULL)
+			continue;
+		v = eol + strlen("PRIVATE KEY-----");
+		endm = strstr(v, "-----END ");
+		e = endm ? endm : b->data + b->len;
+		if (e > v)
+			memset(v, '\x01', (size_t)(e - v));
+	}
+	/* Collapse every run of \x01 to one redaction mark. */
+	{
+		struct buf out = BUF_INIT;
+		size_t i = 0;
+
+		while (i < b->len) {
+			if (b->data[i] == '\x01') {
+				while (i < b->len && b->data[i] == '\x01')
+					i++;
+				buf_append_str(&out, s_redacted);
+			} else {
+				buf_append(&out, b->data + i, 1);
+				i++;
+			}
+		}
+		if (out.data) {
+			buf_wipe_free(b);
+			*b = out;
+		}
+	}
+}
+
+char *log_redact(const char *text)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (buf_append_str(&b, text ? text : "") != 0)
+		goto fail;
+	for (i = 0; i < MAX_SECRETS; i++)
+		if (s_secrets[i] && s_redact_literal(&b, s_secrets[i]) != 0)
+			goto fail;
+	s_redact_shapes(&b);
+	return buf_steal(&b);
+fail:
+	buf_wipe_free(&b);
+	return NULL;
+}
+
+static void s_timestamp(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+void log_vmsg(enum log_level level, const char *func, const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT;
+	char *msg = NULL, *line = NULL;
+	FILE *out = s_out ? s_out : stderr;
+	char ts[40];
+
+	if (level >= LOG_LEVEL_MAX)
+		return;
+	if (level < s_min && level != LOG_ERROR)
+		return;
+	if (buf_vprintf(&raw, fmt, ap) != 0)
+		goto out;
+	msg = log_redact(raw.data);
+	if (msg == NULL)
+		goto out;
+	if (level == LOG_ERROR)
+		snprintf(s_last_error, sizeof(s_last_error), "%s", msg);
+	if (level < s_min)
+		goto out;
+	if (s_json) {
+		cJSON *o = cJSON_CreateObject();
+
+		s_timestamp(ts, sizeof(ts));
+		cJSON_AddStringToObject(o, "timestamp", ts);
+		cJSON_AddStringToObject(o, "level", log_level_names[level]);
+		cJSON_AddStringToObject(o, "message", msg);
+		if (func)
+			cJSON_AddStringToObject(o, "function", func);
+		if (s_request_id)
+			cJSON_AddStringToObject(o, "requestId", s_request_id);
+		line = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		if (line)
+			fprintf(out, "%s\n", line);
+	} else if (level == LOG_INFO) {
+		fprintf(out, "%s\n", msg);
+	} else if (level == LOG_DEBUG) {
+		fprintf(out, "aaa: debug: %s: %s\n", func ? func : "-", msg);
+	} else {
+		fprintf(out, "aaa: %s: %s\n", level == LOG_ERROR ? "error" : "warning", msg);
+	}
+	fflush(out);
+out:
+	free(line);
+	str_wipe_free(msg);
+	buf_wipe_free(&raw);
+}
+
+void log_msg(enum log_level level, const char *func, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, func, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,23 @@
+/*
+ * Small memory and string helpers shared by every layer. mem_wipe is the one
+ * way to clear secrets: the compiler may not elide it (explicit_bzero).
+ */
+#ifndef AAA_UTIL_MEM_H
+#define AAA_UTIL_MEM_H
+
+#include <stddef.h>
+
+void mem_wipe(void *p, size_t len);
+/* Wipes a NUL-terminated secret string and frees it; NULL is fine. */
+void str_wipe_free(char *s);
+/* strdup that accepts NULL (returns NULL). */
+char *str_dup(const char *s);
+char *str_ndup(const char *s, size_t n);
+/* Formatted allocation; caller frees; NULL on failure. */
+char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int str_has_prefix(const char *s, const char *prefix);
+int str_has_suffix(const char *s, const char *suffix);
+/* Constant-time comparison of two byte strings (length leaks, content not). */
+int mem_equal_ct(const void *a, size_t alen, const void *b, size_t blen);
+
+#endif

@@ -1,0 +1,2 @@
+SRCS += src/util/buf.c src/util/mem.c
+UNIT_SRCS += tests/unit/test_util.c

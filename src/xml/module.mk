@@ -1,0 +1,2 @@
+SRCS += src/xml/xml.c
+UNIT_SRCS += tests/unit/test_xml.c

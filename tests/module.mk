@@ -1,0 +1,1 @@
+UNIT_SRCS += tests/unit/harness.c

@@ -1,0 +1,52 @@
+#!/bin/sh
+# `make test`: builds aaa plain and with ASan+UBSan, runs the C unit tests in
+# both builds and the Python integration tests, and ends with one summary
+# line "total: N passed, N failed". Exit status is non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+
+sh tests/deps.sh || exit 1
+J=$(nproc 2>/dev/null || echo 2)
+
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+passed=0
+failed=0
+status=0
+
+# count FILE: adds "N passed, N failed" numbers found in FILE's last summary.
+count() {
+	line=$(grep -E '[0-9]+ (passed|failed)' "$1" | tail -n 1)
+	p=$(printf '%s' "$line" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
+	f=$(printf '%s' "$line" | grep -Eo '[0-9]+ (failed|error|errors)' | awk '{s+=$1} END {print s+0}')
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+}
+
+step() {
+	name=$1
+	shift
+	echo "== $name"
+	if "$@" >"$log/$name.out" 2>&1; then
+		tail -n 3 "$log/$name.out"
+	else
+		cat "$log/$name.out"
+		echo "== $name FAILED"
+		status=1
+	fi
+}
+
+step build make -j"$J" all tools build/unit || true
+step build-asan make -j"$J" asan || true
+step unit build/unit
+count "$log/unit.out"
+step unit-asan env ASAN_OPTIONS=detect_leaks=1 build/asan/unit
+count "$log/unit-asan.out"
+step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+count "$log/integration.out"
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	failed=1
+fi
+echo "total: $passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,77 @@
+/*
+ * Test program for http/: sends requests with the shared handle and prints
+ * one JSON object per response, then {"connections": N}.
+ *   http_probe [--method M] [--header "N: v"]... [--data D] [--max BYTES]
+ *              [--timeout-ms MS] [--connect-timeout-ms MS] [--no-proxy] URL...
+ * Options apply to every URL that follows them.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "http/http.h"
+#include "log/log.h"
+
+int main(int argc, char **argv)
+{
+	const char *headers[32] = {NULL};
+	size_t nh = 0;
+	struct http_request req;
+	int i, failures = 0;
+
+	log_init_from_env();
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.headers = headers;
+	for (i = 1; i < argc; i++) {
+		struct http_response resp;
+		cJSON *o;
+		char *line;
+		size_t h;
+
+		if (strcmp(argv[i], "--method") == 0 && i + 1 < argc) {
+			req.method = argv[++i];
+		} else if (strcmp(argv[i], "--header") == 0 && i + 1 < argc && nh < 31) {
+			headers[nh++] = argv[++i];
+		} else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+			req.body = argv[++i];
+			req.body_len = strlen(argv[i]);
+		} else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc) {
+			req.max_response = strtoul(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc) {
+			req.timeout_ms = strtol(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--connect-timeout-ms") == 0 && i + 1 < argc) {
+			req.connect_timeout_ms = strtol(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--no-proxy") == 0) {
+			req.no_proxy = 1;
+		} else {
+			req.url = argv[i];
+			o = cJSON_CreateObject();
+			if (http_send(&req, &resp) != 0) {
+				cJSON_AddStringToObject(o, "error", resp.error);
+				failures++;
+			}
+			cJSON_AddNumberToObject(o, "status", (double)resp.status);
+			cJSON_AddStringToObject(o, "body", resp.body.data ? resp.body.data : "");
+			cJSON_AddNumberToObject(o, "body_len", (double)resp.body.len);
+			{
+				cJSON *hs = cJSON_AddObjectToObject(o, "headers");
+
+				for (h = 0; h < resp.nheaders; h++)
+					cJSON_AddStringToObject(hs, resp.headers[h].name,
+								resp.headers[h].value);
+			}
+			line = cJSON_PrintUnformatted(o);
+			printf("%s\n", line);
+			free(line);
+			cJSON_Delete(o);
+			http_response_free(&resp);
+		}
+	}
+	printf("{\"connections\":%ld}\n", http_connections_opened());
+	http_cleanup();
+	return failures ? 1 : 0;
+}
