@@ -55,7 +55,7 @@ enum {
 };
 
 #define C_STORE (C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR)
-#define C_CA    (C_REG | C_AUTHZ | C_CERT | C_LS | C_REVOKE)
+#define C_CA	(C_REG | C_AUTHZ | C_CERT | C_LS | C_REVOKE)
 
 struct opt_spec {
 	const char *name;
@@ -93,7 +93,8 @@ static const struct opt_spec s_opts[] = {
     {"challenge", OPT_CHALLENGE, 1, C_AUTHZ, NULL, "TYPE", "challenge type: dns-01"},
     {"deploy", OPT_DEPLOY, 1, C_CERT, NULL, "TARGET",
      "deploy target: acm[:REGION], iam[:PATH], elb:NAME[:PORT], elbv2:ARN, cloudfront:ID"},
-    {"dir", OPT_DIR, 1, C_SYNC, NULL, "DIR", "folder for cert.pem chain.pem fullchain.pem privkey.pem"},
+    {"dir", OPT_DIR, 1, C_SYNC, NULL, "DIR",
+     "folder for cert.pem chain.pem fullchain.pem privkey.pem"},
     {"post-hook", OPT_POST_HOOK, 1, C_SYNC, NULL, "CMD", "command to run when files changed"},
     {"reason", OPT_REASON, 1, C_REVOKE, NULL, "REASON",
      "revocation reason: unspecified, keyCompromise, superseded, cessationOfOperation"},
@@ -137,10 +138,11 @@ static void s_print_main_help(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "aaa %s - ACME Agent for AWS\n\n"
-		     "usage: aaa COMMAND [OPTIONS]\n"
-		     "       aaa COMMAND --help\n"
-		     "       aaa --version\n\ncommands:\n",
+	fprintf(out,
+		"aaa %s - ACME Agent for AWS\n\n"
+		"usage: aaa COMMAND [OPTIONS]\n"
+		"       aaa COMMAND --help\n"
+		"       aaa --version\n\ncommands:\n",
 		AAA_VERSION);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(out, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);

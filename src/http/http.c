@@ -298,7 +298,8 @@ int http_send(const struct http_request *req, struct http_response *resp)
 		curl_easy_setopt(s_curl, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "GET") != 0 || req->body) {
 		curl_easy_setopt(s_curl, CURLOPT_CUSTOMREQUEST, req->method);
-		if (req->body || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
+		if (req->body || strcmp(req->method, "POST") == 0 ||
+		    strcmp(req->method, "PUT") == 0) {
 			curl_easy_setopt(s_curl, CURLOPT_POSTFIELDSIZE_LARGE,
 					 (curl_off_t)req->body_len);
 			curl_easy_setopt(s_curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -310,7 +311,8 @@ int http_send(const struct http_request *req, struct http_response *resp)
 	if (cc != CURLE_OK) {
 		if (ctx.too_large)
 			snprintf(resp->error, sizeof(resp->error),
-				 "%s %s: response larger than %zu bytes", req->method, safe, ctx.max);
+				 "%s %s: response larger than %zu bytes", req->method, safe,
+				 ctx.max);
 		else
 			snprintf(resp->error, sizeof(resp->error), "%s %s: %s", req->method, safe,
 				 errbuf[0] ? errbuf : curl_easy_strerror(cc));

@@ -16,9 +16,9 @@
 #include "util/buf.h"
 
 #define HTTP_DEFAULT_CONNECT_TIMEOUT_MS 5000L
-#define HTTP_DEFAULT_TIMEOUT_MS         30000L
-#define HTTP_NO_TIMEOUT                 (-1L)
-#define HTTP_DEFAULT_MAX_RESPONSE       (8u * 1024u * 1024u)
+#define HTTP_DEFAULT_TIMEOUT_MS		30000L
+#define HTTP_NO_TIMEOUT			(-1L)
+#define HTTP_DEFAULT_MAX_RESPONSE	(8u * 1024u * 1024u)
 
 struct http_header {
 	char *name;
@@ -26,23 +26,23 @@ struct http_header {
 };
 
 struct http_request {
-	const char *method;          /* GET, HEAD, POST, PUT, DELETE, ... */
+	const char *method; /* GET, HEAD, POST, PUT, DELETE, ... */
 	const char *url;
-	const char *const *headers;  /* "Name: value" strings, NULL-terminated; may be NULL */
-	const void *body;            /* may be NULL */
+	const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
+	const void *body;	    /* may be NULL */
 	size_t body_len;
-	long connect_timeout_ms;     /* 0: default */
-	long timeout_ms;             /* 0: default; HTTP_NO_TIMEOUT: none (Lambda /next) */
-	size_t max_response;         /* 0: default; a larger body is a transport error */
-	int no_proxy;                /* never use a proxy (the local Lambda Runtime API) */
+	long connect_timeout_ms; /* 0: default */
+	long timeout_ms;	 /* 0: default; HTTP_NO_TIMEOUT: none (Lambda /next) */
+	size_t max_response;	 /* 0: default; a larger body is a transport error */
+	int no_proxy;		 /* never use a proxy (the local Lambda Runtime API) */
 };
 
 struct http_response {
-	long status;                 /* 0 when there was no answer */
+	long status; /* 0 when there was no answer */
 	struct buf body;
 	struct http_header *headers; /* of the final response only */
 	size_t nheaders;
-	char error[256];             /* transport error, for the user */
+	char error[256]; /* transport error, for the user */
 };
 
 /* Once per process (idempotent). Reads AAA_CA_BUNDLE. 0/-1. */

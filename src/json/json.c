@@ -134,8 +134,7 @@ int json_get_str(const cJSON *obj, const char *key, const char *what, const char
 
 int json_get_int(const cJSON *obj, const char *key, const char *what, long long *out)
 {
-	if (!cJSON_IsObject(obj) ||
-	    s_as_int(cJSON_GetObjectItemCaseSensitive(obj, key), out) != 0)
+	if (!cJSON_IsObject(obj) || s_as_int(cJSON_GetObjectItemCaseSensitive(obj, key), out) != 0)
 		return s_type_error(obj, key, what, "an integer");
 	return 0;
 }

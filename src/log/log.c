@@ -28,7 +28,7 @@ int log_level_parse(const char *s)
 	static const struct {
 		const char *name;
 		enum log_level level;
-	} names[] = {{"trace", LOG_DEBUG}, {"debug", LOG_DEBUG}, {"info", LOG_INFO},
+	} names[] = {{"trace", LOG_DEBUG}, {"debug", LOG_DEBUG},  {"info", LOG_INFO},
 		     {"warn", LOG_WARN},   {"warning", LOG_WARN}, {"error", LOG_ERROR},
 		     {"fatal", LOG_ERROR}};
 	size_t i;
@@ -153,8 +153,8 @@ out:
  * (up to a delimiter) is replaced. PEM private keys are cut from BEGIN to END.
  */
 struct shape_rule {
-	const char *marker;  /* case-insensitive */
-	const char *stop;    /* characters that end the value */
+	const char *marker; /* case-insensitive */
+	const char *stop;   /* characters that end the value */
 };
 
 static const struct shape_rule s_rules[] = {

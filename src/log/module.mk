@@ -1,2 +1,1 @@
-SRCS += src/log/log.c
-UNIT_SRCS += tests/unit/test_log.c
+SRCS += src / log / log.c UNIT_SRCS += tests / unit / test_log.c

@@ -1,6 +1,8 @@
 #define _DEFAULT_SOURCE
 #include "util/mem.h"
 
+#include "util/buf.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,22 +40,18 @@ char *str_ndup(const char *s, size_t n)
 
 char *str_printf(const char *fmt, ...)
 {
+	struct buf b = BUF_INIT;
 	va_list ap;
-	char *p = NULL;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (rc != 0) {
+		buf_free(&b);
 		return NULL;
-	p = malloc((size_t)n + 1);
-	if (p == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
+	}
+	return buf_steal(&b);
 }
 
 int str_has_prefix(const char *s, const char *prefix)

@@ -31,8 +31,9 @@ xmlDoc *xml_parse(const char *text, size_t len, const char *what)
 	}
 	xmlSetGenericErrorFunc(NULL, s_quiet);
 	/* No DTD loading, no entity substitution, no network, no huge trees. */
-	doc = xmlReadMemory(text, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-							      XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+	doc = xmlReadMemory(text, (int)len, NULL, NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				XML_PARSE_NOBLANKS);
 	if (doc == NULL) {
 		const xmlError *err = xmlGetLastError();
 

@@ -51,7 +51,7 @@ char *read_file_all(const char *path, size_t *len);
 	do {                                                                                       \
 		long long a_ = (long long)(a), b_ = (long long)(b);                                \
 		if (a_ != b_)                                                                      \
-			harness_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a,   \
+			harness_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a,    \
 				     a_, #b, b_);                                                  \
 	} while (0)
 
@@ -59,8 +59,8 @@ char *read_file_all(const char *path, size_t *len);
 	do {                                                                                       \
 		const char *a_ = (a), *b_ = (b);                                                   \
 		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0)                               \
-			harness_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,     \
-				     a_ ? a_ : "(null)", b_ ? b_ : "(null)");                     \
+			harness_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,      \
+				     a_ ? a_ : "(null)", b_ ? b_ : "(null)");                      \
 	} while (0)
 
 #endif

@@ -76,7 +76,8 @@ TEST(log_redacts_registered_secrets)
 	char *out;
 
 	log_add_secret("wJalrXUtnFEMI/K7MDENG");
-	out = s_capture(LOG_INFO, 0, LOG_ERROR, "key wJalrXUtnFEMI/K7MDENG leaked twice wJalrXUtnFEMI/K7MDENG");
+	out = s_capture(LOG_INFO, 0, LOG_ERROR,
+			"key wJalrXUtnFEMI/K7MDENG leaked twice wJalrXUtnFEMI/K7MDENG");
 	CHECK(strstr(out, "wJalr") == NULL);
 	CHECK(strstr(out, "key [REDACTED] leaked twice [REDACTED]") != NULL);
 	CHECK(strstr(log_last_error(), "wJalr") == NULL);
@@ -87,12 +88,15 @@ TEST(log_redacts_registered_secrets)
 TEST(log_redacts_by_shape)
 {
 	static const char *const leaks[] = {
-	    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+	    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE "
+	    "KEY-----",
 	    "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBsecretsecret\n-----END EC PRIVATE KEY-----",
 	    "Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=abcdef0123",
 	    "X-Amz-Security-Token: FQoGZXIvYXdzEBsecrettoken",
-	    "https://b.s3/x?X-Amz-Signature=abcdef0123&X-Amz-Security-Token=FQoGZXIvYXdzEBsecrettoken",
-	    "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"abcdef0123\",\"Token\":\"FQoGZXIvYXdzEBsecrettoken\"}",
+	    "https://b.s3/"
+	    "x?X-Amz-Signature=abcdef0123&X-Amz-Security-Token=FQoGZXIvYXdzEBsecrettoken",
+	    "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"abcdef0123\",\"Token\":"
+	    "\"FQoGZXIvYXdzEBsecrettoken\"}",
 	    "{\"kty\":\"EC\",\"d\":\"abcdef0123\",\"crv\":\"P-256\"}",
 	    "aws_secret_access_key = abcdef0123",
 	    "x-slack-signature: v0=abcdef0123",
@@ -110,7 +114,8 @@ TEST(log_redacts_by_shape)
 	}
 	/* Ordinary text is untouched. */
 	{
-		char *r = log_redact("order https://ca/order/1 is ready; names: a.example, b.example");
+		char *r =
+		    log_redact("order https://ca/order/1 is ready; names: a.example, b.example");
 
 		CHECK_STR(r, "order https://ca/order/1 is ready; names: a.example, b.example");
 		free(r);

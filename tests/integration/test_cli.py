@@ -1,0 +1,72 @@
+"""The CLI's contract: help lists every command, flags in both GNU forms,
+usage errors exit 2, commands not built yet say so and exit 1."""
+import os
+import subprocess
+
+BUILD = os.environ.get("AAA_BUILD", "build")
+AAA = os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa"))
+COMMANDS = ["reg", "authz", "cert", "ls", "sync", "revoke", "doctor", "lambda"]
+
+
+def run(*args, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([AAA, *args], capture_output=True, text=True, env=e, timeout=30)
+
+
+def test_help_lists_every_command():
+    p = run("--help")
+    assert p.returncode == 0
+    for c in COMMANDS:
+        assert f"\n  {c} " in p.stdout
+
+
+def test_version():
+    p = run("--version")
+    assert p.returncode == 0
+    assert p.stdout.startswith("aaa ")
+
+
+def test_command_help_lists_flags_and_env_twins():
+    p = run("cert", "--help")
+    assert p.returncode == 0
+    for flag in ["--cn", "--domain", "--create-key", "--key-type", "--deploy", "--s3-bucket",
+                 "--s3-kms-key", "--store", "--directory"]:
+        assert flag in p.stdout
+    assert "[env AAA_S3_BUCKET]" in p.stdout
+    p = run("reg", "--help")
+    for flag in ["--email", "--agree", "--eab-kid", "--eab-hmac-key", "--account-key"]:
+        assert flag in p.stdout
+
+
+def test_usage_errors_exit_2():
+    p = run("frobnicate")
+    assert p.returncode == 2 and "unknown command 'frobnicate'" in p.stderr
+    p = run("cert", "--bogus")
+    assert p.returncode == 2 and "unknown option '--bogus'" in p.stderr
+    p = run("cert", "--cn")
+    assert p.returncode == 2 and "'--cn' needs a value" in p.stderr
+    p = run("cert", "--cn=")
+    assert p.returncode == 2 and "non-empty value" in p.stderr
+    p = run("cert", "--cn", "a.example", "stray")
+    assert p.returncode == 2 and "unexpected argument 'stray'" in p.stderr
+    # An option of another command is unknown here.
+    p = run("ls", "--agree")
+    assert p.returncode == 2
+    p = run()
+    assert p.returncode == 2
+
+
+def test_both_flag_forms_are_accepted():
+    for args in (["--cn=a.example", "--domain=b.example"], ["--cn", "a.example", "--domain",
+                                                            "b.example"]):
+        p = run("cert", *args)
+        assert "unknown option" not in p.stderr and "needs a value" not in p.stderr
+
+
+def test_commands_not_built_say_so():
+    # Update this list as commands land: a built command must not print this.
+    for c in ["lambda"]:
+        p = run(c)
+        assert p.returncode == 1
+        assert "not built yet" in p.stderr
