@@ -1,1 +1,2 @@
-SRCS += src / log / log.c UNIT_SRCS += tests / unit / test_log.c
+SRCS += src/log/log.c
+UNIT_SRCS += tests/unit/test_log.c
