@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "http/http.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,18 @@ static char *s_safe_url(const char *url)
 	return str_ndup(url, n);
 }
 
+/* Error text is truncated on purpose when long: it is a message, not data. */
+static void s_set_error(struct http_response *resp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void s_set_error(struct http_response *resp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(resp->error, sizeof(resp->error), fmt, ap);
+	va_end(ap);
+}
+
 int http_send(const struct http_request *req, struct http_response *resp)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
@@ -246,7 +259,7 @@ int http_send(const struct http_request *req, struct http_response *resp)
 	ctx.too_large = 0;
 	safe = s_safe_url(req->url);
 	if (http_init() != 0) {
-		snprintf(resp->error, sizeof(resp->error), "HTTP client not available");
+		s_set_error(resp, "HTTP client not available");
 		goto out;
 	}
 	for (h = req->headers; h && *h; h++) {
@@ -310,12 +323,11 @@ int http_send(const struct http_request *req, struct http_response *resp)
 		s_connections += nconn;
 	if (cc != CURLE_OK) {
 		if (ctx.too_large)
-			snprintf(resp->error, sizeof(resp->error),
-				 "%s %s: response larger than %zu bytes", req->method, safe,
-				 ctx.max);
+			s_set_error(resp, "%s %s: response larger than %zu bytes", req->method,
+				    safe, ctx.max);
 		else
-			snprintf(resp->error, sizeof(resp->error), "%s %s: %s", req->method, safe,
-				 errbuf[0] ? errbuf : curl_easy_strerror(cc));
+			s_set_error(resp, "%s %s: %s", req->method, safe,
+				    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		resp->status = 0;
 		goto out;
 	}
@@ -332,7 +344,7 @@ out:
 	curl_slist_free_all(hdrs);
 	free(safe);
 	if (rc != 0 && resp->error[0] == '\0')
-		snprintf(resp->error, sizeof(resp->error), "%s: out of memory", req->method);
+		s_set_error(resp, "%s: out of memory", req->method);
 	return rc;
 }
 
