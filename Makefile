@@ -10,7 +10,7 @@
 #   make coverage   unit tests with gcov, summary per file
 #   make lint       clang-format check, clang-tidy, cppcheck
 #   make package    build/aaa-lambda.zip
-#   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
+#   make fuzz       libFuzzer targets under ASan+UBSan (FUZZ_SECONDS=N each, default 60)
 #   make bench      side-by-side benchmarks, written to bench/results.md
 
 VERSION := 0.1.0
@@ -42,7 +42,7 @@ MAIN_OBJ  := $(BUILD)/obj/src/main.o
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 TOOLS     := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRCS)))
 
-.PHONY: all deps test unit integration asan coverage lint format demo package fuzz bench clean tools
+.PHONY: print-srcs all deps test unit integration asan coverage lint format demo package fuzz bench clean tools
 
 all: $(BUILD)/aaa
 
@@ -106,6 +106,12 @@ demo: deps all
 
 package: all
 	@sh deploy/package.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh
+
+print-srcs:
+	@echo $(SRCS)
 
 clean:
 	rm -rf build
