@@ -19,7 +19,7 @@ CC      ?= cc
 PKGS    := libcurl openssl libcjson libxml-2.0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith
@@ -84,11 +84,14 @@ asan-tools:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(ASAN_FLAGS)" \
 		EXTRA_LDFLAGS="$(ASAN_FLAGS)" tools
 
+# Unit and integration tests both count: the integration tests run the
+# coverage build of aaa and of the test tools.
 coverage:
 	rm -rf build/cov
 	$(MAKE) BUILD=build/cov CFLAGS="-O0 -g" EXTRA_CFLAGS="--coverage" \
-		EXTRA_LDFLAGS="--coverage" build/cov/unit
+		EXTRA_LDFLAGS="--coverage" build/cov/aaa build/cov/unit tools
 	build/cov/unit
+	AAA_BUILD=build/cov /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 	@sh tests/coverage.sh build/cov
 
 LINT_SRCS = $(SRCS) src/main.c
