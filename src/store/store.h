@@ -19,8 +19,9 @@
  *   s3://BUCKET           -> s3://BUCKET/aaa-data/v1/<key>
  *   s3://BUCKET/PREFIX    -> s3://BUCKET/aaa-data/PREFIX/v1/<key>
  * The physical key always starts with "aaa-data/" because the bucket policy
- * shipped in deploy/ protects "aaa-data/" and below; a PREFIX (to share a bucket between
- * deployments, e.g. "staging") therefore goes after it, not before it.
+ * shipped in deploy/ protects everything under "aaa-data/"; a PREFIX (to
+ * share a bucket between deployments, e.g. "staging") therefore goes after
+ * it, not before it.
  * Every key is checked (store/keys.h) before anything is touched: a bad key
  * is STORE_ERROR with a message naming the key, and nothing is written.
  *

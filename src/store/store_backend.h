@@ -24,6 +24,14 @@
  * Return values of the operations are enum store_result values, with the
  * meanings of store.h; each operation logs its own STORE_ERROR with context
  * (the physical key or path and the cause).
+ *
+ * For S3 the mapping is: put = PutObject (If-None-Match: * for
+ * STORE_COND_IF_ABSENT, If-Match: etag for STORE_COND_IF_MATCH, passing the
+ * ETag back exactly as S3 sent it, quotes included); 412 PreconditionFailed
+ * and 409 ConditionalRequestConflict are STORE_CONFLICT; 404 on GetObject,
+ * and on a conditional PutObject whose key is gone, is STORE_NOT_FOUND;
+ * list = ListObjectsV2 with Prefix=pprefix, following continuation tokens;
+ * del = DeleteObject (S3 already answers 204 for a missing key).
  */
 #ifndef AAA_STORE_STORE_BACKEND_H
 #define AAA_STORE_STORE_BACKEND_H

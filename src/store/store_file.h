@@ -14,7 +14,8 @@
  *   leaves no lock files behind). Under it, create links the temporary file
  *   to the key (link() fails if anything is there) and replace compares the
  *   current content's ETag before renaming. Readers take no lock: rename
- *   gives them the old or the new file.
+ *   gives them the old or the new file. (flock works across processes on
+ *   local file systems; on NFS Linux emulates it with byte-range locks.)
  * - ETag: the lower-case hex SHA-256 of the content, so a replace compares
  *   content (an A->B->A change is not seen; the job records always change).
  * - No symbolic link below DIR is ever followed: every path is walked one

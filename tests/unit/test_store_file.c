@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,6 +173,12 @@ TEST(store_file_put_get_roundtrip)
 	/* Under an object, nothing can exist. */
 	CHECK_INT(store_get(s, "index.json/x", &o), STORE_NOT_FOUND);
 	CHECK_INT(store_put(s, "index.json/x", "x", 1, 0, NULL), STORE_ERROR);
+	/* A failure after the temporary file was written (the rename meets a
+	 * directory) still leaves no temporary file. */
+	log_clear_last_error();
+	CHECK_INT(store_put(s, "certs/example.com", "x", 1, 0, NULL), STORE_ERROR);
+	CHECK(s_has(log_last_error(), "aaa-data/v1/certs/example.com: cannot rename into place"));
+	CHECK_INT(store_replace(s, "certs", SHA256_ABC, "x", 1, 0, NULL), STORE_NOT_FOUND);
 
 	s_scan(dir);
 	CHECK_INT(s_tree.tmps, 0);
@@ -533,6 +540,16 @@ TEST(store_file_relative_dir)
 	store_close(s);
 }
 
+#define NOBODY 65534
+
+static int s_chown_visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return lchown(path, NOBODY, NOBODY);
+}
+
 /*
  * A write into a directory the process may not write: the error names the
  * object's path and the system's reason, and nothing is left behind. Run as
@@ -565,10 +582,8 @@ TEST(store_file_write_failure_reported)
 
 		close(pfd[0]);
 		if (geteuid() == 0) {
-			char cmd[4200];
-
-			snprintf(cmd, sizeof(cmd), "chown -R 65534:65534 '%s'", tmpl);
-			if (system(cmd) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+			if (nftw(tmpl, s_chown_visit, 32, FTW_PHYS) != 0 ||
+			    setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
 				_exit(10);
 		}
 		p = str_printf("%s/aaa-data/v1/certs/example.com", tmpl);
