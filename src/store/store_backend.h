@@ -28,8 +28,11 @@
  * For S3 the mapping is: put = PutObject (If-None-Match: * for
  * STORE_COND_IF_ABSENT, If-Match: etag for STORE_COND_IF_MATCH, passing the
  * ETag back exactly as S3 sent it, quotes included); 412 PreconditionFailed
- * and 409 ConditionalRequestConflict are STORE_CONFLICT; 404 on GetObject,
- * and on a conditional PutObject whose key is gone, is STORE_NOT_FOUND;
+ * is STORE_CONFLICT; 409 ConditionalRequestConflict (a concurrent write was
+ * in flight; AWS advises retrying) is retried and then STORE_CONFLICT, which
+ * is safe because callers re-read on a conflict; 404 on GetObject, and on a
+ * conditional PutObject whose key is gone, is STORE_NOT_FOUND (a server
+ * answering 412 there instead is also safe: the caller re-reads);
  * list = ListObjectsV2 with Prefix=pprefix, following continuation tokens;
  * del = DeleteObject (S3 already answers 204 for a missing key).
  */
