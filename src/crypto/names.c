@@ -1,0 +1,205 @@
+#include "crypto/names.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* How much of a bad name is quoted back in an error message. */
+#define SHOW_MAX 48
+
+/*
+ * Writes a printable, bounded rendering of name into out: control characters
+ * and quotes are escaped (a name may come from a Slack command or an event),
+ * bytes >= 0x80 are kept so a UTF-8 name stays readable, and a long name is
+ * cut with "..." and its length.
+ */
+static void s_show(const char *name, char *out, size_t outlen)
+{
+	size_t i, o = 0, len = strlen(name);
+
+	for (i = 0; i < len && i < SHOW_MAX && o + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	if (i < len)
+		snprintf(out + o, outlen - o, "...(%zu characters)", len);
+}
+
+static void s_err(char *err, size_t errlen, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void s_err(char *err, size_t errlen, const char *name, const char *fmt, ...)
+{
+	char shown[4 * SHOW_MAX + 32];
+	size_t n;
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	s_show(name, shown, sizeof(shown));
+	n = (size_t)snprintf(err, errlen, "name \"%s\": ", shown);
+	if (n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+static int s_is_ldh(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-';
+}
+
+/*
+ * One pass over the labels. The checks are ordered so the message names the
+ * first real problem: non-ASCII before LDH (so an IDN gets the A-label
+ * advice), then length limits, then label shape.
+ */
+int name_validate(const char *name, char *err, size_t errlen)
+{
+	size_t len, i, start, label = 0;
+	const char *p;
+	int rc = -1;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (name == NULL || name[0] == '\0') {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "empty name");
+		goto out;
+	}
+	len = strlen(name);
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)name[i] >= 0x80) {
+			s_err(err, errlen, name,
+			      "non-ASCII characters; give an internationalized name as its "
+			      "A-label (xn--...), e.g. converted with idn2");
+			goto out;
+		}
+	}
+	if (len > NAME_MAX_LEN) {
+		s_err(err, errlen, name, "%zu characters long (at most %d)", len, NAME_MAX_LEN);
+		goto out;
+	}
+	if (name[len - 1] == '.') {
+		s_err(err, errlen, name, "trailing dot; give the name without it");
+		goto out;
+	}
+	p = name;
+	if (strncmp(name, "*.", 2) == 0)
+		p = name + 2;
+	else if (strcmp(name, "*") == 0) {
+		s_err(err, errlen, name, "a wildcard needs a domain after \"*.\"");
+		goto out;
+	}
+	start = (size_t)(p - name);
+	for (i = start;; i++) {
+		if (name[i] == '.' || name[i] == '\0') {
+			size_t llen = i - start;
+
+			label++;
+			if (llen == 0) {
+				s_err(err, errlen, name, "label %zu is empty", label);
+				goto out;
+			}
+			if (llen > LABEL_MAX_LEN) {
+				s_err(err, errlen, name,
+				      "label %zu is %zu characters long (at most %d)", label, llen,
+				      LABEL_MAX_LEN);
+				goto out;
+			}
+			if (name[start] == '-' || name[i - 1] == '-') {
+				s_err(err, errlen, name, "label %zu starts or ends with '-'",
+				      label);
+				goto out;
+			}
+			if (name[i] == '\0')
+				break;
+			start = i + 1;
+			continue;
+		}
+		if (name[i] == '*') {
+			s_err(
+			    err, errlen, name,
+			    "'*' is only allowed as the whole leftmost label (\"*.example.com\")");
+			goto out;
+		}
+		if (!s_is_ldh((unsigned char)name[i])) {
+			char shown[8];
+
+			if (name[i] > 0x20 && name[i] < 0x7f)
+				snprintf(shown, sizeof(shown), "'%c'", name[i]);
+			else
+				snprintf(shown, sizeof(shown), "0x%02x", (unsigned char)name[i]);
+			s_err(err, errlen, name,
+			      "character %s is not allowed (letters, digits, '-' and '.' only)",
+			      shown);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int names_validate_list(const char *const *names, size_t n, char *err, size_t errlen)
+{
+	size_t i, j;
+	int rc = -1;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (names == NULL || n == 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "no names given");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (name_validate(names[i], err, errlen) != 0)
+			goto out;
+		for (j = 0; j < i; j++) {
+			if (name_equal(names[i], names[j])) {
+				s_err(err, errlen, names[i], "given more than once");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int name_equal(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+		if (x == '\0')
+			return 1;
+	}
+}
+
+int name_is_wildcard(const char *name)
+{
+	return name != NULL && strncmp(name, "*.", 2) == 0;
+}
+
+void name_lower(char *name)
+{
+	for (; name != NULL && *name != '\0'; name++) {
+		if (*name >= 'A' && *name <= 'Z')
+			*name = (char)(*name - 'A' + 'a');
+	}
+}
