@@ -1,0 +1,117 @@
+#define _DEFAULT_SOURCE
+#include "aws/env.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/mem.h"
+
+static const char *s_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+const struct aws_env *aws_env_process(void)
+{
+	static const struct aws_env s_process = {s_getenv, NULL};
+
+	return &s_process;
+}
+
+const char *aws_env_list_get(void *ctx, const char *name)
+{
+	const char *const *list = ctx;
+	size_t n = strlen(name);
+
+	for (; list && *list; list++)
+		if (strncmp(*list, name, n) == 0 && (*list)[n] == '=')
+			return *list + n + 1;
+	return NULL;
+}
+
+const char *aws_env_get(const struct aws_env *env, const char *name)
+{
+	const char *v;
+
+	if (env == NULL || env->get == NULL)
+		return NULL;
+	v = env->get(env->ctx, name);
+	return v && *v ? v : NULL;
+}
+
+int aws_env_is_true(const struct aws_env *env, const char *name)
+{
+	const char *v = aws_env_get(env, name);
+
+	return v && strcasecmp(v, "true") == 0;
+}
+
+/*
+ * Reads with O_CLOEXEC and refuses anything that is not a regular file, so a
+ * config path pointing at a FIFO or a device cannot hang or flood us. The
+ * buffer is wiped before it is freed on failure: it may hold a secret.
+ */
+char *aws_read_small_file(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *data = NULL, *ret = NULL;
+	size_t have = 0;
+	ssize_t n;
+	int fd, saved = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		saved = errno;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		saved = errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		saved = EINVAL;
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		saved = EFBIG;
+		goto out;
+	}
+	data = malloc((size_t)st.st_size + 1);
+	if (data == NULL) {
+		saved = ENOMEM;
+		goto out;
+	}
+	while (have < (size_t)st.st_size) {
+		n = read(fd, data + have, (size_t)st.st_size - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			saved = errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	data[have] = '\0';
+	if (len)
+		*len = have;
+	ret = data;
+	data = NULL;
+out:
+	if (data) {
+		mem_wipe(data, (size_t)st.st_size + 1);
+		free(data);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ret == NULL)
+		errno = saved ? saved : EIO;
+	return ret;
+}

@@ -1,0 +1,6 @@
+# AWS layer: the pure core (signing, credentials chain, endpoints, retry
+# policy, error parsing). Service clients are added here as they come.
+SRCS += src/aws/env.c src/aws/awstime.c src/aws/sigv4.c src/aws/credentials.c \
+	src/aws/credentials_ini.c src/aws/credentials_profile.c src/aws/credentials_http.c \
+	src/aws/endpoint.c src/aws/retry.c src/aws/awserr.c
+UNIT_SRCS += tests/unit/test_sigv4.c
