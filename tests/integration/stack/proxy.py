@@ -161,6 +161,19 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         raise _Closed()
 
+    def _close(self):
+        """End the connection cleanly (FIN) after a partial answer: a short body, not a reset."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+        raise _Closed()
+
     # -- one request --------------------------------------------------------
 
     def _handle(self):
@@ -282,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[:keep])
             self.wfile.flush()
             entry["truncated_to"] = keep
-            self._reset()
+            self._close()
         self.wfile.write(data)
         self.wfile.flush()
 

@@ -28,8 +28,11 @@ REGION = "us-east-1"
 
 
 def botocore_client(service, endpoint_url, access_key=ACCESS_KEY, secret_key=SECRET_KEY,
-                    region=REGION, session_token=None, retries=1):
-    """A botocore client for `service` at `endpoint_url` (path-style S3, few retries).
+                    region=REGION, session_token=None, attempts=1):
+    """A botocore client for `service` at `endpoint_url` (path-style S3).
+
+    attempts: total tries per call; the default 1 means no retries, so a test
+    sees each injected fault instead of botocore quietly retrying past it.
 
     boto3 is not in Debian's python; botocore's client is what boto3 wraps.
     """
@@ -38,7 +41,7 @@ def botocore_client(service, endpoint_url, access_key=ACCESS_KEY, secret_key=SEC
         aws_access_key_id=access_key, aws_secret_access_key=secret_key,
         aws_session_token=session_token,
         config=Config(s3={"addressing_style": "path"},
-                      retries={"max_attempts": retries, "mode": "standard"},
+                      retries={"total_max_attempts": attempts, "mode": "standard"},
                       connect_timeout=5, read_timeout=30))
 
 
