@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "runtime/runtime.h"
+
 static int s_not_built(const char *name, const char *issue)
 {
 	fprintf(stderr,
@@ -60,5 +62,5 @@ int cmd_doctor(const struct cli_opts *opts)
 int cmd_lambda(const struct cli_opts *opts)
 {
 	(void)opts;
-	return s_not_built("lambda", "Lambda runtime");
+	return runtime_main(&rt_stub_handlers);
 }
