@@ -109,7 +109,9 @@ static int s_allowed_http_host(const char *url)
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		n = strlen(allowed[i]);
 		if (allowed[i][n - 1] == '.') {
-			if ((size_t)(end - h) > n && strncmp(h, allowed[i], n) == 0)
+			/* 127.0.0.0/8: an IPv4 literal, not "127.evil.example" */
+			if ((size_t)(end - h) > n && strncmp(h, allowed[i], n) == 0 &&
+			    strspn(h, "0123456789.") == (size_t)(end - h))
 				return 1;
 		} else if ((size_t)(end - h) == n && strncasecmp(h, allowed[i], n) == 0) {
 			return 1;

@@ -91,6 +91,7 @@ int aws_uri_encode_buf(struct buf *b, const void *s, size_t len, int encode_slas
 
 	if (buf_reserve(b, len) != 0)
 		return -1;
+	b->data[b->len] = '\0'; /* also when nothing is appended */
 	for (i = 0; i < len; i++) {
 		if (s_unreserved(p[i]) || (p[i] == '/' && !encode_slash)) {
 			if (buf_append(b, &p[i], 1) != 0)
