@@ -249,3 +249,32 @@ TEST(crypto_x509_der_round_trip)
 	free(b64);
 	free(file);
 }
+
+/* A combined file (certificate and key, either order) serves both loaders. */
+TEST(crypto_x509_combined_pem)
+{
+	size_t clen = 0, klen = 0, count = 0;
+	char *cert = tc_fixture("leaf.pem", &clen), *keypem = tc_fixture("leaf.key", &klen);
+	char *both = malloc(clen + klen + 1);
+	struct cert *c;
+	struct key *k;
+
+	REQUIRE(cert && keypem && both);
+	memcpy(both, keypem, klen);
+	memcpy(both + klen, cert, clen + 1);
+	c = cert_load_pem(both, clen + klen, &count, "key+cert");
+	k = key_load_pem(both, clen + klen, "key+cert");
+	CHECK(c != NULL && k != NULL);
+	CHECK_INT(count, 1);
+	CHECK_INT(cert_matches_key(c, k), 1);
+	cert_free(c);
+	key_free(k);
+	memcpy(both, cert, clen);
+	memcpy(both + clen, keypem, klen + 1);
+	k = key_load_pem(both, clen + klen, "cert+key");
+	CHECK(k != NULL && key_get_type(k) == KEY_EC256);
+	key_free(k);
+	free(both);
+	free(cert);
+	free(keypem);
+}
