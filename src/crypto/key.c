@@ -51,9 +51,10 @@ EVP_PKEY *key_evp(const struct key *k)
 
 /*
  * Maps an OpenSSL key to one of our types, or writes a description of what
- * it is ("RSA 1024-bit", "EC curve secp521r1", "ED25519") into found. Only
- * plain RSA (not RSA-PSS) with a standard size and the two NIST curves that
- * ACME CAs accept for both account and certificate keys are supported.
+ * it is ("an RSA 1024-bit key", "an EC key on curve secp521r1", "a key of
+ * type ED25519") into found. Only plain RSA (not RSA-PSS) with a standard
+ * size and the two NIST curves that ACME CAs accept for both account and
+ * certificate keys are supported.
  */
 static int s_detect(EVP_PKEY *pkey, enum key_type *type, char *found, size_t foundlen)
 {
@@ -95,7 +96,7 @@ static int s_detect(EVP_PKEY *pkey, enum key_type *type, char *found, size_t fou
 		}
 		return 0;
 	}
-	snprintf(found, foundlen, "a %s key",
+	snprintf(found, foundlen, "a key of type %s",
 		 EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey) : "unknown");
 	return -1;
 }

@@ -131,7 +131,7 @@ TEST(crypto_key_refusals)
 {
 	s_refused("rsa1024.pem", "found an RSA 1024-bit key", __LINE__);
 	s_refused("p521.pem", "found an EC key on curve secp521r1", __LINE__);
-	s_refused("ed25519.pem", "found a ED25519 key", __LINE__);
+	s_refused("ed25519.pem", "found a key of type ED25519", __LINE__);
 	s_refused("rsa-pss.pem", "RSA-PSS", __LINE__);
 	s_refused("encrypted.pem", "encrypted with a passphrase", __LINE__);
 	s_refused("encrypted-trad.pem", "encrypted with a passphrase", __LINE__);
