@@ -22,6 +22,7 @@ import urllib.request
 import uuid
 
 import pytest
+from cryptography import x509
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -526,11 +527,23 @@ def test_pebble_validates_dns01_through_our_dns_and_moto(stack, aws_resources):
                 "ResourceRecords": [{"Value": json.dumps(value)}]}}]})
 
     good = "good." + aws_resources["zone"]
-    _, authz_url, chall, txt = acme.dns01_challenge(good)
+    order, authz_url, chall, txt = acme.dns01_challenge(good)
     publish(good, txt)
     assert acme.validate(authz_url, chall)["status"] == "valid"
     asked = [q for q in stack.dns.queries if q["name"] == f"_acme-challenge.{good}."]
     assert asked and asked[0]["type"] == "TXT" and txt in asked[0]["answers"][0]
+
+    # Issue, then check the management helpers against the certificate.
+    chain, _ = acme.finalize(order, [good])
+    leaf = x509.load_pem_x509_certificate(chain.encode())
+    serial = format(leaf.serial_number, "x")
+    assert stack.pebble.cert_status(serial)["Status"] == "Valid"
+    root = x509.load_pem_x509_certificate(stack.pebble.root_pem().encode())
+    inter = x509.load_pem_x509_certificate(stack.pebble.intermediate_pem().encode())
+    assert leaf.issuer == inter.subject and inter.issuer == root.subject
+    assert acme.revoke(chain, reason=4) == 200
+    status = stack.pebble.cert_status(serial.upper())
+    assert status["Status"] == "Revoked" and status["Reason"] == 4
 
     bad = "bad." + aws_resources["zone"]
     _, authz_url, chall, _ = acme.dns01_challenge(bad)
@@ -540,6 +553,7 @@ def test_pebble_validates_dns01_through_our_dns_and_moto(stack, aws_resources):
     err = next(c for c in authz["challenges"] if c["type"] == "dns-01")["error"]
     assert err["type"] == "urn:ietf:params:acme:error:unauthorized"
     assert stack.pebble.count("newOrder") == 2
+    assert stack.pebble.count("finalize") == 1 and stack.pebble.count("revokeCert") == 1
 
 
 def test_pebble_factory_eab_required(pebble_factory):

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,8 +75,13 @@ def cmd_up(args):
         signal.signal(sig, lambda *_: stop.set())
     stack = Stack(workdir=args.workdir, with_pebble=not args.no_pebble,
                   pebble_opts=pebble_opts)
+    clean = False
     try:
-        stack.start()
+        try:
+            stack.start()
+        except Exception:
+            print(f"stack: start failed; logs are in {stack.workdir}", file=sys.stderr)
+            raise
         values = stack.env_vars()
         if args.bucket:
             values["AAA_S3_BUCKET"] = stack.aws.create_bucket(args.bucket)
@@ -95,10 +101,13 @@ def cmd_up(args):
         while not stop.wait(0.5):
             pass
         print("stack: stopping", flush=True)
+        clean = True
         return 0
     finally:
         try:
             stack.stop()
+            if clean and not args.workdir:  # our temp dir; keep it after a failure
+                shutil.rmtree(stack.workdir, ignore_errors=True)
         finally:
             try:
                 if read_env_file(args.env_file).get("AAA_STACK_PID") == str(os.getpid()):

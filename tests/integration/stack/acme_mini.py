@@ -1,10 +1,11 @@
 """A deliberately tiny ACME client in Python, only to prove the stack's wiring.
 
-It registers an account, orders one name, publishes the DNS-01 TXT value in
-moto's Route53 and asks pebble to validate, so a test can show that pebble's
-VA really reads our DNS server, which really reads moto. It does not finalize
-or download (the C client does the real work); ES256 only; uses Debian's
-python3-cryptography.
+It registers an account, orders one name, lets the caller publish the DNS-01
+TXT value in moto's Route53 and asks pebble to validate, so a test can show
+that pebble's VA really reads our DNS server, which really reads moto; then it
+can finalize, download and revoke, to exercise pebble's management helpers.
+No retries beyond badNonce, no error handling worth the name: the C client is
+the product. ES256 only; uses Debian's python3-cryptography.
 """
 
 import base64
@@ -15,8 +16,10 @@ import time
 import urllib.error
 import urllib.request
 
-from cryptography.hazmat.primitives import hashes
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 
@@ -106,3 +109,33 @@ class MiniAcme:
                 return authz
             time.sleep(0.2)
         raise TimeoutError("authorization still pending")
+
+    def finalize(self, order, names, timeout=20):
+        """Finalize a ready order with a fresh P-256 key; returns (cert PEM chain, key)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        csr = (x509.CertificateSigningRequestBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+               .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
+                              critical=False)
+               .sign(key, hashes.SHA256()))
+        der = csr.public_bytes(serialization.Encoding.DER)
+        status, obj, headers = self.post(order["finalize"], {"csr": b64u(der)})
+        if status != 200:
+            raise RuntimeError(f"finalize: {status} {obj}")
+        order_url = headers["Location"]
+        deadline = time.monotonic() + timeout
+        while obj["status"] != "valid":
+            if obj["status"] == "invalid" or time.monotonic() > deadline:
+                raise RuntimeError(f"order: {obj}")
+            time.sleep(0.2)
+            _, obj, _ = self.post(order_url, None)
+        _, pem, _ = self.post(obj["certificate"], None)
+        return pem.decode(), key
+
+    def revoke(self, cert_pem, reason=0):
+        """Revoke with the account key; returns the HTTP status (200 on success)."""
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+        der = cert.public_bytes(serialization.Encoding.DER)
+        status, _, _ = self.post(self.dir["revokeCert"], {"certificate": b64u(der),
+                                                          "reason": reason})
+        return status

@@ -238,7 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
             if raw_body:
                 conn.send(raw_body)
             resp = conn.getresponse()
-        except (OSError, http.client.HTTPException) as exc:
+        except Exception as exc:  # noqa: BLE001 - refused, timed out, unsendable path...
             entry["status"] = 502
             entry["upstream_error"] = repr(exc)
             status, hdrs, out = awsproto.error_response(

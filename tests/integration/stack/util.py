@@ -4,6 +4,7 @@ Everything here is plain standard library so the stack runs under Debian's
 /usr/bin/python3 without extra packages.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -67,11 +68,23 @@ def tcp_open(port, host=LOCALHOST):
         return s.connect_ex((host, port)) == 0
 
 
+def _die_with_parent():
+    """preexec_fn: ask Linux to SIGTERM the child when the process that started it dies,
+    so a test run killed with SIGKILL leaves no moto or pebble behind."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Process:
     """A child process with its output in a log file, stopped reliably.
 
     The child gets its own process group so stop() also ends anything it forks
-    (moto's reloader, shell wrappers). stop() is idempotent.
+    (moto's reloader, shell wrappers), and dies with its parent should the parent
+    be killed outright (PR_SET_PDEATHSIG; note Linux ties this to the starting
+    thread, so start stacks from a thread that lives as long as they do).
+    stop() is idempotent.
     """
 
     def __init__(self, name, argv, env=None, cwd=None, log_dir=None):
@@ -87,6 +100,7 @@ class Process:
             env=env,
             cwd=cwd,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
 
     @property
@@ -131,13 +145,20 @@ class Process:
             self._log.close()
 
 
+_moto_python = []
+
+
 def find_moto_python():
     """The interpreter that has moto: $AAA_MOTO_PYTHON, else the first python3 on PATH
-    that can `import moto` (the image's pyenv python), else None.
+    that can `import moto` (the image's pyenv python), else None. A pyenv shim is
+    resolved to the real interpreter (its sys.executable): faster to start, and
+    signals reach moto itself rather than a wrapper.
     """
     env = os.environ.get("AAA_MOTO_PYTHON")
     if env:
         return env
+    if _moto_python:
+        return _moto_python[0]
     seen = set()
     candidates = []
     for d in os.environ.get("PATH", "").split(os.pathsep):
@@ -152,15 +173,17 @@ def find_moto_python():
             continue
         try:
             r = subprocess.run(
-                [p, "-c", "import moto"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                [p, "-c", "import sys, moto; print(sys.executable)"],
+                capture_output=True,
+                text=True,
                 timeout=30,
             )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if r.returncode == 0:
-            return p
+            real = r.stdout.strip()
+            _moto_python.append(real if real and os.access(real, os.X_OK) else p)
+            return _moto_python[0]
     return None
 
 
