@@ -2,7 +2,6 @@
 #include "aws/awstime.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -116,42 +115,93 @@ static int s_month(const char *name)
 	return -1;
 }
 
+/* Reads 1..max letters into out (NUL-terminated). */
+static int s_word(const char **p, char *out, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max &&
+	       (((*p)[n] >= 'A' && (*p)[n] <= 'Z') || ((*p)[n] >= 'a' && (*p)[n] <= 'z')))
+		n++;
+	if (n == 0 || (((*p)[n] >= 'A' && (*p)[n] <= 'Z') || ((*p)[n] >= 'a' && (*p)[n] <= 'z')))
+		return -1;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n;
+	return 0;
+}
+
+static int s_lit(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*p, lit, n) != 0)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+/* "HH:MM:SS" */
+static int s_clock(const char **p, int *h, int *mi, int *sec)
+{
+	return s_digits(p, 2, h) || s_lit(p, ":") || s_digits(p, 2, mi) || s_lit(p, ":") ||
+		       s_digits(p, 2, sec)
+		   ? -1
+		   : 0;
+}
+
 /*
- * sscanf does the tokenising; %n at the end proves the whole string was
- * consumed. Day names are not checked against the date (RFC 9110 says a
- * recipient should not rely on them).
+ * The three forms RFC 9110 section 5.6.7 makes recipients accept:
+ *   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
+ *   RFC 850      "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: 70-99
+ *                are 19xx, the rest 20xx)
+ *   asctime      "Sun Nov  6 08:49:37 1994"
+ * Day names are not checked against the date (the RFC says a recipient
+ * should not rely on them). Trailing white space (a raw header line) is
+ * allowed, nothing else.
  */
 int aws_time_parse_http_date(const char *s, time_t *out)
 {
 	char wday[10], mname[4];
-	int d, y, h, mi, sec, n = -1, mon, rc = -1;
+	int d = 0, y = 0, h = 0, mi = 0, sec = 0, mon, rc = -1;
+	const char *p = s;
 
 	if (s == NULL)
 		goto out;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", wday, &d, mname, &y, &h,
-		   &mi, &sec, &n) == 7 &&
-	    n > 0) {
-		/* IMF-fixdate */
-	} else if (n = -1, sscanf(s, "%9[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT%n", wday, &d,
-				  mname, &y, &h, &mi, &sec, &n) == 7 &&
-			       n > 0) {
-		/* RFC 850: two-digit year, read as the nearest past century. */
-		y += y < 70 ? 2000 : 1900;
-	} else if (n = -1, sscanf(s, "%3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", wday, mname, &d,
-				  &h, &mi, &sec, &y, &n) == 7 &&
-			       n > 0) {
-		/* asctime */
-	} else {
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (s_word(&p, wday, 9) != 0)
 		goto out;
+	if (*p == ',') {
+		if (s_lit(&p, ", ") || s_digits(&p, 2, &d))
+			goto out;
+		if (*p == ' ') { /* IMF-fixdate */
+			if (s_lit(&p, " ") || s_word(&p, mname, 3) || s_lit(&p, " ") ||
+			    s_digits(&p, 4, &y))
+				goto out;
+		} else { /* RFC 850 */
+			if (s_lit(&p, "-") || s_word(&p, mname, 3) || s_lit(&p, "-") ||
+			    s_digits(&p, 2, &y))
+				goto out;
+			y += y < 70 ? 2000 : 1900;
+		}
+		if (s_lit(&p, " ") || s_clock(&p, &h, &mi, &sec) || s_lit(&p, " GMT"))
+			goto out;
+	} else { /* asctime */
+		if (s_lit(&p, " ") || s_word(&p, mname, 3) || s_lit(&p, " "))
+			goto out;
+		if (*p == ' ')
+			p++;
+		if (p[1] >= '0' && p[1] <= '9' ? s_digits(&p, 2, &d) : s_digits(&p, 1, &d))
+			goto out;
+		if (s_lit(&p, " ") || s_clock(&p, &h, &mi, &sec) || s_lit(&p, " ") ||
+		    s_digits(&p, 4, &y))
+			goto out;
 	}
-	while (s[n] == ' ' || s[n] == '\t' || s[n] == '\r' || s[n] == '\n')
-		n++;
-	if (s[n] != '\0' || d < 0 || h < 0 || mi < 0 || sec < 0)
-		goto out;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
 	mon = s_month(mname);
-	if (mon < 0 || s_make_time(y, mon, d, h, mi, sec, out))
+	if (*p != '\0' || mon < 0 || s_make_time(y, mon, d, h, mi, sec, out))
 		goto out;
 	rc = 0;
 out:

@@ -489,10 +489,10 @@ static int s_valid_hash(const char *h)
 
 static int s_check_inputs(const struct sigv4_request *req, const struct sigv4_params *p)
 {
-	const struct aws_credentials *c = p->creds;
+	const struct aws_credentials *c = p ? p->creds : NULL;
 	int rc = -1;
 
-	if (req == NULL || p == NULL || c == NULL) {
+	if (req == NULL || c == NULL) {
 		log_error("sigv4: missing request, parameters or credentials");
 		goto out;
 	}
