@@ -350,6 +350,8 @@ int runtime_main(const struct rt_handlers *handlers)
 			setenv("_X_AMZN_TRACE_ID", inv.trace_id, 1);
 		else
 			unsetenv("_X_AMZN_TRACE_ID");
+		log_debug("invocation %s, deadline %lld, trace %s", inv.request_id, inv.deadline_ms,
+			  getenv("_X_AMZN_TRACE_ID") ? getenv("_X_AMZN_TRACE_ID") : "-");
 		s_handle(api, handlers, pinned, &inv);
 		log_set_request_id(NULL);
 		s_invocation_free(&inv);

@@ -1,0 +1,579 @@
+"""A small AWS Lambda emulator for aaa's tests (standard library only).
+
+It plays both sides of Lambda for a real custom runtime (`bootstrap`):
+
+* the **Runtime API** (2018-06-01) each sandbox polls: GET .../invocation/next,
+  POST .../invocation/ID/response|error, POST .../init/error. Every sandbox
+  (one process) gets its own Runtime API server on its own port, so a killed
+  sandbox's stale connections can never take an invocation meant for its
+  successor;
+* the **Invoke API**: POST /2015-03-31/functions/NAME/invocations with
+  X-Amz-Invocation-Type RequestResponse (200 with the payload; a function
+  error adds X-Amz-Function-Error: Unhandled), Event (202, queued, delivered
+  at least once: up to two retries on error, like Lambda; optionally every
+  event twice) or DryRun (204). `aws lambda invoke --endpoint-url` works
+  against it, and so does aaa's own self-invocation (no signature check).
+
+Like Lambda it runs one invocation at a time per sandbox, starts a sandbox
+on demand (a cold start), enforces the function timeout by killing the
+process group, and starts a fresh sandbox for the next invocation. Payload
+limits: 6 MB synchronous, 1 MB asynchronous (Lambda's async limit since 2025).
+
+Every attempt is recorded in `emulator.invocations` (list of Invocation).
+Retries and duplicate deliveries of one async event keep its request id, as
+Lambda's retries do.
+"""
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCALHOST = "127.0.0.1"
+ACCOUNT = "123456789012"
+SYNC_LIMIT = 6 * 1024 * 1024
+ASYNC_LIMIT = 1024 * 1024
+RESPONSE_LIMIT = 6 * 1024 * 1024
+
+
+class Invocation:
+    """One delivery attempt of one event to one function."""
+
+    def __init__(self, function, payload, kind, request_id=None, attempt=1):
+        self.function = function
+        self.payload = payload  # bytes
+        self.kind = kind  # "sync" or "async"
+        self.request_id = request_id or str(uuid.uuid4())
+        self.attempt = attempt
+        self.trace_id = ("Root=1-%08x-%s;Parent=%s;Sampled=0"
+                         % (int(time.time()), uuid.uuid4().hex[:24], uuid.uuid4().hex[:16]))
+        self.outcome = None  # success | error | timeout | crash | init_error
+        self.response = None  # bytes posted to /response
+        self.error = None  # parsed error body (dict) or None
+        self.error_type = None  # Lambda-Runtime-Function-Error-Type header or body's
+        self.cold_start = False
+        self.sandbox = None  # sandbox number that ran it
+        self.taken_at = None  # monotonic time /next handed it out
+        self.deadline_ms = None
+        self.duration_ms = None
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+
+    def finish(self, outcome, response=None, error=None, error_type=None):
+        """First outcome wins (a timeout kill then a crash report is one timeout)."""
+        with self._lock:
+            if self.done.is_set():
+                return False
+            self.outcome = outcome
+            self.response = response
+            self.error = error
+            self.error_type = error_type or (error or {}).get("errorType")
+            if self.taken_at is not None:
+                self.duration_ms = (time.monotonic() - self.taken_at) * 1000.0
+            self.done.set()
+            return True
+
+    @property
+    def ok(self):
+        return self.outcome == "success"
+
+    def event(self):
+        try:
+            return json.loads(self.payload)
+        except ValueError:
+            return None
+
+    def result_body(self):
+        """What Invoke answers: the response, or the error document."""
+        if self.ok:
+            return self.response if self.response is not None else b"null"
+        return json.dumps(self.error or {"errorType": "Runtime.Unknown"}).encode()
+
+    def __repr__(self):
+        return (f"Invocation({self.function} {self.kind} #{self.attempt} {self.request_id} "
+                f"{self.outcome} {self.error_type or ''})")
+
+
+class _Sandbox:
+    """One bootstrap process and the Runtime API server it talks to."""
+
+    def __init__(self, fn, number):
+        self.fn = fn
+        self.number = number
+        self.pending = queue.Queue()
+        self.closed = False
+        self.init_error = None
+        self.current = None
+        self.first_next_at = None
+        self.server = _RuntimeServer((LOCALHOST, 0), _RuntimeHandler)
+        self.server.sandbox = self
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        env = dict(fn.env)
+        env["AWS_LAMBDA_RUNTIME_API"] = f"{LOCALHOST}:{self.port}"
+        self.spawned_at = time.monotonic()
+        self.proc = subprocess.Popen([fn.bootstrap], env=env, cwd=fn.task_root,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        for stream, name in ((self.proc.stdout, "stdout"), (self.proc.stderr, "stderr")):
+            threading.Thread(target=self._read, args=(stream, name), daemon=True).start()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    @property
+    def cold_start_ms(self):
+        if self.first_next_at is None:
+            return None
+        return (self.first_next_at - self.spawned_at) * 1000.0
+
+    def _read(self, stream, name):
+        for raw in iter(stream.readline, b""):
+            self.fn.logs.append((self.number, name, raw.decode("utf-8", "replace").rstrip("\n")))
+        stream.close()
+
+    def _watch(self):
+        rc = self.proc.wait()
+        self.fn.exits.append((self.number, rc))
+        self._close()
+        err = self.init_error
+        for inv in ([self.current] if self.current else []) + self._drain():
+            if err is not None and inv.taken_at is None:
+                inv.finish("init_error", error=err[0], error_type=err[1])
+            else:
+                inv.finish("crash", error={
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {inv.request_id} Error: Runtime exited "
+                                    f"with status {rc}"})
+
+    def _drain(self):
+        out = []
+        while True:
+            try:
+                out.append(self.pending.get_nowait())
+            except queue.Empty:
+                return out
+
+    def alive(self):
+        return not self.closed and self.proc.poll() is None
+
+    def kill(self):
+        self.closed = True
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self._close()
+
+    def _close(self):
+        if getattr(self, "_server_closed", False):
+            return
+        self._server_closed = True
+        self.closed = True
+        threading.Thread(target=self._shutdown_server, daemon=True).start()
+
+    def _shutdown_server(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # Runtime API operations (called from handler threads) -----------------
+
+    def next(self, handler):
+        if self.first_next_at is None:
+            self.first_next_at = time.monotonic()
+        while not self.closed:
+            try:
+                inv = self.pending.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            inv.taken_at = time.monotonic()
+            inv.deadline_ms = int(time.time() * 1000 + self.fn.timeout * 1000)
+            inv.sandbox = self.number
+            self.current = inv
+            if self.fn.on_take is not None:
+                self.fn.on_take(self, inv)
+            handler.reply(200, inv.payload, {
+                "Content-Type": "application/json",
+                "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
+                "Lambda-Runtime-Invoked-Function-Arn": self.fn.arn,
+                "Lambda-Runtime-Trace-Id": inv.trace_id,
+            })
+            return
+        handler.reply(410, b'{"errorType":"SandboxClosed"}')
+
+    def post(self, handler, request_id, what, body):
+        inv = self.current
+        if inv is None or inv.request_id != request_id or inv.done.is_set():
+            handler.reply(400, json.dumps({"errorMessage": "Invalid request ID",
+                                           "errorType": "InvalidRequestID"}).encode())
+            return
+        if self.fn.reject_posts > 0:
+            # Fault: the Runtime API refuses this POST (the invocation is lost
+            # as an error); the runtime must log it and keep polling.
+            self.fn.reject_posts -= 1
+            inv.finish("error", error={"errorType": "Emulator.PostRejected",
+                                       "errorMessage": "the emulator refused the POST"})
+            self.current = None
+            handler.reply(500, b'{"errorType":"ServiceException"}')
+            return
+        if what == "response":
+            if len(body) > RESPONSE_LIMIT:
+                handler.reply(413, json.dumps({
+                    "errorMessage": "Exceeded maximum allowed payload size (6291556 bytes).",
+                    "errorType": "RequestEntityTooLarge"}).encode())
+                inv.finish("error", error={"errorType": "Function.ResponseSizeTooLarge",
+                                           "errorMessage": "Response payload size exceeded"})
+                return
+            inv.finish("success", response=body)
+        else:
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                doc = {"errorType": "Runtime.Unknown", "errorMessage": body.decode(errors="replace")}
+            inv.finish("error", error=doc,
+                       error_type=handler.headers.get("Lambda-Runtime-Function-Error-Type"))
+        self.current = None
+        handler.reply(202, b'{"status":"OK"}')
+
+    def post_init_error(self, handler, body):
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            doc = {"errorType": "Runtime.Unknown", "errorMessage": body.decode(errors="replace")}
+        self.init_error = (doc, handler.headers.get("Lambda-Runtime-Function-Error-Type"))
+        self.fn.init_errors.append(self.init_error)
+        handler.reply(202, b'{"status":"OK"}')
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A killed sandbox resets its connections: expected, not news.
+        pass
+
+
+class _RuntimeServer(_QuietServer):
+    pass
+
+
+class _Base(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle plus the
+    # client's delayed ACK adds ~40 ms to every answer.
+    disable_nagle_algorithm = True
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def reply(self, status, body=b"", headers=None):
+        try:
+            self.send_response(status)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            if "Content-Type" not in (headers or {}):
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+_NEXT = "/2018-06-01/runtime/invocation/next"
+_POST = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
+_INIT = "/2018-06-01/runtime/init/error"
+
+
+class _RuntimeHandler(_Base):
+    def do_GET(self):
+        sb = self.server.sandbox
+        sb.fn.runtime_requests.append(("GET", self.path, dict(self.headers)))
+        if self.path == _NEXT:
+            sb.next(self)
+        else:
+            self.reply(404, b'{"errorType":"NotFound"}')
+
+    def do_POST(self):
+        sb = self.server.sandbox
+        body = self.body()
+        sb.fn.runtime_requests.append(("POST", self.path, dict(self.headers)))
+        m = _POST.match(self.path)
+        if m:
+            sb.post(self, m.group(1), m.group(2), body)
+        elif self.path == _INIT:
+            sb.post_init_error(self, body)
+        else:
+            self.reply(404, b'{"errorType":"NotFound"}')
+
+
+class Function:
+    """One Lambda function: configuration, its sandbox (at most one), its records."""
+
+    def __init__(self, emulator, name, bootstrap, env, timeout, memory, handler, task_root):
+        self.emulator = emulator
+        self.name = name
+        self.bootstrap = bootstrap
+        self.timeout = timeout
+        self.memory = memory
+        self.task_root = task_root
+        region = env.get("AWS_REGION", "us-east-1")
+        self.arn = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
+        self.env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]" + uuid.uuid4().hex,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_provided.al2023",
+            "LAMBDA_TASK_ROOT": task_root,
+            "LAMBDA_RUNTIME_DIR": task_root,
+            "_HANDLER": handler,
+            "AWS_ENDPOINT_URL_LAMBDA": emulator.url,
+        }
+        self.env.update(env)
+        self.on_take = None  # hook(sandbox, inv) before /next answers (tests: SIGSTOP)
+        self.reject_posts = 0  # fault: answer the next N result POSTs with 500
+        self.lock = threading.Lock()  # one invocation at a time
+        self.sandbox = None
+        self.sandboxes = 0
+        self.cold_starts_ms = []
+        self.logs = []  # (sandbox, "stdout"|"stderr", line)
+        self.exits = []  # (sandbox, returncode)
+        self.init_errors = []
+        self.runtime_requests = []
+        self.async_queue = queue.Queue()
+        self.async_busy = False
+        threading.Thread(target=self._async_worker, daemon=True).start()
+
+    @property
+    def pid(self):
+        return self.sandbox.proc.pid if self.sandbox is not None else None
+
+    def stderr_lines(self):
+        return [line for _, stream, line in self.logs if stream == "stderr"]
+
+    def _ensure_sandbox(self):
+        if self.sandbox is not None and self.sandbox.alive():
+            return False
+        if self.sandbox is not None:
+            self.sandbox.kill()
+        self.sandboxes += 1
+        self.sandbox = _Sandbox(self, self.sandboxes)
+        return True
+
+    def run(self, inv):
+        """Delivers inv to the sandbox (starting one if needed) and waits for its outcome."""
+        with self.lock:
+            self.emulator.invocations.append(inv)
+            inv.cold_start = self._ensure_sandbox()
+            sb = self.sandbox
+            sb.pending.put(inv)
+            start = time.monotonic()
+            while not inv.done.wait(0.01):
+                now = time.monotonic()
+                if inv.taken_at is None and now - start > self.emulator.init_timeout:
+                    if inv.finish("timeout", error={
+                            "errorType": "Runtime.InitTimeout",
+                            "errorMessage": "the runtime did not ask for the invocation in "
+                                            f"{self.emulator.init_timeout:.0f} s"}):
+                        sb.kill()
+                elif inv.taken_at is not None and now - inv.taken_at > self.timeout:
+                    if inv.finish("timeout", error={
+                            "errorType": "Sandbox.Timedout",
+                            "errorMessage": f"RequestId: {inv.request_id} Error: Task timed "
+                                            f"out after {self.timeout:.2f} seconds"}):
+                        sb.kill()
+            if sb.cold_start_ms is not None and inv.cold_start:
+                self.cold_starts_ms.append(sb.cold_start_ms)
+            if inv.outcome == "init_error":
+                # Lambda retries init on the next invocation with a fresh sandbox.
+                sb.kill()
+            return inv
+
+    def _async_worker(self):
+        while True:
+            payload, request_id = self.async_queue.get()
+            self.async_busy = True
+            try:
+                copies = 2 if self.emulator.duplicate_async else 1
+                for _ in range(copies):
+                    for attempt in range(1, 2 + self.emulator.async_retries):
+                        inv = self.run(Invocation(self.name, payload, "async", request_id,
+                                                  attempt))
+                        if inv.ok:
+                            break
+                        if attempt <= self.emulator.async_retries:
+                            time.sleep(self.emulator.retry_delays[
+                                min(attempt - 1, len(self.emulator.retry_delays) - 1)])
+            finally:
+                self.async_busy = False
+                self.async_queue.task_done()
+
+    def stop(self):
+        if self.sandbox is not None:
+            self.sandbox.kill()
+
+
+class _InvokeHandler(_Base):
+    _PATH = re.compile(r"^/2015-03-31/functions/([^/?]+)/invocations(\?.*)?$")
+
+    def do_POST(self):
+        em = self.server.emulator
+        body = self.body()
+        m = self._PATH.match(self.path)
+        if not m:
+            self._aws_error(404, "UnknownOperationException", f"no route {self.path}")
+            return
+        name = m.group(1)
+        if name.startswith("arn:"):
+            name = name.rsplit(":", 1)[-1]
+        fn = em.functions.get(name)
+        if fn is None:
+            self._aws_error(404, "ResourceNotFoundException",
+                            f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:"
+                            f"function:{name}")
+            return
+        kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        em.invoke_requests.append({"function": name, "type": kind, "headers": dict(self.headers),
+                                   "size": len(body)})
+        if kind == "DryRun":
+            self.reply(204)
+        elif kind == "Event":
+            if len(body) > ASYNC_LIMIT:
+                self._aws_error(413, "RequestTooLargeException",
+                                f"Request must be smaller than {ASYNC_LIMIT} bytes for the "
+                                "InvokeAsync operation")
+                return
+            request_id = str(uuid.uuid4())
+            fn.async_queue.put((body, request_id))
+            self.reply(202, b"", {"x-amzn-RequestId": request_id})
+        elif kind == "RequestResponse":
+            if len(body) > SYNC_LIMIT:
+                self._aws_error(413, "RequestTooLargeException",
+                                f"Request must be smaller than {SYNC_LIMIT} bytes for the "
+                                "Invoke operation")
+                return
+            inv = fn.run(Invocation(name, body, "sync"))
+            headers = {"x-amzn-RequestId": inv.request_id, "X-Amz-Executed-Version": "$LATEST"}
+            if not inv.ok:
+                headers["X-Amz-Function-Error"] = "Unhandled"
+            self.reply(200, inv.result_body(), headers)
+        else:
+            self._aws_error(400, "InvalidParameterValueException",
+                            f"unknown X-Amz-Invocation-Type {kind}")
+
+    def _aws_error(self, status, code, message):
+        self.reply(status, json.dumps({"Type": "User", "message": message}).encode(),
+                   {"x-amzn-ErrorType": code})
+
+
+class _InvokeServer(_QuietServer):
+    pass
+
+
+class LambdaEmulator:
+    """The Invoke API and the functions behind it.
+
+    em = LambdaEmulator().start()
+    fn = em.add_function("aaa-executor", bootstrap, env={...}, timeout=30, handler="executor")
+    em.url                       -> http://127.0.0.1:PORT for `aws lambda --endpoint-url`
+    em.invoke(name, payload)     -> Invocation (synchronous, from Python)
+    em.invoke_async(name, payload); em.wait_idle()
+    em.fire_scheduled_event(name)
+    em.invocations               every attempt, in order
+    """
+
+    def __init__(self, async_retries=2, retry_delays=(0.2, 0.4), duplicate_async=False,
+                 init_timeout=10.0):
+        self.async_retries = async_retries
+        self.retry_delays = retry_delays
+        self.duplicate_async = duplicate_async
+        self.init_timeout = init_timeout
+        self.functions = {}
+        self.invocations = []
+        self.invoke_requests = []
+        self.server = None
+
+    def start(self):
+        self.server = _InvokeServer((LOCALHOST, 0), _InvokeHandler)
+        self.server.emulator = self
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        return self
+
+    @property
+    def url(self):
+        return f"http://{LOCALHOST}:{self.server.server_address[1]}"
+
+    def add_function(self, name, bootstrap, env=None, timeout=30.0, memory=128, handler="",
+                     task_root=None):
+        fn = Function(self, name, bootstrap, dict(env or {}), timeout, memory, handler,
+                      task_root or os.path.dirname(os.path.abspath(bootstrap)))
+        self.functions[name] = fn
+        return fn
+
+    def invoke(self, name, payload):
+        if not isinstance(payload, (bytes, bytearray)):
+            payload = json.dumps(payload).encode()
+        return self.functions[name].run(Invocation(name, bytes(payload), "sync"))
+
+    def invoke_async(self, name, payload):
+        if not isinstance(payload, (bytes, bytearray)):
+            payload = json.dumps(payload).encode()
+        request_id = str(uuid.uuid4())
+        self.functions[name].async_queue.put((bytes(payload), request_id))
+        return request_id
+
+    def fire_scheduled_event(self, name, rule="aaa-renewals", region="us-east-1"):
+        """An EventBridge rule's scheduled event, delivered asynchronously as Lambda does."""
+        event = {
+            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": ACCOUNT,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": region,
+            "resources": [f"arn:aws:events:{region}:{ACCOUNT}:rule/{rule}"], "detail": {},
+        }
+        return self.invoke_async(name, event)
+
+    def wait_idle(self, timeout=60.0):
+        """Waits until every queued async event has been delivered (with retries)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if all(fn.async_queue.unfinished_tasks == 0 for fn in self.functions.values()):
+                return True
+            time.sleep(0.02)
+        raise TimeoutError("async invocations still pending")
+
+    def stop(self):
+        for fn in self.functions.values():
+            fn.stop()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
