@@ -571,7 +571,7 @@ class ProxyServer:
         STS-issued credentials, and rewrites INSYNC to PENDING while a pending
         rule holds the change.
         """
-        service, action = info.get("service"), info.get("action")
+        service = info.get("service")
         if service == "sts" and status == 200 and self.learn_sts and self.verifier:
             keys, secrets = _STS_KEY_RE.findall(data), _STS_SECRET_RE.findall(data)
             for k, s in zip(keys, secrets):
