@@ -35,7 +35,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 SRCS      :=
 UNIT_SRCS :=
 TOOL_SRCS :=
-include $(sort $(wildcard src/*/module.mk)) $(wildcard runtime/module.mk) tests/module.mk
+include $(sort $(wildcard src/*/*.mk)) $(wildcard runtime/*.mk) tests/module.mk
 
 OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/src/main.o
