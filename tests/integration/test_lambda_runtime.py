@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -301,3 +302,40 @@ def test_measure_cold_start_and_warm_overhead(emu, task_root):
     print(f"\nlambda cold start (exec bootstrap -> first /next): median {colds[2]:.1f} ms, "
           f"min {colds[0]:.1f} ms; warm invocation round trip via emulator: median "
           f"{warm[10]:.2f} ms")
+
+
+def test_concurrent_invocations_get_their_own_sandboxes(emu, task_root):
+    fn = add(emu, task_root)
+    fn.on_take = lambda sandbox, inv: time.sleep(0.3)  # a slow handler, seen from outside
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        emu.invoke("aaa-fn", {"action": "nope"}))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.error["errorType"] for r in results] == ["UnknownAction"] * 3
+    assert fn.sandboxes == 3 and len({r.sandbox for r in results}) == 3
+    # Warm reuse afterwards: no new sandbox.
+    fn.on_take = None
+    assert not emu.invoke("aaa-fn", {"action": "nope"}).cold_start
+    assert fn.sandboxes == 3
+
+
+def test_reserved_concurrency_one_serialises(emu, task_root):
+    fn = emu.add_function("one", str(task_root / "bootstrap"), env=dict(CREDS), concurrency=1)
+    request_id = emu.invoke_async("one", {"action": "nope"})
+    emu.invoke_async("one", {"action": "nope"})
+    emu.wait_idle()
+    assert fn.sandboxes == 1
+    assert len([i for i in emu.invocations if i.request_id == request_id]) == 3
+
+
+def test_concurrent_duplicate_delivery(task_root):
+    with emulator.LambdaEmulator(async_retries=0, duplicate_async="concurrent") as e:
+        fn = add(e, task_root)
+        fn.on_take = lambda sandbox, inv: time.sleep(0.2)
+        request_id = e.invoke_async("aaa-fn", {"action": "ls"})
+        e.wait_idle()
+        runs = [i for i in e.invocations if i.request_id == request_id]
+        assert len(runs) == 2 and runs[0].sandbox != runs[1].sandbox

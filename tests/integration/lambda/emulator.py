@@ -14,9 +14,11 @@ It plays both sides of Lambda for a real custom runtime (`bootstrap`):
   event twice) or DryRun (204). `aws lambda invoke --endpoint-url` works
   against it, and so does aaa's own self-invocation (no signature check).
 
-Like Lambda it runs one invocation at a time per sandbox, starts a sandbox
-on demand (a cold start), enforces the function timeout by killing the
-process group, and starts a fresh sandbox for the next invocation. Payload
+Like Lambda it runs one invocation at a time per sandbox, reuses an idle
+sandbox (warm) or starts one on demand (a cold start), so concurrent
+invocations run in parallel processes (up to `concurrency`, the reserved
+concurrency, if set); it enforces the function timeout by killing the
+sandbox's process group, and a killed sandbox is never reused. Payload
 limits: 6 MB synchronous, 1 MB asynchronous (Lambda's async limit since 2025).
 
 Every attempt is recorded in `emulator.invocations` (list of Invocation).
@@ -325,7 +327,8 @@ class _RuntimeHandler(_Base):
 class Function:
     """One Lambda function: configuration, its sandbox (at most one), its records."""
 
-    def __init__(self, emulator, name, bootstrap, env, timeout, memory, handler, task_root):
+    def __init__(self, emulator, name, bootstrap, env, timeout, memory, handler, task_root,
+                 concurrency=None):
         self.emulator = emulator
         self.name = name
         self.bootstrap = bootstrap
@@ -354,85 +357,129 @@ class Function:
         self.env.update(env)
         self.on_take = None  # hook(sandbox, inv) before /next answers (tests: SIGSTOP)
         self.reject_posts = 0  # fault: answer the next N result POSTs with 500
-        self.lock = threading.Lock()  # one invocation at a time
-        self.sandbox = None
+        self.concurrency = concurrency  # None: unlimited sandboxes
+        self.lock = threading.Lock()  # guards the pool
+        self.idle = []  # sandboxes waiting for an invocation
+        self.all_sandboxes = []
+        self.slots = threading.BoundedSemaphore(concurrency) if concurrency else None
         self.sandboxes = 0
         self.cold_starts_ms = []
         self.logs = []  # (sandbox, "stdout"|"stderr", line)
         self.exits = []  # (sandbox, returncode)
         self.init_errors = []
         self.runtime_requests = []
-        self.async_queue = queue.Queue()
-        self.async_busy = False
-        threading.Thread(target=self._async_worker, daemon=True).start()
+        self.async_pending = 0
+        self._async_lock = threading.Lock()
+
+    @property
+    def sandbox(self):
+        """The most recently started sandbox (None before the first invocation)."""
+        return self.all_sandboxes[-1] if self.all_sandboxes else None
 
     @property
     def pid(self):
-        return self.sandbox.proc.pid if self.sandbox is not None else None
+        sb = self.sandbox
+        return sb.proc.pid if sb is not None else None
 
     def stderr_lines(self):
         return [line for _, stream, line in self.logs if stream == "stderr"]
 
-    def _ensure_sandbox(self):
-        if self.sandbox is not None and self.sandbox.alive():
-            return False
-        if self.sandbox is not None:
-            self.sandbox.kill()
-        self.sandboxes += 1
-        self.sandbox = _Sandbox(self, self.sandboxes)
-        return True
+    def _acquire_sandbox(self):
+        """An idle live sandbox, else a new one (a cold start). Returns (sandbox, cold)."""
+        with self.lock:
+            while self.idle:
+                sb = self.idle.pop()
+                if sb.alive():
+                    return sb, False
+            self.sandboxes += 1
+            sb = _Sandbox(self, self.sandboxes)
+            self.all_sandboxes.append(sb)
+            return sb, True
 
     def run(self, inv):
-        """Delivers inv to the sandbox (starting one if needed) and waits for its outcome."""
-        with self.lock:
-            self.emulator.invocations.append(inv)
-            inv.cold_start = self._ensure_sandbox()
-            sb = self.sandbox
-            sb.pending.put(inv)
-            start = time.monotonic()
-            while not inv.done.wait(0.01):
-                now = time.monotonic()
-                if inv.taken_at is None and now - start > self.emulator.init_timeout:
-                    if inv.finish("timeout", error={
-                            "errorType": "Runtime.InitTimeout",
-                            "errorMessage": "the runtime did not ask for the invocation in "
-                                            f"{self.emulator.init_timeout:.0f} s"}):
-                        sb.kill()
-                elif inv.taken_at is not None and now - inv.taken_at > self.timeout:
-                    if inv.finish("timeout", error={
-                            "errorType": "Sandbox.Timedout",
-                            "errorMessage": f"RequestId: {inv.request_id} Error: Task timed "
-                                            f"out after {self.timeout:.2f} seconds"}):
-                        sb.kill()
-            if sb.cold_start_ms is not None and inv.cold_start:
-                self.cold_starts_ms.append(sb.cold_start_ms)
-            if inv.outcome == "init_error":
-                # Lambda retries init on the next invocation with a fresh sandbox.
-                sb.kill()
-            return inv
+        """Delivers inv to a sandbox and waits for its outcome, as Lambda does: one
+        invocation per sandbox at a time; concurrent invocations get more sandboxes."""
+        if self.slots is not None:
+            self.slots.acquire()
+        try:
+            return self._run(inv)
+        finally:
+            if self.slots is not None:
+                self.slots.release()
 
-    def _async_worker(self):
-        while True:
-            payload, request_id = self.async_queue.get()
-            self.async_busy = True
+    def _run(self, inv):
+        self.emulator.invocations.append(inv)
+        sb, inv.cold_start = self._acquire_sandbox()
+        sb.pending.put(inv)
+        start = time.monotonic()
+        while not inv.done.wait(0.005):
+            now = time.monotonic()
+            if inv.taken_at is None and now - start > self.emulator.init_timeout:
+                if inv.finish("timeout", error={
+                        "errorType": "Runtime.InitTimeout",
+                        "errorMessage": "the runtime did not ask for the invocation in "
+                                        f"{self.emulator.init_timeout:.0f} s"}):
+                    sb.kill()
+            elif inv.taken_at is not None and now - inv.taken_at > self.timeout:
+                if inv.finish("timeout", error={
+                        "errorType": "Sandbox.Timedout",
+                        "errorMessage": f"RequestId: {inv.request_id} Error: Task timed "
+                                        f"out after {self.timeout:.2f} seconds"}):
+                    sb.kill()
+        if sb.cold_start_ms is not None and inv.cold_start:
+            self.cold_starts_ms.append(sb.cold_start_ms)
+        if inv.outcome == "init_error":
+            # Lambda retries init on the next invocation with a fresh sandbox.
+            sb.kill()
+        with self.lock:
+            if sb.alive():
+                self.idle.append(sb)
+        return inv
+
+    def deliver_async(self, payload, request_id):
+        """Queues an async event: delivered at least once, retried on error; with
+        emulator.duplicate_async, delivered twice (in turn, or at once when
+        duplicate_async == "concurrent")."""
+        copies = 2 if self.emulator.duplicate_async else 1
+        with self._async_lock:
+            self.async_pending += copies
+        concurrent = self.emulator.duplicate_async == "concurrent"
+
+        def one_copy():
             try:
-                copies = 2 if self.emulator.duplicate_async else 1
-                for _ in range(copies):
-                    for attempt in range(1, 2 + self.emulator.async_retries):
-                        inv = self.run(Invocation(self.name, payload, "async", request_id,
-                                                  attempt))
-                        if inv.ok:
-                            break
-                        if attempt <= self.emulator.async_retries:
-                            time.sleep(self.emulator.retry_delays[
-                                min(attempt - 1, len(self.emulator.retry_delays) - 1)])
+                for attempt in range(1, 2 + self.emulator.async_retries):
+                    inv = self.run(Invocation(self.name, payload, "async", request_id,
+                                              attempt))
+                    if inv.ok:
+                        break
+                    if attempt <= self.emulator.async_retries:
+                        delays = self.emulator.retry_delays
+                        time.sleep(delays[min(attempt - 1, len(delays) - 1)])
             finally:
-                self.async_busy = False
-                self.async_queue.task_done()
+                with self._async_lock:
+                    self.async_pending -= 1
+
+        def deliver():
+            if concurrent:
+                threads = [threading.Thread(target=one_copy, daemon=True)
+                           for _ in range(copies)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+            else:
+                for _ in range(copies):
+                    one_copy()
+
+        threading.Thread(target=deliver, daemon=True).start()
 
     def stop(self):
-        if self.sandbox is not None:
-            self.sandbox.kill()
+        """Kills every sandbox; the next invocation cold starts."""
+        with self.lock:
+            sandboxes, self.idle = list(self.all_sandboxes), []
+        for sb in sandboxes:
+            if sb.alive():
+                sb.kill()
 
 
 class _InvokeHandler(_Base):
@@ -466,7 +513,7 @@ class _InvokeHandler(_Base):
                                 "InvokeAsync operation")
                 return
             request_id = str(uuid.uuid4())
-            fn.async_queue.put((body, request_id))
+            fn.deliver_async(body, request_id)
             self.reply(202, b"", {"x-amzn-RequestId": request_id})
         elif kind == "RequestResponse":
             if len(body) > SYNC_LIMIT:
@@ -527,9 +574,9 @@ class LambdaEmulator:
         return f"http://{LOCALHOST}:{self.server.server_address[1]}"
 
     def add_function(self, name, bootstrap, env=None, timeout=30.0, memory=128, handler="",
-                     task_root=None):
+                     task_root=None, concurrency=None):
         fn = Function(self, name, bootstrap, dict(env or {}), timeout, memory, handler,
-                      task_root or os.path.dirname(os.path.abspath(bootstrap)))
+                      task_root or os.path.dirname(os.path.abspath(bootstrap)), concurrency)
         self.functions[name] = fn
         return fn
 
@@ -542,7 +589,7 @@ class LambdaEmulator:
         if not isinstance(payload, (bytes, bytearray)):
             payload = json.dumps(payload).encode()
         request_id = str(uuid.uuid4())
-        self.functions[name].async_queue.put((bytes(payload), request_id))
+        self.functions[name].deliver_async(bytes(payload), request_id)
         return request_id
 
     def fire_scheduled_event(self, name, rule="aaa-renewals", region="us-east-1"):
@@ -559,7 +606,7 @@ class LambdaEmulator:
         """Waits until every queued async event has been delivered (with retries)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if all(fn.async_queue.unfinished_tasks == 0 for fn in self.functions.values()):
+            if all(fn.async_pending == 0 for fn in self.functions.values()):
                 return True
             time.sleep(0.02)
         raise TimeoutError("async invocations still pending")
