@@ -339,3 +339,42 @@ def test_concurrent_duplicate_delivery(task_root):
         e.wait_idle()
         runs = [i for i in e.invocations if i.request_id == request_id]
         assert len(runs) == 2 and runs[0].sandbox != runs[1].sandbox
+
+
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+def test_api_gateway_front_routes_to_dispatcher(emu, task_root, version):
+    add(emu, task_root, name="aaa-dispatcher", handler="dispatcher")
+    with emulator.ApiGateway(emu, "aaa-dispatcher", version=version) as gw:
+        status, _, body = raw_http(gw.url + "/slack", b"team_id=T1&command=%2Fcert",
+                                   {"Content-Type": "application/x-www-form-urlencoded",
+                                    "X-Slack-Signature": "v0=00"})
+    # The stub dispatcher fails, which API Gateway shows as a 502.
+    assert status == 502 and json.loads(body) == {"message": "Internal Server Error"}
+    ev, inv, _ = gw.requests[0]
+    assert inv.error["errorType"] == "NotImplemented" and "dispatcher" in inv.error[
+        "errorMessage"]
+    assert ev["isBase64Encoded"] is True
+    if version == "2.0":
+        assert ev["headers"]["x-slack-signature"] == "v0=00" and ev["rawPath"] == "/slack"
+    else:
+        assert ev["httpMethod"] == "POST" and ev["path"] == "/slack"
+
+
+def test_api_gateway_response_mapping():
+    ok = emulator.Invocation("f", b"{}", "sync")
+    ok.finish("success", response=json.dumps(
+        {"statusCode": 401, "headers": {"X-A": "1"}, "body": "no"}).encode())
+    assert emulator.api_gateway_response(ok) == (401, {"X-A": "1"}, b"no")
+    plain = emulator.Invocation("f", b"{}", "sync")
+    plain.finish("success", response=b'{"text":"hi"}')
+    assert emulator.api_gateway_response(plain)[0] == 200
+    assert emulator.api_gateway_response(plain, "1.0")[0] == 502
+
+
+def raw_http(url, body, headers):
+    req = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()

@@ -624,3 +624,131 @@ class LambdaEmulator:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def api_gateway_event(method, path, headers=None, body=b"", version="2.0", query="",
+                      source_ip="127.0.0.1"):
+    """The proxy event API Gateway sends a Lambda integration.
+
+    version "2.0": an HTTP API (payload format 2.0): lower-case headers,
+    rawPath/rawQueryString, the body base64-encoded (as HTTP APIs do for a
+    form-encoded body such as Slack's). version "1.0": a REST API proxy
+    event (httpMethod, path, headers as sent, multiValueHeaders)."""
+    import base64
+    from urllib.parse import parse_qs
+
+    headers = dict(headers or {})
+    if isinstance(body, str):
+        body = body.encode()
+    now = time.time()
+    b64 = base64.b64encode(body).decode() if body else None
+    if version == "2.0":
+        lower = {k.lower(): v for k, v in headers.items()}
+        return {
+            "version": "2.0", "routeKey": "$default", "rawPath": path,
+            "rawQueryString": query, "headers": lower,
+            "queryStringParameters": ({k: ",".join(v) for k, v in parse_qs(query).items()}
+                                      or None),
+            "requestContext": {
+                "accountId": ACCOUNT, "apiId": "emulated", "domainName": "127.0.0.1",
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                         "sourceIp": source_ip, "userAgent": lower.get("user-agent", "")},
+                "requestId": uuid.uuid4().hex, "routeKey": "$default", "stage": "$default",
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "timeEpoch": int(now * 1000)},
+            "body": b64, "isBase64Encoded": bool(body),
+        }
+    return {
+        "resource": path, "path": path, "httpMethod": method, "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": ({k: v[-1] for k, v in parse_qs(query).items()} or None),
+        "multiValueQueryStringParameters": parse_qs(query) or None,
+        "requestContext": {"accountId": ACCOUNT, "apiId": "emulated", "httpMethod": method,
+                           "path": "/prod" + path, "stage": "prod",
+                           "requestId": uuid.uuid4().hex, "identity": {"sourceIp": source_ip},
+                           "requestTimeEpoch": int(now * 1000)},
+        "body": b64, "isBase64Encoded": bool(body),
+    }
+
+
+def api_gateway_response(inv, version="2.0"):
+    """Maps an invocation's outcome to (status, headers, body) as API Gateway does:
+    a function error is a 502; a proxy response gives statusCode, headers and a
+    (possibly base64) body; an HTTP API (2.0) also takes any other JSON as a
+    200 application/json answer."""
+    import base64
+
+    if not inv.ok:
+        return 502, {"Content-Type": "application/json"}, b'{"message":"Internal Server Error"}'
+    try:
+        doc = json.loads(inv.response or b"null")
+    except ValueError:
+        return 502, {"Content-Type": "application/json"}, b'{"message":"Internal Server Error"}'
+    if isinstance(doc, dict) and "statusCode" in doc:
+        body = doc.get("body") or ""
+        body = base64.b64decode(body) if doc.get("isBase64Encoded") else body.encode()
+        headers = {str(k): str(v) for k, v in (doc.get("headers") or {}).items()}
+        return int(doc["statusCode"]), headers, body
+    if version == "2.0":
+        return 200, {"Content-Type": "application/json"}, json.dumps(doc).encode()
+    return 502, {"Content-Type": "application/json"}, b'{"message":"Internal Server Error"}'
+
+
+class ApiGateway:
+    """An HTTP front on 127.0.0.1 that turns each request into a proxy event for
+    one function (synchronously) and answers with the mapped response; times out
+    like API Gateway (29 s REST, 30 s HTTP API; set `timeout` lower in tests).
+
+    with ApiGateway(emu, "aaa-dispatcher") as gw: POST gw.url + "/slack" ...
+    gw.requests: (event, invocation, status) of every request."""
+
+    def __init__(self, emulator, function, version="2.0", timeout=None):
+        self.emulator = emulator
+        self.function = function
+        self.version = version
+        self.timeout = timeout or (30.0 if version == "2.0" else 29.0)
+        self.requests = []
+        self.server = None
+
+    def start(self):
+        gw = self
+
+        class Handler(_Base):
+            def _any(self):
+                body = self.body()
+                path, _, query = self.path.partition("?")
+                ev = api_gateway_event(self.command, path, dict(self.headers), body,
+                                       gw.version, query, self.client_address[0])
+                inv = Invocation(gw.function, json.dumps(ev).encode(), "sync")
+                t = threading.Thread(target=gw.emulator.functions[gw.function].run,
+                                     args=(inv,), daemon=True)
+                t.start()
+                if not inv.done.wait(gw.timeout):
+                    status, headers, out = 503, {}, b'{"message":"Service Unavailable"}'
+                else:
+                    status, headers, out = api_gateway_response(inv, gw.version)
+                gw.requests.append((ev, inv, status))
+                self.reply(status, out, headers)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _any
+
+        self.server = _QuietServer((LOCALHOST, 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        return self
+
+    @property
+    def url(self):
+        return f"http://{LOCALHOST}:{self.server.server_address[1]}"
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
