@@ -134,16 +134,15 @@ out:
 	return rc;
 }
 
-/* IAM role session names: [\w+=,.@-]{2,64}. */
-static int s_valid_session_name(const char *s)
+int aws_iam_name_valid(const char *s, size_t len, size_t min, size_t max)
 {
-	size_t n = strlen(s), i;
+	size_t i;
 
-	if (n < 2 || n > 64)
+	if (s == NULL || len < min || len > max)
 		return 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || strchr("_+=,.@-", s[i])))
+		      (s[i] >= '0' && s[i] <= '9') || (s[i] && strchr("_+=,.@-", s[i]))))
 			return 0;
 	return 1;
 }
@@ -235,7 +234,7 @@ static int s_profile_role(const struct aws_credentials_deps *d, const struct aws
 		snprintf(session, sizeof(session), "aaa-%lld", (long long)now);
 		req.session_name = session;
 	}
-	if (!s_valid_session_name(req.session_name)) {
+	if (!aws_iam_name_valid(req.session_name, strlen(req.session_name), 2, 64)) {
 		log_error("profile %s: role_session_name must be 2-64 characters of "
 			  "letters, digits and _+=,.@-",
 			  name);

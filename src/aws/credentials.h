@@ -51,6 +51,9 @@ struct aws_credentials *aws_credentials_dup(const struct aws_credentials *c);
 void aws_credentials_free(struct aws_credentials *c);
 /* 1 when c expires within AWS_CREDENTIALS_REFRESH_MARGIN of now. */
 int aws_credentials_expiring(const struct aws_credentials *c, time_t now);
+/* 1 when s[0..len) is an IAM role or role session name: min..max characters
+ * of letters, digits and _+=,.@- (what IMDS and role_session_name may hold). */
+int aws_iam_name_valid(const char *s, size_t len, size_t min, size_t max);
 
 /* --- the injected transports --- */
 

@@ -238,20 +238,6 @@ static char *s_imds_base(const struct aws_env *env)
 	return str_ndup(ep, n);
 }
 
-/* IAM role names: [\w+=,.@-]{1,64}; anything else in the answer is not a role. */
-static int s_valid_role_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 1 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || strchr("_+=,.@-", s[i])))
-			return 0;
-	return 1;
-}
-
 static int s_fetch(const struct aws_credentials_deps *d, const char *method, const char *url,
 		   const char *header, struct aws_fetch_response *resp)
 {
@@ -317,7 +303,7 @@ int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_c
 		goto out;
 	}
 	n = resp.body ? strcspn(resp.body, "\r\n") : 0;
-	if (resp.status != 200 || !s_valid_role_name(resp.body, n)) {
+	if (resp.status != 200 || !aws_iam_name_valid(resp.body, n, 1, 64)) {
 		log_error("instance metadata: listing the IAM role answered HTTP %ld%s",
 			  resp.status, resp.status == 200 ? " without a valid role name" : "");
 		goto out;

@@ -801,3 +801,13 @@ TEST(aws_creds_profile_name_and_paths)
 	free(p);
 	CHECK(aws_profile_config_path(make_env(&eb, NULL, NULL)) == NULL);
 }
+
+TEST(aws_creds_iam_names)
+{
+	CHECK(aws_iam_name_valid("aaa-role_1+=,.@", 15, 1, 64));
+	CHECK(!aws_iam_name_valid("a", 1, 2, 64));
+	CHECK(!aws_iam_name_valid("has space", 9, 1, 64));
+	CHECK(!aws_iam_name_valid("../etc", 6, 1, 64));
+	CHECK(!aws_iam_name_valid("a\0b", 3, 1, 64)); /* an embedded NUL is not a name */
+	CHECK(!aws_iam_name_valid(NULL, 0, 0, 64));
+}
