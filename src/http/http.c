@@ -242,6 +242,30 @@ static void s_set_error(struct http_response *resp, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Which transport failures are worth another attempt: the network or the
+ * peer may recover. A certificate that does not verify, a malformed URL or
+ * an oversize answer will fail the same way every time.
+ */
+static int s_retryable(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int http_send(const struct http_request *req, struct http_response *resp)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
@@ -329,6 +353,7 @@ int http_send(const struct http_request *req, struct http_response *resp)
 			s_set_error(resp, "%s %s: %s", req->method, safe,
 				    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		resp->status = 0;
+		resp->retryable = !ctx.too_large && s_retryable(cc);
 		goto out;
 	}
 	curl_easy_getinfo(s_curl, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -43,6 +43,9 @@ struct http_response {
 	struct http_header *headers; /* of the final response only */
 	size_t nheaders;
 	char error[256]; /* transport error, for the user */
+	/* A transport error that may pass on a retry (reset, timeout, refused,
+	 * DNS); 0 for TLS verification, a bad URL, a response too large. */
+	int retryable;
 };
 
 /* Once per process (idempotent). Reads AAA_CA_BUNDLE. 0/-1. */

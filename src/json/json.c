@@ -10,14 +10,17 @@ cJSON *json_parse(const char *text, size_t len, const char *what)
 {
 	const char *end = NULL;
 	cJSON *root;
+	enum log_level lvl = what ? LOG_ERROR : LOG_DEBUG;
 
+	if (what == NULL)
+		what = "JSON";
 	if (text == NULL || len == 0) {
-		log_error("%s: empty JSON document", what);
+		log_msg(lvl, __func__, "%s: empty JSON document", what);
 		return NULL;
 	}
 	if (len > JSON_MAX_INPUT) {
-		log_error("%s: JSON document of %zu bytes is over the %u-byte limit", what, len,
-			  JSON_MAX_INPUT);
+		log_msg(lvl, __func__, "%s: JSON document of %zu bytes is over the %u-byte limit",
+			what, len, JSON_MAX_INPUT);
 		return NULL;
 	}
 	/* require_null_terminated=0 with an explicit length: trailing garbage
@@ -27,14 +30,14 @@ cJSON *json_parse(const char *text, size_t len, const char *what)
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = at && at >= text && at <= text + len ? (size_t)(at - text) : 0;
 
-		log_error("%s: malformed JSON near byte %zu", what, off);
+		log_msg(lvl, __func__, "%s: malformed JSON near byte %zu", what, off);
 		return NULL;
 	}
 	while (end && end < text + len && strchr(" \t\r\n", *end) && *end)
 		end++;
 	if (end && end < text + len) {
-		log_error("%s: unexpected data after the JSON document at byte %zu", what,
-			  (size_t)(end - text));
+		log_msg(lvl, __func__, "%s: unexpected data after the JSON document at byte %zu",
+			what, (size_t)(end - text));
 		cJSON_Delete(root);
 		return NULL;
 	}

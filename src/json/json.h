@@ -13,7 +13,9 @@
 #define JSON_MAX_INPUT (8u * 1024u * 1024u)
 
 /* Parses len bytes (need not be NUL-terminated); what names the input in
- * errors ("ACME order", "Lambda event"). Caller frees with cJSON_Delete. */
+ * errors ("ACME order", "Lambda event"). what NULL parses quietly (debug log
+ * only), for bodies that may legitimately not be JSON, such as an error
+ * page. Caller frees with cJSON_Delete. */
 cJSON *json_parse(const char *text, size_t len, const char *what);
 
 /* Optional getters: NULL / def when absent or of another type; no error. */

@@ -155,29 +155,30 @@ out:
 struct shape_rule {
 	const char *marker; /* case-insensitive */
 	const char *stop;   /* characters that end the value */
+	int need_sep;	    /* the value counts only after ':' or '=' (marker is a bare name) */
 };
 
 static const struct shape_rule s_rules[] = {
-    {"authorization:", "\r\n"},
-    {"x-amz-security-token:", "\r\n"},
-    {"x-amz-security-token=", "&\" \r\n"},
-    {"x-amz-signature=", "&\" \r\n"},
-    {"aws_secret_access_key", "\r\n"},
-    {"secretaccesskey\":", ",}\r\n"},
-    {"secretaccesskey=", "&\" \r\n"},
-    {"\"token\":", ",}\r\n"},
-    {"\"sessiontoken\":", ",}\r\n"},
-    {"\"d\":", ",}"},
-    {"\"p\":", ",}"},
-    {"\"q\":", ",}"},
-    {"\"dp\":", ",}"},
-    {"\"dq\":", ",}"},
-    {"\"qi\":", ",}"},
-    {"\"k\":", ",}"},
-    {"x-slack-signature:", "\r\n"},
-    {"signing_secret", "\r\n,}"},
-    {"hmac_key", "\r\n,}"},
-    {"--eab-hmac-key", "\r\n"},
+    {"authorization:", "\r\n", 0},
+    {"x-amz-security-token:", "\r\n", 0},
+    {"x-amz-security-token=", "&\" \r\n", 0},
+    {"x-amz-signature=", "&\" \r\n", 0},
+    {"aws_secret_access_key", "\r\n", 1},
+    {"secretaccesskey\":", ",}\r\n", 0},
+    {"secretaccesskey=", "&\" \r\n", 0},
+    {"\"token\":", ",}\r\n", 0},
+    {"\"sessiontoken\":", ",}\r\n", 0},
+    {"\"d\":", ",}", 0},
+    {"\"p\":", ",}", 0},
+    {"\"q\":", ",}", 0},
+    {"\"dp\":", ",}", 0},
+    {"\"dq\":", ",}", 0},
+    {"\"qi\":", ",}", 0},
+    {"\"k\":", ",}", 0},
+    {"x-slack-signature:", "\r\n", 0},
+    {"signing_secret", "\r\n,}", 1},
+    {"hmac_key", "\r\n,}", 1},
+    {"--eab-hmac-key", "\r\n ", 0},
 };
 
 static void s_redact_shapes(struct buf *b)
@@ -191,6 +192,14 @@ static void s_redact_shapes(struct buf *b)
 		for (p = strcasestr(b->data, s_rules[r].marker); p;
 		     p = strcasestr(p + mlen, s_rules[r].marker)) {
 			v = p + mlen;
+			/* A bare name ("AWS_SECRET_ACCESS_KEY is not set") is prose,
+			 * not a value: only "name = value" / "name: value" counts. */
+			if (s_rules[r].need_sep) {
+				while (*v == ' ' || *v == '"')
+					v++;
+				if (*v != '=' && *v != ':')
+					continue;
+			}
 			while (*v == ' ' || *v == '=' || *v == ':' || *v == '"')
 				v++;
 			e = v + strcspn(v, s_rules[r].stop);

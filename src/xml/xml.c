@@ -18,15 +18,18 @@ static void s_quiet(void *ctx, const char *msg, ...)
 
 xmlDoc *xml_parse(const char *text, size_t len, const char *what)
 {
+	enum log_level lvl = what ? LOG_ERROR : LOG_DEBUG;
 	xmlDoc *doc;
 
+	if (what == NULL)
+		what = "XML";
 	if (text == NULL || len == 0) {
-		log_error("%s: empty XML document", what);
+		log_msg(lvl, __func__, "%s: empty XML document", what);
 		return NULL;
 	}
 	if (len > XML_MAX_INPUT) {
-		log_error("%s: XML document of %zu bytes is over the %u-byte limit", what, len,
-			  XML_MAX_INPUT);
+		log_msg(lvl, __func__, "%s: XML document of %zu bytes is over the %u-byte limit",
+			what, len, XML_MAX_INPUT);
 		return NULL;
 	}
 	xmlSetGenericErrorFunc(NULL, s_quiet);
@@ -37,13 +40,13 @@ xmlDoc *xml_parse(const char *text, size_t len, const char *what)
 	if (doc == NULL) {
 		const xmlError *err = xmlGetLastError();
 
-		log_error("%s: malformed XML%s%s", what, err && err->message ? ": " : "",
-			  err && err->message ? err->message : "");
+		log_msg(lvl, __func__, "%s: malformed XML%s%s", what,
+			err && err->message ? ": " : "", err && err->message ? err->message : "");
 		xmlResetLastError();
 		return NULL;
 	}
 	if (xmlDocGetRootElement(doc) == NULL) {
-		log_error("%s: XML document has no root element", what);
+		log_msg(lvl, __func__, "%s: XML document has no root element", what);
 		xmlFreeDoc(doc);
 		return NULL;
 	}

@@ -14,7 +14,8 @@
 
 #define XML_MAX_INPUT (8u * 1024u * 1024u)
 
-/* Parses len bytes; what names the input in errors. Caller frees with xmlFreeDoc. */
+/* Parses len bytes; what names the input in errors; what NULL parses quietly
+ * (debug log only). Caller frees with xmlFreeDoc. */
 xmlDoc *xml_parse(const char *text, size_t len, const char *what);
 /* The root element, or NULL. Borrowed. */
 xmlNode *xml_root(xmlDoc *doc);

@@ -157,6 +157,7 @@ def test_response_size_cap(server, pki):
     assert rc == 1
     assert res[0]["status"] == 200 and res[0]["body_len"] == 999
     assert "larger than 1000 bytes" in res[1]["error"]
+    assert res[1]["retryable"] is False
 
 
 def test_total_timeout(server, pki):
@@ -166,6 +167,7 @@ def test_total_timeout(server, pki):
     elapsed = time.monotonic() - t0
     assert rc == 1
     assert "timed out" in res[0]["error"].lower()
+    assert res[0]["retryable"] is True
     assert elapsed < 2.0
 
 
@@ -174,6 +176,7 @@ def test_tls_verification_always_on(server, pki):
     rc, res, _, _ = probe([url(server, "/a")])
     assert rc == 1
     assert "certificate" in res[0]["error"].lower()
+    assert res[0]["retryable"] is False
     # Right CA but wrong host name (the certificate is for 127.0.0.1 only).
     port = server.server_address[1]
     rc, res, _, _ = probe([f"https://localhost:{port}/a"], ca=pki / "ca.pem")
@@ -198,3 +201,4 @@ def test_connection_refused_is_clear():
     err = res[0]["error"]
     assert f"127.0.0.1:{port}/x" in err
     assert "X-Amz-Signature" not in err  # query strings never reach messages
+    assert res[0]["retryable"] is True

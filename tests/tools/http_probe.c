@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 			o = cJSON_CreateObject();
 			if (http_send(&req, &resp) != 0) {
 				cJSON_AddStringToObject(o, "error", resp.error);
+				cJSON_AddBoolToObject(o, "retryable", resp.retryable);
 				failures++;
 			}
 			cJSON_AddNumberToObject(o, "status", (double)resp.status);

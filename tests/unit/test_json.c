@@ -83,3 +83,10 @@ TEST(json_builders)
 	free(text);
 	cJSON_Delete(o);
 }
+
+TEST(json_quiet_parse_keeps_last_error)
+{
+	log_clear_last_error();
+	CHECK(json_parse("<html>", 6, NULL) == NULL);
+	CHECK_STR(log_last_error(), "");
+}

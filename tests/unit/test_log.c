@@ -112,7 +112,17 @@ TEST(log_redacts_by_shape)
 		CHECK(strstr(r, "[REDACTED]") != NULL);
 		free(r);
 	}
-	/* Ordinary text is untouched. */
+	/* Ordinary text is untouched, including the names of secrets in advice. */
+	{
+		static const char advice[] =
+		    "no AWS credentials found: set "
+		    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or "
+		    "run with an IAM role; the hmac_key is wrong";
+		char *r = log_redact(advice);
+
+		CHECK_STR(r, advice);
+		free(r);
+	}
 	{
 		char *r =
 		    log_redact("order https://ca/order/1 is ready; names: a.example, b.example");

@@ -97,3 +97,10 @@ TEST(xml_builder_escapes)
 	free(text);
 	xmlFreeDoc(d);
 }
+
+TEST(xml_quiet_parse_keeps_last_error)
+{
+	log_clear_last_error();
+	CHECK(xml_parse("{\"json\":1}", 10, NULL) == NULL);
+	CHECK_STR(log_last_error(), "");
+}
