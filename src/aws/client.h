@@ -1,0 +1,84 @@
+/*
+ * The one generic AWS call every service client uses: credentials (the
+ * default chain, resolved once per process and cached), endpoint, SigV4,
+ * http_send on the shared handle, retries with full-jitter backoff and
+ * RequestTimeTooSkewed clock correction, and AWS errors parsed into code,
+ * message and request id.
+ *
+ * A service client fills a struct aws_call, calls aws_call(), and reads the
+ * final answer from struct aws_reply. Nothing is logged at error level here:
+ * the caller decides whether a 404 or a 412 is an error (the store's
+ * "not found" and "someone else won" are results), and logs reply->message,
+ * a complete line such as
+ *   S3 PutObject aaa-data/v1/x: AccessDenied: Access Denied (request id X, HTTP 403)
+ *   S3 GetObject aaa-data/v1/x: connection refused ... after 8 attempts
+ */
+#ifndef AAA_AWS_CLIENT_H
+#define AAA_AWS_CLIENT_H
+
+#include <stddef.h>
+
+#include "aws/awserr.h"
+#include "aws/credentials.h"
+#include "aws/endpoint.h"
+#include "aws/retry.h"
+#include "aws/sigv4.h"
+#include "http/http.h"
+
+struct aws_call {
+	enum aws_service service;
+	const char *operation; /* "PutObject", for messages */
+	const char *resource;  /* "aaa-data/v1/x" or NULL, for messages */
+	const char *method;
+	const char *path;   /* wire path (encoded once); ignored when bucket is set */
+	const char *bucket; /* S3: bucket (path or virtual-host style per endpoint.h) */
+	const char *key;    /* S3: raw object key, encoded here ('/' kept); may be NULL */
+	const char *query;  /* wire query without '?', or NULL */
+	const struct aws_header *headers; /* extra headers (never Host or x-amz-date) */
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	/* NULL: the retry policy default. Tests and latency-bound callers may
+	 * pass a tighter one. */
+	const struct aws_retry_policy *policy;
+};
+
+/* The final answer. Free with aws_reply_free (also after a failure). */
+struct aws_reply {
+	struct http_response resp; /* status 0 when no HTTP answer arrived */
+	struct aws_error err;	   /* filled when the final answer is not 2xx */
+	char *message;		   /* one line for the user when rc != 0; owned */
+	unsigned attempts;
+};
+
+/*
+ * Sends c, retrying what retry.h calls retryable. Returns 0 when the final
+ * answer is 2xx (3xx for HEAD/GET conditional answers are also 0), 1 when it
+ * is an AWS error answer (reply->err, reply->message set), -1 when no answer
+ * arrived or nothing could be sent (credentials, endpoint, transport;
+ * reply->message says which). Logs retries at info/debug level only.
+ */
+int aws_call(const struct aws_call *c, struct aws_reply *reply);
+void aws_reply_free(struct aws_reply *reply);
+
+/*
+ * The STS AssumeRole adapter for role_arn profiles, set by the STS client
+ * at startup (before the first call). Without it such profiles fail with a
+ * clear message from the credentials chain.
+ */
+void aws_client_set_assume_role(aws_assume_role_fn fn, void *ctx);
+/* Region for regional services (cached): borrowed, NULL when none is
+ * configured. 0/-1 (invalid configuration, logged). */
+int aws_client_region(const char **out);
+/* Server clock minus ours, learnt from a RequestTimeTooSkewed answer. */
+long aws_client_clock_skew(void);
+/* Frees the cached credentials chain and region (end of process, tests). */
+void aws_client_cleanup(void);
+
+/*
+ * The line for a transport failure: "<label>: <error> after N attempts"
+ * (just "<label>: <error>" for one attempt). Caller frees.
+ */
+char *aws_client_transport_message(const char *label, const char *error, unsigned attempts);
+
+#endif
