@@ -40,6 +40,21 @@ def tool(aws, aws_resources, tmp_path):
     return run
 
 
+def settled(aws, quiet=0.3, limit=3.0):
+    """The proxy's stats once no request has been recorded for `quiet` seconds
+    (it records a request after answering it, so a just-exited client's last
+    request may not be counted yet)."""
+    t_end = time.monotonic() + limit
+    last = aws.proxy.stats()
+    while time.monotonic() < t_end:
+        time.sleep(quiet)
+        cur = aws.proxy.stats()
+        if cur["total"] == last["total"]:
+            return cur
+        last = cur
+    return last
+
+
 def url(res):
     return f"s3://{res['bucket']}"
 
@@ -68,7 +83,7 @@ def test_aaa_writes_cli_reads_with_sse_kms(tool, aws, aws_resources, aws_cli, tm
     assert aws_resources["kms_key_id"] in h["SSEKMSKeyId"]
     assert h.get("BucketKeyEnabled") is True
     assert h["ETag"] == out["etag"]
-    st = aws.proxy.stats()
+    st = settled(aws)
     assert st["refused"] == {}, st["refusals"]
     assert st["by_action"].get("s3:PutObject") == 1
 
@@ -83,7 +98,7 @@ def test_key_with_special_characters(tool, aws, aws_resources, aws_cli, tmp_path
     assert [o["Key"] for o in objs["Contents"]] == [phys(key)]
     rc, out, err = tool("store-get", url(aws_resources), key)
     assert rc == 0 and out["data"] == "hello", err
-    assert aws.proxy.stats()["refused"] == {}
+    assert settled(aws)["refused"] == {}
 
 
 def test_cli_writes_aaa_reads(tool, aws_resources, aws_cli, tmp_path):
@@ -126,7 +141,7 @@ def test_create_if_absent_and_replace(tool, aws, aws_resources, tmp_path):
     assert rc == 3 and out["result"] == "not found", err
     rc, out, err = tool("store-delete", u, "index.json")
     assert rc == 0, err  # deleting a missing key is fine
-    st = aws.proxy.stats()
+    st = settled(aws)
     assert st["by_status"].get("412") == 2
     assert st["refused"] == {}
 
@@ -142,11 +157,11 @@ def test_list_pages(tool, aws, aws_resources):
     assert rc == 0, err
     assert out["keys"] == names
     assert out["pages"] == 4
-    assert aws.proxy.stats()["by_action"].get("s3:ListObjectsV2") == 4
+    assert settled(aws)["by_action"].get("s3:ListObjectsV2") == 4
     rc, out, err = tool("store-list", url(aws_resources), "certs/n01")
     assert rc == 0, err
     assert out["keys"] == [n[len("aaa-data/v1/"):] for n in names if "/n01" in n]
-    assert aws.proxy.stats()["refused"] == {}
+    assert settled(aws)["refused"] == {}
 
 
 def test_wrong_secret_refused(tool, aws_resources, tmp_path):
@@ -175,7 +190,7 @@ def test_transient_faults_are_retried(tool, aws, aws_resources, tmp_path, fault)
     rc, out, err = tool("store-put", url(aws_resources), "k", str(src))
     assert rc == 0, err
     assert time.monotonic() - t0 < 20
-    assert aws.proxy.stats()["by_action"].get("s3:PutObject") == 4
+    assert settled(aws)["by_action"].get("s3:PutObject") == 4
     h = aws.direct_client("s3").get_object(Bucket=aws_resources["bucket"], Key=phys("k"))
     assert h["Body"].read() == b"payload"
 
@@ -190,7 +205,7 @@ def test_access_denied_not_retried(tool, aws, aws_resources):
     assert out["attempts"] == 1
     assert out["message"].startswith("S3 GetObject aaa-data/v1/x: AccessDenied: Access Denied")
     assert "HTTP 403" in out["message"]
-    assert aws.proxy.stats()["by_action"].get("s3:GetObject") == 1
+    assert settled(aws)["by_action"].get("s3:GetObject") == 1
 
 
 def test_clock_skew_corrected(tool, aws, aws_resources, tmp_path):
@@ -199,7 +214,7 @@ def test_clock_skew_corrected(tool, aws, aws_resources, tmp_path):
     aws.proxy.set_clock_offset(1200)
     rc, out, err = tool("store-put", url(aws_resources), "k", str(src))
     assert rc == 0, err
-    st = aws.proxy.stats()
+    st = settled(aws)
     assert st["by_action"].get("s3:PutObject") == 2
     assert st["by_status"].get("403") == 1, st["by_status"]
     assert "clock skew of 1200 s corrected" in err
@@ -218,3 +233,61 @@ def test_transport_failure_message(tool, aws_resources, tmp_path):
     assert out["message"].startswith("S3 GetObject aaa-data/v1/x: ")
     assert f"after {out['attempts']} attempts" in out["message"]
     assert out["attempts"] == 8
+
+
+def test_conditional_request_conflict_retried_then_conflict(tool, aws, aws_resources, tmp_path):
+    src = tmp_path / "in"
+    src.write_text("x")
+    u = url(aws_resources)
+    # one 409 ConditionalRequestConflict: the store retries and wins
+    aws.proxy.faults.add(fault="error", status=409, code="ConditionalRequestConflict",
+                         message="A conflicting operation occurred", service="s3",
+                         action="PutObject", count=1)
+    rc, out, err = tool("store-create", u, "jobs/a.json", str(src))
+    assert rc == 0 and out["result"] == "ok", err
+    assert settled(aws)["by_action"].get("s3:PutObject") == 2
+    # it keeps coming: "someone else won", after a bounded number of tries
+    aws.proxy.faults.clear()
+    aws.proxy.reset_stats()
+    aws.proxy.faults.add(fault="error", status=409, code="ConditionalRequestConflict",
+                         message="A conflicting operation occurred", service="s3",
+                         action="PutObject", count=None)
+    rc, out, err = tool("store-create", u, "jobs/b.json", str(src))
+    assert rc == 4 and out["result"] == "conflict", err
+    assert settled(aws)["by_action"].get("s3:PutObject") == 3
+
+
+def test_store_list_over_1000_keys(tool, aws, aws_resources):
+    s3 = aws.direct_client("s3")
+    names = [f"certs/c{i:04d}/meta.json" for i in range(1003)]
+    for n in names:
+        s3.put_object(Bucket=aws_resources["bucket"], Key=phys(n), Body=b"{}")
+    aws.proxy.reset_stats()
+    rc, out, err = tool("store-list", url(aws_resources), "certs/")
+    assert rc == 0, err
+    assert out["keys"] == sorted(names)
+    st = settled(aws)
+    assert st["by_action"].get("s3:ListObjectsV2") == 2
+    assert st["refused"] == {}
+
+
+def test_retry_after_honoured(tool, aws, aws_resources):
+    aws.proxy.faults.add(fault="error", status=503, code="ServiceUnavailable",
+                         retry_after=1, service="s3", action="GetObject", count=1)
+    t0 = time.monotonic()
+    rc, out, err = tool("s3-get", aws_resources["bucket"], "aaa-data/v1/none")
+    dt = time.monotonic() - t0
+    assert out["attempts"] == 2 and out["code"] == "NoSuchKey", err
+    assert dt >= 1.0
+
+
+def test_secret_never_logged_at_debug(tool, aws_resources, tmp_path):
+    src = tmp_path / "in"
+    src.write_text("x")
+    secret = "wrong-secret-" + uuid.uuid4().hex
+    rc, out, err = tool("store-put", url(aws_resources), "k", str(src), extra_env={
+        "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "tok-" + uuid.uuid4().hex,
+        "AAA_LOG_LEVEL": "debug"})
+    assert rc == 1
+    assert secret not in err
+    assert "tok-" not in err
