@@ -192,7 +192,9 @@ int aws_time_parse_http_date(const char *s, time_t *out)
 			goto out;
 		if (*p == ' ')
 			p++;
-		if (p[1] >= '0' && p[1] <= '9' ? s_digits(&p, 2, &d) : s_digits(&p, 1, &d))
+		/* p[1] only when p[0] is a digit: "Nov " may end the text. */
+		if (p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' ? s_digits(&p, 2, &d)
+									     : s_digits(&p, 1, &d))
 			goto out;
 		if (s_lit(&p, " ") || s_clock(&p, &h, &mi, &sec) || s_lit(&p, " ") ||
 		    s_digits(&p, 4, &y))
