@@ -25,12 +25,41 @@ static void s_init(struct aws_call *c, const char *op, const char *method, const
 	c->resource = key ? key : bucket;
 }
 
+/*
+ * A bucket in another region answers 301 PermanentRedirect (or 400
+ * AuthorizationHeaderMalformed) with x-amz-bucket-region: say which region
+ * to set rather than leave the user with a bare redirect code.
+ */
+static int s_region_hint(int rc, const char *bucket, struct aws_reply *reply)
+{
+	const char *region;
+	char *m;
+
+	if (rc != 1 || reply->message == NULL)
+		return rc;
+	region = http_response_header(&reply->resp, "x-amz-bucket-region");
+	if (region == NULL || !aws_region_valid(region))
+		return rc;
+	m = str_printf("%s; bucket %s is in region %s: set AWS_REGION=%s", reply->message, bucket,
+		       region, region);
+	if (m) {
+		free(reply->message);
+		reply->message = m;
+	}
+	return rc;
+}
+
+static int s_call(const struct aws_call *c, struct aws_reply *reply)
+{
+	return s_region_hint(aws_call(c, reply), c->bucket, reply);
+}
+
 int s3_get_object(const char *bucket, const char *key, struct aws_reply *reply)
 {
 	struct aws_call c;
 
 	s_init(&c, "GetObject", "GET", bucket, key);
-	return aws_call(&c, reply);
+	return s_call(&c, reply);
 }
 
 /*
@@ -68,7 +97,7 @@ int s3_put_object(const char *bucket, const char *key, const void *data, size_t 
 	c.nheaders = n;
 	c.body = data ? data : "";
 	c.body_len = len;
-	return aws_call(&c, reply);
+	return s_call(&c, reply);
 }
 
 int s3_head_object(const char *bucket, const char *key, struct aws_reply *reply)
@@ -76,7 +105,7 @@ int s3_head_object(const char *bucket, const char *key, struct aws_reply *reply)
 	struct aws_call c;
 
 	s_init(&c, "HeadObject", "HEAD", bucket, key);
-	return aws_call(&c, reply);
+	return s_call(&c, reply);
 }
 
 int s3_delete_object(const char *bucket, const char *key, struct aws_reply *reply)
@@ -84,7 +113,7 @@ int s3_delete_object(const char *bucket, const char *key, struct aws_reply *repl
 	struct aws_call c;
 
 	s_init(&c, "DeleteObject", "DELETE", bucket, key);
-	return aws_call(&c, reply);
+	return s_call(&c, reply);
 }
 
 static int s_query_add(struct buf *q, const char *name, const char *value)
@@ -131,7 +160,7 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 		c.resource = prefix && *prefix ? prefix : bucket;
 		c.query = q.data;
 		npages++;
-		rc = aws_call(&c, reply);
+		rc = s_call(&c, reply);
 		if (rc != 0)
 			goto out;
 		rc = -1;

@@ -157,6 +157,7 @@ def test_list_pages(tool, aws, aws_resources):
     assert rc == 0, err
     assert out["keys"] == names
     assert out["pages"] == 4
+    assert out["connections"] == 1  # one kept-alive connection for all pages
     assert settled(aws)["by_action"].get("s3:ListObjectsV2") == 4
     rc, out, err = tool("store-list", url(aws_resources), "certs/n01")
     assert rc == 0, err
@@ -291,3 +292,25 @@ def test_secret_never_logged_at_debug(tool, aws_resources, tmp_path):
     assert rc == 1
     assert secret not in err
     assert "tok-" not in err
+
+
+def test_bucket_in_another_region_says_which(tool, aws, aws_resources):
+    aws.proxy.faults.add(fault="error", status=301, code="PermanentRedirect",
+                         message="The bucket you are attempting to access must be addressed "
+                                 "using the specified endpoint.",
+                         headers={"x-amz-bucket-region": "eu-west-3"},
+                         service="s3", action="GetObject", count=1)
+    rc, out, err = tool("s3-get", aws_resources["bucket"], "aaa-data/v1/x")
+    assert rc == 1 and out["attempts"] == 1
+    assert "PermanentRedirect" in out["message"]
+    assert f"bucket {aws_resources['bucket']} is in region eu-west-3: set AWS_REGION=eu-west-3" \
+        in out["message"]
+
+
+def test_no_credentials_is_one_clear_line(tool, aws_resources, tmp_path):
+    src = tmp_path / "in"
+    src.write_text("x")
+    rc, out, err = tool("store-put", url(aws_resources), "k", str(src), extra_env={
+        "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
+    assert rc == 1
+    assert "S3 PutObject aaa-data/v1/k: no AWS credentials found" in err

@@ -9,7 +9,7 @@
  *   aws_tool store-get     URL KEY [OUTFILE]   {"result","etag","len","data"(text only)}
  *   aws_tool store-list    URL PREFIX          {"result","keys":[...]}
  *   aws_tool store-delete  URL KEY             {"result"}
- *   aws_tool s3-list BUCKET PREFIX MAXKEYS     {"keys":[...],"pages":N}
+ *   aws_tool s3-list BUCKET PREFIX MAXKEYS     {"keys","pages","connections"}
  *   aws_tool s3-get BUCKET KEY                 {"status","code","message","attempts"}
  * Exit 0 ok, 3 not found, 4 conflict, 1 error (the log line on stderr),
  * 2 usage.
@@ -160,6 +160,7 @@ static int s_s3(int argc, char **argv)
 		arc = s3_list_objects(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10),
 				      s_add_key, arr, &pages, &r);
 		cJSON_AddNumberToObject(o, "pages", pages);
+		cJSON_AddNumberToObject(o, "connections", (double)http_connections_opened());
 	} else if (strcmp(argv[1], "s3-get") == 0 && argc == 4) {
 		arc = s3_get_object(argv[2], argv[3], &r);
 	} else {
