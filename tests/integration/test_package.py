@@ -1,0 +1,227 @@
+"""The self-contained Lambda zip (deploy/package.sh): its contents, and the
+proof that it needs nothing from the host. The zip is unpacked into an
+otherwise empty root (/var/task = the zip, /tmp, /dev/null, /dev/urandom,
+/proc, and /bin/sh: Lambda's provided.al2023 has a shell, here a static
+busybox) and the Lambda emulator starts its `bootstrap` there, in a mount
+namespace with chroot (we are root). Every shared object the running runtime
+has mapped must come from the zip's lib/."""
+import hashlib
+import importlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+emulator = importlib.import_module("tests.integration.lambda.emulator")
+
+BUILD = os.environ.get("AAA_BUILD", os.path.join(_REPO, "build"))
+AAA = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa")))
+PACKAGE_SH = os.path.join(_REPO, "deploy", "package.sh")
+BUSYBOX = "/bin/busybox"
+LOADERS = ("ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1")
+CREDS = {"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret-not-real",
+         "AWS_REGION": "us-east-1"}
+
+
+def package(out, env=None, check=True):
+    e = dict(os.environ)
+    e.update({"AAA_BIN": AAA, "OUT": str(out)})
+    e.update(env or {})
+    p = subprocess.run(["sh", PACKAGE_SH], env=e, capture_output=True, text=True, timeout=300,
+                       cwd=_REPO)
+    if check:
+        assert p.returncode == 0, p.stdout + p.stderr
+    return p
+
+
+@pytest.fixture(scope="module")
+def zip_path(tmp_path_factory):
+    if not os.access(AAA, os.X_OK):
+        pytest.fail(f"{AAA} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
+    out = tmp_path_factory.mktemp("pkg") / "aaa-lambda.zip"
+    p = package(out)
+    print(p.stdout.strip())
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        unpacked = sum(i.file_size for i in z.infolist())
+    print(f"zip: {os.path.getsize(out)} bytes, {len(names)} files, {unpacked} bytes unpacked")
+    return out
+
+
+def needed(path):
+    """DT_NEEDED of one ELF file, read with readelf (independent of the loader's --list)."""
+    out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
+                         check=True).stdout
+    return [line.split("[", 1)[1].split("]", 1)[0] for line in out.splitlines()
+            if "(NEEDED)" in line]
+
+
+def test_zip_layout_and_closure(zip_path, tmp_path):
+    with zipfile.ZipFile(zip_path) as z:
+        infos = {i.filename: i for i in z.infolist()}
+        assert list(infos) == sorted(infos), "entries are not sorted"
+        for name in ("bootstrap", "bin/aaa", "lib/libc.so.6", "certs/ca-bundle.crt"):
+            assert name in infos, name
+        loaders = [n for n in infos if n[4:] in LOADERS]
+        assert loaders, "no dynamic loader in lib/"
+        for name in ["bootstrap", "bin/aaa"] + loaders:
+            mode = infos[name].external_attr >> 16
+            assert mode & stat.S_IXUSR, f"{name} is not executable in the zip"
+        assert all(i.date_time == infos["bootstrap"].date_time for i in infos.values())
+        z.extractall(tmp_path)
+    # bin/aaa is stripped, the bundle is PEM.
+    syms = subprocess.run(["readelf", "-S", str(tmp_path / "bin/aaa")], capture_output=True,
+                          text=True, check=True).stdout
+    assert ".symtab" not in syms and ".debug_info" not in syms
+    assert (tmp_path / "certs/ca-bundle.crt").read_text().count("BEGIN CERTIFICATE") > 50
+    # Every DT_NEEDED of the binary and of every shipped library is in lib/.
+    libs = set(os.listdir(tmp_path / "lib"))
+    todo, seen = [str(tmp_path / "bin/aaa")], set()
+    while todo:
+        f = todo.pop()
+        for n in needed(f):
+            assert n in libs, f"{os.path.basename(f)} needs {n}, not in lib/"
+            if n not in seen:
+                seen.add(n)
+                todo.append(str(tmp_path / "lib" / n))
+    for lib in ("libcurl.so.4", "libssl.so.3", "libcrypto.so.3", "libcjson.so.1",
+                "libxml2.so.2", "libc.so.6"):
+        assert lib in seen, lib
+
+
+def test_zip_is_deterministic(zip_path, tmp_path):
+    again = tmp_path / "again.zip"
+    package(again)
+    assert (hashlib.sha256(again.read_bytes()).hexdigest()
+            == hashlib.sha256(zip_path.read_bytes()).hexdigest())
+
+
+def test_missing_library_is_named(tmp_path):
+    (tmp_path / "foo.c").write_text("int aaa_missing_foo(void) { return 1; }\n")
+    (tmp_path / "main.c").write_text("int aaa_missing_foo(void);\n"
+                                     "int main(void) { return aaa_missing_foo(); }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(tmp_path / "libaaamissing.so"),
+                    str(tmp_path / "foo.c")], check=True)
+    subprocess.run(["cc", "-o", str(tmp_path / "prog"), str(tmp_path / "main.c"),
+                    "-L" + str(tmp_path), "-laaamissing"], check=True)
+    os.unlink(tmp_path / "libaaamissing.so")
+    p = package(tmp_path / "x.zip", env={"AAA_BIN": str(tmp_path / "prog")}, check=False)
+    assert p.returncode != 0
+    assert "libaaamissing.so" in p.stderr
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_missing_zip_tool_is_named(tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("sh", "readelf", "strip", "sort", "touch", "sed", "cp", "mkdir", "mktemp",
+                 "rm", "find", "chmod", "wc", "tr", "du", "cut", "ls", "head", "basename",
+                 "dirname", "cat"):
+        path = shutil.which(tool)
+        if path:
+            os.symlink(path, bindir / tool)
+    p = package(tmp_path / "x.zip", env={"PATH": str(bindir)}, check=False)
+    assert p.returncode != 0
+    assert "missing tool 'zip'" in p.stderr
+
+
+class EmptyRoot:
+    """ROOT with only the zip at /var/task, /tmp, /dev/{null,urandom}, /proc, /bin/sh."""
+
+    def __init__(self, base, zip_path):
+        self.root = base / "root"
+        self.task = self.root / "var" / "task"
+        self.task.mkdir(parents=True)
+        for d in ("tmp", "dev", "proc", "bin"):
+            (self.root / d).mkdir(exist_ok=True)
+        os.chmod(self.root / "tmp", 0o1777)
+        for dev in ("null", "urandom"):
+            (self.root / "dev" / dev).touch()
+        shutil.copy(BUSYBOX, self.root / "bin" / "sh")
+        with zipfile.ZipFile(zip_path) as z:
+            for info in z.infolist():
+                z.extract(info, self.task)
+                os.chmod(self.task / info.filename, (info.external_attr >> 16) & 0o7777)
+        # The emulator execs this host-side script: a private mount namespace
+        # (mounts vanish with it), the devices and /proc bound in, then chroot
+        # and exec /var/task/bootstrap. Every step execs, so the emulator's
+        # process is the runtime and its kill reaches it.
+        self.launcher = base / "launch"
+        r = str(self.root)
+        mount, chroot, unshare = (shutil.which(t, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+                                 for t in ("mount", "chroot", "unshare"))
+        inner = (f"{mount} --bind /dev/null {r}/dev/null && "
+                 f"{mount} --bind /dev/urandom {r}/dev/urandom && "
+                 f"{mount} -t proc proc {r}/proc && "
+                 f"exec {chroot} {r} /bin/sh -c 'cd /var/task && exec /var/task/bootstrap'")
+        self.launcher.write_text(f"#!/bin/sh\nexec {unshare} --mount --propagation private "
+                                 f"/bin/sh -c \"{inner}\"\n")
+        os.chmod(self.launcher, 0o755)
+
+
+@pytest.fixture
+def empty_root(tmp_path, zip_path):
+    if os.geteuid() != 0:
+        pytest.skip("the empty-root run needs root (mount namespace and chroot)")
+    if not os.access(BUSYBOX, os.X_OK):
+        pytest.fail("needs a static /bin/sh for the empty root: apt-get install busybox-static")
+    for tool in ("unshare", "chroot", "mount"):
+        if shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is None:
+            pytest.fail(f"{tool} not found (util-linux / coreutils)")
+    return EmptyRoot(tmp_path, zip_path)
+
+
+def test_runtime_loop_in_empty_root(empty_root):
+    root = empty_root.root
+    assert sorted(os.listdir(root)) == ["bin", "dev", "proc", "tmp", "var"]
+    assert os.listdir(root / "bin") == ["sh"]
+    with emulator.LambdaEmulator(retry_delays=(0.05, 0.05)) as emu:
+        env = dict(CREDS)
+        env["LAMBDA_TASK_ROOT"] = "/var/task"
+        env["LAMBDA_RUNTIME_DIR"] = "/var/runtime"
+        emu.add_function("aaa-pkg", str(empty_root.launcher), env=env, timeout=20.0,
+                         task_root=str(empty_root.task))
+        fn = emu.functions["aaa-pkg"]
+        t0 = time.monotonic()
+        inv = emu.invoke("aaa-pkg", {"action": "nope"})
+        logs = "\n".join(line for _, _, line in fn.logs)
+        assert inv.outcome == "error", (inv, logs)
+        assert inv.error_type == "UnknownAction", (inv.error, logs)
+        assert "nope" in inv.error.get("errorMessage", ""), inv.error
+        print(f"cold start + first invoke in the empty root: "
+              f"{(time.monotonic() - t0) * 1000:.0f} ms")
+
+        # What the running runtime has loaded: the process is the loader
+        # running bin/aaa in the chroot, and every mapped shared object is the
+        # zip's (the host's /proc shows them by their paths outside the root).
+        pid = fn.sandbox.proc.pid
+        assert os.readlink(f"/proc/{pid}/root") == str(root)
+        exe = os.readlink(f"/proc/{pid}/exe")
+        assert exe.startswith(str(empty_root.task / "lib") + "/"), exe
+        assert os.path.basename(exe) in LOADERS
+        maps = open(f"/proc/{pid}/maps").read().split("\n")
+        objs = {ln.split()[-1] for ln in maps
+                if len(ln.split()) >= 6 and ".so" in ln.split()[-1]}
+        assert objs, maps
+        outside = [o for o in objs if not o.startswith(str(empty_root.task / "lib") + "/")]
+        assert not outside, outside
+        names = {os.path.basename(o) for o in objs}
+        for lib in ("libc.so.6", "libcurl.so.4", "libssl.so.3", "libcrypto.so.3",
+                    "libcjson.so.1", "libxml2.so.2"):
+            assert lib in names, (lib, sorted(names))
+        environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        assert b"SSL_CERT_FILE=/var/task/certs/ca-bundle.crt" in environ
+
+        # The loop goes on: a second event of another kind on the warm sandbox.
+        inv2 = emu.invoke("aaa-pkg", {"action": "nope-again"})
+        assert inv2.error_type == "UnknownAction" and not inv2.cold_start
+        assert fn.sandboxes == 1
