@@ -137,13 +137,20 @@ def test_missing_zip_tool_is_named(tmp_path):
 class EmptyRoot:
     """ROOT with only the zip at /var/task, /tmp, /dev/{null,urandom}, /proc, /bin/sh."""
 
-    def __init__(self, base, zip_path):
+    def __init__(self, base, zip_path, hosts=None):
         self.root = base / "root"
         self.task = self.root / "var" / "task"
         self.task.mkdir(parents=True)
         for d in ("tmp", "dev", "proc", "bin"):
             (self.root / d).mkdir(exist_ok=True)
         os.chmod(self.root / "tmp", 0o1777)
+        rename = ""
+        if hosts:
+            # Lambda has /etc/hosts (and resolv.conf); no nsswitch.conf here.
+            (self.root / "etc").mkdir()
+            (self.root / "etc" / "hosts").write_text(f"127.0.0.1 {hosts}\n")
+            rename = (f'AWS_LAMBDA_RUNTIME_API="{hosts}:${{AWS_LAMBDA_RUNTIME_API##*:}}"\n'
+                      "export AWS_LAMBDA_RUNTIME_API\n")
         for dev in ("null", "urandom"):
             (self.root / "dev" / dev).touch()
         shutil.copy(BUSYBOX, self.root / "bin" / "sh")
@@ -163,7 +170,7 @@ class EmptyRoot:
                  f"{mount} --bind /dev/urandom {r}/dev/urandom && "
                  f"{mount} -t proc proc {r}/proc && "
                  f"exec {chroot} {r} /bin/sh -c 'cd /var/task && exec /var/task/bootstrap'")
-        self.launcher.write_text(f"#!/bin/sh\nexec {unshare} --mount --propagation private "
+        self.launcher.write_text(f"#!/bin/sh\n{rename}exec {unshare} --mount --propagation private "
                                  f"/bin/sh -c \"{inner}\"\n")
         os.chmod(self.launcher, 0o755)
 
@@ -225,3 +232,21 @@ def test_runtime_loop_in_empty_root(empty_root):
         inv2 = emu.invoke("aaa-pkg", {"action": "nope-again"})
         assert inv2.error_type == "UnknownAction" and not inv2.cold_start
         assert fn.sandboxes == 1
+
+
+def test_name_resolution_in_empty_root(tmp_path, zip_path, empty_root):
+    """The Runtime API named by a host name from /etc/hosts: getaddrinfo in the
+    bundled glibc resolves it without /etc/nsswitch.conf or any libnss_*.so
+    (glibc 2.34+ has files and dns built in), as it must for AWS endpoints."""
+    assert not [n for n in os.listdir(empty_root.task / "lib") if n.startswith("libnss_")]
+    named = EmptyRoot(tmp_path / "named", zip_path, hosts="runtime.aaa.test")
+    assert sorted(os.listdir(named.root / "etc")) == ["hosts"]
+    with emulator.LambdaEmulator() as emu:
+        emu.add_function("aaa-named", str(named.launcher), env=dict(CREDS), timeout=20.0,
+                         task_root=str(named.task))
+        fn = emu.functions["aaa-named"]
+        inv = emu.invoke("aaa-named", {"action": "nope"})
+        logs = "\n".join(line for _, _, line in fn.logs)
+        assert inv.error_type == "UnknownAction", (inv, logs)
+        environ = open(f"/proc/{fn.sandbox.proc.pid}/environ", "rb").read().split(b"\0")
+        assert any(e.startswith(b"AWS_LAMBDA_RUNTIME_API=runtime.aaa.test:") for e in environ)
