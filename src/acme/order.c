@@ -1,0 +1,493 @@
+#define _GNU_SOURCE
+#include "acme/order.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "acme/problem.h"
+#include "crypto/csr.h"
+#include "crypto/jws.h"
+#include "crypto/names.h"
+#include "crypto/x509.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "util/mem.h"
+
+long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms)
+{
+	long d;
+
+	if (retry_after_s >= 0)
+		d = retry_after_s > cap_ms / 1000 ? cap_ms : retry_after_s * 1000;
+	else
+		d = attempt >= 16 ? cap_ms : 250L << attempt;
+	if (d > cap_ms)
+		d = cap_ms;
+	if (d < 50)
+		d = 50;
+	return d;
+}
+
+int acme_revoke_reason_parse(const char *s)
+{
+	/* RFC 5280 5.3.1 CRLReason; 7 is unused, 8 removeFromCRL is not for ACME. */
+	static const char *const reasons[] = {
+	    "unspecified", "keyCompromise",	   "cACompromise",    "affiliationChanged",
+	    "superseded",  "cessationOfOperation", "certificateHold", NULL,
+	    NULL,	   "privilegeWithdrawn",   "aACompromise"};
+	size_t i;
+
+	if (!s)
+		return -1;
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i] && strcasecmp(reasons[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void s_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static long s_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void acme_order_clear(struct acme_order *o)
+{
+	size_t i;
+
+	free(o->url);
+	free(o->status);
+	free(o->finalize);
+	free(o->certificate);
+	free(o->expires);
+	for (i = 0; i < o->nauthz_urls; i++)
+		free(o->authz_urls[i]);
+	free(o->authz_urls);
+	for (i = 0; i < o->nauthz; i++) {
+		free(o->authz[i].url);
+		free(o->authz[i].identifier);
+		free(o->authz[i].status);
+		free(o->authz[i].chall_url);
+		free(o->authz[i].chall_token);
+		free(o->authz[i].expires);
+	}
+	free(o->authz);
+	memset(o, 0, sizeof(*o));
+}
+
+static int s_replace(char **dst, const char *v)
+{
+	char *n = v ? str_dup(v) : NULL;
+
+	if (v && !n)
+		return -1;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+int acme_order_parse(const cJSON *json, struct acme_order *o)
+{
+	const cJSON *arr, *it;
+	const char *status;
+	size_t i;
+	int rc = -1;
+
+	if (json_get_str(json, "status", "ACME order", &status))
+		goto out;
+	if (s_replace(&o->status, status) || s_replace(&o->finalize, json_str(json, "finalize")) ||
+	    s_replace(&o->certificate, json_str(json, "certificate")) ||
+	    s_replace(&o->expires, json_str(json, "expires")))
+		goto out;
+	if ((arr = json_arr(json, "authorizations"))) {
+		for (i = 0; i < o->nauthz_urls; i++)
+			free(o->authz_urls[i]);
+		free(o->authz_urls);
+		o->nauthz_urls = 0;
+		o->authz_urls = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(char *));
+		if (!o->authz_urls)
+			goto out;
+		cJSON_ArrayForEach(it, arr)
+		{
+			if (!cJSON_IsString(it) ||
+			    !(o->authz_urls[o->nauthz_urls] = str_dup(it->valuestring)))
+				goto out;
+			o->nauthz_urls++;
+		}
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int acme_order_new(struct acme_client *c, const char *const *names, size_t n, struct acme_order *o)
+{
+	struct acme_response r = {0};
+	cJSON *payload = NULL, *ids, *id;
+	size_t i;
+	int rc = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (names_validate_list(names, n, c->error, sizeof(c->error)))
+		goto out;
+	if (!(payload = cJSON_CreateObject()) ||
+	    !(ids = cJSON_AddArrayToObject(payload, "identifiers")))
+		goto out;
+	for (i = 0; i < n; i++) {
+		char *lower = str_dup(names[i]);
+
+		if (!lower || !(id = cJSON_CreateObject())) {
+			free(lower);
+			goto out;
+		}
+		name_lower(lower);
+		cJSON_AddItemToArray(ids, id);
+		if (!cJSON_AddStringToObject(id, "type", "dns") ||
+		    !cJSON_AddStringToObject(id, "value", lower)) {
+			free(lower);
+			goto out;
+		}
+		free(lower);
+	}
+	if (acme_post(c, c->dir.new_order, payload, &r))
+		goto out;
+	if (!r.location || !r.json || acme_order_parse(r.json, o)) {
+		snprintf(c->error, sizeof(c->error), "newOrder: malformed answer");
+		goto out;
+	}
+	o->url = r.location;
+	r.location = NULL;
+	rc = 0;
+out:
+	if (rc)
+		log_error("new order: %s", c->error);
+	cJSON_Delete(payload);
+	acme_response_free(&r);
+	return rc;
+}
+
+static int s_authz_parse(const cJSON *json, struct acme_authz *a)
+{
+	const cJSON *id = json_obj(json, "identifier"), *ch;
+	const char *v = json_str(id, "value"), *status = json_str(json, "status");
+	int rc = -1;
+
+	if (!v || !status)
+		goto out;
+	free(a->identifier);
+	a->identifier = json_bool(json, "wildcard", 0) ? str_printf("*.%s", v) : str_dup(v);
+	if (s_replace(&a->status, status) || s_replace(&a->expires, json_str(json, "expires")))
+		goto out;
+	cJSON_ArrayForEach(ch, json_arr(json, "challenges"))
+	{
+		const char *t = json_str(ch, "type");
+
+		if (t && strcmp(t, "dns-01") == 0) {
+			if (s_replace(&a->chall_url, json_str(ch, "url")) ||
+			    s_replace(&a->chall_token, json_str(ch, "token")))
+				goto out;
+		}
+	}
+	rc = a->identifier ? 0 : -1;
+out:
+	return rc;
+}
+
+int acme_order_authorizations(struct acme_client *c, struct acme_order *o)
+{
+	struct acme_response r = {0};
+	size_t i;
+	int rc = -1;
+
+	if (!o->authz && o->nauthz_urls && !(o->authz = calloc(o->nauthz_urls, sizeof(*o->authz))))
+		goto out;
+	for (i = 0; i < o->nauthz_urls; i++) {
+		struct acme_authz *a = &o->authz[i];
+
+		acme_response_free(&r);
+		if (acme_post_as_get(c, o->authz_urls[i], &r))
+			goto out;
+		if (!a->url && !(a->url = str_dup(o->authz_urls[i])))
+			goto out;
+		o->nauthz = i + 1;
+		if (!r.json || s_authz_parse(r.json, a)) {
+			snprintf(c->error, sizeof(c->error), "authorization %s: malformed",
+				 o->authz_urls[i]);
+			goto out;
+		}
+		if (strcmp(a->status, "valid") != 0 && (!a->chall_url || !a->chall_token)) {
+			snprintf(c->error, sizeof(c->error),
+				 "the CA offers no dns-01 challenge for %s", a->identifier);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		log_error("authorizations: %s", c->error);
+	acme_response_free(&r);
+	return rc;
+}
+
+int acme_challenge_answer(struct acme_client *c, const struct acme_authz *a)
+{
+	struct acme_response r = {0};
+	cJSON *empty = NULL;
+	int rc = -1;
+
+	if (a->status && strcmp(a->status, "valid") == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* "{}" tells the CA to validate; an empty payload would be a POST-as-GET. */
+	if (!(empty = cJSON_CreateObject()))
+		goto out;
+	if (acme_post(c, a->chall_url, empty, &r)) {
+		log_error("challenge for %s: %s", a->identifier, c->error);
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(empty);
+	acme_response_free(&r);
+	return rc;
+}
+
+/* The error of the authorization's dns-01 challenge, as a formatted problem. */
+static void s_challenge_error(struct acme_client *c, const cJSON *authz, const char *name)
+{
+	const cJSON *ch;
+	char *msg = NULL;
+
+	cJSON_ArrayForEach(ch, json_arr(authz, "challenges"))
+	{
+		const cJSON *err = json_obj(ch, "error");
+
+		if (err) {
+			msg = acme_problem_format(err, 0, NULL, time(NULL));
+			break;
+		}
+	}
+	snprintf(c->error, sizeof(c->error), "%s: authorization %s: %s", name,
+		 json_str(authz, "status"), msg ? msg : "no error given by the CA");
+	free(msg);
+}
+
+int acme_authz_wait(struct acme_client *c, struct acme_authz *a)
+{
+	struct acme_response r = {0};
+	long start = s_now_ms();
+	int attempt, rc = -1;
+
+	for (attempt = 0;; attempt++) {
+		if (strcmp(a->status, "valid") == 0) {
+			rc = 0;
+			goto out;
+		}
+		if (strcmp(a->status, "pending") != 0 && strcmp(a->status, "processing") != 0) {
+			if (r.json)
+				s_challenge_error(c, r.json, a->identifier);
+			else
+				snprintf(c->error, sizeof(c->error), "%s: authorization %s",
+					 a->identifier, a->status);
+			goto out;
+		}
+		if (s_now_ms() - start > c->poll_timeout_ms) {
+			snprintf(c->error, sizeof(c->error),
+				 "%s: authorization still %s after %ld s", a->identifier, a->status,
+				 c->poll_timeout_ms / 1000);
+			goto out;
+		}
+		s_sleep_ms(acme_poll_delay_ms(
+		    attempt, acme_retry_after_seconds(r.retry_after, time(NULL)), c->poll_cap_ms));
+		acme_response_free(&r);
+		if (acme_post_as_get(c, a->url, &r))
+			goto out;
+		if (!r.json || s_authz_parse(r.json, a))
+			goto out;
+	}
+out:
+	if (rc)
+		log_error("%s", c->error);
+	acme_response_free(&r);
+	return rc;
+}
+
+int acme_order_wait_ready(struct acme_client *c, struct acme_order *o)
+{
+	struct acme_response r = {0};
+	long start = s_now_ms();
+	size_t i;
+	int attempt, rc = -1;
+
+	for (attempt = 0;; attempt++) {
+		s_sleep_ms(acme_poll_delay_ms(
+		    attempt, acme_retry_after_seconds(r.retry_after, time(NULL)), c->poll_cap_ms));
+		acme_response_free(&r);
+		if (acme_post_as_get(c, o->url, &r))
+			goto out;
+		if (!r.json || acme_order_parse(r.json, o)) {
+			snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
+			goto out;
+		}
+		if (strcmp(o->status, "pending") != 0)
+			break;
+		if (s_now_ms() - start > c->poll_timeout_ms) {
+			snprintf(c->error, sizeof(c->error),
+				 "order still pending after %ld s (validation not finished)",
+				 c->poll_timeout_ms / 1000);
+			goto out;
+		}
+	}
+	if (strcmp(o->status, "invalid") == 0) {
+		/* Find the authorization that failed, for a message that names it. */
+		snprintf(c->error, sizeof(c->error), "order invalid");
+		for (i = 0; i < o->nauthz; i++) {
+			acme_response_free(&r);
+			if (acme_post_as_get(c, o->authz[i].url, &r))
+				goto out;
+			if (r.json && json_str(r.json, "status") &&
+			    strcmp(json_str(r.json, "status"), "invalid") == 0) {
+				s_challenge_error(c, r.json, o->authz[i].identifier);
+				break;
+			}
+		}
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc)
+		log_error("%s", c->error);
+	acme_response_free(&r);
+	return rc;
+}
+
+int acme_order_finalize(struct acme_client *c, struct acme_order *o, const struct key *key,
+			const char *const *names, size_t n)
+{
+	struct acme_response r = {0};
+	cJSON *payload = NULL;
+	char *csr = NULL;
+	long start = s_now_ms();
+	int attempt, rc = -1;
+
+	if (!(csr = csr_create_b64url(key, NULL, names, n))) {
+		snprintf(c->error, sizeof(c->error), "cannot build the CSR");
+		goto out;
+	}
+	if (!(payload = cJSON_CreateObject()) || !cJSON_AddStringToObject(payload, "csr", csr))
+		goto out;
+	if (acme_post(c, o->finalize, payload, &r))
+		goto out;
+	for (attempt = 0;; attempt++) {
+		if (!r.json || acme_order_parse(r.json, o)) {
+			snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
+			goto out;
+		}
+		if (strcmp(o->status, "valid") == 0 && o->certificate)
+			break;
+		if (strcmp(o->status, "processing") != 0 && strcmp(o->status, "valid") != 0) {
+			char *m = acme_problem_format(json_obj(r.json, "error"), 0, NULL, 0);
+
+			snprintf(c->error, sizeof(c->error), "order %s: %s", o->status, m ? m : "");
+			free(m);
+			goto out;
+		}
+		if (s_now_ms() - start > c->poll_timeout_ms) {
+			snprintf(c->error, sizeof(c->error), "order still %s after %ld s",
+				 o->status, c->poll_timeout_ms / 1000);
+			goto out;
+		}
+		s_sleep_ms(acme_poll_delay_ms(
+		    attempt, acme_retry_after_seconds(r.retry_after, time(NULL)), c->poll_cap_ms));
+		acme_response_free(&r);
+		if (acme_post_as_get(c, o->url, &r))
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc)
+		log_error("finalize: %s", c->error);
+	free(csr);
+	cJSON_Delete(payload);
+	acme_response_free(&r);
+	return rc;
+}
+
+int acme_certificate_download(struct acme_client *c, const char *url, char **pem, char ***alts,
+			      size_t *nalts)
+{
+	struct acme_response r = {0};
+	int rc = -1;
+
+	*pem = NULL;
+	if (alts) {
+		*alts = NULL;
+		*nalts = 0;
+	}
+	if (acme_post_as_get(c, url, &r)) {
+		log_error("certificate download: %s", c->error);
+		goto out;
+	}
+	if (!strstr(r.body, "-----BEGIN CERTIFICATE-----")) {
+		snprintf(c->error, sizeof(c->error), "certificate %s: not a PEM chain", url);
+		log_error("%s", c->error);
+		goto out;
+	}
+	*pem = r.body;
+	r.body = NULL;
+	if (alts) {
+		*alts = r.alternates;
+		*nalts = r.nalternates;
+		r.alternates = NULL;
+		r.nalternates = 0;
+	}
+	rc = 0;
+out:
+	acme_response_free(&r);
+	return rc;
+}
+
+int acme_revoke(struct acme_client *c, const char *cert_pem, int reason, struct key *cert_key)
+{
+	struct acme_response r = {0};
+	struct jws_signer *s = NULL;
+	struct cert *crt = NULL;
+	cJSON *payload = NULL;
+	char *der = NULL;
+	int rc = -1;
+
+	if (!(crt = cert_load_pem(cert_pem, strlen(cert_pem), NULL, "certificate to revoke")) ||
+	    !(der = cert_der_b64url(crt)))
+		goto out;
+	if (!(payload = cJSON_CreateObject()) ||
+	    !cJSON_AddStringToObject(payload, "certificate", der) ||
+	    (reason >= 0 && !cJSON_AddNumberToObject(payload, "reason", reason)))
+		goto out;
+	if (cert_key && !(s = jws_signer_from_key(cert_key)))
+		goto out;
+	if (acme_post_with(c, s, c->dir.revoke_cert, payload, &r)) {
+		log_error("revoke: %s", c->error);
+		goto out;
+	}
+	rc = 0;
+out:
+	jws_signer_free(s);
+	cert_free(crt);
+	free(der);
+	cJSON_Delete(payload);
+	acme_response_free(&r);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * ACME orders (RFC 8555 7.4-7.6): new order, its authorizations and DNS-01
+ * challenges, answering and polling, finalize with a CSR, certificate
+ * download with alternate chains, and revocation. Failures leave the
+ * message in c->error (also logged).
+ */
+#ifndef AAA_ACME_ORDER_H
+#define AAA_ACME_ORDER_H
+
+#include <stddef.h>
+
+#include "acme/post.h"
+#include "crypto/key.h"
+
+struct acme_authz {
+	char *url;	   /* owned */
+	char *identifier;  /* owned: the name, "*." restored for a wildcard */
+	char *status;	   /* owned */
+	char *chall_url;   /* owned: the dns-01 challenge, NULL if none offered */
+	char *chall_token; /* owned */
+	char *expires;	   /* owned, may be NULL */
+};
+
+struct acme_order {
+	char *url, *status, *finalize, *certificate, *expires; /* owned */
+	char **authz_urls;
+	size_t nauthz_urls;
+	struct acme_authz *authz; /* filled by acme_order_authorizations */
+	size_t nauthz;
+};
+
+/* Fills the fields of o from an order object (url untouched). 0/-1. */
+int acme_order_parse(const cJSON *json, struct acme_order *o);
+void acme_order_clear(struct acme_order *o);
+
+/* Validates names (crypto/names.h) and creates the order. */
+int acme_order_new(struct acme_client *c, const char *const *names, size_t n, struct acme_order *o);
+/* POST-as-GET each authorization; refuses one with no dns-01 challenge unless valid. */
+int acme_order_authorizations(struct acme_client *c, struct acme_order *o);
+/* Tells the CA to validate (skipped when the authorization is already valid). */
+int acme_challenge_answer(struct acme_client *c, const struct acme_authz *a);
+/* Polls until valid (0) or invalid/timeout (-1, message with the challenge's error). */
+int acme_authz_wait(struct acme_client *c, struct acme_authz *a);
+/*
+ * Polls the order itself until it leaves "pending" (RFC 8555 7.1.6): one
+ * request covers every authorization, where polling each costs one per
+ * name. "ready" (or later) is 0; "invalid" is -1 and only then are the
+ * authorizations fetched, to name the one that failed and the CA's error.
+ */
+int acme_order_wait_ready(struct acme_client *c, struct acme_order *o);
+/*
+ * Finalize with a CSR for the order's names signed by key (cn NULL: first
+ * name), then poll until valid; o->certificate is then set.
+ */
+int acme_order_finalize(struct acme_client *c, struct acme_order *o, const struct key *key,
+			const char *const *names, size_t n);
+/*
+ * Downloads the certificate chain (PEM, caller frees) and the alternate
+ * chains' URLs (caller frees each and the array; may be NULL).
+ */
+int acme_certificate_download(struct acme_client *c, const char *url, char **pem, char ***alts,
+			      size_t *nalts);
+/*
+ * revokeCert with a reason code (RFC 5280 5.3.1). cert_key NULL: signed by
+ * the account; else by the certificate's own key (jwk in the header).
+ */
+int acme_revoke(struct acme_client *c, const char *cert_pem, int reason, struct key *cert_key);
+
+/*
+ * Delay before poll number attempt (0-based): Retry-After when the CA gave
+ * one (>= 0), else 250 ms doubling; never above cap_ms nor below 50 ms.
+ */
+long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms);
+
+/* Reason name ("keyCompromise", "superseded", ...) to code; -1 if unknown. */
+int acme_revoke_reason_parse(const char *s);
+
+#endif
