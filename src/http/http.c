@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -16,6 +17,7 @@
 static CURL *s_curl;
 static int s_global_init;
 static struct buf s_cabundle = BUF_INIT;
+static char *s_cafile;
 static long s_connections;
 
 /* Where the system CA bundle may live: Debian, Amazon Linux, others. */
@@ -54,28 +56,44 @@ out:
 }
 
 /*
+ * The trust store is always chosen here, never left to libcurl's compiled
+ * default: the Lambda zip carries Debian's libcurl, whose default path does
+ * not exist on Amazon Linux. SSL_CERT_FILE wins (bootstrap points it at the
+ * bundle shipped in the zip), else the first system bundle found.
+ *
  * AAA_CA_BUNDLE is an *extra* trust anchor, not a replacement: the CA in
  * tests is pebble's, but the same process also talks to AWS. libcurl's
- * CAINFO replaces the default, so we build one blob: system bundle(s) (the
- * first one found; SSL_CERT_FILE wins) plus the extra file.
+ * CAINFO replaces the default, so then we build one blob: the system bundle
+ * plus the extra file.
  */
-static int s_load_ca_bundle(void)
+static const char *s_system_bundle(void)
 {
-	const char *extra = getenv("AAA_CA_BUNDLE");
 	const char *sys = getenv("SSL_CERT_FILE");
 	size_t i;
 
+	if (sys && *sys)
+		return sys;
+	for (i = 0; i < sizeof(s_system_bundles) / sizeof(s_system_bundles[0]); i++)
+		if (access(s_system_bundles[i], R_OK) == 0)
+			return s_system_bundles[i];
+	return NULL;
+}
+
+static int s_load_ca_bundle(void)
+{
+	const char *extra = getenv("AAA_CA_BUNDLE");
+	const char *sys = s_system_bundle();
+
 	buf_free(&s_cabundle);
-	if (extra == NULL || *extra == '\0')
+	free(s_cafile);
+	s_cafile = NULL;
+	if (extra == NULL || *extra == '\0') {
+		/* NULL: no bundle anywhere; libcurl's default is all that is left. */
+		s_cafile = str_dup(sys);
 		return 0;
-	if (sys && *sys) {
-		if (s_append_file(&s_cabundle, sys, 1) != 0)
-			return -1;
-	} else {
-		for (i = 0; i < sizeof(s_system_bundles) / sizeof(s_system_bundles[0]); i++)
-			if (s_append_file(&s_cabundle, s_system_bundles[i], 0) == 0)
-				break;
 	}
+	if (sys && s_append_file(&s_cabundle, sys, getenv("SSL_CERT_FILE") != NULL) < 0)
+		return -1;
 	if (s_append_file(&s_cabundle, extra, 1) != 0) {
 		log_error("AAA_CA_BUNDLE=%s cannot be read; fix the path or unset it", extra);
 		return -1;
@@ -110,6 +128,8 @@ void http_cleanup(void)
 		curl_easy_cleanup(s_curl);
 	s_curl = NULL;
 	buf_free(&s_cabundle);
+	free(s_cafile);
+	s_cafile = NULL;
 	if (s_global_init)
 		curl_global_cleanup();
 	s_global_init = 0;
@@ -317,6 +337,8 @@ int http_send(const struct http_request *req, struct http_response *resp)
 		blob.len = s_cabundle.len;
 		blob.flags = CURL_BLOB_NOCOPY;
 		curl_easy_setopt(s_curl, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (s_cafile) {
+		curl_easy_setopt(s_curl, CURLOPT_CAINFO, s_cafile);
 	}
 	curl_easy_setopt(s_curl, CURLOPT_CONNECTTIMEOUT_MS,
 			 req->connect_timeout_ms > 0 ? req->connect_timeout_ms

@@ -184,6 +184,26 @@ def test_tls_verification_always_on(server, pki):
     assert res[0]["status"] == 0
 
 
+def test_ssl_cert_file_is_the_system_bundle(server, pki, tmp_path):
+    # On Lambda, bootstrap points SSL_CERT_FILE at the bundle in the zip;
+    # libcurl's compiled default path does not exist there.
+    env_ca = str(pki / "ca.pem")
+    p = subprocess.run([PROBE, url(server, "/a")], capture_output=True, text=True, timeout=20,
+                       env={**{k: v for k, v in os.environ.items() if k != "AAA_CA_BUNDLE"},
+                            "SSL_CERT_FILE": env_ca})
+    assert p.returncode == 0, p.stdout
+    # And a bundle without the server's CA is really used (not the default).
+    empty = tmp_path / "other.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(tmp_path / "k"),
+                    "-out", str(empty), "-days", "1", "-subj", "/CN=other"],
+                   check=True, capture_output=True)
+    p = subprocess.run([PROBE, url(server, "/a")], capture_output=True, text=True, timeout=20,
+                       env={**{k: v for k, v in os.environ.items() if k != "AAA_CA_BUNDLE"},
+                            "SSL_CERT_FILE": str(empty)})
+    assert p.returncode == 1
+
+
 def test_ca_bundle_unreadable_is_named(server):
     rc, res, _, err = probe([url(server, "/a")], ca="/nonexistent/ca.pem")
     assert rc == 1
