@@ -119,6 +119,7 @@ void aws_client_cleanup(void)
 	free(s_region);
 	s_region = NULL;
 	s_region_done = 0;
+	s_skew = 0;
 	free(s_registered_key);
 	s_registered_key = NULL;
 }
@@ -226,6 +227,27 @@ out:
 	return rc;
 }
 
+/*
+ * Learns the server's clock from a response's Date header. Returns 1 when
+ * it differs from the offset in use by more than AWS_SKEW_TOLERANCE (then
+ * the offset is updated, for this and every later request), else 0.
+ * SigV4 allows 15 minutes; like the SDKs, correct well before that.
+ */
+#define AWS_SKEW_TOLERANCE 240
+static int s_skew_from_date(const struct http_response *resp, const char *label)
+{
+	const char *date = http_response_header(resp, "Date");
+	long skew;
+
+	if (date == NULL || aws_clock_skew_from_date(date, time(NULL), &skew) != 0)
+		return 0;
+	if (labs(skew - s_skew) <= AWS_SKEW_TOLERANCE)
+		return 0;
+	log_info("%s: clock skew of %ld s corrected", label, skew);
+	s_skew = skew;
+	return 1;
+}
+
 static int s_is_success(long status)
 {
 	return (status >= 200 && status <= 299) || status == 304;
@@ -247,7 +269,7 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	struct timespec t0;
 	struct buf label = BUF_INIT;
 	const char *svc = aws_service_name(c->service);
-	int sent = -1, rc = -1;
+	int sent = -1, skew_fixed = 0, rc = -1;
 
 	memset(reply, 0, sizeof(*reply));
 	memset(&ep, 0, sizeof(ep));
@@ -294,17 +316,17 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 		}
 		in.elapsed_ms = s_ms_since(&t0);
 		aws_retry_decide(c->policy, &in, &d);
+		if (!d.retry && !skew_fixed && sent == 0 && reply->resp.status == 403 &&
+		    s_skew_from_date(&reply->resp, label.data)) {
+			/* A 403 without a code (HEAD has no body) from a server
+			 * whose clock is far from ours: re-sign once. */
+			skew_fixed = 1;
+			continue;
+		}
 		if (!d.retry)
 			break;
-		if (d.reason == AWS_RETRY_CLOCK_SKEW) {
-			long skew;
-			const char *date = http_response_header(&reply->resp, "Date");
-
-			if (date && aws_clock_skew_from_date(date, time(NULL), &skew) == 0) {
-				log_info("%s: clock skew of %ld s corrected", label.data, skew);
-				s_skew = skew;
-			}
-		}
+		if (d.reason == AWS_RETRY_CLOCK_SKEW && !skew_fixed)
+			skew_fixed = s_skew_from_date(&reply->resp, label.data);
 		log_info(
 		    "%s: %s, retry %u/%u in %lu ms", label.data,
 		    sent != 0 ? reply->resp.error : (reply->err.code ? reply->err.code : "error"),

@@ -72,7 +72,8 @@ void aws_client_set_assume_role(aws_assume_role_fn fn, void *ctx);
 int aws_client_region(const char **out);
 /* Server clock minus ours, learnt from a RequestTimeTooSkewed answer. */
 long aws_client_clock_skew(void);
-/* Frees the cached credentials chain and region (end of process, tests). */
+/* Frees the cached credentials chain and region and forgets the clock
+ * offset (end of process, tests). */
 void aws_client_cleanup(void);
 
 /*
