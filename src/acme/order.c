@@ -460,6 +460,98 @@ out:
 	return rc;
 }
 
+int acme_chain_issued_by(const char *pem, const char *issuer_cn)
+{
+	const char *top = NULL, *p = pem;
+	struct cert *crt = NULL;
+	char *issuer = NULL, *want = NULL;
+	const char *hit;
+	int rc = -1;
+
+	while (p && (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL) {
+		top = p;
+		p++;
+	}
+	if (!top || !(crt = cert_load_pem(top, strlen(top), NULL, "certificate chain")) ||
+	    !(issuer = cert_issuer(crt)) || !(want = str_printf("CN=%s", issuer_cn)))
+		goto out;
+	rc = 0;
+	/* RFC 2253: CN=value then ',' or the end; a CN inside another value is escaped. */
+	for (hit = issuer; (hit = strstr(hit, want)) != NULL; hit++) {
+		const char *after = hit + strlen(want);
+
+		if ((hit == issuer || hit[-1] == ',') && (*after == ',' || *after == '\0')) {
+			rc = 1;
+			break;
+		}
+	}
+out:
+	free(want);
+	free(issuer);
+	cert_free(crt);
+	return rc;
+}
+
+/*
+ * Alternate chains are fetched only when the default one does not match,
+ * so the common case costs one request.
+ */
+int acme_certificate_download_preferred(struct acme_client *c, const char *url,
+					const char *preferred_issuer, char **pem, size_t *chosen,
+					char ***alts_out, size_t *nalts_out)
+{
+	char **alts = NULL, *alt = NULL;
+	size_t nalts = 0, i;
+	int rc = -1;
+
+	if (chosen)
+		*chosen = 0;
+	if (alts_out) {
+		*alts_out = NULL;
+		*nalts_out = 0;
+	}
+	if (acme_certificate_download(c, url, pem, &alts, &nalts))
+		goto out;
+	if (!preferred_issuer || acme_chain_issued_by(*pem, preferred_issuer) == 1) {
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < nalts; i++) {
+		free(alt);
+		alt = NULL;
+		if (acme_certificate_download(c, alts[i], &alt, NULL, NULL))
+			goto out;
+		if (acme_chain_issued_by(alt, preferred_issuer) == 1) {
+			free(*pem);
+			*pem = alt;
+			alt = NULL;
+			if (chosen)
+				*chosen = i + 1;
+			break;
+		}
+	}
+	if (i == nalts)
+		log_info("no chain issued by \"%s\" among %zu offered; keeping the default",
+			 preferred_issuer, nalts + 1);
+	rc = 0;
+out:
+	if (rc) {
+		free(*pem);
+		*pem = NULL;
+	}
+	free(alt);
+	if (rc == 0 && alts_out) {
+		*alts_out = alts;
+		*nalts_out = nalts;
+		alts = NULL;
+		nalts = 0;
+	}
+	for (i = 0; i < nalts; i++)
+		free(alts[i]);
+	free(alts);
+	return rc;
+}
+
 int acme_revoke(struct acme_client *c, const char *cert_pem, int reason, struct key *cert_key)
 {
 	struct acme_response r = {0};

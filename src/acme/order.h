@@ -61,6 +61,25 @@ int acme_order_finalize(struct acme_client *c, struct acme_order *o, const struc
 int acme_certificate_download(struct acme_client *c, const char *url, char **pem, char ***alts,
 			      size_t *nalts);
 /*
+ * 1 if the topmost certificate of a PEM chain was issued by a CA whose
+ * subject CN is issuer_cn (certbot's --preferred-chain rule), 0 if not, -1
+ * if the text holds no certificate.
+ */
+int acme_chain_issued_by(const char *pem, const char *issuer_cn);
+
+/*
+ * Downloads the default chain and, when preferred_issuer is set and the
+ * default does not match it, each alternate (Link rel="alternate") until
+ * one does; without a match the default is kept (logged). *pem caller
+ * frees; *chosen (optional) is 0 for the default, i for alternate i;
+ * alts/nalts (optional) receive the alternates' URLs as in
+ * acme_certificate_download.
+ */
+int acme_certificate_download_preferred(struct acme_client *c, const char *url,
+					const char *preferred_issuer, char **pem, size_t *chosen,
+					char ***alts_out, size_t *nalts_out);
+
+/*
  * revokeCert with a reason code (RFC 5280 5.3.1). cert_key NULL: signed by
  * the account; else by the certificate's own key (jwk in the header).
  */

@@ -248,3 +248,64 @@ def test_key_rollover_then_new_order(tool, stack, pebble, aws_resources, tmp_pat
                   [f"roll.{aws_resources['zone']}"])
     assert p.returncode == 0, p.stdout + p.stderr
     assert "BEGIN CERTIFICATE" in _json(p)["certificate"]
+
+
+def _root_cn(pem):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
+def _top_issuer_cn(chain_pem):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    top = "-----BEGIN CERTIFICATE-----" + chain_pem.split("-----BEGIN CERTIFICATE-----")[-1]
+    return x509.load_pem_x509_certificate(top.encode()).issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
+def test_alternate_chains_and_preferred_chain(tool, stack, pebble_factory, aws_resources,
+                                              tmp_path):
+    p = pebble_factory(alternate_roots=2)
+    key = tmp_path / "account.pem"
+    _register(tool, p.directory_url, key)
+    roots = [_root_cn(r) for r in p.roots()]
+    assert len(set(roots)) == 3
+    zone = aws_resources["zone"]
+    proc, _ = _issue(tool, stack, aws_resources, p.directory_url, key, [f"alt.{zone}"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = _json(proc)
+    assert len(out["alternates"]) == 2 and out["chain"] == 0
+    default_root = _top_issuer_cn(out["certificate"])
+    wanted = next(r for r in roots if r != default_root)
+    proc, _ = _issue(tool, stack, aws_resources, p.directory_url, key,
+                     ["--preferred-chain", wanted, f"alt2.{zone}"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = _json(proc)
+    assert out["chain"] >= 1 and _top_issuer_cn(out["certificate"]) == wanted
+    # An issuer no chain has: the default chain is kept.
+    proc, _ = _issue(tool, stack, aws_resources, p.directory_url, key,
+                     ["--preferred-chain", "No Such Root", f"alt3.{zone}"])
+    assert proc.returncode == 0 and _json(proc)["chain"] == 0
+
+
+def test_rate_limit_is_explained(tool, pebble, tmp_path):
+    key = tmp_path / "account.pem"
+    _register(tool, pebble.directory_url, key)
+    pebble.proxy.faults.add(fault="throttle", action="newOrder", retry_after=120, count=1)
+    p = tool("order", pebble.directory_url, str(key), "rl.example.test", input="go\n")
+    assert p.returncode == 1
+    err = _json(p)["error"]
+    assert PREFIX + "rateLimited" in err and "retry after 120 s" in err, err
+    assert pebble.count("newOrder") == 1  # a rate limit is not retried blindly
+
+
+def test_bad_nonce_retry_is_bounded(tool, pebble, tmp_path):
+    key = tmp_path / "account.pem"
+    _register(tool, pebble.directory_url, key)
+    pebble.reset_stats()
+    pebble.proxy.faults.add(fault="badnonce", action="newOrder", count=None)
+    p = tool("order", pebble.directory_url, str(key), "bn.example.test", input="go\n")
+    assert p.returncode == 1 and PREFIX + "badNonce" in _json(p)["error"]
+    assert pebble.count("newOrder") == 6  # the first try and 5 retries
+    assert pebble.count("newNonce") == 1  # each badNonce answer carried the next nonce

@@ -6,12 +6,14 @@
  *   acme_tool register DIR_URL KEYFILE EMAIL [--agree] [--eab KID HMAC]
  *       KEYFILE is created (ec256, 0600) when missing.
  *       {"account","created","requests"} or {"error","terms"} and exit 1.
- *   acme_tool order DIR_URL KEYFILE NAME...
+ *   acme_tool order DIR_URL KEYFILE [--preferred-chain ISSUER_CN] NAME...
  *       looks up the account, creates the order and prints
  *       {"challenges":[{"name","record","value"}]}, then waits for a line on
  *       stdin ("go"), answers every challenge, polls, finalizes with a fresh
  *       ec256 key, downloads and prints {"certificate","key","alternates",
- *       "requests","nonce_heads","bad_nonces"}.
+ *       "requests","nonce_heads","bad_nonces","chain"} (chain: 0 default,
+ *       i for alternate i). ACME_TOOL_POLL_AUTHZ=1 polls each authorization
+ *       instead of the order.
  *   acme_tool revoke DIR_URL KEYFILE CERTFILE [REASON] [--cert-key KEYFILE]
  *   acme_tool keychange DIR_URL KEYFILE NEWKEYFILE  (NEWKEYFILE created when missing)
  *   acme_tool contact DIR_URL KEYFILE EMAIL
@@ -189,11 +191,18 @@ static int s_order(int argc, char **argv)
 	struct acme_order o = {0};
 	struct key *certkey = NULL;
 	char *thumb = NULL, *pem = NULL, *keypem = NULL, **alts = NULL, line[64];
-	const char *const *names = (const char *const *)argv + 4;
-	size_t n = (size_t)(argc - 4), i, nalts = 0;
+	const char *const *names = (const char *const *)argv + 4, *preferred = NULL;
+	size_t n = (size_t)(argc - 4), i, nalts = 0, chosen = 0;
 	cJSON *out = NULL, *arr;
 	int rc = 1;
 
+	if (strcmp(argv[4], "--preferred-chain") == 0) {
+		if (argc < 7)
+			return 2;
+		preferred = argv[5];
+		names += 2;
+		n -= 2;
+	}
 	if (!(c = s_client(argv[2], argv[3]))) {
 		rc = s_fail(NULL, "cannot start the ACME client");
 		goto out;
@@ -244,7 +253,8 @@ static int s_order(int argc, char **argv)
 		goto out;
 	}
 	if (!(certkey = key_generate(KEY_EC256)) || acme_order_finalize(c, &o, certkey, names, n) ||
-	    acme_certificate_download(c, o.certificate, &pem, &alts, &nalts)) {
+	    acme_certificate_download_preferred(c, o.certificate, preferred, &pem, &chosen, &alts,
+						&nalts)) {
 		rc = s_fail(c, "finalize failed");
 		goto out;
 	}
@@ -254,6 +264,7 @@ static int s_order(int argc, char **argv)
 	cJSON_AddStringToObject(out, "key", keypem ? keypem : "");
 	cJSON_AddStringToObject(out, "order", o.url);
 	json_add_str_array(out, "alternates", (const char *const *)alts, nalts);
+	cJSON_AddNumberToObject(out, "chain", (double)chosen);
 	s_counts(out, c);
 	s_print(out);
 	out = NULL;

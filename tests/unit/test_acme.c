@@ -234,3 +234,18 @@ TEST(acme_revoke_reasons)
 	CHECK_INT(acme_revoke_reason_parse("removeFromCRL"), -1);
 	CHECK_INT(acme_revoke_reason_parse("bogus"), -1);
 }
+
+TEST(acme_chain_issued_by_looks_at_the_topmost_certificate)
+{
+	char *full = read_file_all(fixture_path("crypto/fullchain.pem"), NULL);
+	char *leaf = read_file_all(fixture_path("crypto/leaf.pem"), NULL);
+
+	REQUIRE(full && leaf);
+	CHECK_INT(acme_chain_issued_by(full, "aaa Test CA"), 1);
+	CHECK_INT(acme_chain_issued_by(full, "aaa Test"), 0); /* whole CN only */
+	CHECK_INT(acme_chain_issued_by(full, "example.com"), 0);
+	CHECK_INT(acme_chain_issued_by(leaf, "aaa Test CA"), 1);
+	CHECK_INT(acme_chain_issued_by("no certificate here", "aaa Test CA"), -1);
+	free(full);
+	free(leaf);
+}
