@@ -309,3 +309,46 @@ def test_bad_nonce_retry_is_bounded(tool, pebble, tmp_path):
     assert p.returncode == 1 and PREFIX + "badNonce" in _json(p)["error"]
     assert pebble.count("newOrder") == 6  # the first try and 5 retries
     assert pebble.count("newNonce") == 1  # each badNonce answer carried the next nonce
+
+
+def test_wildcard_and_apex_share_one_record_name(tool, stack, pebble, aws_resources, tmp_path):
+    key = tmp_path / "account.pem"
+    _register(tool, pebble.directory_url, key)
+    zone = aws_resources["zone"]
+    p, chals = _issue(tool, stack, aws_resources, pebble.directory_url, key,
+                      [zone, f"*.{zone}"])
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert sorted(c["name"] for c in chals) == sorted([zone, f"*.{zone}"])
+    assert {c["record"] for c in chals} == {f"_acme-challenge.{zone}"}
+    assert len({c["value"] for c in chals}) == 2
+    sans = _x509_text(_json(p)["certificate"], tmp_path, "-ext", "subjectAltName")
+    assert f"DNS:{zone}" in sans and f"DNS:*.{zone}" in sans
+
+
+def test_valid_authorizations_are_reused_without_a_challenge(tool, stack, pebble_factory,
+                                                             aws_resources, tmp_path):
+    p = pebble_factory(authz_reuse=100)
+    key = tmp_path / "account.pem"
+    _register(tool, p.directory_url, key)
+    name = f"reuse.{aws_resources['zone']}"
+    first, chals = _issue(tool, stack, aws_resources, p.directory_url, key, [name])
+    assert first.returncode == 0 and chals[0]["status"] == "pending", first.stdout
+    p.reset_stats()
+    second, chals = _issue(tool, stack, aws_resources, p.directory_url, key, [name])
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert chals[0]["status"] == "valid"
+    assert p.count("challenge") == 0  # nothing to answer for a valid authorization
+
+
+@pytest.mark.parametrize("genkey", [
+    ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+    ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+], ids=["rsa2048", "ec384"])
+def test_account_keys_of_other_types(tool, stack, pebble, aws_resources, tmp_path, genkey):
+    """Account keys made by the openssl CLI: pebble checks RS256 and ES384 signatures."""
+    key = tmp_path / "account.pem"
+    key.write_bytes(subprocess.run(genkey, capture_output=True, check=True).stdout)
+    _register(tool, pebble.directory_url, key)
+    p, _ = _issue(tool, stack, aws_resources, pebble.directory_url, key,
+                  [f"kt.{aws_resources['zone']}"])
+    assert p.returncode == 0, p.stdout + p.stderr
