@@ -127,7 +127,7 @@ void aws_client_cleanup(void)
 char *aws_client_transport_message(const char *label, const char *error, unsigned attempts)
 {
 	if (attempts > 1)
-		return str_printf("%s: %s after %u attempts", label, error, attempts);
+		return str_printf("%s: %s, after %u attempts", label, error, attempts);
 	return str_printf("%s: %s", label, error);
 }
 

@@ -77,7 +77,7 @@ long aws_client_clock_skew(void);
 void aws_client_cleanup(void);
 
 /*
- * The line for a transport failure: "<label>: <error> after N attempts"
+ * The line for a transport failure: "<label>: <error>, after N attempts"
  * (just "<label>: <error>" for one attempt). Caller frees.
  */
 char *aws_client_transport_message(const char *label, const char *error, unsigned attempts);

@@ -232,7 +232,7 @@ def test_transport_failure_message(tool, aws_resources, tmp_path):
     assert rc == 1
     assert out["status"] == 0
     assert out["message"].startswith("S3 GetObject aaa-data/v1/x: ")
-    assert f"after {out['attempts']} attempts" in out["message"]
+    assert out["message"].endswith(f", after {out['attempts']} attempts")
     assert out["attempts"] == 8
 
 
