@@ -17,6 +17,7 @@
 #include "aws/client.h"
 #include "aws/s3.h"
 #include "harness.h"
+#include "util/buf.h"
 
 #define MAX_STEPS 8
 
@@ -291,4 +292,70 @@ TEST(aws_call_forbidden_with_right_clock_is_not_retried)
 	aws_reply_free(&r);
 	s_stop(&f);
 	free(ans);
+}
+
+static int s_collect(void *ctx, const char *key)
+{
+	struct buf *b = ctx;
+
+	return buf_printf(b, "%s|", key);
+}
+
+TEST(s3_list_follows_continuation_tokens_encoded)
+{
+	struct fake f;
+	struct aws_reply r;
+	struct buf keys = BUF_INIT;
+	unsigned pages = 0;
+	char *p1 =
+	    s_answer("200 OK", "",
+		     "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/"
+		     "doc/2006-03-01/\"><IsTruncated>true</IsTruncated><Contents><Key>p/a"
+		     "&amp;b</Key></Contents><NextContinuationToken>1/ab+c=="
+		     "</NextContinuationToken></ListBucketResult>");
+	char *p2 = s_answer("200 OK", "",
+			    "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>p/c"
+			    "</Key></Contents><Contents><Key>p/d e</Key></Contents>"
+			    "</ListBucketResult>");
+
+	REQUIRE(p1 && p2);
+	memset(&f, 0, sizeof(f));
+	f.answers[0] = p1;
+	f.answers[1] = p2;
+	f.nanswers = 2;
+	REQUIRE(s_start(&f) == 0);
+	CHECK_INT(s3_list_objects("bkt", "p/", 2, s_collect, &keys, &pages, &r), 0);
+	CHECK_INT((int)pages, 2);
+	CHECK_STR(keys.data, "p/a&b|p/c|p/d e|");
+	CHECK(strncmp(f.first, "GET /bkt?", 9) == 0);
+	CHECK(strstr(f.first, "list-type=2") != NULL);
+	CHECK(strstr(f.first, "max-keys=2") != NULL);
+	CHECK(strstr(f.first, "prefix=p%2F") != NULL);
+	CHECK(strstr(f.last, "continuation-token=1%2Fab%2Bc%3D%3D") != NULL);
+	aws_reply_free(&r);
+	s_stop(&f);
+	buf_free(&keys);
+	free(p1);
+	free(p2);
+}
+
+TEST(s3_list_truncated_without_token_fails)
+{
+	struct fake f;
+	struct aws_reply r;
+	struct buf keys = BUF_INIT;
+	char *p1 = s_answer("200 OK", "",
+			    "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>");
+
+	REQUIRE(p1);
+	memset(&f, 0, sizeof(f));
+	f.answers[0] = p1;
+	f.nanswers = 1;
+	REQUIRE(s_start(&f) == 0);
+	CHECK_INT(s3_list_objects("bkt", "", 0, s_collect, &keys, NULL, &r), -1);
+	CHECK(r.message && strstr(r.message, "without a continuation token") != NULL);
+	aws_reply_free(&r);
+	s_stop(&f);
+	buf_free(&keys);
+	free(p1);
 }
