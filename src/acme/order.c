@@ -13,6 +13,7 @@
 #include "crypto/x509.h"
 #include "json/json.h"
 #include "log/log.h"
+#include "util/buf.h"
 #include "util/mem.h"
 
 long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms)
@@ -132,37 +133,94 @@ out:
 	return rc;
 }
 
-int acme_order_new(struct acme_client *c, const char *const *names, size_t n, struct acme_order *o)
+cJSON *acme_order_payload(const char *const *names, size_t n, const struct acme_order_opts *opts)
 {
-	struct acme_response r = {0};
-	cJSON *payload = NULL, *ids, *id;
+	cJSON *payload = cJSON_CreateObject(), *ids, *id;
+	char *lower = NULL;
 	size_t i;
 	int rc = -1;
 
-	memset(o, 0, sizeof(*o));
-	if (names_validate_list(names, n, c->error, sizeof(c->error)))
-		goto out;
-	if (!(payload = cJSON_CreateObject()) ||
-	    !(ids = cJSON_AddArrayToObject(payload, "identifiers")))
+	if (!payload || !(ids = cJSON_AddArrayToObject(payload, "identifiers")))
 		goto out;
 	for (i = 0; i < n; i++) {
-		char *lower = str_dup(names[i]);
-
-		if (!lower || !(id = cJSON_CreateObject())) {
-			free(lower);
+		free(lower);
+		if (!(lower = str_dup(names[i])) || !(id = cJSON_CreateObject()))
 			goto out;
-		}
 		name_lower(lower);
 		cJSON_AddItemToArray(ids, id);
 		if (!cJSON_AddStringToObject(id, "type", "dns") ||
-		    !cJSON_AddStringToObject(id, "value", lower)) {
-			free(lower);
+		    !cJSON_AddStringToObject(id, "value", lower))
 			goto out;
-		}
-		free(lower);
 	}
-	if (acme_post(c, c->dir.new_order, payload, &r))
+	if (opts && (json_add_str_opt(payload, "profile", opts->profile) ||
+		     json_add_str_opt(payload, "replaces", opts->replaces)))
 		goto out;
+	rc = 0;
+out:
+	free(lower);
+	if (rc) {
+		cJSON_Delete(payload);
+		payload = NULL;
+	}
+	return payload;
+}
+
+static int s_profile_check(struct acme_client *c, const char *profile)
+{
+	size_t i;
+
+	if (!profile)
+		return 0;
+	for (i = 0; i < c->dir.nprofiles; i++)
+		if (strcmp(c->dir.profiles[i], profile) == 0)
+			return 0;
+	if (c->dir.nprofiles == 0) {
+		snprintf(c->error, sizeof(c->error),
+			 "this CA offers no certificate profiles; drop --profile %s", profile);
+	} else {
+		struct buf b = BUF_INIT;
+
+		for (i = 0; i < c->dir.nprofiles; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", c->dir.profiles[i]);
+		snprintf(c->error, sizeof(c->error), "unknown profile \"%s\"; this CA offers: %s",
+			 profile, b.data ? b.data : "");
+		buf_free(&b);
+	}
+	return -1;
+}
+
+int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
+		   const struct acme_order_opts *opts, struct acme_order *o)
+{
+	struct acme_order_opts eff = {0};
+	struct acme_response r = {0};
+	cJSON *payload = NULL;
+	int rc = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (opts)
+		eff = *opts;
+	if (names_validate_list(names, n, c->error, sizeof(c->error)) ||
+	    s_profile_check(c, eff.profile))
+		goto out;
+	if (!c->dir.renewal_info)
+		eff.replaces = NULL;
+	if (!(payload = acme_order_payload(names, n, &eff)))
+		goto out;
+	if (acme_post(c, c->dir.new_order, payload, &r)) {
+		if (!eff.replaces || r.status < 400 || r.status >= 500 ||
+		    acme_problem_is(r.json, "rateLimited") || acme_problem_is(r.json, "badNonce"))
+			goto out;
+		/* RFC 9773 7: a CA may refuse "replaces"; the renewal must still happen. */
+		log_warn("the CA refused the order with replaces=%s (%s); ordering without it",
+			 eff.replaces, c->error);
+		eff.replaces = NULL;
+		cJSON_Delete(payload);
+		acme_response_free(&r);
+		if (!(payload = acme_order_payload(names, n, &eff)) ||
+		    acme_post(c, c->dir.new_order, payload, &r))
+			goto out;
+	}
 	if (!r.location || !r.json || acme_order_parse(r.json, o)) {
 		snprintf(c->error, sizeof(c->error), "newOrder: malformed answer");
 		goto out;

@@ -33,8 +33,23 @@ struct acme_order {
 int acme_order_parse(const cJSON *json, struct acme_order *o);
 void acme_order_clear(struct acme_order *o);
 
-/* Validates names (crypto/names.h) and creates the order. */
-int acme_order_new(struct acme_client *c, const char *const *names, size_t n, struct acme_order *o);
+struct acme_order_opts {
+	const char *profile;  /* a profile the directory lists, or NULL */
+	const char *replaces; /* ARI certID of the certificate renewed (RFC 9773), or NULL */
+};
+
+/* The newOrder payload (names lower-cased). Caller cJSON_Deletes. */
+cJSON *acme_order_payload(const char *const *names, size_t n, const struct acme_order_opts *opts);
+
+/*
+ * Validates names (crypto/names.h) and creates the order. opts may be NULL.
+ * A profile the directory does not list is refused before any request;
+ * "replaces" is sent only to a CA with renewalInfo, and when the CA
+ * refuses the order with it (e.g. the certificate was already replaced),
+ * the order is made again without it (logged).
+ */
+int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
+		   const struct acme_order_opts *opts, struct acme_order *o);
 /* POST-as-GET each authorization; refuses one with no dns-01 challenge unless valid. */
 int acme_order_authorizations(struct acme_client *c, struct acme_order *o);
 /* Tells the CA to validate (skipped when the authorization is already valid). */

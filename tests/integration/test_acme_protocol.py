@@ -352,3 +352,24 @@ def test_account_keys_of_other_types(tool, stack, pebble, aws_resources, tmp_pat
     p, _ = _issue(tool, stack, aws_resources, pebble.directory_url, key,
                   [f"kt.{aws_resources['zone']}"])
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_profile_unknown_to_the_ca_is_refused_before_ordering(tool, pebble, tmp_path):
+    key = tmp_path / "account.pem"
+    _register(tool, pebble.directory_url, key)
+    assert "profiles" not in pebble.directory().get("meta", {})  # pebble 2.4 has none
+    p = tool("order", pebble.directory_url, str(key), "--profile", "shortlived",
+             "prof.example.test", input="go\n")
+    assert p.returncode == 1 and "no certificate profiles" in _json(p)["error"]
+    assert pebble.count("newOrder") == 0
+
+
+def test_bad_names_are_refused_before_ordering(tool, pebble, tmp_path):
+    key = tmp_path / "account.pem"
+    _register(tool, pebble.directory_url, key)
+    for names in (["a.example.test", "A.example.test"], ["www.*.example.test"],
+                  ["bad_name.example.test"]):
+        p = tool("order", pebble.directory_url, str(key), *names, input="go\n")
+        assert p.returncode == 1, p.stdout
+        assert _json(p)["error"]
+    assert pebble.count("newOrder") == 0

@@ -6,7 +6,8 @@
  *   acme_tool register DIR_URL KEYFILE EMAIL [--agree] [--eab KID HMAC]
  *       KEYFILE is created (ec256, 0600) when missing.
  *       {"account","created","requests"} or {"error","terms"} and exit 1.
- *   acme_tool order DIR_URL KEYFILE [--preferred-chain ISSUER_CN] NAME...
+ *   acme_tool order DIR_URL KEYFILE [--preferred-chain ISSUER_CN] [--profile P]
+ *                   [--replaces ARI_CERT_ID] NAME...
  *       looks up the account, creates the order and prints
  *       {"challenges":[{"name","record","value"}]}, then waits for a line on
  *       stdin ("go"), answers every challenge, polls, finalizes with a fresh
@@ -189,6 +190,7 @@ static int s_order(int argc, char **argv)
 {
 	struct acme_client *c = NULL;
 	struct acme_order o = {0};
+	struct acme_order_opts oo = {0};
 	struct key *certkey = NULL;
 	char *thumb = NULL, *pem = NULL, *keypem = NULL, **alts = NULL, line[64];
 	const char *const *names = (const char *const *)argv + 4, *preferred = NULL;
@@ -196,10 +198,15 @@ static int s_order(int argc, char **argv)
 	cJSON *out = NULL, *arr;
 	int rc = 1;
 
-	if (strcmp(argv[4], "--preferred-chain") == 0) {
-		if (argc < 7)
+	while (n >= 3 && str_has_prefix(names[0], "--")) {
+		if (strcmp(names[0], "--preferred-chain") == 0)
+			preferred = names[1];
+		else if (strcmp(names[0], "--profile") == 0)
+			oo.profile = names[1];
+		else if (strcmp(names[0], "--replaces") == 0)
+			oo.replaces = names[1];
+		else
 			return 2;
-		preferred = argv[5];
 		names += 2;
 		n -= 2;
 	}
@@ -207,7 +214,8 @@ static int s_order(int argc, char **argv)
 		rc = s_fail(NULL, "cannot start the ACME client");
 		goto out;
 	}
-	if (s_lookup(c) || acme_order_new(c, names, n, &o) || acme_order_authorizations(c, &o)) {
+	if (s_lookup(c) || acme_order_new(c, names, n, &oo, &o) ||
+	    acme_order_authorizations(c, &o)) {
 		rc = s_fail(c, "order failed");
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "acme/account.h"
+#include "acme/ari.h"
 #include "acme/challenge.h"
 #include "acme/directory.h"
 #include "acme/nonce.h"
@@ -248,4 +249,59 @@ TEST(acme_chain_issued_by_looks_at_the_topmost_certificate)
 	CHECK_INT(acme_chain_issued_by("no certificate here", "aaa Test CA"), -1);
 	free(full);
 	free(leaf);
+}
+
+TEST(acme_order_payload_with_profile_and_replaces)
+{
+	const char *names[] = {"WWW.Example.com", "*.example.com"};
+	struct acme_order_opts o = {.profile = "shortlived", .replaces = "aYhba4dGQEH.AIdlQyE"};
+	cJSON *p = acme_order_payload(names, 2, &o), *plain = acme_order_payload(names, 1, NULL);
+	char *t = json_print(p), *t2 = json_print(plain);
+
+	CHECK_STR(t, "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"www.example.com\"},"
+		     "{\"type\":\"dns\",\"value\":\"*.example.com\"}],\"profile\":\"shortlived\","
+		     "\"replaces\":\"aYhba4dGQEH.AIdlQyE\"}");
+	CHECK_STR(t2, "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"www.example.com\"}]}");
+	free(t);
+	free(t2);
+	cJSON_Delete(p);
+	cJSON_Delete(plain);
+}
+
+TEST(acme_rfc3339_forms)
+{
+	time_t t = 0;
+
+	CHECK_INT(acme_rfc3339_parse("1994-11-06T08:49:37Z", &t), 0);
+	CHECK_INT(t, 784111777);
+	CHECK_INT(acme_rfc3339_parse("1994-11-06T08:49:37.123456Z", &t), 0);
+	CHECK_INT(t, 784111777);
+	CHECK_INT(acme_rfc3339_parse("1994-11-06T10:49:37+02:00", &t), 0);
+	CHECK_INT(t, 784111777);
+	CHECK_INT(acme_rfc3339_parse("1994-11-06T07:49:37-01:00", &t), 0);
+	CHECK_INT(t, 784111777);
+	CHECK_INT(acme_rfc3339_parse("1994-11-06 08:49:37Z", &t), -1);
+	CHECK_INT(acme_rfc3339_parse("1994-13-06T08:49:37Z", &t), -1);
+	CHECK_INT(acme_rfc3339_parse("1994-11-06T08:49:37", &t), -1);
+	CHECK_INT(acme_rfc3339_parse("1994-11-06T08:49:37.Z", &t), -1);
+	CHECK_INT(acme_rfc3339_parse(NULL, &t), -1);
+}
+
+TEST(acme_ari_window)
+{
+	cJSON *j = s_json("{\"suggestedWindow\":{\"start\":\"2025-01-02T04:00:00Z\","
+			  "\"end\":\"2025-01-03T04:00:00Z\"},"
+			  "\"explanationURL\":\"https://ca/why\"}");
+	cJSON *rev = s_json("{\"suggestedWindow\":{\"start\":\"2025-01-03T04:00:00Z\","
+			    "\"end\":\"2025-01-02T04:00:00Z\"}}");
+	struct acme_ari a;
+
+	REQUIRE(acme_ari_parse(j, &a) == 0);
+	CHECK_INT(a.end - a.start, 86400);
+	CHECK_STR(a.explanation_url, "https://ca/why");
+	acme_ari_clear(&a);
+	CHECK_INT(acme_ari_parse(rev, &a), -1);
+	acme_ari_clear(&a);
+	cJSON_Delete(j);
+	cJSON_Delete(rev);
 }

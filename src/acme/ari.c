@@ -1,0 +1,146 @@
+#define _GNU_SOURCE
+#include "acme/ari.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acme/problem.h"
+#include "crypto/x509.h"
+#include "http/http.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "util/mem.h"
+
+static int s_num(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int acme_rfc3339_parse(const char *s, time_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, se, oh, om, sign;
+	const char *p;
+	time_t t;
+
+	if (!s || strlen(s) < 20 || s_num(s, 4, &y) || s[4] != '-' || s_num(s + 5, 2, &mo) ||
+	    s[7] != '-' || s_num(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    s_num(s + 11, 2, &h) || s[13] != ':' || s_num(s + 14, 2, &mi) || s[16] != ':' ||
+	    s_num(s + 17, 2, &se))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		oh = om = 0;
+		sign = 1;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !s_num(p + 1, 2, &oh) &&
+		   p[3] == ':' && !s_num(p + 4, 2, &om)) {
+		sign = *p == '+' ? 1 : -1;
+	} else {
+		return -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se == 60 ? 59 : se;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+int acme_ari_parse(const cJSON *json, struct acme_ari *a)
+{
+	const cJSON *w = json_obj(json, "suggestedWindow");
+	int rc = -1;
+
+	memset(a, 0, sizeof(*a));
+	a->retry_after_s = -1;
+	if (!w || acme_rfc3339_parse(json_str(w, "start"), &a->start) ||
+	    acme_rfc3339_parse(json_str(w, "end"), &a->end) || a->end <= a->start) {
+		log_error("renewalInfo: no valid suggestedWindow");
+		goto out;
+	}
+	a->explanation_url = str_dup(json_str(json, "explanationURL"));
+	rc = 0;
+out:
+	return rc;
+}
+
+/* RFC 9773 4.1: an unauthenticated GET, so it costs no nonce or signature. */
+int acme_ari_fetch(struct acme_client *c, const char *cert_pem, struct acme_ari *a)
+{
+	struct http_request req = {.method = "GET"};
+	struct http_response resp;
+	struct cert *crt = NULL;
+	char *id = NULL, *url = NULL;
+	cJSON *json = NULL;
+	int rc = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	memset(a, 0, sizeof(*a));
+	a->retry_after_s = -1;
+	if (!c->dir.renewal_info) {
+		rc = 1;
+		goto out;
+	}
+	if (!(crt = cert_load_pem(cert_pem, strlen(cert_pem), NULL, "certificate")) ||
+	    !(id = ari_cert_id(crt))) {
+		snprintf(c->error, sizeof(c->error), "the certificate has no ARI identifier (AKI)");
+		goto out;
+	}
+	if (!(url = str_printf("%s%s%s", c->dir.renewal_info,
+			       str_has_suffix(c->dir.renewal_info, "/") ? "" : "/", id)))
+		goto out;
+	req.url = url;
+	c->requests++;
+	if (http_send(&req, &resp)) {
+		snprintf(c->error, sizeof(c->error), "renewalInfo %s: %s", url, resp.error);
+		goto out;
+	}
+	if (resp.status != 200) {
+		snprintf(c->error, sizeof(c->error), "renewalInfo %s: HTTP %ld", url, resp.status);
+		goto out;
+	}
+	if (!(json = json_parse(resp.body.data, resp.body.len, "renewalInfo")) ||
+	    acme_ari_parse(json, a))
+		goto out;
+	a->retry_after_s =
+	    acme_retry_after_seconds(http_response_header(&resp, "Retry-After"), time(NULL));
+	rc = 0;
+out:
+	if (rc < 0)
+		log_error("ARI: %s", c->error);
+	cJSON_Delete(json);
+	http_response_free(&resp);
+	cert_free(crt);
+	free(id);
+	free(url);
+	return rc;
+}
+
+void acme_ari_clear(struct acme_ari *a)
+{
+	free(a->explanation_url);
+	memset(a, 0, sizeof(*a));
+}
