@@ -108,7 +108,8 @@ int acme_order_parse(const cJSON *json, struct acme_order *o)
 
 	if (json_get_str(json, "status", "ACME order", &status))
 		goto out;
-	if (s_replace(&o->status, status) || s_replace(&o->finalize, json_str(json, "finalize")) ||
+	if (s_replace(&o->status, status) || !o->status ||
+	    s_replace(&o->finalize, json_str(json, "finalize")) ||
 	    s_replace(&o->certificate, json_str(json, "certificate")) ||
 	    s_replace(&o->expires, json_str(json, "expires")))
 		goto out;

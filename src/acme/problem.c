@@ -65,7 +65,8 @@ long acme_retry_after_seconds(const char *value, time_t now)
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_mday = (p[0] - '0') * 10 + (p[1] - '0');
 	tm.tm_mon = mon;
-	tm.tm_year = atoi(p + 7) - 1900;
+	tm.tm_year =
+	    (p[7] - '0') * 1000 + (p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0') - 1900;
 	tm.tm_hour = (p[12] - '0') * 10 + (p[13] - '0');
 	tm.tm_min = (p[15] - '0') * 10 + (p[16] - '0');
 	tm.tm_sec = (p[18] - '0') * 10 + (p[19] - '0');

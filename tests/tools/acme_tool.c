@@ -123,14 +123,15 @@ static struct acme_client *s_client(const char *dir, const char *keyfile)
 {
 	struct key *k = s_key(keyfile);
 	struct jws_signer *s = k ? jws_signer_from_key(k) : NULL;
+	const char *cap = getenv("ACME_TOOL_POLL_CAP_MS");
 	struct acme_client *c;
 
 	key_free(k);
 	if (!s)
 		return NULL;
 	c = acme_client_new(dir, s);
-	if (c && getenv("ACME_TOOL_POLL_CAP_MS"))
-		c->poll_cap_ms = atol(getenv("ACME_TOOL_POLL_CAP_MS"));
+	if (c && cap)
+		c->poll_cap_ms = strtol(cap, NULL, 10);
 	return c;
 }
 
