@@ -9,6 +9,7 @@ elsewhere; here the test plays it, so a failure points at the ACME code.
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -153,7 +154,9 @@ def test_issuance_dns01_end_to_end(tool, stack, pebble, aws_resources, tmp_path,
     zone = aws_resources["zone"]
     names = [f"www{i}.{zone}" for i in range(count)]
     pebble.reset_stats()
+    t0 = time.monotonic()
     p, chals = _issue(tool, stack, aws_resources, pebble.directory_url, key, names)
+    elapsed = time.monotonic() - t0
     assert p.returncode == 0, p.stdout + p.stderr
     assert sorted(c["record"] for c in chals) == sorted(f"_acme-challenge.{n}" for n in names)
     out = _json(p)
@@ -166,7 +169,7 @@ def test_issuance_dns01_end_to_end(tool, stack, pebble, aws_resources, tmp_path,
     print(f"\nACME requests for {count} name(s): pebble's proxy saw {seen} "
           f"(the tool counted {out['requests']}), RFC minimum {_minimum(count)}; "
           f"HEAD newNonce {out['nonce_heads']}, badNonce retries {out['bad_nonces']}; "
-          f"by action {by_action}")
+          f"by action {by_action}; wall time {elapsed:.2f} s")
     assert seen == out["requests"]
     assert out["nonce_heads"] == 1  # every later nonce came from a response
     assert pebble.count("newOrder") == 1 and pebble.count("finalize") == 1
