@@ -6,6 +6,7 @@ moto's Route53, and pebble's VA reads them through the stack's DNS server
 elsewhere; here the test plays it, so a failure points at the ACME code.
 """
 
+import base64
 import json
 import os
 import subprocess
@@ -376,3 +377,105 @@ def test_bad_names_are_refused_before_ordering(tool, pebble, tmp_path):
         assert p.returncode == 1, p.stdout
         assert _json(p)["error"]
     assert pebble.count("newOrder") == 0
+
+
+class _AriShim:
+    """pebble 2.4 has no ARI and no profiles: this plain-HTTP shim serves pebble's
+    directory plus renewalInfo and meta.profiles, and the renewal windows; every
+    other URL in the directory still points at pebble (through its counting proxy)."""
+
+    WINDOW = {"start": "2030-01-02T04:00:00Z", "end": "2030-01-03T04:00:00Z"}
+
+    def __init__(self, pebble):
+        import http.server
+        import threading
+
+        shim = self
+        self.asked = []
+        self.directory = dict(pebble.directory())
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                if self.path == "/dir":
+                    body, extra = shim.directory, {}
+                elif self.path.startswith("/ari/"):
+                    shim.asked.append(self.path[len("/ari/"):])
+                    body = {"suggestedWindow": shim.WINDOW,
+                            "explanationURL": "https://ca.example/why"}
+                    extra = {"Retry-After": "21600"}
+                else:
+                    self.send_error(404)
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.directory["renewalInfo"] = self.url + "/ari/"
+        self.directory.setdefault("meta", {})["profiles"] = {"classic": "the usual"}
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def ari_shim(pebble):
+    s = _AriShim(pebble)
+    yield s
+    s.close()
+
+
+def _ari_cert_id(pem):
+    from cryptography import x509
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    n = cert.serial_number
+    serial = n.to_bytes((n.bit_length() + 8) // 8, "big")  # DER: a leading 0 if high bit set
+    b64u = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+    return b64u(aki.key_identifier) + "." + b64u(serial)
+
+
+def test_ari_window_profiles_and_replaces_fallback(tool, stack, pebble, ari_shim,
+                                                   aws_resources, tmp_path):
+    key = tmp_path / "account.pem"
+    _register(tool, pebble.directory_url, key)
+    zone = aws_resources["zone"]
+    p, _ = _issue(tool, stack, aws_resources, pebble.directory_url, key, [f"ari.{zone}"])
+    assert p.returncode == 0, p.stdout + p.stderr
+    cert = tmp_path / "cert.pem"
+    cert.write_text(_json(p)["certificate"])
+    shim_dir = ari_shim.url + "/dir"
+
+    # renewalInfo: the certID computed independently, the window and Retry-After read back.
+    r = tool("ari", shim_dir, str(key), str(cert))
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = _json(r)
+    assert ari_shim.asked == [_ari_cert_id(cert.read_text())]
+    assert out["start"] == 1893556800 and out["end"] == 1893556800 + 86400
+    assert out["retry_after"] == 21600 and out["explanation"] == "https://ca.example/why"
+    assert tool("ari", pebble.directory_url, str(key), str(cert)).returncode == 3  # no ARI
+
+    # A profile the directory does not list is refused, naming the ones it does.
+    r = tool("order", shim_dir, str(key), "--profile", "tlsserver", f"p.{zone}", input="go\n")
+    assert r.returncode == 1 and "classic" in _json(r)["error"]
+
+    # The CA refuses "replaces" once: the renewal is ordered again without it.
+    pebble.reset_stats()
+    pebble.proxy.faults.add(fault="error", action="newOrder", status=409,
+                            code="alreadyReplaced", count=1)
+    r, _ = _issue(tool, stack, aws_resources, shim_dir, key,
+                  ["--replaces", _ari_cert_id(cert.read_text()), f"ari.{zone}"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert pebble.count("newOrder") == 2
+    assert "ordering without it" in r.stderr

@@ -17,6 +17,8 @@
  *       instead of the order.
  *   acme_tool revoke DIR_URL KEYFILE CERTFILE [REASON] [--cert-key KEYFILE]
  *   acme_tool keychange DIR_URL KEYFILE NEWKEYFILE  (NEWKEYFILE created when missing)
+ *   acme_tool ari DIR_URL KEYFILE CERTFILE   {"start","end","explanation","retry_after"}
+ *       (times as seconds since the epoch); exit 3 when the CA has no ARI
  *   acme_tool contact DIR_URL KEYFILE EMAIL
  *   acme_tool deactivate DIR_URL KEYFILE
  *
@@ -33,6 +35,7 @@
 #include <cjson/cJSON.h>
 
 #include "acme/account.h"
+#include "acme/ari.h"
 #include "acme/challenge.h"
 #include "acme/order.h"
 #include "acme/post.h"
@@ -333,6 +336,37 @@ out:
 	return rc;
 }
 
+static int s_ari(char **argv)
+{
+	struct acme_client *c = NULL;
+	struct acme_ari a = {0};
+	char *pem = NULL;
+	cJSON *out;
+	int r, rc = 1;
+
+	if (!(pem = s_read(argv[4], NULL)) || !(c = s_client(argv[2], argv[3]))) {
+		rc = s_fail(NULL, "cannot read the certificate or start the client");
+		goto out;
+	}
+	if ((r = acme_ari_fetch(c, pem, &a)) != 0) {
+		rc = r == 1 ? 3 : s_fail(c, "ARI failed");
+		goto out;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "start", (double)a.start);
+	cJSON_AddNumberToObject(out, "end", (double)a.end);
+	json_add_str_opt(out, "explanation", a.explanation_url);
+	cJSON_AddNumberToObject(out, "retry_after", (double)a.retry_after_s);
+	s_counts(out, c);
+	s_print(out);
+	rc = 0;
+out:
+	acme_ari_clear(&a);
+	free(pem);
+	acme_client_free(c);
+	return rc;
+}
+
 static int s_account_op(int argc, char **argv)
 {
 	struct acme_client *c = NULL;
@@ -386,6 +420,8 @@ int main(int argc, char **argv)
 		rc = s_register(argc, argv);
 	else if (argc >= 5 && strcmp(argv[1], "order") == 0)
 		rc = s_order(argc, argv);
+	else if (argc == 5 && strcmp(argv[1], "ari") == 0)
+		rc = s_ari(argv);
 	else if (argc >= 5 && strcmp(argv[1], "revoke") == 0)
 		rc = s_revoke(argc, argv);
 	else if (argc >= 4 &&
