@@ -14,7 +14,10 @@
 #include "acme/nonce.h"
 #include "crypto/jws.h"
 
-#define ACME_BADNONCE_RETRIES 5
+/* Each badNonce answer carries a fresh nonce, so a retry costs one request.
+ * 15 keeps a CA that rejects half of all nonces (pebble's NONCEREJECT=50)
+ * from failing an issuance (0.5^16 per request) while staying bounded. */
+#define ACME_BADNONCE_RETRIES 15
 
 struct acme_client {
 	char *directory_url;	   /* owned */

@@ -311,7 +311,7 @@ def test_bad_nonce_retry_is_bounded(tool, pebble, tmp_path):
     pebble.proxy.faults.add(fault="badnonce", action="newOrder", count=None)
     p = tool("order", pebble.directory_url, str(key), "bn.example.test", input="go\n")
     assert p.returncode == 1 and PREFIX + "badNonce" in _json(p)["error"]
-    assert pebble.count("newOrder") == 6  # the first try and 5 retries
+    assert pebble.count("newOrder") == 16  # the first try and ACME_BADNONCE_RETRIES (15)
     assert pebble.count("newNonce") == 1  # each badNonce answer carried the next nonce
 
 
