@@ -28,7 +28,8 @@ static void s_init(struct aws_call *c, const char *op, const char *method, const
 /*
  * A bucket in another region answers 301 PermanentRedirect (or 400
  * AuthorizationHeaderMalformed) with x-amz-bucket-region: say which region
- * to set rather than leave the user with a bare redirect code.
+ * to set rather than leave the user with a bare redirect code. A missing
+ * bucket is named, with the settings to check.
  */
 static int s_region_hint(int rc, const char *bucket, struct aws_reply *reply)
 {
@@ -37,6 +38,16 @@ static int s_region_hint(int rc, const char *bucket, struct aws_reply *reply)
 
 	if (rc != 1 || reply->message == NULL)
 		return rc;
+	if (aws_error_is(&reply->err, "NoSuchBucket")) {
+		m = str_printf("%s; bucket %s does not exist here (check --s3-bucket/AAA_S3_BUCKET "
+			       "and AWS_REGION)",
+			       reply->message, bucket);
+		if (m) {
+			free(reply->message);
+			reply->message = m;
+		}
+		return rc;
+	}
 	region = http_response_header(&reply->resp, "x-amz-bucket-region");
 	if (region == NULL || !aws_region_valid(region))
 		return rc;

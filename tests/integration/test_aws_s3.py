@@ -314,3 +314,24 @@ def test_no_credentials_is_one_clear_line(tool, aws_resources, tmp_path):
         "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
     assert rc == 1
     assert "S3 PutObject aaa-data/v1/k: no AWS credentials found" in err
+
+
+def test_prefix_goes_after_aaa_data(tool, aws_resources, aws_cli, tmp_path):
+    src = tmp_path / "in"
+    src.write_text("p")
+    rc, out, err = tool("store-put", f"s3://{aws_resources['bucket']}/staging", "index.json",
+                        str(src))
+    assert rc == 0, err
+    objs = aws_cli.json("s3api", "list-objects-v2", "--bucket", aws_resources["bucket"])
+    assert [o["Key"] for o in objs["Contents"]] == ["aaa-data/staging/v1/index.json"]
+    rc, out, err = tool("store-list", f"s3://{aws_resources['bucket']}/staging", "")
+    assert rc == 0 and out["keys"] == ["index.json"], err
+
+
+def test_missing_bucket_names_it(tool, aws_resources, tmp_path):
+    src = tmp_path / "in"
+    src.write_text("x")
+    rc, out, err = tool("store-put", "s3://aaa-no-such-bucket-here", "k", str(src))
+    assert rc == 1
+    assert "S3 PutObject aaa-data/v1/k: NoSuchBucket" in err
+    assert "bucket aaa-no-such-bucket-here does not exist here" in err
