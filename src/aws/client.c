@@ -303,7 +303,10 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 		in.now = time(NULL);
 		in.random = s_random();
 		if (sent != 0) {
-			in.outcome = AWS_OUTCOME_TRANSPORT_TRANSIENT;
+			/* A certificate that does not verify or a bad URL fails
+			 * the same way every time: only retry what may recover. */
+			in.outcome = reply->resp.retryable ? AWS_OUTCOME_TRANSPORT_TRANSIENT
+							   : AWS_OUTCOME_TRANSPORT_FATAL;
 		} else {
 			in.outcome = AWS_OUTCOME_RESPONSE;
 			in.http_status = reply->resp.status;
