@@ -100,6 +100,7 @@ char *acme_problem_format(const cJSON *problem, long http_status, const char *re
 	struct buf b = BUF_INIT;
 	const cJSON *subs, *sp;
 	long wait;
+	char *line, *c;
 
 	if (!cJSON_IsObject(problem) || !json_str(problem, "type"))
 		buf_printf(&b, "HTTP %ld from the CA without a problem document", http_status);
@@ -127,5 +128,11 @@ char *acme_problem_format(const cJSON *problem, long http_status, const char *re
 	} else if (wait >= 0) {
 		buf_printf(&b, " (the CA asks to retry after %ld s)", wait);
 	}
-	return buf_steal(&b);
+	/* The CA's text goes to logs and replies: one line, no control
+	 * characters (a "\n" in a detail would forge a log line). */
+	line = buf_steal(&b);
+	for (c = line; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return line;
 }

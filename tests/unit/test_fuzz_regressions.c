@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "acme/problem.h"
 #include "aws/awstime.h"
 
 /* The input in a heap block of exactly strlen(s) + 1 bytes. */
@@ -47,4 +50,28 @@ TEST(fuzz_regression_http_date_asctime_cut)
 		CHECK_INT((long long)t, 784111777LL);
 		free(s);
 	}
+}
+
+/* fuzz_acme: a CA's problem detail, type or subproblem identifier with a
+ * newline came out of acme_problem_format (src/acme/problem.c), documented
+ * as one line, verbatim: a CA could forge log lines. */
+TEST(fuzz_regression_acme_problem_one_line)
+{
+	cJSON *p = cJSON_Parse("{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\\r\","
+			       "\"detail\":\"some\\nrejected\\u0007\",\"subproblems\":[{\"type\":"
+			       "\"urn:ietf:params:acme:error:caa\",\"detail\":\"CAA\\nforbids\","
+			       "\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\\n"
+			       "level=info\"}}]}");
+	char *m;
+	const char *c;
+
+	REQUIRE(p != NULL);
+	m = acme_problem_format(p, 400, NULL, 0);
+	REQUIRE(m != NULL);
+	for (c = m; *c; c++)
+		CHECK((unsigned char)*c >= 0x20 && *c != 0x7f);
+	CHECK(strstr(m, "some rejected") != NULL);
+	CHECK(strstr(m, "CAA forbids") != NULL);
+	free(m);
+	cJSON_Delete(p);
 }
