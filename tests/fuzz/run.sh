@@ -87,6 +87,7 @@ wait
 # 4. Results, in target order.
 status=0
 summary=""
+brief=""
 for t in $targets; do
 	name=$(basename "$t" .c)
 	rc=$(cat "$out/$name.rc" 2>/dev/null || echo 1)
@@ -100,13 +101,16 @@ for t in $targets; do
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/$name.log" | tail -n 1)
 	summary="$summary$(printf '%-24s %8s exec/s %10s runs' "$name" "${eps:-?}" "${runs:-?}")
 "
+	brief="$brief ${name#fuzz_}=${eps:-?}"
 done
 echo "fuzz: executions per second ($jobs in parallel, ${secs}s each):"
 printf '%s' "$summary"
 n=$(echo "$targets" | wc -w)
+# The last lines are what `make test` shows: the verdict, then exec/s.
 if [ "$status" -eq 0 ]; then
 	echo "fuzz: $n targets, no crash or leak"
 else
 	echo "fuzz: $n targets, FAILURES above"
 fi
+echo "fuzz: exec/s:$brief"
 exit $status
