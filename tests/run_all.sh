@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make test`: builds aaa plain and with ASan+UBSan, runs the C unit tests in
-# both builds and the Python integration tests, and ends with one summary
+# both builds, the Python integration tests, lint and a short fuzz pass, and
+# ends with one summary
 # line "total: N passed, N failed". Exit status is non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -44,6 +45,11 @@ step unit-asan env ASAN_OPTIONS=detect_leaks=1 build/asan/unit
 count "$log/unit-asan.out"
 step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 count "$log/integration.out"
+
+# clang-format, cppcheck and clang-tidy must stay quiet: one check.
+before=$status
+step lint make -s lint
+if [ "$status" -eq "$before" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 # Every fuzz target for a short time (make fuzz runs them longer); each
 # target that finds nothing counts as one passed check.
