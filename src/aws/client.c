@@ -28,7 +28,8 @@ static char *s_registered_key; /* access key id whose secrets went to log_add_se
 
 /* The container/IMDS fetch the credentials chain needs, over http/. The
  * body holds secrets: it is wiped here after the copy is handed over. */
-static int s_fetch(void *ctx, const struct aws_fetch_request *req, struct aws_fetch_response *resp)
+int aws_client_fetch(void *ctx, const struct aws_fetch_request *req,
+		     struct aws_fetch_response *resp)
 {
 	struct http_request hr;
 	struct http_response r;
@@ -75,7 +76,7 @@ static int s_credentials(const struct aws_credentials **out)
 
 	if (s_chain == NULL) {
 		memset(&deps, 0, sizeof(deps));
-		deps.fetch = s_fetch;
+		deps.fetch = aws_client_fetch;
 		deps.assume_role = s_assume_role;
 		deps.assume_role_ctx = s_assume_role_ctx;
 		s_chain = aws_credentials_chain_new(&deps);

@@ -82,4 +82,10 @@ void aws_client_cleanup(void);
  */
 char *aws_client_transport_message(const char *label, const char *error, unsigned attempts);
 
+/* The container/IMDS fetch of the credentials chain (aws_fetch_fn) over
+ * http/, never through a proxy; the response body is wiped after the copy
+ * is handed over. Exposed for tools that build their own chain. */
+int aws_client_fetch(void *ctx, const struct aws_fetch_request *req,
+		     struct aws_fetch_response *resp);
+
 #endif

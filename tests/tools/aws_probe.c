@@ -22,6 +22,7 @@
 
 #include "aws/awserr.h"
 #include "aws/awstime.h"
+#include "aws/client.h"
 #include "aws/credentials.h"
 #include "aws/endpoint.h"
 #include "aws/sigv4.h"
@@ -46,38 +47,6 @@ struct call {
 	size_t body_len;
 	int unsigned_payload;
 };
-
-static int s_fetch(void *ctx, const struct aws_fetch_request *req, struct aws_fetch_response *resp)
-{
-	struct http_request hr;
-	struct http_response r;
-	int rc = -1;
-
-	(void)ctx;
-	memset(&hr, 0, sizeof(hr));
-	memset(&r, 0, sizeof(r));
-	hr.method = req->method;
-	hr.url = req->url;
-	hr.headers = req->headers;
-	hr.timeout_ms = req->timeout_ms;
-	hr.connect_timeout_ms = req->timeout_ms;
-	hr.no_proxy = 1; /* link-local and loopback metadata services */
-	if (http_send(&hr, &r) != 0)
-		goto out;
-	resp->status = r.status;
-	resp->body_len = r.body.len;
-	resp->body = malloc(r.body.len + 1);
-	if (resp->body == NULL)
-		goto out;
-	memcpy(resp->body, r.body.data ? r.body.data : "", r.body.len);
-	resp->body[r.body.len] = '\0';
-	rc = 0;
-out:
-	if (r.body.data)
-		mem_wipe(r.body.data, r.body.len);
-	http_response_free(&r);
-	return rc;
-}
 
 /* The glue every client will have: endpoint, target, sign, send. */
 static int s_send(const struct aws_credentials *creds, const char *region, const struct call *c,
@@ -252,7 +221,7 @@ static int s_service(const char *name, enum aws_service *out)
 
 int main(int argc, char **argv)
 {
-	struct aws_credentials_deps deps = {NULL, s_fetch, NULL, s_assume_role, NULL};
+	struct aws_credentials_deps deps = {NULL, aws_client_fetch, NULL, s_assume_role, NULL};
 	struct aws_credentials_chain *chain = NULL;
 	const struct aws_credentials *creds = NULL;
 	struct http_response resp;
