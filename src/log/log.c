@@ -203,7 +203,7 @@ static void s_redact_shapes(struct buf *b)
 			while (*v == ' ' || *v == '=' || *v == ':' || *v == '"')
 				v++;
 			e = v + strcspn(v, s_rules[r].stop);
-			/* Overwrite in place with '*' then collapse below. */
+			/* Mark the value with \x01 bytes; runs collapse to one mark below. */
 			if (e > v && strncmp(v, s_redacted, sizeof(s_redacted) - 1) != 0)
 				memset(v, '\x01', (size_t)(e - v));
 		}
