@@ -293,7 +293,9 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	for (;;) {
 		aws_error_free(&reply->err);
 		memset(&reply->err, 0, sizeof(reply->err));
-		if (s_credentials(&creds) != 0) {
+		if (c->credentials != NULL) {
+			creds = c->credentials;
+		} else if (s_credentials(&creds) != 0) {
 			reply->message = str_printf("%s: %s", label.data, AWS_NO_CREDENTIALS_MSG);
 			goto out;
 		}
@@ -344,8 +346,8 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	}
 	if (!s_is_success(reply->resp.status)) {
 		/* An expired token: the next call resolves the chain again. */
-		if (aws_error_is(&reply->err, "ExpiredToken") ||
-		    aws_error_is(&reply->err, "ExpiredTokenException"))
+		if (c->credentials == NULL && (aws_error_is(&reply->err, "ExpiredToken") ||
+					       aws_error_is(&reply->err, "ExpiredTokenException")))
 			aws_credentials_chain_clear(s_chain);
 		reply->message = aws_error_format(&reply->err, svc, c->operation, c->resource);
 		rc = 1;

@@ -41,6 +41,9 @@ struct aws_call {
 	/* NULL: the retry policy default. Tests and latency-bound callers may
 	 * pass a tighter one. */
 	const struct aws_retry_policy *policy;
+	/* NULL: the process's default chain. Else these (borrowed), e.g. an
+	 * assumed role for a hosted zone in another account. */
+	const struct aws_credentials *credentials;
 };
 
 /* The final answer. Free with aws_reply_free (also after a failure). */

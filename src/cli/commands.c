@@ -53,12 +53,6 @@ int cmd_revoke(const struct cli_opts *opts)
 	return s_not_built("revoke", "ACME client");
 }
 
-int cmd_doctor(const struct cli_opts *opts)
-{
-	(void)opts;
-	return s_not_built("doctor", "AWS layer");
-}
-
 int cmd_lambda(const struct cli_opts *opts)
 {
 	(void)opts;
