@@ -119,4 +119,7 @@ print-srcs:
 clean:
 	rm -rf build
 
+# Targets owned by other folders (SAM build targets, benchmarks).
+-include $(sort $(wildcard deploy/*.mk bench/*.mk))
+
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d)
