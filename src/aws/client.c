@@ -279,7 +279,13 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	if (buf_printf(&label, "%s %s", svc, c->operation) != 0 ||
 	    (c->resource && buf_printf(&label, " %s", c->resource) != 0))
 		goto out;
-	if (aws_client_region(&region) != 0) {
+	if (c->region != NULL) {
+		if (!aws_region_valid(c->region)) {
+			reply->message = str_printf("%s: invalid region", label.data);
+			goto out;
+		}
+		region = c->region;
+	} else if (aws_client_region(&region) != 0) {
 		reply->message = str_printf("%s: the AWS region setting is invalid", label.data);
 		goto out;
 	}

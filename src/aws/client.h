@@ -44,6 +44,9 @@ struct aws_call {
 	/* NULL: the process's default chain. Else these (borrowed), e.g. an
 	 * assumed role for a hosted zone in another account. */
 	const struct aws_credentials *credentials;
+	/* NULL: the configured one. Else this region (borrowed), e.g. ACM in
+	 * us-east-1 for CloudFront, or the region in a listener's ARN. */
+	const char *region;
 };
 
 /* The final answer. Free with aws_reply_free (also after a failure). */
