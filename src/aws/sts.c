@@ -1,0 +1,217 @@
+/*
+ * STS over aws_call with the query protocol. See sts.h.
+ */
+#define _GNU_SOURCE
+#include "aws/sts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/awstime.h"
+#include "log/log.h"
+#include "util/buf.h"
+#include "util/mem.h"
+#include "xml/xml.h"
+
+#define STS_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
+
+static void s_message(struct aws_reply *reply, const char *op, const char *resource,
+		      const char *what)
+{
+	free(reply->message);
+	reply->message =
+	    str_printf("STS %s%s%s: %s", op, resource ? " " : "", resource ? resource : "", what);
+}
+
+/* name=value with the value percent-encoded (RFC 3986, as SigV4 does). */
+static int s_form_add(struct buf *b, const char *name, const char *value)
+{
+	return buf_printf(b, "%s%s=", b->len ? "&" : "", name) ||
+	       aws_uri_encode_buf(b, value, strlen(value), 1);
+}
+
+/*
+ * One query-protocol call with the form body; the answer parsed into
+ * *doc (caller xmlFreeDocs). 0, 1 or -1 as in sts.h.
+ */
+static int s_call(const char *op, const char *resource, const struct buf *form,
+		  const struct aws_credentials *creds, xmlDoc **doc, struct aws_reply *reply)
+{
+	struct aws_call c;
+	struct aws_header h[1];
+	int rc;
+
+	*doc = NULL;
+	h[0].name = "Content-Type";
+	h[0].value = STS_CONTENT_TYPE;
+	memset(&c, 0, sizeof(c));
+	c.service = AWS_STS;
+	c.operation = op;
+	c.resource = resource;
+	c.method = "POST";
+	c.path = "/";
+	c.headers = h;
+	c.nheaders = 1;
+	c.body = form->data;
+	c.body_len = form->len;
+	c.credentials = creds;
+	rc = aws_call(&c, reply);
+	if (rc != 0)
+		return rc;
+	*doc = xml_parse(reply->resp.body.data ? reply->resp.body.data : "", reply->resp.body.len,
+			 NULL);
+	if (*doc == NULL || xml_root(*doc) == NULL) {
+		s_message(reply, op, resource, "the answer is not XML");
+		return -1;
+	}
+	return 0;
+}
+
+int sts_assume_role(const char *role_arn, const char *session_name, const char *external_id,
+		    int duration_s, const struct aws_credentials *source,
+		    struct aws_credentials **out, struct aws_reply *reply)
+{
+	struct buf form = BUF_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *cr = NULL;
+	char *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL, *src = NULL, dur[16];
+	time_t expiration = 0;
+	int rc = -1;
+
+	*out = NULL;
+	memset(reply, 0, sizeof(*reply));
+	if (role_arn == NULL || session_name == NULL) {
+		s_message(reply, "AssumeRole", role_arn,
+			  "a role ARN and a session name are needed");
+		goto out;
+	}
+	snprintf(dur, sizeof(dur), "%d", duration_s);
+	if (s_form_add(&form, "Action", "AssumeRole") ||
+	    s_form_add(&form, "Version", STS_API_VERSION) ||
+	    s_form_add(&form, "RoleArn", role_arn) ||
+	    s_form_add(&form, "RoleSessionName", session_name) ||
+	    (external_id && s_form_add(&form, "ExternalId", external_id)) ||
+	    (duration_s > 0 && s_form_add(&form, "DurationSeconds", dur))) {
+		s_message(reply, "AssumeRole", role_arn, "out of memory");
+		goto out;
+	}
+	rc = s_call("AssumeRole", role_arn, &form, source, &doc, reply);
+	if (reply->resp.body.data)
+		mem_wipe(reply->resp.body.data, reply->resp.body.len);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	cr = xml_path(xml_root(doc), "AssumeRoleResult/Credentials");
+	ak = cr ? xml_path_text(cr, "AccessKeyId") : NULL;
+	sk = cr ? xml_path_text(cr, "SecretAccessKey") : NULL;
+	tok = cr ? xml_path_text(cr, "SessionToken") : NULL;
+	exp = cr ? xml_path_text(cr, "Expiration") : NULL;
+	if (ak == NULL || sk == NULL || tok == NULL || *ak == '\0' || *sk == '\0') {
+		s_message(reply, "AssumeRole", role_arn, "the answer has no credentials");
+		goto out;
+	}
+	if (exp && aws_time_parse_iso8601(exp, &expiration) != 0) {
+		s_message(reply, "AssumeRole", role_arn, "the answer's Expiration is not a date");
+		goto out;
+	}
+	src = str_printf("sts:AssumeRole %s", role_arn);
+	if (src == NULL)
+		goto out;
+	*out = aws_credentials_new(ak, sk, tok, expiration, src);
+	if (*out == NULL)
+		goto out;
+	log_add_secret(sk);
+	log_add_secret(tok);
+	rc = 0;
+out:
+	if (rc == -1 && reply->message == NULL)
+		s_message(reply, "AssumeRole", role_arn, "failed");
+	if (doc)
+		xmlFreeDoc(doc);
+	buf_free(&form);
+	free(ak);
+	str_wipe_free(sk);
+	str_wipe_free(tok);
+	free(exp);
+	free(src);
+	return rc;
+}
+
+int sts_get_caller_identity(const struct aws_credentials *creds, char **account, char **arn,
+			    struct aws_reply *reply)
+{
+	struct buf form = BUF_INIT;
+	xmlDoc *doc = NULL;
+	char *acc = NULL, *a = NULL;
+	int rc = -1;
+
+	if (account)
+		*account = NULL;
+	if (arn)
+		*arn = NULL;
+	memset(reply, 0, sizeof(*reply));
+	if (s_form_add(&form, "Action", "GetCallerIdentity") ||
+	    s_form_add(&form, "Version", STS_API_VERSION)) {
+		s_message(reply, "GetCallerIdentity", NULL, "out of memory");
+		goto out;
+	}
+	rc = s_call("GetCallerIdentity", NULL, &form, creds, &doc, reply);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	acc = xml_path_text(xml_root(doc), "GetCallerIdentityResult/Account");
+	a = xml_path_text(xml_root(doc), "GetCallerIdentityResult/Arn");
+	if (acc == NULL || a == NULL) {
+		s_message(reply, "GetCallerIdentity", NULL, "the answer has no Account or Arn");
+		goto out;
+	}
+	if (account) {
+		*account = acc;
+		acc = NULL;
+	}
+	if (arn) {
+		*arn = a;
+		a = NULL;
+	}
+	rc = 0;
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	buf_free(&form);
+	free(acc);
+	free(a);
+	return rc;
+}
+
+/*
+ * The chain calls this while it resolves a role_arn profile, with the
+ * source profile's credentials, so the call is always signed with source
+ * (never the default chain, which is what is being resolved). The
+ * profile's region is not applied here: aws_call uses the process's.
+ */
+int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
+			    const struct aws_assume_role_request *req, struct aws_credentials **out)
+{
+	struct aws_reply reply;
+	int rc = -1;
+
+	(void)ctx;
+	*out = NULL;
+	if (source == NULL) {
+		log_error("AssumeRole %s: no source credentials", req->role_arn);
+		return -1;
+	}
+	if (sts_assume_role(req->role_arn, req->session_name, req->external_id,
+			    req->duration_seconds, source, out, &reply) == 0)
+		rc = 0;
+	else
+		log_error("%s", reply.message ? reply.message : "STS AssumeRole failed");
+	aws_reply_free(&reply);
+	return rc;
+}
+
+void sts_install(void)
+{
+	aws_client_set_assume_role(sts_assume_role_adapter, NULL);
+}
