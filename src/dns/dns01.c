@@ -1,0 +1,956 @@
+/*
+ * DNS-01 over Route53: zone resolution, one change batch per zone, the
+ * INSYNC wait and the cleanup of exactly our values. See dns01.h.
+ */
+#define _GNU_SOURCE
+#include "dns/dns01.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/client.h"
+#include "aws/route53.h"
+#include "aws/sts.h"
+#include "dns/dns01_impl.h"
+#include "dns/zone.h"
+#include "log/log.h"
+#include "util/mem.h"
+
+/* CNAME links followed from _acme-challenge.<name> before giving up. */
+#define DNS01_MAX_CNAME 8
+/* Cleanup re-reads and retries when another writer changed the record set
+ * between our read and our DELETE (Route53 answers InvalidChangeBatch). */
+#define DNS01_CLEANUP_TRIES 3
+#define DNS01_COMMENT	    "aaa dns-01"
+
+static char **s_strv_dup(const char *const *v, size_t n)
+{
+	char **out;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	out = calloc(n, sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((out[i] = str_dup(v[i] ? v[i] : "")) == NULL) {
+			while (i > 0)
+				free(out[--i]);
+			free(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+static void s_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct dns01 *dns01_new(const struct dns01_opts *opts)
+{
+	struct dns01 *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->insync_timeout_ms = DNS01_INSYNC_TIMEOUT_MS;
+	if (opts) {
+		if (opts->insync_timeout_ms > 0)
+			d->insync_timeout_ms = opts->insync_timeout_ms;
+		d->check_authoritative = opts->check_authoritative;
+		d->nzone_ids = opts->nzone_ids;
+		d->nzone_roles = opts->nzone_roles;
+		d->zone_ids = s_strv_dup(opts->zone_ids, opts->nzone_ids);
+		d->zone_roles = s_strv_dup(opts->zone_roles, opts->nzone_roles);
+		if ((d->nzone_ids && d->zone_ids == NULL) ||
+		    (d->nzone_roles && d->zone_roles == NULL)) {
+			dns01_free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+void dns01_free(struct dns01 *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	s_strv_free(d->zone_ids, d->nzone_ids);
+	s_strv_free(d->zone_roles, d->nzone_roles);
+	for (i = 0; i < d->nzones; i++) {
+		free(d->zones[i].id);
+		free(d->zones[i].name);
+		free(d->zones[i].role);
+		free(d->zones[i].change_id);
+	}
+	free(d->zones);
+	for (i = 0; i < d->nrecs; i++) {
+		free(d->recs[i].name);
+		s_strv_free(d->recs[i].values, d->recs[i].nvalues);
+	}
+	free(d->recs);
+	for (i = 0; i < d->nidents; i++)
+		free(d->idents[i].name);
+	free(d->idents);
+	for (i = 0; i < d->nroles; i++) {
+		free(d->roles[i].role);
+		aws_credentials_free(d->roles[i].creds);
+		route53_zones_free(&d->roles[i].zones);
+	}
+	free(d->roles);
+	free(d->err);
+	free(d);
+}
+
+int dns01_fail(struct dns01 *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *m = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	free(d->err);
+	d->err = m;
+	if (m)
+		log_debug("%s", m);
+	return -1;
+}
+
+const char *dns01_error(const struct dns01 *d)
+{
+	return d && d->err ? d->err : "";
+}
+
+unsigned dns01_change_requests(const struct dns01 *d)
+{
+	return d ? d->change_requests : 0;
+}
+
+int dns01_zone_add(struct dns01 *d, const char *id, const char *name, const char *role, size_t *idx)
+{
+	struct dns01_zone *nv, z = {NULL, NULL, NULL, NULL, 0};
+	size_t i;
+
+	for (i = 0; i < d->nzones; i++) {
+		if (strcmp(d->zones[i].id, id) == 0) {
+			*idx = i;
+			return 0;
+		}
+	}
+	z.id = str_dup(id);
+	z.name = str_dup(name);
+	z.role = role ? str_dup(role) : NULL;
+	nv = realloc(d->zones, (d->nzones + 1) * sizeof(*nv));
+	if (z.id == NULL || z.name == NULL || (role && z.role == NULL) || nv == NULL) {
+		if (nv)
+			d->zones = nv;
+		free(z.id);
+		free(z.name);
+		free(z.role);
+		return -1;
+	}
+	d->zones = nv;
+	*idx = d->nzones;
+	d->zones[d->nzones++] = z;
+	return 0;
+}
+
+int dns01_rec_add(struct dns01 *d, const char *name, size_t zone, size_t *idx)
+{
+	struct dns01_rec *nv, r = {NULL, 0, NULL, 0, 0};
+	size_t i;
+
+	for (i = 0; i < d->nrecs; i++) {
+		if (strcmp(d->recs[i].name, name) == 0) {
+			*idx = i;
+			return 0;
+		}
+	}
+	r.name = str_dup(name);
+	r.zone = zone;
+	nv = realloc(d->recs, (d->nrecs + 1) * sizeof(*nv));
+	if (r.name == NULL || nv == NULL) {
+		if (nv)
+			d->recs = nv;
+		free(r.name);
+		return -1;
+	}
+	d->recs = nv;
+	*idx = d->nrecs;
+	d->recs[d->nrecs++] = r;
+	return 0;
+}
+
+int dns01_ident_add(struct dns01 *d, const char *name, size_t rec)
+{
+	struct dns01_ident *nv, id = {NULL, rec};
+
+	id.name = str_dup(name);
+	nv = realloc(d->idents, (d->nidents + 1) * sizeof(*nv));
+	if (id.name == NULL || nv == NULL) {
+		if (nv)
+			d->idents = nv;
+		free(id.name);
+		return -1;
+	}
+	d->idents = nv;
+	d->idents[d->nidents++] = id;
+	return 0;
+}
+
+int dns01_rec_value_add(struct dns01_rec *r, const char *value)
+{
+	char **nv, *v;
+	size_t i;
+
+	for (i = 0; i < r->nvalues; i++)
+		if (strcmp(r->values[i], value) == 0)
+			return 0;
+	v = str_dup(value);
+	nv = realloc(r->values, (r->nvalues + 1) * sizeof(*nv));
+	if (v == NULL || nv == NULL) {
+		if (nv)
+			r->values = nv;
+		free(v);
+		return -1;
+	}
+	r->values = nv;
+	r->values[r->nvalues++] = v;
+	return 0;
+}
+
+static const struct dns01_ident *s_ident(const struct dns01 *d, const char *identifier)
+{
+	char *n = dns_identifier_normal(identifier);
+	const struct dns01_ident *found = NULL;
+	size_t i;
+
+	for (i = 0; n && i < d->nidents; i++) {
+		if (strcmp(d->idents[i].name, n) == 0) {
+			found = &d->idents[i];
+			break;
+		}
+	}
+	free(n);
+	return found;
+}
+
+static const struct dns01_rec *s_rec_of(const struct dns01 *d, const char *identifier)
+{
+	const struct dns01_ident *i = d ? s_ident(d, identifier) : NULL;
+
+	return i && i->rec < d->nrecs ? &d->recs[i->rec] : NULL;
+}
+
+static const struct dns01_zone *s_zone_of(const struct dns01 *d, const char *identifier)
+{
+	const struct dns01_rec *r = s_rec_of(d, identifier);
+
+	return r && r->zone < d->nzones ? &d->zones[r->zone] : NULL;
+}
+
+const char *dns01_record_name(const struct dns01 *d, const char *identifier)
+{
+	const struct dns01_rec *r = s_rec_of(d, identifier);
+
+	return r ? r->name : NULL;
+}
+
+const char *dns01_zone_id(const struct dns01 *d, const char *identifier)
+{
+	const struct dns01_zone *z = s_zone_of(d, identifier);
+
+	return z ? z->id : NULL;
+}
+
+/*
+ * The role entry (credentials, zone list) for role, NULL for the default
+ * chain; created on first use. Assuming the role happens here, once per
+ * role per dns01 object; STS's answer is what the user sees on failure.
+ */
+static struct dns01_role *s_role(struct dns01 *d, const char *role)
+{
+	struct dns01_role *nv, *r = NULL;
+	struct aws_reply reply;
+	size_t i;
+	int rc;
+
+	memset(&reply, 0, sizeof(reply));
+	for (i = 0; i < d->nroles; i++) {
+		if ((role == NULL && d->roles[i].role == NULL) ||
+		    (role && d->roles[i].role && strcmp(role, d->roles[i].role) == 0)) {
+			r = &d->roles[i];
+			goto out;
+		}
+	}
+	nv = realloc(d->roles, (d->nroles + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		dns01_fail(d, "dns-01: out of memory");
+		goto out;
+	}
+	d->roles = nv;
+	memset(&d->roles[d->nroles], 0, sizeof(*nv));
+	if (role && (d->roles[d->nroles].role = str_dup(role)) == NULL) {
+		dns01_fail(d, "dns-01: out of memory");
+		goto out;
+	}
+	r = &d->roles[d->nroles++];
+out:
+	if (r && r->role && r->creds == NULL) {
+		rc = sts_assume_role(r->role, "aaa-dns01", NULL, 0, NULL, &r->creds, &reply);
+		if (rc != 0) {
+			dns01_fail(d, "cannot assume zone role %s: %s", r->role,
+				   reply.message ? reply.message : "STS AssumeRole failed");
+			r = NULL;
+		}
+	}
+	aws_reply_free(&reply);
+	return r;
+}
+
+static const struct aws_credentials *s_zone_creds(struct dns01 *d, const struct dns01_zone *z,
+						  int *ok)
+{
+	struct dns01_role *r;
+
+	*ok = 1;
+	if (z->role == NULL)
+		return NULL;
+	r = s_role(d, z->role);
+	if (r == NULL)
+		*ok = 0;
+	return r ? r->creds : NULL;
+}
+
+/* The hosted zones these credentials see, listed once per dns01 object. */
+static int s_role_list(struct dns01 *d, struct dns01_role *r)
+{
+	struct aws_reply reply;
+	int rc;
+
+	if (r->listed)
+		return 0;
+	rc = route53_list_hosted_zones(r->creds, &r->zones, NULL, &reply);
+	if (rc != 0) {
+		dns01_fail(d, "cannot list Route53 hosted zones%s%s: %s", r->role ? " as " : "",
+			   r->role ? r->role : "", reply.message ? reply.message : "failed");
+		route53_zones_free(&r->zones);
+	} else {
+		r->listed = 1;
+	}
+	aws_reply_free(&reply);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * One identifier: the record name, its zone, and any CNAME on it followed
+ * into the zone it points to (a common way to keep the ACME agent's
+ * permissions to one small zone: _acme-challenge.example.com CNAME
+ * example.com.acme.example.net). Each hop looks up explicit zone ids and
+ * roles for the name at that hop.
+ */
+static int s_resolve_one(struct dns01 *d, const char *identifier)
+{
+	char *ident = NULL, *rname = NULL, *explicit_id = NULL, *role = NULL, *target = NULL;
+	char *zname = NULL, *first = NULL;
+	struct route53_rrset rr;
+	struct aws_reply reply;
+	struct dns01_role *r;
+	const struct route53_zone *z;
+	size_t zi, ri;
+	long idx;
+	unsigned hops = 0;
+	int found, rc = -1, arc;
+
+	memset(&reply, 0, sizeof(reply));
+	memset(&rr, 0, sizeof(rr));
+	ident = dns_identifier_normal(identifier);
+	rname = dns_challenge_name(identifier);
+	if (ident == NULL || rname == NULL) {
+		dns01_fail(d, "dns-01: \"%s\" is not a DNS name", identifier ? identifier : "");
+		goto out;
+	}
+	if (s_ident(d, ident)) {
+		rc = 0;
+		goto out;
+	}
+	if ((first = str_dup(rname)) == NULL)
+		goto oom;
+	for (;;) {
+		free(explicit_id);
+		free(role);
+		explicit_id = role = NULL;
+		if (dns_opt_lookup((const char *const *)d->zone_ids, d->nzone_ids, rname,
+				   &explicit_id) ||
+		    dns_opt_lookup((const char *const *)d->zone_roles, d->nzone_roles, rname,
+				   &role))
+			goto oom;
+		if ((r = s_role(d, role)) == NULL || s_role_list(d, r))
+			goto out;
+		idx = dns_zone_choose(rname, r->zones.v, r->zones.n, explicit_id);
+		if (idx < 0) {
+			if (explicit_id)
+				dns01_fail(d,
+					   "%s: hosted zone %s (given for it) was not found or "
+					   "does not hold %s; check the zone id%s%s",
+					   ident, route53_id_bare(explicit_id), rname,
+					   role ? " and role " : "", role ? role : "");
+			else if (hops)
+				dns01_fail(d,
+					   "%s: %s is a CNAME to %s, which is in no Route53 hosted "
+					   "zone these credentials can see; create that zone or "
+					   "give its role with a zone role option",
+					   ident, first, rname);
+			else
+				dns01_fail(d,
+					   "%s: no Route53 hosted zone holds %s; create a hosted "
+					   "zone for %s or a parent domain, give an explicit zone "
+					   "id, or CNAME %s into a zone you have",
+					   ident, rname, rname + strlen("_acme-challenge."), rname);
+			goto out;
+		}
+		z = &r->zones.v[idx];
+		free(zname);
+		if ((zname = route53_name_normal(z->name)) == NULL)
+			goto oom;
+		route53_rrset_free(&rr);
+		aws_reply_free(&reply);
+		arc = route53_get_rrset(z->id, rname, "CNAME", r->creds, &rr, &found, &reply);
+		if (arc != 0) {
+			dns01_fail(d, "%s: cannot read %s in zone %s (%s): %s", ident, rname, zname,
+				   z->id, reply.message ? reply.message : "failed");
+			goto out;
+		}
+		if (!found || rr.nvalues == 0)
+			break;
+		if (++hops > DNS01_MAX_CNAME) {
+			dns01_fail(d, "%s: more than %d CNAMEs from %s (a loop?)", ident,
+				   DNS01_MAX_CNAME, first);
+			goto out;
+		}
+		free(target);
+		if ((target = route53_name_normal(rr.values[0])) == NULL)
+			goto oom;
+		log_info("%s: %s is a CNAME to %s, following it", ident, rname, target);
+		free(rname);
+		rname = target;
+		target = NULL;
+	}
+	if (dns01_zone_add(d, z->id, zname, role, &zi) || dns01_rec_add(d, rname, zi, &ri) ||
+	    dns01_ident_add(d, ident, ri))
+		goto oom;
+	log_debug("%s: TXT %s in zone %s (%s)", ident, rname, zname, z->id);
+	rc = 0;
+	goto out;
+oom:
+	dns01_fail(d, "dns-01: out of memory");
+out:
+	route53_rrset_free(&rr);
+	aws_reply_free(&reply);
+	free(ident);
+	free(rname);
+	free(first);
+	free(explicit_id);
+	free(role);
+	free(target);
+	free(zname);
+	return rc;
+}
+
+int dns01_resolve(struct dns01 *d, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < d->nzone_ids; i++)
+		if (!dns_opt_valid(d->zone_ids[i]) ||
+		    !route53_id_valid(route53_id_bare(strchr(d->zone_ids[i], '=') + 1)))
+			return dns01_fail(d, "zone id option \"%s\": expected DOMAIN=ZONEID",
+					  d->zone_ids[i]);
+	for (i = 0; i < d->nzone_roles; i++)
+		if (!dns_opt_valid(d->zone_roles[i]))
+			return dns01_fail(d, "zone role option \"%s\": expected DOMAIN=ROLE_ARN",
+					  d->zone_roles[i]);
+	for (i = 0; i < n; i++)
+		if (s_resolve_one(d, names[i]))
+			return -1;
+	return 0;
+}
+
+int dns01_add(struct dns01 *d, const char *identifier, const char *txt_value)
+{
+	const struct dns01_ident *id = s_ident(d, identifier);
+
+	if (id == NULL)
+		return dns01_fail(d, "dns-01: %s was not resolved before adding its value",
+				  identifier ? identifier : "(null)");
+	if (txt_value == NULL || *txt_value == '\0')
+		return dns01_fail(d, "dns-01: empty TXT value for %s", identifier);
+	if (dns01_rec_value_add(&d->recs[id->rec], txt_value))
+		return dns01_fail(d, "dns-01: out of memory");
+	return 0;
+}
+
+/* 1 when the wire value v holds (unquoted) one of ours. */
+static int s_is_ours(const struct dns01_rec *r, const char *wire)
+{
+	char *u = route53_txt_unquote(wire);
+	size_t i;
+	int ours = 0;
+
+	for (i = 0; u && i < r->nvalues; i++)
+		if (strcmp(r->values[i], u) == 0)
+			ours = 1;
+	free(u);
+	return ours;
+}
+
+/* One batch of changes being built; owns the value strings. */
+struct s_batch {
+	struct route53_change *ch;
+	char ***vals; /* per change, owned wire values */
+	size_t n;
+	size_t *recs; /* the record index of each change */
+};
+
+static void s_batch_free(struct s_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		s_strv_free(b->vals[i], b->ch[i].nvalues);
+	free(b->ch);
+	free(b->vals);
+	free(b->recs);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Adds a change; takes vals (n values) in every case. */
+static int s_batch_add(struct s_batch *b, enum route53_action action, const char *name, long ttl,
+		       char **vals, size_t n, size_t rec)
+{
+	struct route53_change *nc = realloc(b->ch, (b->n + 1) * sizeof(*nc));
+	char ***nv;
+	size_t *nr;
+
+	if (nc)
+		b->ch = nc;
+	nv = nc ? realloc(b->vals, (b->n + 1) * sizeof(*nv)) : NULL;
+	if (nv)
+		b->vals = nv;
+	nr = nv ? realloc(b->recs, (b->n + 1) * sizeof(*nr)) : NULL;
+	if (nr)
+		b->recs = nr;
+	if (nr == NULL) {
+		s_strv_free(vals, n);
+		return -1;
+	}
+	b->ch[b->n].action = action;
+	b->ch[b->n].name = name;
+	b->ch[b->n].type = "TXT";
+	b->ch[b->n].ttl = ttl;
+	b->ch[b->n].values = (const char *const *)vals;
+	b->ch[b->n].nvalues = n;
+	b->vals[b->n] = vals;
+	b->recs[b->n] = rec;
+	b->n++;
+	return 0;
+}
+
+/*
+ * The publish change for one record: the values already there, kept
+ * byte for byte in their wire form, then ours not yet among them. Nothing
+ * when all ours are there already (a publish repeated after a lost answer).
+ */
+static int s_publish_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
+			    struct s_batch *b)
+{
+	struct dns01_rec *r = &d->recs[ri];
+	struct dns01_zone *z = &d->zones[r->zone];
+	struct route53_rrset cur;
+	struct aws_reply reply;
+	char **vals = NULL, *u;
+	size_t i, j, n = 0;
+	int found = 0, rc = -1, present;
+
+	memset(&cur, 0, sizeof(cur));
+	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0) {
+		dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name, z->id,
+			   reply.message ? reply.message : "failed");
+		goto out;
+	}
+	vals = calloc(cur.nvalues + r->nvalues + 1, sizeof(*vals));
+	if (vals == NULL)
+		goto oom;
+	for (i = 0; i < cur.nvalues; i++) {
+		if ((vals[n] = str_dup(cur.values[i])) == NULL)
+			goto oom;
+		n++;
+	}
+	for (i = 0; i < r->nvalues; i++) {
+		present = 0;
+		for (j = 0; j < cur.nvalues && !present; j++) {
+			u = route53_txt_unquote(cur.values[j]);
+			if (u == NULL)
+				goto oom;
+			present = strcmp(u, r->values[i]) == 0;
+			free(u);
+		}
+		if (present)
+			continue;
+		if ((vals[n] = route53_txt_quote(r->values[i])) == NULL)
+			goto oom;
+		n++;
+	}
+	if (n == cur.nvalues && found) {
+		r->published = 1; /* all ours already there */
+		rc = 0;
+		goto out;
+	}
+	rc = s_batch_add(b, ROUTE53_UPSERT, r->name, DNS01_TTL, vals, n, ri);
+	vals = NULL;
+	if (rc)
+		goto oom;
+	goto out;
+oom:
+	rc = dns01_fail(d, "dns-01: out of memory");
+out:
+	s_strv_free(vals, n);
+	route53_rrset_free(&cur);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+static int s_send_batch(struct dns01 *d, struct dns01_zone *z, const struct aws_credentials *creds,
+			struct s_batch *b, struct route53_change_info *ci, struct aws_reply *reply)
+{
+	d->change_requests++;
+	return route53_change_rrsets(z->id, DNS01_COMMENT, b->ch, b->n, creds, ci, reply);
+}
+
+/* One zone's publish: read each record, then one batch. */
+static int s_publish_zone(struct dns01 *d, size_t zi)
+{
+	struct dns01_zone *z = &d->zones[zi];
+	const struct aws_credentials *creds;
+	struct s_batch b = {NULL, NULL, 0, NULL};
+	struct route53_change_info ci = {NULL, NULL};
+	struct aws_reply reply;
+	size_t i;
+	int ok, rc = -1;
+
+	memset(&reply, 0, sizeof(reply));
+	creds = s_zone_creds(d, z, &ok);
+	if (!ok)
+		goto out;
+	for (i = 0; i < d->nrecs; i++) {
+		if (d->recs[i].zone != zi || d->recs[i].nvalues == 0)
+			continue;
+		if (s_publish_change(d, i, creds, &b))
+			goto out;
+	}
+	if (b.n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (s_send_batch(d, z, creds, &b, &ci, &reply) != 0) {
+		dns01_fail(d, "cannot publish the dns-01 TXT records in zone %s (%s): %s", z->name,
+			   z->id, reply.message ? reply.message : "failed");
+		goto out;
+	}
+	free(z->change_id);
+	z->change_id = ci.id;
+	ci.id = NULL;
+	z->insync = ci.status && strcmp(ci.status, "INSYNC") == 0;
+	for (i = 0; i < b.n; i++)
+		d->recs[b.recs[i]].published = 1;
+	log_info("zone %s (%s): %zu TXT record set(s) in change %s", z->name, z->id, b.n,
+		 z->change_id);
+	rc = 0;
+out:
+	s_batch_free(&b);
+	route53_change_info_free(&ci);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+int dns01_publish(struct dns01 *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nzones; i++)
+		if (s_publish_zone(d, i))
+			return -1;
+	return 0;
+}
+
+static long s_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void s_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/*
+ * Polls GetChange for every zone's change that is not INSYNC yet, all of
+ * them per round, sleeping 0.5 s, 1, 2, 4, 5, 5... between rounds until
+ * the timeout. A zone whose publish changed nothing has no change to wait
+ * for.
+ */
+int dns01_wait(struct dns01 *d)
+{
+	struct route53_change_info ci = {NULL, NULL};
+	struct aws_reply reply;
+	const struct aws_credentials *creds;
+	long start = s_now_ms(), delay = 500;
+	size_t i, pending;
+	int ok, rc = -1;
+
+	memset(&reply, 0, sizeof(reply));
+	for (;;) {
+		pending = 0;
+		for (i = 0; i < d->nzones; i++) {
+			struct dns01_zone *z = &d->zones[i];
+
+			if (z->change_id == NULL || z->insync)
+				continue;
+			creds = s_zone_creds(d, z, &ok);
+			if (!ok)
+				goto out;
+			route53_change_info_free(&ci);
+			aws_reply_free(&reply);
+			if (route53_get_change(z->change_id, creds, &ci, &reply) != 0) {
+				dns01_fail(d, "cannot follow change %s of zone %s (%s): %s",
+					   z->change_id, z->name, z->id,
+					   reply.message ? reply.message : "failed");
+				goto out;
+			}
+			if (ci.status && strcmp(ci.status, "INSYNC") == 0) {
+				z->insync = 1;
+				log_debug("zone %s: change %s INSYNC", z->name, z->change_id);
+			} else {
+				pending++;
+			}
+		}
+		if (pending == 0)
+			break;
+		if (s_now_ms() - start + delay > d->insync_timeout_ms) {
+			for (i = 0; i < d->nzones && d->zones[i].insync; i++)
+				;
+			dns01_fail(d,
+				   "Route53 change %s of zone %s is still %s after %ld s; "
+				   "try again later (cleanup removes the records)",
+				   i < d->nzones && d->zones[i].change_id ? d->zones[i].change_id
+									  : "?",
+				   i < d->nzones ? d->zones[i].name : "?",
+				   ci.status ? ci.status : "PENDING", (s_now_ms() - start) / 1000);
+			goto out;
+		}
+		s_sleep_ms(delay);
+		delay = delay * 2 > 5000 ? 5000 : delay * 2;
+	}
+	if (d->check_authoritative)
+		log_debug("check_authoritative: not implemented, INSYNC is the signal");
+	rc = 0;
+out:
+	route53_change_info_free(&ci);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+/*
+ * One record's cleanup change: what remains once our values are taken
+ * out. The DELETE names the record set exactly as read (Route53 requires
+ * the same TTL and values), so a concurrent writer makes it fail rather
+ * than lose their value.
+ */
+static int s_cleanup_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
+			    struct s_batch *b)
+{
+	struct dns01_rec *r = &d->recs[ri];
+	struct dns01_zone *z = &d->zones[r->zone];
+	struct route53_rrset cur;
+	struct aws_reply reply;
+	char **vals = NULL;
+	size_t i, n = 0;
+	int found = 0, rc = -1;
+
+	memset(&cur, 0, sizeof(cur));
+	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0) {
+		dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name, z->id,
+			   reply.message ? reply.message : "failed");
+		goto out;
+	}
+	rc = 0;
+	if (!found)
+		goto out;
+	vals = calloc(cur.nvalues + 1, sizeof(*vals));
+	if (vals == NULL)
+		goto oom;
+	for (i = 0; i < cur.nvalues; i++) {
+		if (s_is_ours(r, cur.values[i]))
+			continue;
+		if ((vals[n] = str_dup(cur.values[i])) == NULL)
+			goto oom;
+		n++;
+	}
+	if (n == cur.nvalues) /* none of ours there */
+		goto out;
+	if (n == 0) {
+		s_strv_free(vals, n);
+		vals = calloc(cur.nvalues + 1, sizeof(*vals));
+		if (vals == NULL)
+			goto oom;
+		for (i = 0; i < cur.nvalues; i++) {
+			if ((vals[n] = str_dup(cur.values[i])) == NULL)
+				goto oom;
+			n++;
+		}
+		rc = s_batch_add(b, ROUTE53_DELETE, r->name, cur.ttl, vals, n, ri);
+	} else {
+		rc = s_batch_add(b, ROUTE53_UPSERT, r->name, cur.ttl, vals, n, ri);
+	}
+	vals = NULL;
+	if (rc)
+		goto oom;
+	goto out;
+oom:
+	rc = dns01_fail(d, "dns-01: out of memory");
+out:
+	s_strv_free(vals, n);
+	route53_rrset_free(&cur);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+static int s_cleanup_zone(struct dns01 *d, size_t zi)
+{
+	struct dns01_zone *z = &d->zones[zi];
+	const struct aws_credentials *creds;
+	struct s_batch b = {NULL, NULL, 0, NULL};
+	struct route53_change_info ci = {NULL, NULL};
+	struct aws_reply reply;
+	size_t i;
+	int ok, rc = -1, tries, src;
+
+	memset(&reply, 0, sizeof(reply));
+	creds = s_zone_creds(d, z, &ok);
+	if (!ok)
+		goto out;
+	for (tries = 1;; tries++) {
+		s_batch_free(&b);
+		route53_change_info_free(&ci);
+		aws_reply_free(&reply);
+		for (i = 0; i < d->nrecs; i++) {
+			if (d->recs[i].zone != zi || d->recs[i].nvalues == 0)
+				continue;
+			if (s_cleanup_change(d, i, creds, &b))
+				goto out;
+		}
+		if (b.n == 0)
+			break;
+		src = s_send_batch(d, z, creds, &b, &ci, &reply);
+		if (src == 0) {
+			log_info("zone %s (%s): removed our values from %zu TXT record set(s)",
+				 z->name, z->id, b.n);
+			break;
+		}
+		if (src == 1 && aws_error_is(&reply.err, "InvalidChangeBatch") &&
+		    tries < DNS01_CLEANUP_TRIES) {
+			log_info("zone %s: record sets changed under us (%s), reading again",
+				 z->name, reply.message ? reply.message : "InvalidChangeBatch");
+			continue;
+		}
+		dns01_fail(d, "cannot remove the dns-01 TXT records in zone %s (%s): %s", z->name,
+			   z->id, reply.message ? reply.message : "failed");
+		goto out;
+	}
+	for (i = 0; i < d->nrecs; i++)
+		if (d->recs[i].zone == zi)
+			d->recs[i].published = 0;
+	rc = 0;
+out:
+	s_batch_free(&b);
+	route53_change_info_free(&ci);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+/* Every zone is tried even after one fails, so one bad zone does not leave
+ * the others' records behind; the first failure is the one reported. */
+int dns01_cleanup(struct dns01 *d)
+{
+	char *first = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < d->nzones; i++) {
+		if (s_cleanup_zone(d, i) == 0)
+			continue;
+		rc = -1;
+		if (first == NULL && d->err)
+			first = str_dup(d->err);
+	}
+	if (first) {
+		free(d->err);
+		d->err = first;
+	}
+	return rc;
+}
+
+int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,
+		    char **zone_name, char **err)
+{
+	struct dns01 *d = dns01_new(opts);
+	const struct dns01_zone *z;
+	const char *names[1] = {name};
+	int rc = -1;
+
+	*zone_id = *zone_name = NULL;
+	*err = NULL;
+	if (d == NULL) {
+		*err = str_dup("dns-01: out of memory");
+		goto out;
+	}
+	if (dns01_resolve(d, names, 1)) {
+		*err = str_dup(dns01_error(d));
+		goto out;
+	}
+	z = s_zone_of(d, name);
+	if (z == NULL)
+		goto out;
+	*zone_id = str_dup(z->id);
+	*zone_name = str_dup(z->name);
+	if (*zone_id == NULL || *zone_name == NULL) {
+		free(*zone_id);
+		free(*zone_name);
+		*zone_id = *zone_name = NULL;
+		*err = str_dup("dns-01: out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	dns01_free(d);
+	return rc;
+}

@@ -1,0 +1,85 @@
+/*
+ * DNS-01 over Route53: everything between "these names need TXT values"
+ * and "the CA can see them", and the cleanup after.
+ *
+ * The order of use: dns01_new, dns01_resolve (every name's zone is found
+ * before an ACME order exists, so a name we cannot serve fails early),
+ * dns01_add per challenge, dns01_publish (one ChangeResourceRecordSets per
+ * zone), dns01_wait (GetChange until INSYNC), then, whatever happened,
+ * dns01_cleanup. dns01_state/dns01_from_state carry a job across processes
+ * (a Lambda re-invocation) so the cleanup of another process's records
+ * removes exactly what was added.
+ *
+ * Records are shared: other agents (or the apex and wildcard of one
+ * certificate) may hold values in the same _acme-challenge TXT record set.
+ * Publishing keeps their values; cleanup removes only ours.
+ *
+ * Every int function returns 0 on success, -1 on failure with
+ * dns01_error() set to one line for the user (AWS's error code included).
+ */
+#ifndef AAA_DNS_DNS01_H
+#define AAA_DNS_DNS01_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+struct dns01_opts {
+	const char *const *zone_ids;
+	size_t nzone_ids; /* "DOMAIN=ZONEID" explicit zone per domain */
+	const char *const *zone_roles;
+	size_t nzone_roles;	 /* "DOMAIN=ROLE_ARN": assume it for that domain's zone */
+	long insync_timeout_ms;	 /* 0: default 300000 */
+	int check_authoritative; /* optional: query the zone's NS for the TXT before returning
+				    from wait */
+};
+
+#define DNS01_INSYNC_TIMEOUT_MS 300000L
+/* TTL of the records we write: short, so a value a resolver cached before
+ * ours was added expires quickly. */
+#define DNS01_TTL 60
+
+struct dns01; /* opaque */
+
+/* opts copied (NULL: defaults); NULL on OOM. */
+struct dns01 *dns01_new(const struct dns01_opts *opts);
+/* Finds the zone of each name (ACME identifier, "*.x" allowed) BEFORE any order is made:
+ * longest matching zone name, public preferred over private, explicit zone id wins, and a CNAME
+ * on _acme-challenge.<name> followed into the delegated zone. -1 with dns01_error() naming the
+ * name that has no hosted zone (and what to do). */
+int dns01_resolve(struct dns01 *d, const char *const *names, size_t n);
+/* Registers one TXT value for identifier (after resolve). */
+int dns01_add(struct dns01 *d, const char *identifier, const char *txt_value);
+/* ONE ChangeResourceRecordSets per zone for all its records: UPSERT keeping values already in
+ * the record set (apex and wildcard share _acme-challenge.<name>; other agents' values stay). */
+int dns01_publish(struct dns01 *d);
+/* GetChange until INSYNC for every change, backoff 0.5s doubling capped at 5s, up to the
+ * timeout. */
+int dns01_wait(struct dns01 *d);
+/* Removes exactly the values we added, leaving others (UPSERT the remainder, DELETE when none
+ * left). Idempotent; safe after a partial or failed publish, and on a dns01 rebuilt from state. */
+int dns01_cleanup(struct dns01 *d);
+/* last failure, one line for the user, with AWS's code; "" when none. Borrowed. */
+const char *dns01_error(const struct dns01 *d);
+/* Serializable state (zones, record names, our values, change ids, published or not) so a job
+ * can resume in another process/invocation; caller cJSON_Deletes. NULL on OOM. */
+cJSON *dns01_state(const struct dns01 *d);
+/* NULL on OOM or a malformed state (logged). */
+struct dns01 *dns01_from_state(const cJSON *state, const struct dns01_opts *opts);
+void dns01_free(struct dns01 *d);
+/* For `aaa doctor` and early checks: the zone that would hold name's challenge. Caller frees
+ * *zone_id and *zone_name; -1 and *err (caller frees) when none. */
+int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,
+		    char **zone_name, char **err);
+
+/* --- additions beyond the lead's API --- */
+
+/* The record name and zone serving identifier after resolve (borrowed;
+ * NULL when the identifier was not resolved). */
+const char *dns01_record_name(const struct dns01 *d, const char *identifier);
+const char *dns01_zone_id(const struct dns01 *d, const char *identifier);
+/* Number of ChangeResourceRecordSets requests publish and cleanup made
+ * (for tests and bench: one per zone). */
+unsigned dns01_change_requests(const struct dns01 *d);
+
+#endif

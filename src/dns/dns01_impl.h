@@ -1,0 +1,77 @@
+/*
+ * The inside of struct dns01, shared by dns01.c (the Route53 work) and
+ * dns01_state.c (its JSON form). Not for other folders.
+ */
+#ifndef AAA_DNS_DNS01_IMPL_H
+#define AAA_DNS_DNS01_IMPL_H
+
+#include <stddef.h>
+
+#include "aws/credentials.h"
+#include "aws/route53.h"
+#include "dns/dns01.h"
+
+/* A hosted zone we write to. */
+struct dns01_zone {
+	char *id;	 /* bare */
+	char *name;	 /* normal form */
+	char *role;	 /* role ARN to assume for it, or NULL */
+	char *change_id; /* the publish's change, NULL before */
+	int insync;
+};
+
+/* One TXT record set: _acme-challenge.<name>, or a CNAME's target. */
+struct dns01_rec {
+	char *name; /* normal form */
+	size_t zone;
+	char **values; /* ours, raw (unquoted), distinct */
+	size_t nvalues;
+	int published; /* the change holding our values was accepted */
+};
+
+struct dns01_ident {
+	char *name; /* normal form, "*." kept */
+	size_t rec;
+};
+
+/* Credentials and the zone listing per role (NULL role: default chain);
+ * never serialized. */
+struct dns01_role {
+	char *role;
+	struct aws_credentials *creds;
+	struct route53_zones zones;
+	int listed;
+};
+
+struct dns01 {
+	char **zone_ids;
+	size_t nzone_ids;
+	char **zone_roles;
+	size_t nzone_roles;
+	long insync_timeout_ms;
+	int check_authoritative;
+
+	struct dns01_zone *zones;
+	size_t nzones;
+	struct dns01_rec *recs;
+	size_t nrecs;
+	struct dns01_ident *idents;
+	size_t nidents;
+	struct dns01_role *roles;
+	size_t nroles;
+
+	unsigned change_requests;
+	char *err;
+};
+
+/* Appends (copies) into d; index through *idx. 0/-1 (OOM). */
+int dns01_zone_add(struct dns01 *d, const char *id, const char *name, const char *role,
+		   size_t *idx);
+int dns01_rec_add(struct dns01 *d, const char *name, size_t zone, size_t *idx);
+int dns01_ident_add(struct dns01 *d, const char *name, size_t rec);
+/* Adds value to rec unless present. 0/-1. */
+int dns01_rec_value_add(struct dns01_rec *r, const char *value);
+/* Sets d->err (printf format); always returns -1. */
+int dns01_fail(struct dns01 *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

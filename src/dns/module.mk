@@ -1,0 +1,5 @@
+# DNS-01 over Route53 (owner: dns): zone choice, the batched TXT changes,
+# the INSYNC wait, cleanup and resumable state.
+SRCS += src/dns/zone.c src/dns/dns01.c src/dns/dns01_state.c
+UNIT_SRCS += tests/unit/test_dns_zone.c tests/unit/test_dns01.c
+TOOL_SRCS += tests/tools/dns_tool.c
