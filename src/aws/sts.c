@@ -36,7 +36,8 @@ static int s_form_add(struct buf *b, const char *name, const char *value)
  * *doc (caller xmlFreeDocs). 0, 1 or -1 as in sts.h.
  */
 static int s_call(const char *op, const char *resource, const struct buf *form,
-		  const struct aws_credentials *creds, xmlDoc **doc, struct aws_reply *reply)
+		  const struct aws_credentials *creds, const char *region, xmlDoc **doc,
+		  struct aws_reply *reply)
 {
 	struct aws_call c;
 	struct aws_header h[1];
@@ -56,6 +57,7 @@ static int s_call(const char *op, const char *resource, const struct buf *form,
 	c.body = form->data;
 	c.body_len = form->len;
 	c.credentials = creds;
+	c.region = region;
 	rc = aws_call(&c, reply);
 	if (rc != 0)
 		return rc;
@@ -68,9 +70,10 @@ static int s_call(const char *op, const char *resource, const struct buf *form,
 	return 0;
 }
 
-int sts_assume_role(const char *role_arn, const char *session_name, const char *external_id,
-		    int duration_s, const struct aws_credentials *source,
-		    struct aws_credentials **out, struct aws_reply *reply)
+/* AssumeRole in region (NULL: the configured one). */
+static int s_assume_role(const char *role_arn, const char *session_name, const char *external_id,
+			 int duration_s, const struct aws_credentials *source, const char *region,
+			 struct aws_credentials **out, struct aws_reply *reply)
 {
 	struct buf form = BUF_INIT;
 	xmlDoc *doc = NULL;
@@ -96,7 +99,7 @@ int sts_assume_role(const char *role_arn, const char *session_name, const char *
 		s_message(reply, "AssumeRole", role_arn, "out of memory");
 		goto out;
 	}
-	rc = s_call("AssumeRole", role_arn, &form, source, &doc, reply);
+	rc = s_call("AssumeRole", role_arn, &form, source, region, &doc, reply);
 	if (reply->resp.body.data)
 		mem_wipe(reply->resp.body.data, reply->resp.body.len);
 	if (rc != 0)
@@ -138,6 +141,14 @@ out:
 	return rc;
 }
 
+int sts_assume_role(const char *role_arn, const char *session_name, const char *external_id,
+		    int duration_s, const struct aws_credentials *source,
+		    struct aws_credentials **out, struct aws_reply *reply)
+{
+	return s_assume_role(role_arn, session_name, external_id, duration_s, source, NULL, out,
+			     reply);
+}
+
 int sts_get_caller_identity(const struct aws_credentials *creds, char **account, char **arn,
 			    struct aws_reply *reply)
 {
@@ -156,7 +167,7 @@ int sts_get_caller_identity(const struct aws_credentials *creds, char **account,
 		s_message(reply, "GetCallerIdentity", NULL, "out of memory");
 		goto out;
 	}
-	rc = s_call("GetCallerIdentity", NULL, &form, creds, &doc, reply);
+	rc = s_call("GetCallerIdentity", NULL, &form, creds, NULL, &doc, reply);
 	if (rc != 0)
 		goto out;
 	rc = -1;
@@ -187,8 +198,8 @@ out:
 /*
  * The chain calls this while it resolves a role_arn profile, with the
  * source profile's credentials, so the call is always signed with source
- * (never the default chain, which is what is being resolved). The
- * profile's region is not applied here: aws_call uses the process's.
+ * (never the default chain, which is what is being resolved), in the
+ * profile's region when it names one.
  */
 int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
 			    const struct aws_assume_role_request *req, struct aws_credentials **out)
@@ -202,8 +213,8 @@ int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
 		log_error("AssumeRole %s: no source credentials", req->role_arn);
 		return -1;
 	}
-	if (sts_assume_role(req->role_arn, req->session_name, req->external_id,
-			    req->duration_seconds, source, out, &reply) == 0)
+	if (s_assume_role(req->role_arn, req->session_name, req->external_id, req->duration_seconds,
+			  source, req->region, out, &reply) == 0)
 		rc = 0;
 	else
 		log_error("%s", reply.message ? reply.message : "STS AssumeRole failed");

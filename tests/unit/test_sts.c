@@ -163,8 +163,10 @@ TEST(sts_adapter_signs_with_the_profile_source)
 	req.role_arn = "arn:aws:iam::1:role/r";
 	req.session_name = "aaa-7";
 	req.duration_seconds = 3600;
+	req.region = "eu-west-1"; /* the profile's region */
 	CHECK_INT(sts_assume_role_adapter(NULL, src, &req, &out), 0);
 	CHECK(strstr(s_f.head[0], "Credential=AKIDPROF/") != NULL);
+	CHECK(strstr(s_f.head[0], "/eu-west-1/sts/aws4_request") != NULL);
 	CHECK(strstr(s_f.body[0], "&DurationSeconds=3600") != NULL);
 	CHECK(out && strcmp(out->access_key_id, "ASIATEMP") == 0);
 	aws_credentials_free(out);
