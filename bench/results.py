@@ -1,0 +1,215 @@
+"""bench/results.md from the raw results: side-by-side table with ratios to aaa,
+the DESIGN.md targets beside aaa's figures, versions and the exact commands.
+"""
+
+import os
+import platform
+import shlex
+import subprocess
+
+from .measure import median
+
+MB = 1024.0
+
+
+def host_info():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
+            "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+
+
+def pebble_version():
+    try:
+        p = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "pebble"], capture_output=True,
+                           text=True, timeout=10)
+        return f"pebble (Debian {p.stdout.strip()})" if p.returncode == 0 else "pebble (unknown)"
+    except (OSError, subprocess.TimeoutExpired):
+        return "pebble (unknown)"
+
+
+def _fmt(v, spec):
+    return "–" if v is None else format(v, spec)
+
+
+def _ratio(v, base):
+    if v is None or base in (None, 0):
+        return "–"
+    return f"{v / base:.2f}×"
+
+
+def rfc_minimum(n):
+    """Requests an issuance needs at least with an account whose URL the client kept:
+    directory, newNonce, newOrder, N authz, N challenges, finalize, certificate."""
+    return 5 + 2 * n
+
+
+def figures(runs):
+    ok = [r for r in runs if r["ok"]]
+    return {
+        "ok": len(ok), "n": len(runs),
+        "wall": median(r["wall_s"] for r in ok),
+        "rss": median(r["maxrss_kb"] / MB for r in ok),
+        "cpu": median(r["cpu_s"] for r in ok),
+        "acme": median(r["acme_requests"] for r in ok),
+        "aws": median(r["aws_requests"] for r in ok),
+    }
+
+
+def _issuance_rows(data):
+    iss = data.get("issuance", {})
+    clients = list(iss) + [c for c in data.get("unavailable", {}) if c not in iss]
+    order = [c for c in ("aaa", "uacme", "lego", "certbot") if c in clients] + \
+        [c for c in clients if c not in ("aaa", "uacme", "lego", "certbot")]
+    rows = []
+    for size in data.get("sizes", []):
+        base = figures(iss.get("aaa", {}).get(str(size), [])) if "aaa" in iss else None
+        for c in order:
+            if c in data.get("unavailable", {}):
+                rows.append([c, str(size), data["unavailable"][c]] + [""] * 7)
+                continue
+            f = figures(iss.get(c, {}).get(str(size), []))
+            b = base or {}
+            if f["ok"] == 0:
+                rows.append([c, str(size), f"no successful run (0/{f['n']})"] + [""] * 7)
+                continue
+            rows.append([c, str(size), _fmt(f["wall"], ".3f"), _ratio(f["wall"], b.get("wall")),
+                         _fmt(f["rss"], ".1f"), _ratio(f["rss"], b.get("rss")),
+                         _fmt(f["acme"], ".0f"), _ratio(f["acme"], b.get("acme")),
+                         _fmt(f["cpu"], ".3f"), f"{f['ok']}/{f['n']}"])
+    return rows
+
+
+HEAD = ["client", "names", "wall s (median)", "× aaa", "peak RSS MB", "× aaa",
+        "CA requests", "× aaa", "CPU s", "runs ok"]
+
+
+def _table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(str(x) for x in r) + " |")
+    return "\n".join(out) + "\n"
+
+
+def summary_table(data):
+    return _table(HEAD, _issuance_rows(data))
+
+
+def _aaa_targets(data):
+    rows = []
+    iss = data.get("issuance", {}).get("aaa")
+    unavailable = data.get("unavailable", {}).get("aaa")
+    sizes = data.get("sizes", [])
+    if iss:
+        f = {s: figures(iss.get(str(s), [])) for s in sizes}
+        for s in sizes:
+            if f[s]["acme"] is not None:
+                rows.append([f"ACME requests, {s}-name issuance (median)", f"{f[s]['acme']:.0f}",
+                             f"RFC minimum {rfc_minimum(s)} plus polls",
+                             "yes" if f[s]["acme"] <= rfc_minimum(s) + 2 * s + 2 else "check"])
+        if 1 in f and 5 in f and f[1]["wall"] and f[5]["wall"]:
+            r = f[5]["wall"] / f[1]["wall"]
+            rows.append(["5-name / 1-name wall time", f"{r:.2f}×", "≤ 1.2×",
+                         "yes" if r <= 1.2 else "no"])
+        if 5 in f and f[5]["rss"] is not None:
+            rows.append(["peak RSS, 5-name issuance (CLI)", f"{f[5]['rss']:.1f} MB",
+                         "< 12 MB (the runtime's figure is below)",
+                         "yes" if f[5]["rss"] < 12 else "no"])
+    elif unavailable:
+        rows.append(["issuance (ACME requests, 5/1-name ratio, RSS)", unavailable, "", ""])
+    lam = data.get("lambda") or {}
+    for key in ("cold_start", "zip", "issuance_rss", "scheduler", "dispatcher"):
+        item = lam.get(key)
+        if item:
+            rows.append([item["figure"], item["value"], item["target"], item["met"]])
+    return rows
+
+
+def _lambda_rows(lam):
+    rows = []
+    for item in lam.get("process_start", []):
+        rows.append([item["figure"], item["value"], item.get("note", "")])
+    for key in ("warm",):
+        item = lam.get(key)
+        if item:
+            rows.append([item["figure"], item["value"], item.get("note", "")])
+    return rows
+
+
+def _acme_breakdown(data):
+    lines = []
+    for c, per in data.get("issuance", {}).items():
+        for size, runs in per.items():
+            ok = [r for r in runs if r["ok"]]
+            if not ok:
+                continue
+            ok.sort(key=lambda r: r["acme_requests"])
+            mid = ok[len(ok) // 2]["acme_by_action"]
+            parts = ", ".join(f"{k.split(':', 1)[-1]} {v}" for k, v in sorted(mid.items()))
+            lines.append(f"- {c}, {size} name(s): {parts}")
+    return "\n".join(lines) + "\n" if lines else "(no successful runs)\n"
+
+
+def _failures(data):
+    lines = []
+    for c, per in data.get("issuance", {}).items():
+        for size, runs in per.items():
+            for r in runs:
+                if not r["ok"]:
+                    lines.append(f"- {c}, {size} name(s), run {r['run'] + 1}: {r['problem']}")
+    return "\n".join(lines) + "\n" if lines else "None.\n"
+
+
+def _commands(data):
+    out = [f"    {data['command']}", ""]
+    for c, per in data.get("commands", {}).items():
+        for size, argv in per.items():
+            out.append(f"    # {c}, {size} name(s)")
+            out.append("    " + shlex.join(argv))
+    lam = data.get("lambda") or {}
+    for cmd in lam.get("commands", []):
+        out.append("    " + cmd)
+    return "\n".join(out) + "\n"
+
+
+def markdown(data):
+    h = data.get("host", {})
+    v = data.get("versions", {})
+    parts = [
+        "# aaa benchmark results\n",
+        f"Generated by `make bench` on {data['date']}: {data['runs']} run(s) per figure, "
+        f"medians of the successful runs; {h.get('cpus')} CPU(s) ({h.get('cpu')}), "
+        f"Linux {h.get('kernel')}, load average at the start {h.get('loadavg')}; "
+        f"{data.get('elapsed_s', 0):.0f} s in all. Absolute times on a shared machine mean "
+        "little: read the ratios. See docs/bench.md for the method.\n",
+        "## Issuance side by side (same pebble, same DNS, same run)\n",
+        "One certificate (EC P-256 key) for 1 and for 5 new names, DNS-01, with an account "
+        "registered before timing. Wall time from exec to exit; peak RSS as "
+        "`/usr/bin/time -v` reports it (largest of the client and the hooks it ran); CA "
+        "requests counted by the proxy in front of pebble. pebble: VA without sleep, nonce "
+        "rejection off, authorization reuse off. The peers publish TXT records through a "
+        "bash hook into moto's Route53; aaa through its own Route53 client.\n",
+        summary_table(data),
+        "\nCA requests per endpoint (the median run):\n\n" + _acme_breakdown(data),
+        "\n## aaa against the DESIGN.md targets\n",
+        _table(["figure", "aaa", "target", "met"], _aaa_targets(data)),
+    ]
+    lam = data.get("lambda")
+    if lam:
+        parts += ["\n## Lambda-specific figures\n", lam.get("intro", "") + "\n",
+                  _table(["figure", "value", "note"], _lambda_rows(lam))]
+    parts += [
+        "\n## Versions\n",
+        "\n".join(f"- {k}: {val}" for k, val in sorted(v.items())) + "\n",
+        f"\nCA trust for the peers: {data.get('ca_trust', '')}.\n",
+        "\n## Failed runs\n", _failures(data),
+        "\n## Exact commands\n", _commands(data),
+    ]
+    return "\n".join(parts)
