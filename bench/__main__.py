@@ -88,6 +88,8 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=120, help="bound on each client run (s)")
     p.add_argument("--zip", default=None, help="the Lambda zip (default: next to --aaa)")
     p.add_argument("--no-lambda", action="store_true", help="skip the Lambda numbers")
+    p.add_argument("--slack-requests", type=int, default=1000,
+                   help="Slack requests for the dispatcher's p50/p99")
     p.add_argument("--out", default=os.path.join(_REPO, "bench", "results.md"))
     p.add_argument("--json", default=None, help="raw results (default: --out with .json)")
     p.add_argument("--workdir", default=None, help="keep logs and client state here")

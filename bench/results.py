@@ -45,10 +45,36 @@ def _ratio(v, base):
     return f"{v / base:.2f}×"
 
 
-def rfc_minimum(n):
+def rfc_expected(n):
     """Requests an issuance needs at least with an account whose URL the client kept:
     directory, newNonce, newOrder, N authz, N challenges, finalize, certificate."""
-    return 5 + 2 * n
+    return {"directory": 1, "newNonce": 1, "newOrder": 1, "authz": n, "challenge": n,
+            "finalize": 1, "certificate": 1}
+
+
+def rfc_minimum(n):
+    return sum(rfc_expected(n).values())
+
+
+POLLS = ("order", "authz", "challenge")
+
+
+def beyond_minimum(by_action, n):
+    """(polls, others): requests beyond the RFC minimum, as {endpoint: extra count};
+    polls are POST-as-GET of orders, authorizations and challenges."""
+    counts = {k.split(":", 1)[-1]: v for k, v in by_action.items()}
+    exp = rfc_expected(n)
+    polls, others = {}, {}
+    for k, v in counts.items():
+        extra = v - exp.get(k, 0)
+        if extra > 0:
+            (polls if k in POLLS else others)[k] = extra
+    return polls, others
+
+
+def _median_run(runs):
+    ok = sorted((r for r in runs if r["ok"]), key=lambda r: r["acme_requests"])
+    return ok[len(ok) // 2] if ok else None
 
 
 def figures(runs):
@@ -110,10 +136,15 @@ def _aaa_targets(data):
     if iss:
         f = {s: figures(iss.get(str(s), [])) for s in sizes}
         for s in sizes:
-            if f[s]["acme"] is not None:
-                rows.append([f"ACME requests, {s}-name issuance (median)", f"{f[s]['acme']:.0f}",
+            mid = _median_run(iss.get(str(s), []))
+            if mid is not None:
+                polls, others = beyond_minimum(mid["acme_by_action"], s)
+                extra = ", ".join([f"{k} +{v} (poll)" for k, v in sorted(polls.items())] +
+                                  [f"{k} +{v}" for k, v in sorted(others.items())])
+                rows.append([f"ACME requests, {s}-name issuance (median run)",
+                             f"{mid['acme_requests']}" + (f": {extra}" if extra else ""),
                              f"RFC minimum {rfc_minimum(s)} plus polls",
-                             "yes" if f[s]["acme"] <= rfc_minimum(s) + 2 * s + 2 else "check"])
+                             "no" if others else "yes"])
         if 1 in f and 5 in f and f[1]["wall"] and f[5]["wall"]:
             r = f[5]["wall"] / f[1]["wall"]
             rows.append(["5-name / 1-name wall time", f"{r:.2f}×", "≤ 1.2×",
@@ -153,7 +184,9 @@ def _acme_breakdown(data):
             ok.sort(key=lambda r: r["acme_requests"])
             mid = ok[len(ok) // 2]["acme_by_action"]
             parts = ", ".join(f"{k.split(':', 1)[-1]} {v}" for k, v in sorted(mid.items()))
-            lines.append(f"- {c}, {size} name(s): {parts}")
+            polls, others = beyond_minimum(mid, int(size))
+            lines.append(f"- {c}, {size} name(s): {parts} (minimum {rfc_minimum(int(size))}; "
+                         f"polls +{sum(polls.values())}, other +{sum(others.values())})")
     return "\n".join(lines) + "\n" if lines else "(no successful runs)\n"
 
 
