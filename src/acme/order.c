@@ -237,6 +237,35 @@ out:
 	return rc;
 }
 
+/*
+ * A job that resumes in another process only kept the order's URL: fetch
+ * the order again (POST-as-GET) so the same order is carried on and no
+ * second one is made for the same job.
+ */
+int acme_order_fetch(struct acme_client *c, const char *url, struct acme_order *o)
+{
+	struct acme_response r = {0};
+	int rc = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (acme_post_as_get(c, url, &r))
+		goto out;
+	if (!r.json || acme_order_parse(r.json, o)) {
+		snprintf(c->error, sizeof(c->error), "order %s: malformed", url);
+		goto out;
+	}
+	if (!(o->url = str_dup(url)))
+		goto out;
+	rc = 0;
+out:
+	if (rc) {
+		log_error("fetch order: %s", c->error);
+		acme_order_clear(o);
+	}
+	acme_response_free(&r);
+	return rc;
+}
+
 static int s_authz_parse(const cJSON *json, struct acme_authz *a)
 {
 	const cJSON *id = json_obj(json, "identifier"), *ch;

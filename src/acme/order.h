@@ -50,6 +50,8 @@ cJSON *acme_order_payload(const char *const *names, size_t n, const struct acme_
  */
 int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
 		   const struct acme_order_opts *opts, struct acme_order *o);
+/* The order at url (a job resuming with only the URL); o->url is set. */
+int acme_order_fetch(struct acme_client *c, const char *url, struct acme_order *o);
 /* POST-as-GET each authorization; refuses one with no dns-01 challenge unless valid. */
 int acme_order_authorizations(struct acme_client *c, struct acme_order *o);
 /* Tells the CA to validate (skipped when the authorization is already valid). */

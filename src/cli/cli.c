@@ -363,6 +363,11 @@ int cli_main(int argc, char **argv)
 		fprintf(stderr, "aaa: unknown command '%s' (see 'aaa --help')\n", argv[1]);
 		return EXIT_USAGE;
 	}
+	/* On a terminal the progress lines tell the story; logs are for
+	 * warnings unless a level is asked for. The runtime keeps info. */
+	if (strcmp(argv[1], "lambda") != 0 && !getenv("AAA_LOG_LEVEL") &&
+	    !getenv("AWS_LAMBDA_LOG_LEVEL"))
+		log_configure(LOG_WARN, 0, stderr);
 	rc = s_parse(cmd, argc - 1, argv + 1, &opts);
 	if (rc == -1)
 		rc = EXIT_OK;

@@ -1,0 +1,86 @@
+/*
+ * The agent: what aaa does, shared by the CLI and the Lambda handlers.
+ * struct agent holds the resolved configuration, the open store and (once
+ * needed) the ACME client with the account loaded. Every operation that
+ * fails leaves one line for the user in agent->error, with the CA's or
+ * AWS's own code, and the source of the failure (for the executor's answer
+ * and the Slack reply).
+ */
+#ifndef AAA_AGENT_AGENT_H
+#define AAA_AGENT_AGENT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "acme/post.h"
+#include "store/store.h"
+
+#define AGENT_ACCOUNT_NAME "default"
+
+/* Everything borrowed: from argv, the environment or an event. */
+struct agent_config {
+	const char *store_url;	/* s3://B[/P] or file://DIR; NULL: from s3_bucket */
+	const char *s3_bucket;	/* the seed's --s3-bucket */
+	const char *kms_key_id; /* SSE-KMS key for the s3 store */
+	const char *directory;	/* URL or letsencrypt|letsencrypt-staging|zerossl; NULL: staging */
+	const char *email;
+	const char *eab_kid;
+	const char *eab_hmac;
+	const char *account_key; /* NULL: local ec256; a key type; or "kms:KEY" */
+	const char *preferred_chain;
+	const char *profile;
+	const char *const *zone_ids; /* "DOMAIN=ZONEID" */
+	size_t nzone_ids;
+	const char *const *zone_roles; /* "DOMAIN=ROLE_ARN" */
+	size_t nzone_roles;
+	int renew_before_days; /* 0: a third of the lifetime */
+	/* Progress lines ("order created", "DNS records in sync"...) go to
+	 * this stream when set (the CLI passes stderr). */
+	void *progress; /* FILE * */
+};
+
+struct agent {
+	struct agent_config cfg;
+	struct store *store;
+	char *directory_url; /* resolved */
+	char *ca_host;	     /* store segment of the directory's host[:port] */
+	char *account_dir;   /* accounts/<ca-host>/default */
+	struct acme_client *acme;
+	char *account_email; /* from account.json, may be NULL */
+	/* Milliseconds left for the current invocation (Lambda); NULL: no limit. */
+	long long (*remaining_ms)(void *ctx);
+	void *remaining_ctx;
+	char error[2048];
+	char error_source[16]; /* "acme", "aws", "dns", "store", "input" */
+	char error_code[160];  /* the CA's problem type or AWS's error code, may be "" */
+};
+
+/* Opens the store and resolves the directory. NULL and *err (caller frees). */
+struct agent *agent_open(const struct agent_config *cfg, char **err);
+void agent_free(struct agent *a);
+
+/* The directory URL for an alias or URL (NULL: Let's Encrypt staging). Borrowed or
+ * static; NULL for something that is neither an alias nor an https/http URL. */
+const char *agent_directory_resolve(const char *dir);
+
+/* A whole number of days from the environment variable name (1..365); 0
+ * when unset, and 0 with a warning when it is not such a number. */
+int agent_env_days(const char *name);
+
+/* Sets agent->error (and source, code); logged at info level only: the
+ * caller reports it once (the CLI's last line, the executor's answer). */
+void agent_fail(struct agent *a, const char *source, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Copies the ACME client's last error (with its problem type) into a->error. */
+void agent_fail_acme(struct agent *a, const char *what);
+
+/* One progress line: to cfg.progress when set, else an info log line. */
+void agent_progress(const struct agent *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Store helpers: whole-object get (NUL-terminated; *etag optional, caller
+ * frees both) and put. 0 ok, 1 not found, -1 error (agent->error set). */
+int agent_store_get(struct agent *a, const char *key, char **data, size_t *len, char **etag);
+int agent_store_put(struct agent *a, const char *key, const char *data, size_t len, int secret);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * The certificate side of the store. meta.json is written last, so a
+ * reader that finds a meta finds the files it describes; the index is a
+ * cache of the metas for the scheduler and is rebuilt from them on demand.
+ */
+#define _GNU_SOURCE
+#include "agent/certs.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/ari.h"
+#include "agent/renewal.h"
+#include "crypto/hash.h"
+#include "crypto/x509.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "store/keys.h"
+#include "util/mem.h"
+
+#define INDEX_TRIES 8
+
+void agent_time_format(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static time_t s_time_member(const cJSON *o, const char *k)
+{
+	const char *s = json_str(o, k);
+	time_t t = 0;
+
+	if (!s || acme_rfc3339_parse(s, &t) != 0)
+		return 0;
+	return t;
+}
+
+static int s_add_time(cJSON *o, const char *k, time_t t)
+{
+	char buf[32];
+
+	agent_time_format(t, buf, sizeof(buf));
+	return cJSON_AddStringToObject(o, k, buf) ? 0 : -1;
+}
+
+static char *s_cert_key(const char *name, const char *file)
+{
+	char *dir = store_key_cert_dir(name), *key = NULL;
+
+	if (dir)
+		key = store_key_join(dir, file);
+	free(dir);
+	return key;
+}
+
+int agent_cert_file(struct agent *a, const char *name, const char *file, char **data, size_t *len)
+{
+	char *key = s_cert_key(name, file);
+	int rc = -1;
+
+	*data = NULL;
+	if (!key) {
+		agent_fail(a, "input", "", "%s: not a certificate name", name);
+		return -1;
+	}
+	rc = agent_store_get(a, key, data, len, NULL);
+	free(key);
+	return rc;
+}
+
+int agent_meta_load(struct agent *a, const char *name, cJSON **meta)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = agent_cert_file(a, name, STORE_FILE_META, &text, &len);
+
+	*meta = NULL;
+	if (rc == 0 && !(*meta = json_parse(text, len, "meta.json"))) {
+		agent_fail(a, "store", "", "certs/%s/meta.json in the store is damaged", name);
+		rc = -1;
+	}
+	free(text);
+	return rc;
+}
+
+int agent_meta_save(struct agent *a, const char *name, const cJSON *meta)
+{
+	char *key = s_cert_key(name, STORE_FILE_META), *text = json_print(meta);
+	int rc = -1;
+
+	if (key && text)
+		rc = agent_store_put(a, key, text, strlen(text), 0);
+	free(key);
+	free(text);
+	return rc;
+}
+
+cJSON *agent_index_entry(const cJSON *meta)
+{
+	cJSON *e = cJSON_CreateObject();
+	static const char *const copy[] = {"not_before", "not_after",	 "renew_after",
+					   "serial",	 "last_failure", "last_error"};
+	size_t i;
+	const char *s;
+
+	if (!e)
+		return NULL;
+	for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+		if ((s = json_str(meta, copy[i])) && !cJSON_AddStringToObject(e, copy[i], s))
+			goto fail;
+	if (!cJSON_AddNumberToObject(e, "failures", (double)json_int(meta, "failures", 0)) ||
+	    !cJSON_AddBoolToObject(e, "revoked", json_bool(meta, "revoked", 0)))
+		goto fail;
+	return e;
+fail:
+	cJSON_Delete(e);
+	return NULL;
+}
+
+/*
+ * Read-modify-write of the one index object with If-Match / If-None-Match:
+ * two executors finishing at once both land, the loser re-reads.
+ */
+int agent_index_set(struct agent *a, const char *name, const cJSON *entry)
+{
+	struct store_object o = {0};
+	cJSON *idx = NULL, *certs;
+	char *text = NULL;
+	int tries, r, rc = -1;
+
+	for (tries = 0; tries < INDEX_TRIES; tries++) {
+		store_object_free(&o);
+		cJSON_Delete(idx);
+		idx = NULL;
+		free(text);
+		text = NULL;
+		r = store_get(a->store, STORE_KEY_INDEX, &o);
+		if (r == STORE_OK) {
+			idx = json_parse(o.data, o.len, "index.json");
+			if (!idx)
+				log_warn("index.json is damaged; rebuilding it from this entry");
+		} else if (r != STORE_NOT_FOUND) {
+			agent_fail(a, "store", "", "cannot read index.json from %s",
+				   store_url(a->store));
+			goto out;
+		}
+		if (!idx && !(idx = cJSON_CreateObject()))
+			goto out;
+		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(idx, "version")))
+			cJSON_AddNumberToObject(idx, "version", 1);
+		certs = cJSON_GetObjectItemCaseSensitive(idx, "certs");
+		if (!cJSON_IsObject(certs)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(idx, "certs");
+			if (!(certs = cJSON_AddObjectToObject(idx, "certs")))
+				goto out;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(certs, name);
+		if (entry && !cJSON_AddItemToObject(certs, name, cJSON_Duplicate(entry, 1)))
+			goto out;
+		if (!(text = json_print(idx)))
+			goto out;
+		if (r == STORE_OK)
+			r = store_replace(a->store, STORE_KEY_INDEX, o.etag, text, strlen(text), 0,
+					  NULL);
+		else
+			r = store_create(a->store, STORE_KEY_INDEX, text, strlen(text), 0, NULL);
+		if (r == STORE_OK) {
+			rc = 0;
+			goto out;
+		}
+		if (r != STORE_CONFLICT && r != STORE_NOT_FOUND) {
+			agent_fail(a, "store", "", "cannot write index.json to %s",
+				   store_url(a->store));
+			goto out;
+		}
+		log_info("index.json changed under us; re-reading (%d/%d)", tries + 1, INDEX_TRIES);
+	}
+	agent_fail(a, "store", "", "index.json: too many concurrent writers, gave up");
+out:
+	store_object_free(&o);
+	cJSON_Delete(idx);
+	free(text);
+	return rc;
+}
+
+/* A random number in [0, 1) from the CSPRNG (the renewal point). */
+static double s_random01(void)
+{
+	unsigned int u = 0;
+
+	if (crypto_random(&u, sizeof(u)) != 0)
+		return 0.5;
+	return (double)u / 4294967296.0;
+}
+
+/* Copies extra's members over meta's (extra wins), by duplication. */
+static int s_merge(cJSON *meta, const cJSON *extra)
+{
+	const cJSON *it;
+
+	if (!extra)
+		return 0;
+	cJSON_ArrayForEach(it, extra)
+	{
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, it->string);
+		if (!cJSON_AddItemToObject(meta, it->string, cJSON_Duplicate(it, 1)))
+			return -1;
+	}
+	return 0;
+}
+
+static int s_put_named(struct agent *a, const char *name, const char *file, const char *data,
+		       size_t len, int secret)
+{
+	char *key = s_cert_key(name, file);
+	int rc = key ? agent_store_put(a, key, data, len, secret) : -1;
+
+	free(key);
+	return rc;
+}
+
+int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pem,
+		     const char *key_pem, const char *key_type, const cJSON *extra,
+		     cJSON **meta_out)
+{
+	struct cert_info ci = {0};
+	struct renewal_input ri = {0};
+	cJSON *meta = NULL, *prev = NULL, *entry = NULL, *hist;
+	char *leaf = NULL, *chain = NULL, *hkey = NULL;
+	size_t i, n = strlen(fullchain_pem);
+	int rc = -1;
+
+	if (meta_out)
+		*meta_out = NULL;
+	if (cert_info_get(fullchain_pem, n, &ci, "the issued certificate") != 0 ||
+	    cert_split_pem(fullchain_pem, n, &leaf, &chain, "the issued certificate") != 0) {
+		agent_fail(a, "acme", "", "%s: the CA sent a certificate aaa cannot read", name);
+		goto out;
+	}
+	if (!(hkey = store_key_cert_history(name, ci.serial)))
+		goto out;
+	if (agent_store_put(a, hkey, fullchain_pem, n, 0) != 0 ||
+	    (key_pem && s_put_named(a, name, STORE_FILE_PRIVKEY, key_pem, strlen(key_pem), 1)) ||
+	    s_put_named(a, name, STORE_FILE_CERT, leaf, strlen(leaf), 0) ||
+	    s_put_named(a, name, STORE_FILE_CHAIN, chain ? chain : "", chain ? strlen(chain) : 0,
+			0) ||
+	    s_put_named(a, name, STORE_FILE_FULLCHAIN, fullchain_pem, n, 0))
+		goto out;
+	if (agent_meta_load(a, name, &prev) < 0)
+		goto out;
+	if (!(meta = prev ? cJSON_Duplicate(prev, 1) : cJSON_CreateObject()))
+		goto out;
+	/* What was about the previous certificate goes; the history stays. */
+	static const char *const drop[] = {"names",	"serial",	"issuer",     "not_before",
+					   "not_after", "renew_after",	"ari",	      "ari_id",
+					   "failures",	"last_failure", "last_error", "revoked",
+					   "key_type",	"updated",	"name"};
+	for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, drop[i]);
+	if (!cJSON_AddStringToObject(meta, "name", name) ||
+	    json_add_str_array(meta, "names", (const char *const *)ci.names, ci.nnames) != 0 ||
+	    !cJSON_AddStringToObject(meta, "serial", ci.serial) ||
+	    !cJSON_AddStringToObject(meta, "issuer", ci.issuer) ||
+	    json_add_str_opt(meta, "key_type", key_type) != 0 ||
+	    json_add_str_opt(meta, "ari_id", ci.ari_id) != 0 ||
+	    s_add_time(meta, "not_before", ci.not_before) ||
+	    s_add_time(meta, "not_after", ci.not_after) ||
+	    s_add_time(meta, "updated", time(NULL)) ||
+	    !cJSON_AddStringToObject(meta, "directory", a->directory_url))
+		goto out;
+	hist = cJSON_GetObjectItemCaseSensitive(meta, "history");
+	if (!cJSON_IsArray(hist)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, "history");
+		hist = cJSON_AddArrayToObject(meta, "history");
+	}
+	if (!hist || !cJSON_AddItemToArray(hist, cJSON_CreateString(ci.serial)))
+		goto out;
+	if (s_merge(meta, extra) != 0)
+		goto out;
+	ri.not_before = ci.not_before;
+	ri.not_after = ci.not_after;
+	ri.ari_start = s_time_member(json_obj(meta, "ari"), "start");
+	ri.ari_end = s_time_member(json_obj(meta, "ari"), "end");
+	ri.renew_before_days = a->cfg.renew_before_days;
+	if (s_add_time(meta, "renew_after", renewal_time(&ri, s_random01())) ||
+	    agent_meta_save(a, name, meta) != 0)
+		goto out;
+	if (!(entry = agent_index_entry(meta)) || agent_index_set(a, name, entry) != 0)
+		goto out;
+	if (meta_out) {
+		*meta_out = meta;
+		meta = NULL;
+	}
+	rc = 0;
+out:
+	if (rc && !a->error[0])
+		agent_fail(a, "store", "", "%s: storing the certificate failed", name);
+	cert_info_clear(&ci);
+	cJSON_Delete(meta);
+	cJSON_Delete(prev);
+	cJSON_Delete(entry);
+	free(leaf);
+	free(chain);
+	free(hkey);
+	return rc;
+}
+
+int agent_cert_record_failure(struct agent *a, const char *name, const char *error)
+{
+	cJSON *meta = NULL, *entry = NULL;
+	struct renewal_input ri = {0};
+	time_t now = time(NULL);
+	int rc = -1;
+
+	if (agent_meta_load(a, name, &meta) != 0)
+		goto out;
+	ri.failures = (unsigned)json_int(meta, "failures", 0) + 1;
+	ri.last_failure = now;
+	ri.not_before = s_time_member(meta, "not_before");
+	ri.not_after = s_time_member(meta, "not_after");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "failures");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "last_failure");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "last_error");
+	if (!cJSON_AddNumberToObject(meta, "failures", ri.failures) ||
+	    s_add_time(meta, "last_failure", now) ||
+	    !cJSON_AddStringToObject(meta, "last_error", error ? error : ""))
+		goto out;
+	/* Retry after the backoff, not at the old renewal point. */
+	ri.ari_start = s_time_member(json_obj(meta, "ari"), "start");
+	ri.ari_end = s_time_member(json_obj(meta, "ari"), "end");
+	ri.renew_before_days = a->cfg.renew_before_days;
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "renew_after");
+	if (s_add_time(meta, "renew_after", renewal_time(&ri, s_random01())) ||
+	    agent_meta_save(a, name, meta) != 0 || !(entry = agent_index_entry(meta)) ||
+	    agent_index_set(a, name, entry) != 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(meta);
+	cJSON_Delete(entry);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * Stored certificates: certs/<name>/{meta.json,privkey.pem,cert.pem,
+ * chain.pem,fullchain.pem,history/<serial>.pem} and the index.json the
+ * scheduler reads (one object: name -> not_after, renew_after, failures).
+ */
+#ifndef AAA_AGENT_CERTS_H
+#define AAA_AGENT_CERTS_H
+
+#include <cjson/cJSON.h>
+
+#include "agent/agent.h"
+
+/* meta.json of name (caller cJSON_Deletes); NULL when absent (return 1) or
+ * on error (-1, a->error). */
+int agent_meta_load(struct agent *a, const char *name, cJSON **meta);
+int agent_meta_save(struct agent *a, const char *name, const cJSON *meta);
+
+/*
+ * Stores a newly issued certificate: history/<serial>.pem first, then the
+ * key (when key_pem is not NULL: a new key), cert/chain/fullchain, then
+ * meta.json (built from the certificate and the fields of extra: deploy,
+ * ari, authz...), then the index entry. Re-running it after a crash is
+ * harmless. *meta_out (optional, caller deletes) is the meta written.
+ */
+int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pem,
+		     const char *key_pem, const char *key_type, const cJSON *extra,
+		     cJSON **meta_out);
+
+/* Reads one stored file of name ("privkey.pem"...). 0, 1 absent, -1 error. */
+int agent_cert_file(struct agent *a, const char *name, const char *file, char **data, size_t *len);
+
+/*
+ * Updates (or with entry NULL removes) name's entry in index.json with
+ * conditional writes, re-reading when another writer won.
+ */
+int agent_index_set(struct agent *a, const char *name, const cJSON *entry);
+
+/* The index entry for a meta (not_after, renew_after, serial, failures...). */
+cJSON *agent_index_entry(const cJSON *meta);
+
+/* Records a failed renewal in meta.json and the index (failures + 1, when). */
+int agent_cert_record_failure(struct agent *a, const char *name, const char *error);
+
+/* RFC 3339 UTC for t into out (at least 21 bytes). */
+void agent_time_format(time_t t, char *out, size_t len);
+
+#endif

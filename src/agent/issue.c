@@ -1,0 +1,620 @@
+/*
+ * The issuance state machine. Each step reads what it needs from the job
+ * document, does one phase of the work, records what a later step (maybe
+ * in another process) needs, and moves the state on with one conditional
+ * save. Whatever happens, TXT records we published are removed: after the
+ * order is authorized, on every failure, and by a resumed job that finds
+ * them still listed.
+ */
+#define _GNU_SOURCE
+#include "agent/issue.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/ari.h"
+#include "acme/challenge.h"
+#include "acme/order.h"
+#include "agent/account.h"
+#include "agent/certs.h"
+#include "agent/deploy.h"
+#include "agent/targets.h"
+#include "crypto/jwk.h"
+#include "crypto/jws.h"
+#include "crypto/key.h"
+#include "crypto/names.h"
+#include "dns/dns01.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "store/keys.h"
+#include "util/mem.h"
+
+#define DEFAULT_LEASE_S	  900
+#define DEFAULT_MARGIN_MS 60000L
+/* Longest single wait (DNS INSYNC, CA validation) we start. */
+#define MAX_WAIT_MS 300000L
+
+struct run {
+	struct agent *a;
+	struct job *job;
+	const struct issue_opts *o;
+	struct acme_order order;
+	int have_order;
+	struct dns01 *dns;
+	const char **names; /* borrowed from job->doc */
+	size_t nnames;
+};
+
+static long long s_remaining(const struct run *r)
+{
+	return r->a->remaining_ms ? r->a->remaining_ms(r->a->remaining_ctx) : -1;
+}
+
+/* How long a wait may last: the default, or what the invocation has left
+ * minus the margin. */
+static long s_wait_budget(const struct run *r)
+{
+	long long left = s_remaining(r);
+
+	if (left < 0)
+		return MAX_WAIT_MS;
+	left -= r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
+	if (left < 1000)
+		left = 1000;
+	return left < MAX_WAIT_MS ? (long)left : MAX_WAIT_MS;
+}
+
+static int s_names(struct run *r)
+{
+	const cJSON *arr = json_arr(r->job->doc, "names"), *it;
+	size_t i = 0;
+
+	r->nnames = (size_t)cJSON_GetArraySize(arr);
+	if (r->nnames == 0 || !(r->names = calloc(r->nnames, sizeof(*r->names))))
+		return -1;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (!cJSON_IsString(it))
+			return -1;
+		r->names[i++] = it->valuestring;
+	}
+	return 0;
+}
+
+static void s_dns_opts(const struct run *r, struct dns01_opts *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->zone_ids = r->a->cfg.zone_ids;
+	d->nzone_ids = r->a->cfg.nzone_ids;
+	d->zone_roles = r->a->cfg.zone_roles;
+	d->nzone_roles = r->a->cfg.nzone_roles;
+	d->insync_timeout_ms = s_wait_budget(r);
+}
+
+/* The dns01 session: in memory, else rebuilt from the job's saved state. */
+static int s_dns(struct run *r)
+{
+	struct dns01_opts d;
+	const cJSON *st = json_obj(r->job->doc, "dns");
+
+	if (r->dns)
+		return 0;
+	s_dns_opts(r, &d);
+	r->dns = st ? dns01_from_state(st, &d) : dns01_new(&d);
+	if (!r->dns) {
+		agent_fail(r->a, "dns", "", "cannot set up DNS-01 (out of memory?)");
+		return -1;
+	}
+	if (!st && dns01_resolve(r->dns, r->names, r->nnames) != 0) {
+		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+		return -1;
+	}
+	return 0;
+}
+
+static int s_save_dns(struct run *r)
+{
+	cJSON *st = dns01_state(r->dns);
+
+	if (!st)
+		return -1;
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "dns");
+	cJSON_AddItemToObject(r->job->doc, "dns", st);
+	return 0;
+}
+
+/* Removes our TXT records; keeps going on failure (logged) so the job's
+ * own error is what the user sees, and leaves the state for a later try. */
+static void s_dns_cleanup(struct run *r)
+{
+	if (!json_obj(r->job->doc, "dns"))
+		return;
+	if (s_dns(r) != 0)
+		return;
+	if (dns01_cleanup(r->dns) != 0) {
+		log_error("job %s: removing the TXT records failed: %s (they stay listed in the "
+			  "job; run it again to retry)",
+			  job_id(r->job), dns01_error(r->dns));
+		return;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "dns");
+	agent_progress(r->a, "DNS records removed");
+}
+
+static int s_order(struct run *r)
+{
+	const char *url = json_str(r->job->doc, "order");
+
+	if (r->have_order)
+		return 0;
+	if (!url || acme_order_fetch(r->a->acme, url, &r->order) != 0) {
+		agent_fail_acme(r->a, "read the order");
+		return -1;
+	}
+	r->have_order = 1;
+	return 0;
+}
+
+/* state new: check everything we can before the CA hears of us. */
+static int s_step_new(struct run *r)
+{
+	char err[512];
+	struct acme_order_opts oo = {0};
+	const cJSON *d;
+	cJSON *meta = NULL;
+	char *derr = NULL;
+	int rc = -1;
+
+	if (names_validate_list(r->names, r->nnames, err, sizeof(err)) != 0) {
+		agent_fail(r->a, "input", "", "%s", err);
+		goto out;
+	}
+	cJSON_ArrayForEach(d, json_arr(r->job->doc, "deploy"))
+	{
+		if (cJSON_IsString(d) && deploy_target_validate(d->valuestring, &derr) != 0) {
+			agent_fail(r->a, "input", "", "--deploy %s: %s", d->valuestring,
+				   derr ? derr : "invalid");
+			goto out;
+		}
+	}
+	if (agent_account_load(r->a) != 0 || s_dns(r) != 0)
+		goto out;
+	/* A renewal names the certificate it replaces (ARI, RFC 9773). */
+	if (agent_meta_load(r->a, r->names[0], &meta) < 0)
+		goto out;
+	oo.replaces = json_str(meta, "ari_id");
+	oo.profile = r->a->cfg.profile;
+	if (acme_order_new(r->a->acme, r->names, r->nnames, &oo, &r->order) != 0) {
+		agent_fail_acme(r->a, "new order");
+		goto out;
+	}
+	r->have_order = 1;
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "order");
+	if (!cJSON_AddStringToObject(r->job->doc, "order", r->order.url))
+		goto out;
+	agent_progress(r->a, "order created for %zu name%s: %s", r->nnames,
+		       r->nnames == 1 ? "" : "s", r->order.url);
+	rc = job_set_state(r->job, JOB_ORDERED);
+out:
+	free(derr);
+	cJSON_Delete(meta);
+	return rc;
+}
+
+/* state ordered: one TXT value per pending authorization, one batch per zone. */
+static int s_step_ordered(struct run *r)
+{
+	char *thumb = NULL, *ka = NULL, *txt = NULL;
+	size_t i, pending = 0;
+	int rc = -1;
+
+	if (s_order(r) != 0 || acme_order_authorizations(r->a->acme, &r->order) != 0) {
+		agent_fail_acme(r->a, "read the authorizations");
+		goto out;
+	}
+	if (s_dns(r) != 0 || !(thumb = jwk_thumbprint(jws_signer_jwk(r->a->acme->signer))))
+		goto out;
+	for (i = 0; i < r->order.nauthz; i++) {
+		const struct acme_authz *z = &r->order.authz[i];
+
+		free(ka);
+		free(txt);
+		ka = txt = NULL;
+		if (strcmp(z->status, "valid") == 0)
+			continue;
+		if (!(ka = acme_key_authorization(z->chall_token, thumb)) ||
+		    !(txt = acme_dns01_txt_value(ka)))
+			goto out;
+		if (dns01_add(r->dns, z->identifier, txt) != 0) {
+			agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+			goto out;
+		}
+		pending++;
+	}
+	if (pending == 0) {
+		agent_progress(r->a, "every name is already authorized");
+		rc = job_set_state(r->job, JOB_AUTHORIZED);
+		goto out;
+	}
+	if (dns01_publish(r->dns) != 0) {
+		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+		/* Whatever part went out must be listed, so cleanup finds it. */
+		s_save_dns(r);
+		goto out;
+	}
+	if (s_save_dns(r) != 0)
+		goto out;
+	agent_progress(r->a, "DNS records published (%zu TXT value%s)", pending,
+		       pending == 1 ? "" : "s");
+	rc = job_set_state(r->job, JOB_DNS_PUBLISHED);
+out:
+	free(thumb);
+	free(ka);
+	free(txt);
+	return rc;
+}
+
+static int s_step_published(struct run *r)
+{
+	if (s_dns(r) != 0)
+		return -1;
+	if (dns01_wait(r->dns) != 0) {
+		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+		return -1;
+	}
+	agent_progress(r->a, "DNS changes in sync");
+	return job_set_state(r->job, JOB_DNS_INSYNC);
+}
+
+/* Answer every challenge first, then poll once for all (validations run in parallel). */
+static int s_step_insync(struct run *r)
+{
+	size_t i;
+
+	if (s_order(r) != 0)
+		return -1;
+	if (r->order.nauthz == 0 && acme_order_authorizations(r->a->acme, &r->order) != 0) {
+		agent_fail_acme(r->a, "read the authorizations");
+		return -1;
+	}
+	for (i = 0; i < r->order.nauthz; i++)
+		if (acme_challenge_answer(r->a->acme, &r->order.authz[i]) != 0) {
+			agent_fail_acme(r->a, "answer the challenge");
+			return -1;
+		}
+	agent_progress(r->a, "challenges answered");
+	return job_set_state(r->job, JOB_CHALLENGES_ANSWERED);
+}
+
+static int s_step_answered(struct run *r)
+{
+	if (s_order(r) != 0)
+		return -1;
+	r->a->acme->poll_timeout_ms = s_wait_budget(r);
+	if (acme_order_wait_ready(r->a->acme, &r->order) != 0) {
+		agent_fail_acme(r->a, "validation");
+		return -1;
+	}
+	agent_progress(r->a, "validated");
+	s_dns_cleanup(r);
+	return job_set_state(r->job, r->o->authz_only ? JOB_DONE : JOB_AUTHORIZED);
+}
+
+static char *s_job_key_key(const struct run *r)
+{
+	char *name = str_printf("%s.key.pem", job_id(r->job)), *k = NULL;
+
+	if (name)
+		k = store_key_join(STORE_DIR_JOBS, name);
+	free(name);
+	return k;
+}
+
+/*
+ * The certificate key: the stored one (the seed's default, so pinned keys
+ * keep working), or a new one with --create-key, for a first certificate,
+ * or when the key type changes. A new key is saved with the job before
+ * finalize, so a resumed job stores the key that matches its certificate.
+ */
+static int s_cert_key(struct run *r, struct key **out)
+{
+	const char *want = json_str(r->job->doc, "key_type");
+	char *pem = NULL, *jk = NULL;
+	size_t len = 0;
+	struct key *k = NULL;
+	int type, got, rc = -1;
+
+	*out = NULL;
+	if (!(jk = s_job_key_key(r)))
+		goto out;
+	got =
+	    json_bool(r->job->doc, "new_key", 0) ? agent_store_get(r->a, jk, &pem, &len, NULL) : 1;
+	if (got < 0)
+		goto out;
+	if (got == 1 && !json_bool(r->job->doc, "create_key", 0)) {
+		got = agent_cert_file(r->a, r->names[0], STORE_FILE_PRIVKEY, &pem, &len);
+		if (got < 0)
+			goto out;
+		if (got == 0 && (k = key_load_pem(pem, len, "the stored key")) && want &&
+		    strcmp(key_type_name(key_get_type(k)), want) != 0) {
+			agent_progress(r->a, "key type changes to %s: a new key", want);
+			key_free(k);
+			k = NULL;
+		}
+	} else if (got == 0) {
+		k = key_load_pem(pem, len, "the job's new key");
+	}
+	if (!k) {
+		type = key_type_parse(want ? want : "ec256");
+		if (type < 0) {
+			agent_fail(r->a, "input", "",
+				   "key type %s: use ec256, ec384, rsa2048, "
+				   "rsa3072 or rsa4096",
+				   want);
+			goto out;
+		}
+		str_wipe_free(pem);
+		pem = NULL;
+		if (!(k = key_generate((enum key_type)type)) || !(pem = key_save_pem(k, &len)) ||
+		    agent_store_put(r->a, jk, pem, len, 1) != 0)
+			goto out;
+		cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "new_key");
+		cJSON_AddBoolToObject(r->job->doc, "new_key", 1);
+		if (job_save(r->a, r->job) != 0)
+			goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "key_type");
+	cJSON_AddStringToObject(r->job->doc, "key_type", key_type_name(key_get_type(k)));
+	*out = k;
+	k = NULL;
+	rc = 0;
+out:
+	key_free(k);
+	if (pem) {
+		mem_wipe(pem, len);
+		free(pem);
+	}
+	free(jk);
+	return rc;
+}
+
+static int s_step_authorized(struct run *r)
+{
+	struct key *k = NULL;
+	int rc = -1;
+
+	if (s_order(r) != 0)
+		goto out;
+	/* A resumed job may find the order finalized already (crash after the request). */
+	if (strcmp(r->order.status, "ready") == 0) {
+		if (s_cert_key(r, &k) != 0)
+			goto out;
+		r->a->acme->poll_timeout_ms = s_wait_budget(r);
+		if (acme_order_finalize(r->a->acme, &r->order, k, r->names, r->nnames) != 0) {
+			agent_fail_acme(r->a, "finalize");
+			goto out;
+		}
+	} else if (strcmp(r->order.status, "valid") != 0 || !r->order.certificate) {
+		agent_fail(r->a, "acme", "", "the order is %s, not ready to finalize",
+			   r->order.status);
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "certificate_url");
+	cJSON_AddStringToObject(r->job->doc, "certificate_url", r->order.certificate);
+	agent_progress(r->a, "order finalized");
+	rc = job_set_state(r->job, JOB_FINALIZED);
+out:
+	key_free(k);
+	return rc;
+}
+
+static int s_step_finalized(struct run *r)
+{
+	const char *url = json_str(r->job->doc, "certificate_url");
+	char *pem = NULL, **alts = NULL;
+	size_t i, nalts = 0, chosen = 0;
+	int rc = -1;
+
+	if (!url || agent_account_load(r->a) != 0)
+		goto out;
+	if (acme_certificate_download_preferred(r->a->acme, url, r->a->cfg.preferred_chain, &pem,
+						&chosen, &alts, &nalts) != 0) {
+		agent_fail_acme(r->a, "download the certificate");
+		goto out;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "certificate");
+	cJSON_AddStringToObject(r->job->doc, "certificate", pem);
+	agent_progress(r->a, "certificate issued%s", chosen ? " (alternate chain)" : "");
+	rc = job_set_state(r->job, JOB_DOWNLOADED);
+out:
+	for (i = 0; i < nalts; i++)
+		free(alts[i]);
+	free(alts);
+	free(pem);
+	return rc;
+}
+
+/* The CA's renewal window for the new certificate, when it offers ARI. */
+static void s_ari(struct run *r, const char *pem, cJSON *extra)
+{
+	struct acme_ari w = {0};
+	char s[32], e[32];
+	cJSON *o;
+
+	if (!r->a->acme->dir.renewal_info || acme_ari_fetch(r->a->acme, pem, &w) != 0)
+		goto out;
+	agent_time_format(w.start, s, sizeof(s));
+	agent_time_format(w.end, e, sizeof(e));
+	if ((o = cJSON_AddObjectToObject(extra, "ari"))) {
+		cJSON_AddStringToObject(o, "start", s);
+		cJSON_AddStringToObject(o, "end", e);
+		json_add_str_opt(o, "explanation", w.explanation_url);
+	}
+out:
+	acme_ari_clear(&w);
+}
+
+static int s_step_downloaded(struct run *r)
+{
+	const char *pem = json_str(r->job->doc, "certificate");
+	char *keypem = NULL, *jk = NULL;
+	size_t len = 0;
+	cJSON *extra = cJSON_CreateObject();
+	int rc = -1;
+
+	if (!pem || !extra || !(jk = s_job_key_key(r)) || agent_account_load(r->a) != 0)
+		goto out;
+	if (json_bool(r->job->doc, "new_key", 0) &&
+	    agent_store_get(r->a, jk, &keypem, &len, NULL) != 0) {
+		agent_fail(r->a, "store", "", "the job's new key is missing from the store");
+		goto out;
+	}
+	if (!cJSON_AddItemToObject(extra, "deploy",
+				   cJSON_Duplicate(json_arr(r->job->doc, "deploy"), 1)))
+		goto out;
+	s_ari(r, pem, extra);
+	if (agent_cert_store(r->a, r->names[0], pem, keypem, json_str(r->job->doc, "key_type"),
+			     extra, NULL) != 0)
+		goto out;
+	if (keypem)
+		store_delete(r->a->store, jk);
+	agent_progress(r->a, "stored in %s", store_url(r->a->store));
+	rc = job_set_state(r->job, JOB_STORED);
+out:
+	if (keypem) {
+		mem_wipe(keypem, len);
+		free(keypem);
+	}
+	free(jk);
+	cJSON_Delete(extra);
+	return rc;
+}
+
+static int s_step_stored(struct run *r)
+{
+	int rc = agent_deploy_all(r->a, r->names[0], r->job->doc);
+
+	/* A failed deployment keeps the new certificate; the scheduler retries it. */
+	if (rc < 0)
+		return -1;
+	return job_set_state(r->job, JOB_DEPLOYED);
+}
+
+static void s_fail(struct run *r)
+{
+	cJSON *e;
+	char *jk;
+
+	s_dns_cleanup(r);
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "error");
+	if ((e = cJSON_AddObjectToObject(r->job->doc, "error"))) {
+		cJSON_AddStringToObject(e, "source", r->a->error_source);
+		cJSON_AddStringToObject(e, "code", r->a->error_code);
+		cJSON_AddStringToObject(e, "message", r->a->error);
+	}
+	if ((jk = s_job_key_key(r))) {
+		if (json_bool(r->job->doc, "new_key", 0))
+			store_delete(r->a->store, jk);
+		free(jk);
+	}
+	job_set_state(r->job, JOB_FAILED);
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "lease");
+	if (job_save(r->a, r->job) != 0)
+		log_error("job %s: could not record the failure", job_id(r->job));
+	/* A renewal that fails is retried later with backoff. */
+	if (r->job && json_bool(r->job->doc, "renewal", 0))
+		agent_cert_record_failure(r->a, r->names[0], r->a->error);
+}
+
+typedef int (*step_fn)(struct run *r);
+
+static const step_fn s_steps[JOB_STATE_MAX] = {
+    [JOB_NEW] = s_step_new,
+    [JOB_ORDERED] = s_step_ordered,
+    [JOB_DNS_PUBLISHED] = s_step_published,
+    [JOB_DNS_INSYNC] = s_step_insync,
+    [JOB_CHALLENGES_ANSWERED] = s_step_answered,
+    [JOB_AUTHORIZED] = s_step_authorized,
+    [JOB_FINALIZED] = s_step_finalized,
+    [JOB_DOWNLOADED] = s_step_downloaded,
+    [JOB_STORED] = s_step_stored,
+};
+
+enum issue_result issue_run(struct agent *a, struct job *job, const struct issue_opts *o)
+{
+	struct run r = {0};
+	enum issue_result res = ISSUE_FAILED;
+	enum job_state st;
+	const char *holder = NULL;
+	long margin = o->margin_ms ? o->margin_ms : DEFAULT_MARGIN_MS;
+	int t;
+
+	r.a = a;
+	r.job = job;
+	r.o = o;
+	a->error[0] = '\0';
+	if (s_names(&r) != 0) {
+		agent_fail(a, "input", "", "job %s has no names", job_id(job));
+		goto out;
+	}
+	t = job_lease_take(a, job, o->owner, time(NULL), o->lease_s ? o->lease_s : DEFAULT_LEASE_S,
+			   &holder);
+	if (t != 0) {
+		if (t > 0) {
+			log_info("job %s: not acting (%s)", job_id(job), holder);
+			res = ISSUE_BUSY;
+		}
+		goto out;
+	}
+	for (;;) {
+		long long left = s_remaining(&r);
+
+		st = job_state(job);
+		if (st == JOB_DEPLOYED && job_set_state(job, JOB_DONE) == 0)
+			st = JOB_DONE;
+		if (st == JOB_DONE) {
+			cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "lease");
+			if (job_save(a, job) != 0)
+				goto out;
+			res = ISSUE_DONE;
+			goto out;
+		}
+		if (st >= JOB_STATE_MAX || st == JOB_FAILED || !s_steps[st]) {
+			res = st == JOB_FAILED ? ISSUE_FAILED : ISSUE_BUSY;
+			goto out;
+		}
+		if (left >= 0 && left < margin) {
+			log_info("job %s: %lld ms left, saving at %s to resume", job_id(job), left,
+				 job_state_names[st]);
+			if (job_lease_release(a, job) == 0)
+				res = ISSUE_YIELD;
+			goto out;
+		}
+		if (s_steps[st](&r) != 0) {
+			left = s_remaining(&r);
+			if (left >= 0 && left < margin + 5000 && a->error_source[0] != 'i') {
+				/* Cut short by our own deadline: resume rather than fail. */
+				log_warn("job %s: %s; resuming in a new invocation", job_id(job),
+					 a->error);
+				if (job_lease_release(a, job) == 0)
+					res = ISSUE_YIELD;
+				goto out;
+			}
+			s_fail(&r);
+			goto out;
+		}
+		t = job_save(a, job);
+		if (t != 0) {
+			if (t > 0)
+				res = ISSUE_BUSY;
+			goto out;
+		}
+	}
+out:
+	if (r.have_order)
+		acme_order_clear(&r.order);
+	dns01_free(r.dns);
+	free(r.names);
+	return res;
+}
