@@ -146,7 +146,7 @@ int cloudfront_set_viewer_acm(xmlDoc *doc, const char *arn)
 					   "Certificate",
 					   "CertificateSource"};
 	xmlNode *root = doc ? xml_root(doc) : NULL, *vc;
-	char *method = NULL, *minproto = NULL;
+	char *method = NULL, *minproto = NULL, *was_default = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -159,7 +159,12 @@ int cloudfront_set_viewer_acm(xmlDoc *doc, const char *arn)
 			goto out;
 	}
 	method = xml_path_text(vc, "SSLSupportMethod");
-	minproto = xml_path_text(vc, "MinimumProtocolVersion");
+	was_default = xml_path_text(vc, "CloudFrontDefaultCertificate");
+	/* With CloudFront's own certificate the minimum version is fixed at
+	 * TLSv1 whatever the field says: only a custom certificate's choice
+	 * is the user's to keep. */
+	if (was_default == NULL || strcmp(was_default, "true") != 0)
+		minproto = xml_path_text(vc, "MinimumProtocolVersion");
 	for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
 		s_drop(vc, drop[i]);
 	if (xml_add(vc, "CloudFrontDefaultCertificate", "false") == NULL ||
@@ -177,6 +182,7 @@ int cloudfront_set_viewer_acm(xmlDoc *doc, const char *arn)
 out:
 	free(method);
 	free(minproto);
+	free(was_default);
 	return rc;
 }
 

@@ -45,7 +45,8 @@ int cloudfront_update_config(const char *id, xmlDoc *doc, const char *etag,
  * Rewrites <ViewerCertificate> to serve the ACM certificate arn over SNI:
  * CloudFrontDefaultCertificate false, ACMCertificateArn, SSLSupportMethod
  * (kept when it is "vip" or "static-ip", else sni-only),
- * MinimumProtocolVersion (kept, else TLSv1.2_2021), in the schema's order;
+ * MinimumProtocolVersion (kept when a custom certificate was in place
+ * before, else TLSv1.2_2021), in the schema's order;
  * IAMCertificateId, Certificate and CertificateSource (which name the old
  * certificate) are dropped. 0/-1 (not a DistributionConfig).
  */

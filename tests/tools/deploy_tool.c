@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 			cJSON_AddStringToObject(o, "error", err ? err : "refused");
 		}
 		s_print(o);
-	} else if (argc == 8 && strcmp(argv[1], "run") == 0) {
+	} else if (argc == 9 && strcmp(argv[1], "run") == 0) {
 		rc = s_run(argv + 1);
 	} else if (argc == 4 && strcmp(argv[1], "iam-name") == 0) {
 		char *n = iam_cert_name(argv[2], argv[3]), *p = iam_cert_name_prefix(argv[2]);

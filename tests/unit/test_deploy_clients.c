@@ -242,6 +242,13 @@ static const char CF_CONFIG[] =
     "<CertificateSource>cloudfront</CertificateSource></ViewerCertificate>"
     "<Enabled>true</Enabled></DistributionConfig>";
 
+static const char CF_CUSTOM[] =
+    "<DistributionConfig><ViewerCertificate>"
+    "<CloudFrontDefaultCertificate>false</CloudFrontDefaultCertificate>"
+    "<ACMCertificateArn>arn:old</ACMCertificateArn><SSLSupportMethod>vip</SSLSupportMethod>"
+    "<MinimumProtocolVersion>TLSv1.2_2019</MinimumProtocolVersion></ViewerCertificate>"
+    "</DistributionConfig>";
+
 TEST(deploy_cloudfront_viewer_rewrite)
 {
 	xmlDoc *doc = xml_parse(CF_CONFIG, sizeof(CF_CONFIG) - 1, "test");
@@ -269,8 +276,10 @@ TEST(deploy_cloudfront_viewer_rewrite)
 	s = xml_path_text(vc, "CloudFrontDefaultCertificate");
 	CHECK_STR(s, "false");
 	free(s);
+	/* CloudFront's own certificate was in place: its TLSv1 floor is not
+	 * a choice to keep. */
 	s = xml_path_text(vc, "MinimumProtocolVersion");
-	CHECK_STR(s, "TLSv1.2_2019"); /* the user's choice kept */
+	CHECK_STR(s, "TLSv1.2_2021");
 	free(s);
 	s = xml_path_text(vc, "SSLSupportMethod");
 	CHECK_STR(s, "sni-only");
@@ -284,6 +293,22 @@ TEST(deploy_cloudfront_viewer_rewrite)
 	CHECK(strstr(text, "CertificateSource") == NULL);
 	CHECK(strstr(text, "xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\"") != NULL);
 	free(text);
+	xmlFreeDoc(doc);
+
+	/* A custom certificate before: the user's minimum version is kept. */
+	doc = xml_parse(CF_CUSTOM, sizeof(CF_CUSTOM) - 1, "test");
+	REQUIRE(doc != NULL);
+	REQUIRE(cloudfront_set_viewer_acm(doc, "arn:new") == 0);
+	vc = xml_child(xml_root(doc), "ViewerCertificate");
+	s = vc ? xml_path_text(vc, "MinimumProtocolVersion") : NULL;
+	CHECK_STR(s, "TLSv1.2_2019");
+	free(s);
+	s = vc ? xml_path_text(vc, "SSLSupportMethod") : NULL;
+	CHECK_STR(s, "vip");
+	free(s);
+	s = cloudfront_viewer_acm(doc);
+	CHECK_STR(s, "arn:new");
+	free(s);
 	xmlFreeDoc(doc);
 
 	doc = xml_parse("<Other/>", 8, "test");
