@@ -151,6 +151,9 @@ def main(argv=None):
                             for c, d in bench.results.items()}
         data["ca_trust"] = ("test CA bind-mounted over the system bundle in a private mount "
                             "namespace (uacme)" if trusted else "per-client CA settings only")
+        data["door"] = {"present": sum(1 for e in door.log if e[0] == "present"),
+                        "cleanup": sum(1 for e in door.log if e[0] == "cleanup"),
+                        "fqdns": sorted({e[1] for e in door.log})}
         if not args.no_lambda:
             data["lambda"] = lambda_numbers.run_all(stack, ctx, args, work, log=log)
         rc = 0
