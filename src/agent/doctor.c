@@ -14,6 +14,7 @@
 #include "aws/s3.h"
 #include "aws/sts.h"
 #include "crypto/hash.h"
+#include "dns/dns01.h"
 #include "store/store.h"
 #include "util/mem.h"
 
@@ -524,6 +525,62 @@ static void s_kms(struct doctor_report *r, const char *key_id, int *arc)
 	free(d);
 }
 
+char *doctor_zone_fix(const char *domain, const char *err)
+{
+	const char *base = strncmp(domain, "*.", 2) == 0 ? domain + 2 : domain;
+
+	if (err && (strstr(err, "AccessDenied") || strstr(err, "not authorized")))
+		return str_printf(
+		    "allow route53:ListHostedZones and route53:ListResourceRecordSets "
+		    "(for the role given with --zone-role, if any)");
+	if (err && strstr(err, "cannot assume zone role"))
+		return str_printf("allow sts:AssumeRole on the --zone-role role, and trust this "
+				  "identity in the role's trust policy");
+	if (err && strstr(err, " is a CNAME to "))
+		return str_printf("create the hosted zone the CNAME of _acme-challenge.%s points "
+				  "into, or give its role with --zone-role",
+				  base);
+	if (err && strstr(err, "no Route53 hosted zone"))
+		return str_printf("create a Route53 hosted zone for %s or a parent domain", base);
+	return str_printf("see the error line above");
+}
+
+static void s_zones(struct doctor_report *r, const struct doctor_opts *o, int have_id, int *arc)
+{
+	struct dns01_opts dopts;
+	char *zid = NULL, *zname = NULL, *err = NULL, *name = NULL, *d = NULL, *fix = NULL;
+	size_t i;
+
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.zone_roles = o->zone_roles;
+	dopts.nzone_roles = o->nzone_roles;
+	for (i = 0; i < o->ndomains; i++) {
+		name = str_printf("zone:%s", o->domains[i]);
+		if (name == NULL) {
+			*arc = -1;
+			break;
+		}
+		if (!have_id) {
+			*arc |= doctor_report_add(r, name, DOCTOR_SKIP, "needs working credentials",
+						  NULL);
+		} else if (dns01_find_zone(o->domains[i], &dopts, &zid, &zname, &err) == 0) {
+			d = str_printf("%s (%s)", zname, zid);
+			*arc |= doctor_report_add(r, name, DOCTOR_OK, d, NULL);
+		} else {
+			fix = doctor_zone_fix(o->domains[i], err);
+			*arc |= doctor_report_add(r, name, DOCTOR_FAIL,
+						  err ? err : "no hosted zone found", fix);
+		}
+		free(name);
+		free(zid);
+		free(zname);
+		free(err);
+		free(d);
+		free(fix);
+		name = zid = zname = err = d = fix = NULL;
+	}
+}
+
 /*
  * The order matters: without an identity no AWS check can say anything
  * useful (every one would repeat "no credentials"), so they are skipped;
@@ -535,7 +592,6 @@ int doctor_collect(const struct doctor_opts *o, struct doctor_report *r)
 	int arc = 0, have_id, kind = -1;
 	const char *url = o->store;
 	char *s3url = NULL;
-	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	if (url == NULL && o->s3_bucket)
@@ -568,14 +624,7 @@ int doctor_collect(const struct doctor_opts *o, struct doctor_report *r)
 		arc |= doctor_report_add(r, "kms", DOCTOR_SKIP, "needs working credentials", NULL);
 	else
 		s_kms(r, o->s3_kms_key, &arc);
-	for (i = 0; i < o->ndomains; i++) {
-		char *name = str_printf("zone:%s", o->domains[i]);
-
-		/* The hosted-zone lookup comes with dns/ (dns01_find_zone). */
-		arc |= doctor_report_add(r, name ? name : "zone", DOCTOR_SKIP,
-					 "hosted zone lookup not built in this version", NULL);
-		free(name);
-	}
+	s_zones(r, o, have_id, &arc);
 	free(bucket);
 	free(prefix);
 	free(s3url);

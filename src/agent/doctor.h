@@ -12,7 +12,8 @@
  *   s3-get     read back, same bytes
  *   s3-delete  deleted
  *   kms        Encrypt then Decrypt of a test value with --s3-kms-key
- *   zone:<D>   the Route53 hosted zone for each --domain (when dns/ is built)
+ *   zone:<D>   the Route53 hosted zone that would hold each --domain's
+ *              challenge (dns01_find_zone: CNAMEs followed, --zone-role used)
  *
  * A file:// store gets one "store" check (write, read back, delete). A
  * check that cannot run because an earlier one failed is "skip". Nothing
@@ -32,6 +33,8 @@ struct doctor_opts {
 	const char *store;	    /* --store / AAA_STORE: s3://B[/P] or file://DIR; wins */
 	const char *const *domains; /* --domain (borrowed) */
 	size_t ndomains;
+	const char *const *zone_roles; /* --zone-role DOMAIN=ROLE_ARN (borrowed) */
+	size_t nzone_roles;
 };
 
 enum doctor_status { DOCTOR_OK, DOCTOR_FAIL, DOCTOR_SKIP, DOCTOR_STATUS_MAX };
@@ -81,6 +84,10 @@ int doctor_region_known(const char *region);
  */
 char *doctor_fix(const char *check, int rc, const struct aws_reply *reply, const char *bucket,
 		 const char *key_id);
+
+/* The fix for a failed zone lookup, from dns01_find_zone's message
+ * (domain is the --domain value). Caller frees. */
+char *doctor_zone_fix(const char *domain, const char *err);
 
 /* Runs every check into r (caller frees with doctor_report_free). 0/-1
  * (-1 only when the report itself could not be built). */

@@ -26,6 +26,8 @@ int cmd_doctor(const struct cli_opts *opts)
 	o.store = opts->store;
 	o.domains = opts->domains.items;
 	o.ndomains = opts->domains.n;
+	o.zone_roles = opts->zone_roles.items;
+	o.nzone_roles = opts->zone_roles.n;
 	rc = doctor_run(&o, stdout, opts->json) == 0 ? EXIT_OK : EXIT_FAIL;
 	aws_client_cleanup();
 	http_cleanup();

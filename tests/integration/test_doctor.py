@@ -31,7 +31,9 @@ def _requests(aws, action):
 
 def test_doctor_passes_with_bucket_and_key(aaa, aws, aws_resources):
     b, k = aws_resources["bucket"], aws_resources["kms_key_id"]
-    p = _doctor(aaa, "--s3-bucket", b, "--s3-kms-key", k, "--json")
+    z = aws_resources["zone"]
+    p = _doctor(aaa, "--s3-bucket", b, "--s3-kms-key", k, "--domain", "www." + z,
+                "--domain", "*." + z, "--json")
     assert p.returncode == 0, p.stdout + p.stderr
     doc = _json(p)
     assert doc["ok"] is True
@@ -43,6 +45,9 @@ def test_doctor_passes_with_bucket_and_key(aaa, aws, aws_resources):
     assert "123456789012" in c["identity"]["detail"]
     assert c["region"]["detail"] == "us-east-1"
     assert k in c["s3-sse"]["detail"]
+    for name in ("www." + z, "*." + z):
+        assert c["zone:" + name]["status"] == "ok"
+        assert c["zone:" + name]["detail"] == f"{z} ({aws_resources['zone_id']})"
     # the test object was written under aaa-data/ and is gone (moto's own view)
     listed = aws.direct_client("s3").list_objects_v2(Bucket=b)
     assert listed.get("KeyCount", 0) == 0
@@ -176,8 +181,22 @@ def test_file_store(aaa, tmp_path, aws_resources):
     assert "ok    store" in p.stdout
 
 
-def test_domains_are_listed(aaa, aws_resources):
+def test_zone_that_does_not_exist(aaa, aws_resources):
     p = _doctor(aaa, "--s3-bucket", aws_resources["bucket"], "--domain",
-                "www." + aws_resources["zone"], "--json")
-    names = [c["name"] for c in _json(p)["checks"]]
-    assert "zone:www." + aws_resources["zone"] in names
+                "www." + aws_resources["zone"], "--domain", "www.aaa-no-zone.example")
+    line, fix = _fail_line(p, "zone:www.aaa-no-zone.example")
+    assert "no Route53 hosted zone holds _acme-challenge.www.aaa-no-zone.example" in line
+    assert fix == "create a Route53 hosted zone for www.aaa-no-zone.example or a parent domain"
+    assert f"ok    zone:www.{aws_resources['zone']}" in p.stdout
+    assert p.stdout.count("FAIL") == 1
+
+
+def test_zone_listing_denied(aaa, aws, aws_resources):
+    aws.proxy.faults.add(fault="error", status=403, code="AccessDenied",
+                         message="not authorized to perform: route53:ListHostedZones",
+                         service="route53", action="ListHostedZones", count=None)
+    p = _doctor(aaa, "--s3-bucket", aws_resources["bucket"], "--domain",
+                "www." + aws_resources["zone"])
+    line, fix = _fail_line(p, "zone:www." + aws_resources["zone"])
+    assert "AccessDenied" in line
+    assert fix.startswith("allow route53:ListHostedZones")

@@ -163,3 +163,23 @@ TEST(doctor_report_text_and_json)
 	doctor_report_free(&r);
 	CHECK(!doctor_report_failed(&r));
 }
+
+TEST(doctor_zone_fix_from_dns_messages)
+{
+	char *f;
+
+	f = doctor_zone_fix("*.x.example",
+			    "*.x.example: no Route53 hosted zone holds "
+			    "_acme-challenge.x.example; create ... or CNAME ... into");
+	CHECK_STR(f, "create a Route53 hosted zone for x.example or a parent domain");
+	free(f);
+	f = doctor_zone_fix("a.example", "a.example: _acme-challenge.a.example is a CNAME to "
+					 "z.other, which is in no Route53 hosted zone");
+	CHECK_STR(f, "create the hosted zone the CNAME of _acme-challenge.a.example points into, "
+		     "or give its role with --zone-role");
+	free(f);
+	f = doctor_zone_fix("a.example", "cannot list Route53 hosted zones: Route53 "
+					 "ListHostedZones: AccessDenied: no (HTTP 403)");
+	CHECK(f && strncmp(f, "allow route53:ListHostedZones", 29) == 0);
+	free(f);
+}
