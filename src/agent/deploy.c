@@ -148,14 +148,17 @@ static int s_run_acm(const char *target, const struct deploy_target *t, const st
 	return *detail ? 0 : -1;
 }
 
-/* 1 when arn serves a classic ELB listener in the configured region;
- * -1 when that cannot be known (then nothing is pruned). */
-static int s_in_use(const struct elb_listener_list *l, const char *arn)
+/* 1 when arn serves a listener of either kind (lists from the configured region). */
+static int s_in_use(const struct elb_listener_list *l, const struct elbv2_cert_list *v2,
+		    const char *arn)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
 		if (l->items[i].cert_id && strcmp(l->items[i].cert_id, arn) == 0)
+			return 1;
+	for (i = 0; i < v2->n; i++)
+		if (strcmp(v2->items[i].arn, arn) == 0)
 			return 1;
 	return 0;
 }
@@ -192,10 +195,12 @@ static void s_forget(cJSON *names, const char *name)
 
 /*
  * Prunes our older certificates under t->path. Only certificates at that
- * exact path whose name has our prefix are candidates; one that a classic
- * ELB listener still uses, or that IAM refuses to delete (DeleteConflict),
- * stays. When the listeners cannot be read, nothing is deleted. Failures
- * here do not fail the deployment: they are reported in *note.
+ * exact path whose name has our prefix are candidates. When the plan
+ * deletes anything, the configured region's classic and v2 load balancer
+ * listeners are read first, and one still served stays; when they cannot
+ * be read, nothing is deleted. IAM's own refusal (DeleteConflict) keeps a
+ * certificate too. Failures here do not fail the deployment: the new
+ * certificate is in place; they are reported in *note.
  */
 static void s_iam_prune(const char *target, const struct deploy_target *t,
 			const struct deploy_cert *c, const char *current, cJSON *names,
@@ -203,6 +208,7 @@ static void s_iam_prune(const char *target, const struct deploy_target *t,
 {
 	struct iam_cert_list l = {NULL, 0};
 	struct elb_listener_list lis = {NULL, 0};
+	struct elbv2_cert_list v2 = {NULL, 0};
 	struct deploy_prune_item *items = NULL;
 	struct aws_reply r;
 	char *prefix = iam_cert_name_prefix(c->name);
@@ -218,13 +224,6 @@ static void s_iam_prune(const char *target, const struct deploy_target *t,
 		goto out;
 	}
 	aws_reply_free(&r);
-	rc = elb_describe_listeners(NULL, &lis, &r);
-	if (rc != 0) {
-		buf_printf(note, "; not pruned (cannot tell which are in use): %s",
-			   r.message ? r.message : "ELB listing failed");
-		goto out;
-	}
-	aws_reply_free(&r);
 	items = calloc(l.n ? l.n : 1, sizeof(*items));
 	if (items == NULL)
 		goto out;
@@ -234,9 +233,26 @@ static void s_iam_prune(const char *target, const struct deploy_target *t,
 		items[n].name = l.items[i].name;
 		items[n].upload_date = l.items[i].upload_date;
 		items[n].order = s_order(names, l.items[i].name);
-		items[n].in_use = s_in_use(&lis, l.items[i].arn);
 		n++;
 	}
+	if (deploy_prune_plan(items, n, prefix, current, DEPLOY_IAM_KEEP) == 0) {
+		buf_printf(note, "; pruned 0");
+		goto out;
+	}
+	rc = elb_describe_listeners(NULL, &lis, &r);
+	if (rc == 0) {
+		aws_reply_free(&r);
+		rc = elbv2_certs_in_use(NULL, &v2, &r);
+	}
+	if (rc != 0) {
+		buf_printf(note, "; not pruned (cannot tell which are in use): %s",
+			   r.message ? r.message : "listener listing failed");
+		goto out;
+	}
+	aws_reply_free(&r);
+	for (i = 0, n = 0; i < l.n; i++)
+		if (strcmp(l.items[i].path, t->path) == 0)
+			items[n++].in_use = s_in_use(&lis, &v2, l.items[i].arn);
 	deploy_prune_plan(items, n, prefix, current, DEPLOY_IAM_KEEP);
 	for (i = 0; i < n; i++) {
 		if (!items[i].del)
@@ -262,6 +278,7 @@ out:
 	free(prefix);
 	iam_cert_list_clear(&l);
 	elb_listener_list_clear(&lis);
+	elbv2_cert_list_clear(&v2);
 }
 
 /* The ARN IAM gives name, from a listing (after EntityAlreadyExists). */

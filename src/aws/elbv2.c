@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "aws/elbv2.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,5 +232,120 @@ out:
 	buf_free(&b);
 	if (doc)
 		xmlFreeDoc(doc);
+	return rc;
+}
+
+/* Appends a copy of s to the string list. 0/-1. */
+static int s_push(char ***list, size_t *n, const char *s)
+{
+	char **grown = realloc(*list, (*n + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	*list = grown;
+	if ((grown[*n] = str_dup(s)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static void s_free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+/*
+ * One paged Describe* call: action with name=value (value may be NULL),
+ * following NextMarker; for each element at members (a path from the
+ * result element) the text at field is appended to *list when filter
+ * (a path) is NULL or its text is one of the protocols we care about.
+ */
+static int s_collect(const char *region, const char *action, const char *name, const char *value,
+		     const char *members, const char *field, const char *filter, char ***list,
+		     size_t *n, struct aws_reply *reply)
+{
+	struct buf b = BUF_INIT;
+	xmlDoc *doc = NULL;
+	xmlNode *res, *m;
+	char *marker = NULL, *text = NULL, *proto = NULL, result[96];
+	int rc = -1;
+
+	snprintf(result, sizeof(result), "%sResult", action);
+	for (;;) {
+		buf_free(&b);
+		if (doc)
+			xmlFreeDoc(doc);
+		doc = NULL;
+		aws_reply_free(reply);
+		if (aws_query_start(&b, action, ELBV2_VERSION) ||
+		    (value && aws_query_add(&b, name, value)) ||
+		    (marker && aws_query_add(&b, "Marker", marker))) {
+			reply->message = str_printf("ELBv2 %s: out of memory", action);
+			goto out;
+		}
+		rc = aws_query_call(AWS_ELBV2, region, action, value, &b, &doc, reply);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+		res = xml_child(xml_root(doc), result);
+		if (res == NULL) {
+			reply->message = str_printf("ELBv2 %s: unexpected answer", action);
+			goto out;
+		}
+		for (m = xml_path(res, members); m; m = xml_next(m)) {
+			free(text);
+			free(proto);
+			proto = NULL;
+			text = xml_path_text(m, field);
+			if (text == NULL)
+				continue;
+			if (filter) {
+				proto = xml_path_text(m, filter);
+				if (proto == NULL ||
+				    (strcmp(proto, "HTTPS") != 0 && strcmp(proto, "TLS") != 0))
+					continue;
+			}
+			if (s_push(list, n, text) != 0)
+				goto out;
+		}
+		free(marker);
+		marker = xml_path_text(res, "NextMarker");
+		if (marker == NULL || *marker == '\0')
+			break;
+	}
+	rc = 0;
+out:
+	free(marker);
+	free(text);
+	free(proto);
+	buf_free(&b);
+	if (doc)
+		xmlFreeDoc(doc);
+	return rc;
+}
+
+int elbv2_certs_in_use(const char *region, struct elbv2_cert_list *out, struct aws_reply *reply)
+{
+	char **lbs = NULL, **listeners = NULL;
+	size_t nlb = 0, nl = 0, i;
+	int rc = -1;
+
+	memset(reply, 0, sizeof(*reply));
+	rc = s_collect(region, "DescribeLoadBalancers", NULL, NULL, "LoadBalancers/member",
+		       "LoadBalancerArn", NULL, &lbs, &nlb, reply);
+	for (i = 0; rc == 0 && i < nlb; i++)
+		rc = s_collect(region, "DescribeListeners", "LoadBalancerArn", lbs[i],
+			       "Listeners/member", "ListenerArn", "Protocol", &listeners, &nl,
+			       reply);
+	for (i = 0; rc == 0 && i < nl; i++) {
+		aws_reply_free(reply);
+		rc = elbv2_list_certs(region, listeners[i], out, reply);
+	}
+	s_free_list(lbs, nlb);
+	s_free_list(listeners, nl);
 	return rc;
 }

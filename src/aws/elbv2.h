@@ -51,4 +51,13 @@ int elbv2_list_certs(const char *region, const char *listener, struct elbv2_cert
 /* One DescribeListenerCertificates page; *marker NULL at the end. 0/-1. */
 int elbv2_parse_certs_page(const char *xml, size_t len, struct elbv2_cert_list *out, char **marker);
 
+/*
+ * Every certificate ARN any HTTPS/TLS listener of any ALB/NLB in region
+ * serves, default or SNI (DescribeLoadBalancers, DescribeListeners and
+ * DescribeListenerCertificates, every page), appended to out with
+ * is_default as the listener says. For "is this IAM certificate still in
+ * use" before a prune.
+ */
+int elbv2_certs_in_use(const char *region, struct elbv2_cert_list *out, struct aws_reply *reply);
+
 #endif

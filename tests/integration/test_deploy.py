@@ -119,6 +119,28 @@ def count(aws, action):
     return aws.proxy.stats()["by_action"].get(action, 0)
 
 
+@pytest.fixture
+def alb(aws, certs):
+    """An ALB with an HTTPS listener whose default certificate is not ours."""
+    ec2, elbv2, acm = aws.client("ec2"), aws.client("elbv2"), aws.client("acm")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
+                                 AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+               for i, z in ((1, "a"), (2, "b"))]
+    lb = elbv2.create_load_balancer(Name=f"alb-{uuid.uuid4().hex[:6]}",
+                                    Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elbv2.create_target_group(Name=f"tg-{uuid.uuid4().hex[:6]}", Protocol="HTTP", Port=80,
+                                   VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    other = certs()
+    with open(other.cert, "rb") as c, open(other.key, "rb") as k:
+        foreign = acm.import_certificate(Certificate=c.read(),
+                                         PrivateKey=k.read())["CertificateArn"]
+    listener = elbv2.create_listener(
+        LoadBalancerArn=lb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": foreign}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]["ListenerArn"]
+    return {"listener": listener, "foreign": foreign}
+
+
 # ---------------------------------------------------------------- ACM
 
 def test_acm_reimport_keeps_arn(tool, certs, aws_cli):
@@ -212,6 +234,33 @@ def test_iam_prune_spares_one_in_use(tool, certs, aws, aws_cli):
     assert names == sorted([iam_name(made[0]), iam_name(made[2]), iam_name(made[3])])
 
 
+def test_iam_prune_spares_one_on_an_alb(tool, certs, aws, aws_cli, alb):
+    made = [certs() for _ in range(4)]
+    rc, out, err = tool("iam", made[0])
+    assert rc == 0, err
+    aws.client("elbv2").add_listener_certificates(
+        ListenerArn=alb["listener"], Certificates=[{"CertificateArn": out["state"]["arn"]}])
+    for c in made[1:]:
+        rc, out, err = tool("iam", c)
+        assert rc == 0, err
+    names = sorted(m["ServerCertificateName"] for m in
+                   aws_cli.json("iam", "list-server-certificates")["ServerCertificateMetadataList"])
+    assert names == sorted([iam_name(made[0]), iam_name(made[2]), iam_name(made[3])])
+
+
+def test_iam_not_pruned_when_listeners_unreadable(tool, certs, aws, aws_cli):
+    made = [certs() for _ in range(3)]
+    for c in made[:2]:
+        assert tool("iam", c)[0] == 0
+    aws.proxy.faults.add(fault="error", status=403, action="DescribeLoadBalancers",
+                         code="AccessDenied", message="no", count=None)
+    rc, out, err = tool("iam", made[2])
+    assert rc == 0, err  # the new certificate is in place; pruning waits
+    assert "not pruned" in out["detail"] and "AccessDenied" in out["detail"]
+    names = aws_cli.json("iam", "list-server-certificates")["ServerCertificateMetadataList"]
+    assert len(names) == 3
+
+
 def test_iam_errors_named(tool, certs, aws):
     aws.proxy.faults.add(fault="error", status=409, service="iam",
                          action="UploadServerCertificate", code="LimitExceeded",
@@ -269,28 +318,6 @@ def test_elb_missing_balancer_keeps_acm_state(tool, certs):
 
 
 # ---------------------------------------------------------------- ELBv2
-
-@pytest.fixture
-def alb(aws, certs):
-    """An ALB with an HTTPS listener whose default certificate is not ours."""
-    ec2, elbv2, acm = aws.client("ec2"), aws.client("elbv2"), aws.client("acm")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
-                                 AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
-               for i, z in ((1, "a"), (2, "b"))]
-    lb = elbv2.create_load_balancer(Name=f"alb-{uuid.uuid4().hex[:6]}",
-                                    Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
-    tg = elbv2.create_target_group(Name=f"tg-{uuid.uuid4().hex[:6]}", Protocol="HTTP", Port=80,
-                                   VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
-    other = certs()
-    with open(other.cert, "rb") as c, open(other.key, "rb") as k:
-        foreign = acm.import_certificate(Certificate=c.read(),
-                                         PrivateKey=k.read())["CertificateArn"]
-    listener = elbv2.create_listener(
-        LoadBalancerArn=lb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": foreign}],
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]["ListenerArn"]
-    return {"listener": listener, "foreign": foreign}
-
 
 def test_elbv2_default_certificate(tool, certs, alb, aws_cli):
     rc, out, err = tool(f"elbv2:{alb['listener']}", certs())
