@@ -94,6 +94,8 @@ static const struct aws_action s_actions[] = {
      AWS_SCOPE_LOAD_BALANCERS, NULL, "point a classic listener at the new certificate"},
 
     /* Deploy target: ALB/NLB (v2 API). */
+    {AWS_ELBV2, "DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancers", EXEC | CLI,
+     AWS_SCOPE_ANY, NULL, "resolve a load balancer name to its ARN"},
     {AWS_ELBV2, "DescribeListeners", "elasticloadbalancing:DescribeListeners", EXEC | CLI,
      AWS_SCOPE_ANY, NULL, "find the HTTPS/TLS listeners"},
     {AWS_ELBV2, "DescribeListenerCertificates", "elasticloadbalancing:DescribeListenerCertificates",

@@ -336,3 +336,175 @@ def test_every_table_row_of_a_written_client_is_called(table):
                    if r["operation"] and r["service"] in services and
                    (r["service"], r["operation"]) not in called)
     assert not stale, "rows no client calls (remove them, or their grants): " + ", ".join(stale)
+
+
+# ---------------------------------------------------------------- (b) policies vs table
+
+def _flat(r):
+    """A Resource value as one string: Sub text, GetAtt:X.Y, Ref:X."""
+    if isinstance(r, str):
+        return r
+    if "Fn::Sub" in r:
+        return r["Fn::Sub"] if isinstance(r["Fn::Sub"], str) else r["Fn::Sub"][0]
+    if "Fn::GetAtt" in r:
+        g = r["Fn::GetAtt"]
+        return "GetAtt:" + (".".join(g) if isinstance(g, list) else g)
+    if "Ref" in r:
+        return "Ref:" + r["Ref"]
+    if "Fn::Split" in r:
+        return _flat(r["Fn::Split"][1])
+    raise AssertionError(f"unexpected resource {r!r}")
+
+
+def _resources(stmt):
+    r = stmt["Resource"]
+    if isinstance(r, dict) and "Fn::Split" in r:
+        return [_flat(r)]
+    return [_flat(x) for x in (r if isinstance(r, list) else [r])]
+
+
+SCOPE_MATCH = {
+    "data-objects": lambda s: s in ("${DataBucket.Arn}/aaa-data/*",
+                                    "arn:aws:s3:::BUCKET/aaa-data/*"),
+    "bucket": lambda s: s in ("GetAtt:DataBucket.Arn", "arn:aws:s3:::BUCKET"),
+    "data-key": lambda s: s in ("GetAtt:DataKey.Arn", "arn:aws:kms:REGION:ACCOUNT_ID:key/KEY_ID"),
+    "account-key": lambda s: s in ("Ref:AccountKeyArn",
+                                   "arn:aws:kms:REGION:ACCOUNT_ID:key/ACCOUNT_KEY_ID"),
+    "executor": lambda s: s in (
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        "${AWS::StackName}-executor",
+        "arn:aws:lambda:REGION:ACCOUNT_ID:function:EXECUTOR_FUNCTION"),
+    "zone-roles": lambda s: s in ("Ref:ZoneRoleArns", "arn:aws:iam::ZONE_ACCOUNT_ID:role/ZONE_ROLE"),
+    "hosted-zones": lambda s: re.fullmatch(r"arn:(aws|\$\{AWS::Partition\}):route53:::hostedzone/\*",
+                                           s) is not None,
+    "dns-changes": lambda s: re.fullmatch(r"arn:(aws|\$\{AWS::Partition\}):route53:::change/\*",
+                                          s) is not None,
+    "acm-certificates": lambda s: re.fullmatch(
+        r"arn:(aws|\$\{AWS::Partition\}):acm:\*:(ACCOUNT_ID|\$\{AWS::AccountId\}):certificate/\*",
+        s) is not None,
+    "server-certificates": lambda s: re.fullmatch(
+        r"arn:(aws|\$\{AWS::Partition\}):iam::(ACCOUNT_ID|\$\{AWS::AccountId\}):"
+        r"server-certificate/\*", s) is not None,
+    "load-balancers": lambda s: re.fullmatch(
+        r"arn:(aws|\$\{AWS::Partition\}):elasticloadbalancing:\*:(ACCOUNT_ID|\$\{AWS::AccountId\}):"
+        r"(loadbalancer|listener)/\*", s) is not None,
+    "distributions": lambda s: re.fullmatch(
+        r"arn:(aws|\$\{AWS::Partition\}):cloudfront::(ACCOUNT_ID|\$\{AWS::AccountId\}):"
+        r"distribution/\*", s) is not None,
+    "*": lambda s: s == "*",
+}
+
+
+def _as_list(x):
+    return x if isinstance(x, list) else [x]
+
+
+def check_policy(rows, caller, statements, where):
+    """The actions of one function's policy equal the table's for caller;
+    each granted on its scope; optional scopes only under their condition;
+    via-S3 KMS permissions only through S3. Returns nothing, asserts."""
+    scopes = scope_of(rows)
+    via_only = {r["iam"] for r in rows
+                if caller in r["callers"] and (r["via"] or "").startswith("S3 ")} - {
+        r["iam"] for r in rows if caller in r["callers"] and not r["via"]}
+    granted, platform = set(), {}
+    for st in statements:
+        conditional = None
+        if isinstance(st, dict) and "Fn::If" in st:
+            cond, st, other = st["Fn::If"]
+            assert other == {"Ref": "AWS::NoValue"}, f"{where}: Fn::If without NoValue"
+            conditional = cond
+        assert st["Effect"] == "Allow", f"{where}: {st}"
+        assert not {"NotAction", "NotResource", "Principal"} & set(st), f"{where}: {st}"
+        actions = _as_list(st["Action"])
+        sid = st.get("Sid")
+        if sid in PLATFORM_SIDS:
+            platform[sid] = (actions, _resources(st))
+            continue
+        for a in actions:
+            assert "*" not in a, f"{where}: wildcard action {a}"
+            assert a in scopes, f"{where}: {a} is granted but no row of the table names it"
+            scope = scopes[a]
+            for r in _resources(st):
+                assert SCOPE_MATCH[scope](r), f"{where}: {a} on {r}, expected scope {scope}"
+            # Optional permissions exist only when their parameter is set
+            # (the template) or in a statement named for them (the JSON).
+            if scope in OPTIONAL_SCOPES:
+                assert conditional in ("HasAccountKey", "HasZoneRoles") or sid in (
+                    "AccountKey", "ZoneRoles"), f"{where}: {a} is not conditional"
+            else:
+                assert conditional is None, f"{where}: {a} is under {conditional}"
+            if a in via_only:
+                cond = st.get("Condition", {}).get("StringEquals", {})
+                assert "kms:ViaService" in cond, f"{where}: {a} is not limited to S3"
+        granted |= set(actions)
+    want = table_actions(rows, caller)
+    assert not want - granted, f"{where}: missing {sorted(want - granted)}"
+    assert not granted - want, f"{where}: extra {sorted(granted - want)}"
+    logs_actions, logs_res = platform.get("Logs", ([], []))
+    assert sorted(logs_actions) == ["logs:CreateLogStream", "logs:PutLogEvents"], where
+    assert len(logs_res) == 1 and caller in logs_res[0].lower(), f"{where}: logs on {logs_res}"
+    if caller == "executor":
+        assert platform["DeadLetter"][0] == ["sqs:SendMessage"], where
+    else:
+        assert "DeadLetter" not in platform, where
+
+
+def _template():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "aaa_test_template", os.path.join(os.path.dirname(__file__), "test_template.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.load()
+
+
+@pytest.fixture(scope="module")
+def cfn():
+    return _template()["cfn"]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_template_policy_equals_table(table, cfn, caller):
+    res = cfn["Resources"]
+    fn = res[caller.capitalize() + "Function"]
+    role_name = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = res[role_name]
+    assert role["Type"] == "AWS::IAM::Role"
+    p = role["Properties"]
+    # No managed policies (AWSLambdaBasicExecutionRole grants logs on "*").
+    assert "ManagedPolicyArns" not in p
+    assume = p["AssumeRolePolicyDocument"]["Statement"]
+    assert assume == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": "sts:AssumeRole"}]
+    (pol,) = p["Policies"]
+    check_policy(table, caller, pol["PolicyDocument"]["Statement"], f"template {role_name}")
+    # The role serves this one function.
+    users = [k for k, v in res.items() if v["Type"] == "AWS::Lambda::Function" and
+             v["Properties"]["Role"] == {"Fn::GetAtt": [role_name, "Arn"]}]
+    assert users == [caller.capitalize() + "Function"]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_policy_file_equals_table(table, caller):
+    path = os.path.join(_REPO, "deploy", "policies", caller + ".json")
+    doc = json.load(open(path, encoding="utf-8"))
+    assert doc["Version"] == "2012-10-17"
+    check_policy(table, caller, doc["Statement"], os.path.relpath(path, _REPO))
+
+
+def test_policy_check_catches_extra_and_missing(table):
+    """The comparison is not vacuous: a dropped action, an added one, and an
+    action on the wrong resource all fail it."""
+    doc = json.load(open(os.path.join(_REPO, "deploy", "policies", "dispatcher.json")))
+    base = doc["Statement"]
+    dropped = [s for s in base if s.get("Sid") != "InvokeExecutor"]
+    with pytest.raises(AssertionError, match="missing"):
+        check_policy(table, "dispatcher", dropped, "t")
+    extra = base + [{"Effect": "Allow", "Action": "s3:GetObject",
+                     "Resource": "arn:aws:s3:::BUCKET/aaa-data/*"}]
+    with pytest.raises(AssertionError, match="extra"):
+        check_policy(table, "dispatcher", extra, "t")
+    wide = [dict(s, Resource="*") if s.get("Sid") == "InvokeExecutor" else s for s in base]
+    with pytest.raises(AssertionError, match="expected scope executor"):
+        check_policy(table, "dispatcher", wide, "t")

@@ -1,0 +1,363 @@
+"""template.yaml (issue 9): cfn-lint clean, and what AWS SAM really makes of it.
+
+cfn-lint and aws-sam-translator live in the machine image's pyenv python
+(not in Debian's), so they run as a subprocess of it; the template is
+transformed the way `sam deploy` does (CodeUri replaced by the uploaded S3
+object) and the checks below read the resulting CloudFormation: three
+functions from one code object with their handlers, the schedule, the POST
+/slack route, the executor's retries and dead-letter queue, the bucket and
+key settings, the alarms, the outputs. Parameter constraints are checked
+with good and bad values, so a bad value is refused by CloudFormation, not
+at run time. The IAM statements are checked against the code in test_iam.py.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TEMPLATE = os.path.join(_REPO, "template.yaml")
+
+_TRANSFORM = r"""
+import json, sys
+from cfnlint.decode import decode_str
+from samtranslator.translator.transform import transform
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+tpl, problems = decode_str(open(sys.argv[1], encoding="utf-8").read())
+if problems:
+    sys.exit("decode: " + "; ".join(str(p) for p in problems))
+raw = json.loads(json.dumps(tpl, default=str))
+# What `sam package` does: the code is uploaded, CodeUri becomes s3://.
+tpl["Globals"]["Function"]["CodeUri"] = "s3://sam-artifacts/aaa-lambda.zip"
+out = transform(tpl, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
+                      "AWS::Partition": "aws"}, NoManagedPolicies())
+print(json.dumps({"raw": raw, "cfn": out}, default=str))
+"""
+
+
+def sam_python():
+    """An interpreter that has cfn-lint and samtranslator (the pyenv one)."""
+    cands = [os.environ.get("AAA_SAM_PYTHON"), shutil.which("python3"),
+             os.path.expanduser("~/.pyenv/shims/python3"), "/root/.pyenv/shims/python3"]
+    for c in cands:
+        if c and os.access(c, os.X_OK) and subprocess.run(
+                [c, "-c", "import cfnlint, samtranslator"], capture_output=True,
+                timeout=60).returncode == 0:
+            return c
+    pytest.fail("no python with cfn-lint and aws-sam-translator: set AAA_SAM_PYTHON "
+                "(the machine image's pyenv python3 has both)")
+
+
+# cfn-lint's console script, run by the interpreter found above.
+CFN_LINT = "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())"
+
+_CACHE = {}
+
+
+def load(path=TEMPLATE):
+    """{"raw": the template as decoded (intrinsics as dicts), "cfn": after the
+    SAM transform}; cached per path."""
+    if path not in _CACHE:
+        env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
+        p = subprocess.run([sam_python(), "-c", _TRANSFORM, path], capture_output=True,
+                           text=True, timeout=300, env=env)
+        assert p.returncode == 0, p.stderr[-3000:]
+        _CACHE[path] = json.loads(p.stdout)
+    return _CACHE[path]
+
+
+@pytest.fixture(scope="module")
+def tpl():
+    return load()
+
+
+@pytest.fixture(scope="module")
+def res(tpl):
+    return tpl["cfn"]["Resources"]
+
+
+def of_type(res, t):
+    return {k: v for k, v in res.items() if v["Type"] == t}
+
+
+# ---------------------------------------------------------------- lint
+
+def test_cfn_lint_clean():
+    py = sam_python()
+    p = subprocess.run([py, "-c", CFN_LINT, TEMPLATE], capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0 and not p.stdout.strip(), p.stdout + p.stderr
+
+
+def test_cfn_lint_catches_a_broken_template(tmp_path):
+    """The lint run above is not a no-op: a wrong runtime is reported."""
+    bad = tmp_path / "template.yaml"
+    bad.write_text(open(TEMPLATE, encoding="utf-8").read().replace(
+        "Runtime: provided.al2023", "Runtime: provided.al2099"))
+    p = subprocess.run([sam_python(), "-c", CFN_LINT, str(bad)], capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode != 0 and "provided.al2099" in p.stdout, p.stdout + p.stderr
+
+
+# ---------------------------------------------------------------- functions
+
+HANDLERS = {"SchedulerFunction": "scheduler", "DispatcherFunction": "dispatcher",
+            "ExecutorFunction": "executor"}
+COMMON_ENV = {"AAA_S3_BUCKET", "AAA_S3_KMS_KEY", "AAA_DIRECTORY", "AAA_EMAIL",
+              "AAA_RENEW_BEFORE_DAYS", "AAA_LOG_LEVEL"}
+
+
+def test_three_functions_one_zip(tpl, res):
+    fns = of_type(res, "AWS::Lambda::Function")
+    assert set(fns) == set(HANDLERS)
+    codes = set()
+    for name, fn in fns.items():
+        p = fn["Properties"]
+        assert p["Handler"] == HANDLERS[name]
+        assert p["Runtime"] == "provided.al2023"
+        assert p["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-" + HANDLERS[name]}
+        codes.add(json.dumps(p["Code"], sort_keys=True))
+        # sam build calls make build-<LogicalId> (deploy/sam.mk)
+        assert tpl["raw"]["Resources"][name]["Metadata"] == {"BuildMethod": "makefile"}
+        # each its own role, and its log group by name
+        role = p["Role"]["Fn::GetAtt"][0]
+        assert role == name.replace("Function", "Role"), role
+        lg = p["LoggingConfig"]["LogGroup"]["Ref"]
+        assert res[lg]["Properties"]["LogGroupName"] == {
+            "Fn::Sub": "/aws/lambda/${AWS::StackName}-" + HANDLERS[name]}
+        assert res[lg]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        env = p["Environment"]["Variables"]
+        assert COMMON_ENV <= set(env), COMMON_ENV - set(env)
+        assert env["AAA_S3_BUCKET"] == {"Ref": "DataBucket"}
+        assert env["AAA_S3_KMS_KEY"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+        if name != "ExecutorFunction":
+            # the executor re-invokes AWS_LAMBDA_FUNCTION_NAME itself
+            assert env["AAA_EXECUTOR_FUNCTION"] == {"Fn::Sub": "${AWS::StackName}-executor"}
+    assert len(codes) == 1, codes
+
+
+def test_makefile_has_the_sam_build_targets():
+    """sam build runs `make build-<LogicalId> ARTIFACTS_DIR=...`."""
+    p = subprocess.run(["make", "-n", "-C", _REPO, "build-ExecutorFunction",
+                        "ARTIFACTS_DIR=/tmp/sam-artifacts"], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "unzip" in p.stdout and "/tmp/sam-artifacts" in p.stdout, p.stdout
+    for name in HANDLERS:
+        q = subprocess.run(["make", "-n", "-C", _REPO, f"build-{name}",
+                            "ARTIFACTS_DIR=/tmp/x"], capture_output=True, text=True, timeout=120)
+        assert q.returncode == 0, q.stderr
+
+
+def test_dispatcher_environment(res):
+    env = res["DispatcherFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["AAA_SLACK_SIGNING_SECRET"] == {"Ref": "SlackSigningSecretCiphertext"}
+    for k, param in (("AAA_ALLOWED_DOMAINS", "AllowedDomains"), ("AAA_SLACK_TEAMS", "SlackTeams"),
+                     ("AAA_SLACK_CHANNELS", "SlackChannels"), ("AAA_SLACK_USERS", "SlackUsers")):
+        assert env[k] == {"Ref": param}
+    # the signing secret goes to the dispatcher only
+    for name in ("SchedulerFunction", "ExecutorFunction"):
+        assert "AAA_SLACK_SIGNING_SECRET" not in res[name]["Properties"]["Environment"]["Variables"]
+
+
+def test_schedule_drives_the_scheduler(res):
+    rules = of_type(res, "AWS::Events::Rule")
+    assert len(rules) == 1
+    (rule,) = rules.values()
+    assert rule["Properties"]["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["SchedulerFunction", "Arn"]}
+    perms = [p["Properties"] for p in of_type(res, "AWS::Lambda::Permission").values()
+             if p["Properties"]["Principal"] == "events.amazonaws.com"]
+    assert [p["FunctionName"] for p in perms] == [{"Ref": "SchedulerFunction"}]
+
+
+def test_slack_route_is_post_slack_to_the_dispatcher(res):
+    apis = of_type(res, "AWS::ApiGatewayV2::Api")
+    assert list(apis) == ["SlackApi"]
+    paths = apis["SlackApi"]["Properties"]["Body"]["paths"]
+    assert list(paths) == ["/slack"] and list(paths["/slack"]) == ["post"]
+    integ = paths["/slack"]["post"]["x-amazon-apigateway-integration"]
+    assert "DispatcherFunction.Arn" in json.dumps(integ["uri"]), integ
+    perms = [p["Properties"] for p in of_type(res, "AWS::Lambda::Permission").values()
+             if p["Properties"]["Principal"] == "apigateway.amazonaws.com"]
+    assert [p["FunctionName"] for p in perms] == [{"Ref": "DispatcherFunction"}]
+    stage = of_type(res, "AWS::ApiGatewayV2::Stage")
+    (st,) = stage.values()
+    assert st["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+
+
+def test_executor_retries_and_dead_letter_queue(res):
+    (cfg,) = of_type(res, "AWS::Lambda::EventInvokeConfig").values()
+    p = cfg["Properties"]
+    assert p["FunctionName"] == {"Ref": "ExecutorFunction"}
+    assert 0 < p["MaximumRetryAttempts"] <= 2
+    assert p["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["ExecutorDeadLetterQueue", "Arn"]}
+    assert res["ExecutorDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+    assert res["ExecutorDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    assert res["ExecutorFunction"]["Properties"]["Timeout"] == 900
+
+
+# ---------------------------------------------------------------- key and bucket
+
+def test_key_and_alias(res):
+    k = res["DataKey"]
+    assert k["Properties"]["EnableKeyRotation"] is True
+    assert k["DeletionPolicy"] == "Retain"
+    stmts = k["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s["Principal"].get("AWS") and s["Action"] == "kms:*" for s in stmts)
+    alias = res["DataKeyAlias"]["Properties"]
+    assert alias["TargetKeyId"] == {"Ref": "DataKey"}
+    assert alias["AliasName"] == {"Fn::Sub": "alias/${AWS::StackName}"}
+
+
+def test_bucket_settings(res):
+    b = res["DataBucket"]
+    assert b["DeletionPolicy"] == "Retain"
+    p = b["Properties"]
+    (rule,) = p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["DataKey", "Arn"]}}
+    assert rule["BucketKeyEnabled"] is True
+    assert p["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert p["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True}
+    rules = p["LifecycleConfiguration"]["Rules"]
+    assert any("NoncurrentVersionExpiration" in r and r["Status"] == "Enabled" for r in rules)
+
+
+def test_bucket_policy_denies_plain_http_and_unencrypted_puts(res):
+    pol = res["DataBucketPolicy"]["Properties"]
+    assert pol["Bucket"] == {"Ref": "DataBucket"}
+    stmts = {s["Sid"]: s for s in pol["PolicyDocument"]["Statement"]}
+    tls = stmts["DenyInsecureTransport"]
+    assert tls["Effect"] == "Deny" and tls["Action"] == "s3:*"
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert {"Fn::GetAtt": ["DataBucket", "Arn"]} in tls["Resource"]
+    kms = stmts["DenyUnEncryptedObjectUploads"]
+    assert kms["Effect"] == "Deny" and kms["Action"] == "s3:PutObject"
+    assert kms["Resource"] == {"Fn::Sub": "${DataBucket.Arn}/aaa-data/*"}
+    assert kms["Condition"] == {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
+    assert all(s["Effect"] == "Deny" for s in stmts.values()), "the bucket policy only denies"
+
+
+# ---------------------------------------------------------------- alarms and outputs
+
+def test_alarms_on_the_scheduler_metrics(res, tpl):
+    alarms = of_type(res, "AWS::CloudWatch::Alarm")
+    by_metric = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
+                 for a in alarms.values()}
+    near = by_metric[("aaa", "DaysToExpiryMin")]
+    assert near["Statistic"] == "Minimum" and near["ComparisonOperator"] == "LessThanThreshold"
+    assert near["Threshold"] == {"Ref": "AlarmDaysToExpiry"}
+    fail = by_metric[("aaa", "RenewalFailures")]
+    assert fail["Statistic"] == "Sum" and fail["Threshold"] == 1
+    for a in alarms.values():
+        assert a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    sub = res["AlarmEmailSubscription"]
+    assert sub["Condition"] == "HasAlarmEmail"
+    assert sub["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert tpl["cfn"]["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+
+
+def test_outputs(tpl):
+    out = tpl["cfn"]["Outputs"]
+    assert "/slack" in out["SlackRequestUrl"]["Value"]["Fn::Sub"]
+    assert out["Bucket"]["Value"] == {"Ref": "DataBucket"}
+    for name in HANDLERS:
+        assert out[name + "Name"]["Value"] == {"Ref": name}
+
+
+# ---------------------------------------------------------------- parameter constraints
+
+def accepts(param, value):
+    """CloudFormation's checks of one value (AllowedPattern is matched
+    against the whole value; the patterns here are anchored anyway)."""
+    p = param
+    if "AllowedValues" in p and str(value) not in [str(v) for v in p["AllowedValues"]]:
+        return False
+    if p["Type"] == "Number":
+        try:
+            n = float(value)
+        except ValueError:
+            return False
+        if "MinValue" in p and n < float(p["MinValue"]):
+            return False
+        if "MaxValue" in p and n > float(p["MaxValue"]):
+            return False
+        return True
+    if "MaxLength" in p and len(value) > int(p["MaxLength"]):
+        return False
+    if "AllowedPattern" in p and not re.fullmatch(p["AllowedPattern"], value):
+        return False
+    return True
+
+
+GOOD = {
+    "AcmeDirectory": ["letsencrypt", "letsencrypt-staging", "zerossl",
+                      "https://acme-v02.api.letsencrypt.org/directory",
+                      "https://ca.internal:9000/acme/acme/directory"],
+    "ContactEmail": ["ops@example.com", "a.b+certs@sub.example.co.uk"],
+    "AllowedDomains": ["", "example.com", "example.com,*.example.com,api.example.org"],
+    "SlackSigningSecretCiphertext": ["", "AQICAHh0ZXN0Y2lwaGVydGV4dA=="],
+    "SlackTeams": ["", "T0123ABCD", "T1,T2"],
+    "ScheduleExpression": ["rate(12 hours)", "rate(1 day)", "rate(30 minutes)",
+                           "cron(0 3 * * ? *)"],
+    "RenewBeforeDays": ["1", "30", "89"],
+    "LogLevel": ["debug", "info", "warn", "error"],
+    "LogRetentionDays": ["90", "365"],
+    "AlarmEmail": ["", "alerts@example.com"],
+    "AlarmDaysToExpiry": ["14"],
+    "AccountKeyArn": ["", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+    "ZoneRoleArns": ["", "arn:aws:iam::123456789012:role/dns",
+                     "arn:aws:iam::123456789012:role/a,arn:aws:iam::210987654321:role/path/b"],
+}
+BAD = {
+    "AcmeDirectory": ["", "http://acme.example.com/directory", "letsencrypt-prod",
+                      "https://x/dir y", "https://ca.example.com/$(reboot)"],
+    "ContactEmail": ["", "ops", "ops@localhost", "a b@example.com"],
+    "AllowedDomains": ["Example.com", "example.com, www.example.com", "*", "*.*.example.com",
+                       "example.com,"],
+    "SlackSigningSecretCiphertext": ["not base64!", "A" * 4097],
+    "SlackTeams": ["t0123", "T1, T2"],
+    "ScheduleExpression": ["", "rate(0 hours)", "rate(1 hours)", "rate(12 hour)",
+                           "every 12 hours", "cron()"],
+    "RenewBeforeDays": ["0", "90", "-5", "ten"],
+    "LogLevel": ["verbose", "INFO", ""],
+    "LogRetentionDays": ["2", "0"],
+    "AlarmEmail": ["alerts"],
+    "AlarmDaysToExpiry": ["0", "61"],
+    "AccountKeyArn": ["alias/aaa-account", "1234abcd-12ab-34cd-56ef-1234567890ab"],
+    "ZoneRoleArns": ["dns", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::1234:role/x"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(set(GOOD) | set(BAD)))
+def test_parameter_constraints(tpl, name):
+    param = tpl["cfn"]["Parameters"][name]
+    for v in GOOD.get(name, []):
+        assert accepts(param, v), f"{name} refuses the good value {v!r}"
+    for v in BAD.get(name, []):
+        assert not accepts(param, v), f"{name} accepts the bad value {v!r}"
+
+
+def test_every_parameter_is_constrained_and_used(tpl):
+    raw = tpl["raw"]
+    text = json.dumps(raw["Resources"]) + json.dumps(raw.get("Globals", {})) + json.dumps(
+        raw.get("Conditions", {}))
+    for name, p in raw["Parameters"].items():
+        assert {"AllowedPattern", "AllowedValues", "MinValue"} & set(p), f"{name} is unconstrained"
+        assert re.search(r'"(Ref|Fn::Sub)": "[^"]*\b' + name + r"\b", text) or (
+            f"${{{name}}}" in text), f"{name} is never used"
+    assert raw["Parameters"]["ScheduleExpression"]["Default"] == "rate(12 hours)"
+    assert raw["Parameters"]["SlackSigningSecretCiphertext"].get("NoEcho") is True
