@@ -15,6 +15,7 @@
 #include "aws/route53.h"
 #include "aws/sts.h"
 #include "dns/dns01_impl.h"
+#include "dns/query.h"
 #include "dns/zone.h"
 #include "log/log.h"
 #include "util/mem.h"
@@ -88,11 +89,13 @@ void dns01_free(struct dns01 *d)
 		return;
 	s_strv_free(d->zone_ids, d->nzone_ids);
 	s_strv_free(d->zone_roles, d->nzone_roles);
+	s_strv_free(d->check_servers, d->ncheck_servers);
 	for (i = 0; i < d->nzones; i++) {
 		free(d->zones[i].id);
 		free(d->zones[i].name);
 		free(d->zones[i].role);
 		free(d->zones[i].change_id);
+		s_strv_free(d->zones[i].ns, d->zones[i].nns);
 	}
 	free(d->zones);
 	for (i = 0; i < d->nrecs; i++) {
@@ -134,6 +137,18 @@ const char *dns01_error(const struct dns01 *d)
 	return d && d->err ? d->err : "";
 }
 
+int dns01_set_check_servers(struct dns01 *d, const char *const *servers, size_t n)
+{
+	char **v = s_strv_dup(servers, n);
+
+	if (n && v == NULL)
+		return dns01_fail(d, "dns-01: out of memory");
+	s_strv_free(d->check_servers, d->ncheck_servers);
+	d->check_servers = v;
+	d->ncheck_servers = n;
+	return 0;
+}
+
 unsigned dns01_change_requests(const struct dns01 *d)
 {
 	return d ? d->change_requests : 0;
@@ -141,7 +156,7 @@ unsigned dns01_change_requests(const struct dns01 *d)
 
 int dns01_zone_add(struct dns01 *d, const char *id, const char *name, const char *role, size_t *idx)
 {
-	struct dns01_zone *nv, z = {NULL, NULL, NULL, NULL, 0};
+	struct dns01_zone *nv, z;
 	size_t i;
 
 	for (i = 0; i < d->nzones; i++) {
@@ -150,6 +165,7 @@ int dns01_zone_add(struct dns01 *d, const char *id, const char *name, const char
 			return 0;
 		}
 	}
+	memset(&z, 0, sizeof(z));
 	z.id = str_dup(id);
 	z.name = str_dup(name);
 	z.role = role ? str_dup(role) : NULL;
@@ -712,11 +728,106 @@ static void s_sleep_ms(long ms)
 		;
 }
 
+/* The zone's NS names, read once (Route53 lists them at the apex). */
+static int s_zone_ns(struct dns01 *d, struct dns01_zone *z, const struct aws_credentials *creds)
+{
+	struct route53_rrset ns;
+	struct aws_reply reply;
+	int found = 0, rc = -1;
+	size_t i;
+
+	if (z->ns_read)
+		return 0;
+	memset(&ns, 0, sizeof(ns));
+	if (route53_get_rrset(z->id, z->name, "NS", creds, &ns, &found, &reply) != 0) {
+		dns01_fail(d, "cannot read the NS records of zone %s (%s): %s", z->name, z->id,
+			   reply.message ? reply.message : "failed");
+		goto out;
+	}
+	if (!found || ns.nvalues == 0) {
+		dns01_fail(d, "zone %s (%s) has no NS record set to check", z->name, z->id);
+		goto out;
+	}
+	for (i = 0; i < ns.nvalues; i++) {
+		size_t l = strlen(ns.values[i]);
+
+		if (l > 1 && ns.values[i][l - 1] == '.')
+			ns.values[i][l - 1] = '\0';
+	}
+	z->ns = ns.values;
+	z->nns = ns.nvalues;
+	ns.values = NULL;
+	ns.nvalues = 0;
+	z->ns_read = 1;
+	rc = 0;
+out:
+	route53_rrset_free(&ns);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+/*
+ * check_authoritative: asks each authoritative server of each record's
+ * zone (or the configured servers) for the record, and counts the
+ * (record, server) pairs that do not serve all our values yet. *missing
+ * names the first one for the timeout message. -1 on a Route53 failure.
+ */
+static int s_check_auth(struct dns01 *d, size_t *pending, char **missing)
+{
+	struct dns_txt_answer a;
+	const struct aws_credentials *creds;
+	const char *const *servers;
+	size_t ri, si, vi, ai, nservers;
+	int ok, have;
+
+	*pending = 0;
+	memset(&a, 0, sizeof(a));
+	for (ri = 0; ri < d->nrecs; ri++) {
+		struct dns01_rec *r = &d->recs[ri];
+		struct dns01_zone *z = &d->zones[r->zone];
+
+		if (r->nvalues == 0 || !r->published)
+			continue;
+		servers = (const char *const *)d->check_servers;
+		nservers = d->ncheck_servers;
+		if (nservers == 0) {
+			creds = s_zone_creds(d, z, &ok);
+			if (!ok || s_zone_ns(d, z, creds))
+				return -1;
+			servers = (const char *const *)z->ns;
+			nservers = z->nns;
+		}
+		for (si = 0; si < nservers; si++) {
+			have = 0;
+			if (dns_query_txt(servers[si], r->name, 2000, &a) == 0) {
+				for (vi = 0, have = 1; vi < r->nvalues && have; vi++) {
+					have = 0;
+					for (ai = 0; ai < a.nvalues; ai++)
+						if (strcmp(a.values[ai], r->values[vi]) == 0)
+							have = 1;
+				}
+			}
+			dns_txt_answer_free(&a);
+			if (have)
+				continue;
+			if (*pending == 0) {
+				free(*missing);
+				*missing =
+				    str_printf("%s does not serve all our TXT values at %s yet",
+					       servers[si], r->name);
+			}
+			(*pending)++;
+		}
+	}
+	return 0;
+}
+
 /*
  * Polls GetChange for every zone's change that is not INSYNC yet, all of
  * them per round, sleeping 0.5 s, 1, 2, 4, 5, 5... between rounds until
  * the timeout. A zone whose publish changed nothing has no change to wait
- * for.
+ * for. With check_authoritative, the rounds go on until the name servers
+ * also answer with our values.
  */
 int dns01_wait(struct dns01 *d)
 {
@@ -724,6 +835,7 @@ int dns01_wait(struct dns01 *d)
 	struct aws_reply reply;
 	const struct aws_credentials *creds;
 	long start = s_now_ms(), delay = 500;
+	char *why = NULL;
 	size_t i, pending;
 	int ok, rc = -1;
 
@@ -749,31 +861,29 @@ int dns01_wait(struct dns01 *d)
 			if (ci.status && strcmp(ci.status, "INSYNC") == 0) {
 				z->insync = 1;
 				log_debug("zone %s: change %s INSYNC", z->name, z->change_id);
-			} else {
-				pending++;
+			} else if (pending++ == 0) {
+				free(why);
+				why = str_printf("Route53 change %s of zone %s is still %s",
+						 z->change_id, z->name,
+						 ci.status ? ci.status : "PENDING");
 			}
 		}
+		if (pending == 0 && d->check_authoritative && s_check_auth(d, &pending, &why))
+			goto out;
 		if (pending == 0)
 			break;
 		if (s_now_ms() - start + delay > d->insync_timeout_ms) {
-			for (i = 0; i < d->nzones && d->zones[i].insync; i++)
-				;
 			dns01_fail(d,
-				   "Route53 change %s of zone %s is still %s after %ld s; "
-				   "try again later (cleanup removes the records)",
-				   i < d->nzones && d->zones[i].change_id ? d->zones[i].change_id
-									  : "?",
-				   i < d->nzones ? d->zones[i].name : "?",
-				   ci.status ? ci.status : "PENDING", (s_now_ms() - start) / 1000);
+				   "%s after %ld s; try again later (cleanup removes the records)",
+				   why ? why : "changes pending", (s_now_ms() - start) / 1000);
 			goto out;
 		}
 		s_sleep_ms(delay);
 		delay = delay * 2 > 5000 ? 5000 : delay * 2;
 	}
-	if (d->check_authoritative)
-		log_debug("check_authoritative: not implemented, INSYNC is the signal");
 	rc = 0;
 out:
+	free(why);
 	route53_change_info_free(&ci);
 	aws_reply_free(&reply);
 	return rc;

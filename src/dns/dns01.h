@@ -78,6 +78,12 @@ int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone
  * NULL when the identifier was not resolved). */
 const char *dns01_record_name(const struct dns01 *d, const char *identifier);
 const char *dns01_zone_id(const struct dns01 *d, const char *identifier);
+/*
+ * The DNS servers check_authoritative asks ("IP[:PORT]" or host names),
+ * instead of the zone's NS record set (copied; n 0 restores the default).
+ * For split-horizon setups and the tests' local DNS server. 0/-1 (OOM).
+ */
+int dns01_set_check_servers(struct dns01 *d, const char *const *servers, size_t n);
 /* Number of ChangeResourceRecordSets requests publish and cleanup made
  * (for tests and bench: one per zone). */
 unsigned dns01_change_requests(const struct dns01 *d);

@@ -18,6 +18,9 @@ struct dns01_zone {
 	char *role;	 /* role ARN to assume for it, or NULL */
 	char *change_id; /* the publish's change, NULL before */
 	int insync;
+	char **ns; /* its NS record set, read once for check_authoritative */
+	size_t nns;
+	int ns_read;
 };
 
 /* One TXT record set: _acme-challenge.<name>, or a CNAME's target. */
@@ -50,6 +53,8 @@ struct dns01 {
 	size_t nzone_roles;
 	long insync_timeout_ms;
 	int check_authoritative;
+	char **check_servers; /* dns01_set_check_servers */
+	size_t ncheck_servers;
 
 	struct dns01_zone *zones;
 	size_t nzones;

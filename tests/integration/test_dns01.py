@@ -362,3 +362,25 @@ def test_zone_role_assumed_for_zone(tool, aws, aws_cli):
     # Every Route53 call was signed with the role's temporary keys.
     assert keys and "AKIDTEST" not in keys
     assert txt_values(aws_cli, zid, f"_acme-challenge.www.{zone}") == ['"r1"']
+
+
+def test_check_authoritative_asks_the_name_server(tool, aws, dns):
+    zone, zid = new_zone(aws)
+    rc, out, err = tool("--check-auth", "--check-server", dns.address, "--state", os.devnull,
+                        "--wait", "publish", f"{zone}=auth-1", f"*.{zone}=auth-2")
+    assert rc == 0, (out, err)
+    asked = [q for q in dns.queries if q["name"] == f"_acme-challenge.{zone}."
+             and q["type"] == "TXT"]
+    assert asked, dns.queries
+    assert sorted(asked[-1]["answers"]) == ['"auth-1"', '"auth-2"']
+
+
+def test_check_authoritative_times_out_when_not_served(tool, aws):
+    zone, zid = new_zone(aws)
+    # Nothing answers on this port: the check cannot confirm, and wait gives up.
+    t0 = time.monotonic()
+    rc, out, err = tool("--check-auth", "--check-server", "127.0.0.1:9", "--timeout-ms",
+                        "1500", "--state", os.devnull, "--wait", "publish", f"{zone}=x")
+    assert rc == 1
+    assert "127.0.0.1:9 does not serve" in out["error"]
+    assert time.monotonic() - t0 < 10

@@ -10,7 +10,8 @@
  *   dns_tool [OPTIONS] run NAME=VALUE...         publish, wait, cleanup in one process
  * OPTIONS: --zone-id DOMAIN=ZONEID, --zone-role DOMAIN=ROLE_ARN (repeatable),
  *          --timeout-ms N, --state FILE (read by wait/cleanup, written by
- *          publish/wait/cleanup), --wait.
+ *          publish/wait/cleanup), --wait, --check-auth (check_authoritative),
+ *          --check-server IP:PORT (repeatable; dns01_set_check_servers).
  * Prints one JSON object ({"error": "..."} on failure, with "state" and
  * "change_requests" where they apply). Exit 0 ok, 1 failure, 2 usage.
  */
@@ -38,6 +39,9 @@ struct s_args {
 	long timeout_ms;
 	const char *state;
 	int wait;
+	int check_auth;
+	const char *check_servers[MAXOPT];
+	size_t ncheck_servers;
 };
 
 static int s_print(cJSON *o)
@@ -137,7 +141,7 @@ static int s_publish(const struct s_args *a, const struct dns01_opts *opts, char
 		vals[i] = eq + 1;
 	}
 	d = dns01_new(opts);
-	if (d == NULL)
+	if (d == NULL || dns01_set_check_servers(d, a->check_servers, a->ncheck_servers))
 		return s_fail("out of memory", NULL);
 	if (dns01_resolve(d, names, (size_t)n)) {
 		rc = s_fail(dns01_error(d), d);
@@ -179,6 +183,10 @@ static int s_from_state(const struct s_args *a, const struct dns01_opts *opts, i
 
 	if (d == NULL)
 		return s_fail("cannot read the state file (--state)", NULL);
+	if (dns01_set_check_servers(d, a->check_servers, a->ncheck_servers)) {
+		dns01_free(d);
+		return s_fail("out of memory", NULL);
+	}
 	rc = cleanup ? dns01_cleanup(d) : dns01_wait(d);
 	s_save(a, d);
 	rc = rc ? s_fail(dns01_error(d), d) : s_ok(d);
@@ -244,6 +252,8 @@ int main(int argc, char **argv)
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--wait") == 0)
 			a.wait = 1;
+		else if (strcmp(argv[i], "--check-auth") == 0)
+			a.check_auth = 1;
 		else if (i + 1 >= argc)
 			goto usage;
 		else if (strcmp(argv[i], "--zone-id") == 0 && a.nzone_ids < MAXOPT)
@@ -252,6 +262,8 @@ int main(int argc, char **argv)
 			a.zone_roles[a.nzone_roles++] = argv[++i];
 		else if (strcmp(argv[i], "--timeout-ms") == 0)
 			a.timeout_ms = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--check-server") == 0 && a.ncheck_servers < MAXOPT)
+			a.check_servers[a.ncheck_servers++] = argv[++i];
 		else if (strcmp(argv[i], "--state") == 0)
 			a.state = argv[++i];
 		else
@@ -265,6 +277,7 @@ int main(int argc, char **argv)
 	opts.zone_roles = a.zone_roles;
 	opts.nzone_roles = a.nzone_roles;
 	opts.insync_timeout_ms = a.timeout_ms;
+	opts.check_authoritative = a.check_auth;
 	cmd = argv[i++];
 	if (strcmp(cmd, "find-zone") == 0 && i + 1 == argc)
 		rc = s_find_zone(&opts, argv[i]);
