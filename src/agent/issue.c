@@ -148,6 +148,9 @@ static int s_order(struct run *r)
 
 	if (r->have_order)
 		return 0;
+	/* A resumed job starts here, in a process that has not loaded the account. */
+	if (agent_account_load(r->a) != 0)
+		return -1;
 	if (!url || acme_order_fetch(r->a->acme, url, &r->order) != 0) {
 		agent_fail_acme(r->a, "read the order");
 		return -1;
@@ -471,7 +474,8 @@ static int s_step_downloaded(struct run *r)
 		goto out;
 	}
 	if (!cJSON_AddItemToObject(extra, "deploy",
-				   cJSON_Duplicate(json_arr(r->job->doc, "deploy"), 1)))
+				   cJSON_Duplicate(json_arr(r->job->doc, "deploy"), 1)) ||
+	    !cJSON_AddStringToObject(extra, "job", job_id(r->job)))
 		goto out;
 	s_ari(r, pem, extra);
 	if (agent_cert_store(r->a, r->names[0], pem, keypem, json_str(r->job->doc, "key_type"),

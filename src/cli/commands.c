@@ -14,6 +14,7 @@
 
 #include "agent/account.h"
 #include "agent/agent.h"
+#include "agent/handlers.h"
 #include "agent/issue.h"
 #include "agent/job.h"
 #include "agent/ops.h"
@@ -291,5 +292,5 @@ int cmd_revoke(const struct cli_opts *opts)
 int cmd_lambda(const struct cli_opts *opts)
 {
 	(void)opts;
-	return runtime_main(&rt_stub_handlers);
+	return runtime_main(&agent_handlers);
 }

@@ -2,7 +2,10 @@
 under the Lambda emulator (tests/integration/lambda), driven by Debian's
 `/usr/bin/aws lambda invoke` and by the emulator's own Invoke API.
 
-The handlers are still stubs (NotImplemented), so these tests check the
+The functions here get no store, no executor name and no Slack secret, so each
+real handler answers with its configuration error (executor: "Configuration",
+naming the store settings; scheduler: "Configuration", naming
+AAA_EXECUTOR_FUNCTION; dispatcher: "SlackNotConfigured"): these tests check the
 runtime's contract: routing, error documents, the loop surviving bad input,
 trace ids, JSON logs, init errors, timeouts and restarts."""
 import importlib
@@ -110,7 +113,8 @@ def test_aws_cli_unknown_action_then_loop_keeps_serving(emu, task_root, tmp_path
     doc = json.loads(body)
     assert doc["errorType"] == "InvalidRequest" and '"names"' in doc["errorMessage"]
     meta, body = aws_invoke(emu, tmp_path, "aaa-fn", '{"action":"ls"}')
-    assert json.loads(body)["errorType"] == "NotImplemented"
+    assert json.loads(body)["errorType"] == "Configuration"
+    assert "store" in json.loads(body)["errorMessage"]
     assert fn.sandboxes == 1 and fn.exits == []
     assert [i.cold_start for i in emu.invocations] == [True, False, False]
 
@@ -153,8 +157,9 @@ def test_scheduled_event_goes_to_scheduler_with_async_retries(emu, task_root):
     # A function error is retried twice, with the same request id.
     assert [i.attempt for i in runs] == [1, 2, 3]
     for i in runs:
-        assert i.kind == "async" and i.error["errorType"] == "NotImplemented"
+        assert i.kind == "async" and i.error["errorType"] == "Configuration"
         assert "scheduler" in i.error["errorMessage"]
+        assert "AAA_EXECUTOR_FUNCTION" in i.error["errorMessage"]
     inv = emu.invoke("aaa-fn", {"aaa": "schedule"})
     assert "scheduler" in inv.error["errorMessage"]
 
@@ -167,8 +172,8 @@ def test_api_gateway_events_go_to_dispatcher(emu, task_root):
           "requestContext": {"http": {"method": "POST"}}, "body": "", "isBase64Encoded": True}
     for ev in (v1, v2):
         inv = emu.invoke("aaa-fn", ev)
-        assert inv.error["errorType"] == "NotImplemented"
-        assert "dispatcher" in inv.error["errorMessage"]
+        assert inv.error["errorType"] == "SlackNotConfigured"
+        assert "AAA_SLACK_SIGNING_SECRET" in inv.error["errorMessage"]
 
 
 def test_pinned_handler_refuses_other_events(emu, task_root):
@@ -177,7 +182,8 @@ def test_pinned_handler_refuses_other_events(emu, task_root):
     assert inv.error["errorType"] == "WrongHandler"
     assert "scheduler" in inv.error["errorMessage"] and "executor" in inv.error["errorMessage"]
     inv = emu.invoke("aaa-fn", {"aaa": "schedule"})
-    assert inv.error["errorType"] == "NotImplemented"
+    assert inv.error["errorType"] == "Configuration"
+    assert "AAA_EXECUTOR_FUNCTION" in inv.error["errorMessage"]
 
 
 def test_event_invocation_through_aws_cli_and_duplicates(task_root, tmp_path):
@@ -189,7 +195,7 @@ def test_event_invocation_through_aws_cli_and_duplicates(task_root, tmp_path):
         e.wait_idle()
         runs = [i for i in e.invocations if i.kind == "async"]
         assert len(runs) == 2 and runs[0].request_id == runs[1].request_id
-        assert all(i.error["errorType"] == "NotImplemented" for i in runs)
+        assert all(i.error["errorType"] == "Configuration" for i in runs)
 
 
 def test_trace_id_and_context_headers(emu, task_root):
@@ -296,7 +302,7 @@ def test_measure_cold_start_and_warm_overhead(emu, task_root):
         t = time.monotonic()
         inv = emu.invoke("aaa-fn", {"action": "ls"})
         warm.append((time.monotonic() - t) * 1000)
-        assert not inv.cold_start and inv.error["errorType"] == "NotImplemented"
+        assert not inv.cold_start and inv.error["errorType"] == "Configuration"
     colds.sort()
     warm.sort()
     print(f"\nlambda cold start (exec bootstrap -> first /next): median {colds[2]:.1f} ms, "
@@ -348,11 +354,11 @@ def test_api_gateway_front_routes_to_dispatcher(emu, task_root, version):
         status, _, body = raw_http(gw.url + "/slack", b"team_id=T1&command=%2Fcert",
                                    {"Content-Type": "application/x-www-form-urlencoded",
                                     "X-Slack-Signature": "v0=00"})
-    # The stub dispatcher fails, which API Gateway shows as a 502.
+    # A dispatcher without its signing secret fails, which API Gateway shows as a 502.
     assert status == 502 and json.loads(body) == {"message": "Internal Server Error"}
     ev, inv, _ = gw.requests[0]
-    assert inv.error["errorType"] == "NotImplemented" and "dispatcher" in inv.error[
-        "errorMessage"]
+    assert inv.error["errorType"] == "SlackNotConfigured" and "AAA_SLACK_SIGNING_SECRET" in \
+        inv.error["errorMessage"]
     assert ev["isBase64Encoded"] is True
     if version == "2.0":
         assert ev["headers"]["x-slack-signature"] == "v0=00" and ev["rawPath"] == "/slack"

@@ -1,0 +1,431 @@
+/*
+ * The executor: the ACME work behind `aws lambda invoke`, the scheduler's
+ * fan-out, Slack's hand-off and its own resumption. Every action answers
+ * JSON with at least "job" and "state". A job that fails is an answer
+ * ({"state":"failed","error":{...}}), not a function error: Lambda would
+ * retry a function error, and a CA that refused the order will refuse it
+ * again. Only a malformed event is a Runtime API error.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/certs.h"
+#include "agent/handlers.h"
+#include "agent/issue.h"
+#include "agent/job.h"
+#include "agent/ops.h"
+#include "agent/slack_reply.h"
+#include "aws/lambda.h"
+#include "crypto/hash.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "runtime/executor_validate.h"
+#include "util/mem.h"
+
+/* Stop and resume when less than this is left (a Route53 or CA call with
+ * its retries fits well inside it). */
+#define RESUME_MARGIN_MS 60000L
+
+void agent_config_from_env(struct agent_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->store_url = getenv("AAA_STORE");
+	c->s3_bucket = getenv("AAA_S3_BUCKET");
+	c->kms_key_id = getenv("AAA_S3_KMS_KEY");
+	c->directory = getenv("AAA_DIRECTORY");
+	c->email = getenv("AAA_EMAIL");
+	c->preferred_chain = getenv("AAA_PREFERRED_CHAIN");
+	c->profile = getenv("AAA_PROFILE");
+	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
+}
+
+/* AAA_RESUME_MARGIN_MS overrides the margin (tests with short timeouts). */
+static long s_margin_ms(void)
+{
+	const char *v = getenv("AAA_RESUME_MARGIN_MS");
+	char *end = NULL;
+	long ms;
+
+	if (!v || !*v)
+		return RESUME_MARGIN_MS;
+	ms = strtol(v, &end, 10);
+	return (*end == '\0' && ms >= 1000 && ms <= 600000) ? ms : RESUME_MARGIN_MS;
+}
+
+static long long s_remaining(void *ctx)
+{
+	const struct runtime_ctx *rc = ctx;
+
+	return rc->remaining_ms ? rc->remaining_ms(rc) : -1;
+}
+
+static struct agent *s_agent(const struct runtime_ctx *ctx, struct rt_error *err)
+{
+	struct agent_config c;
+	struct agent *a;
+	char *e = NULL;
+
+	agent_config_from_env(&c);
+	if (!(a = agent_open(&c, &e))) {
+		rt_error_set(err, "Configuration", "%s", e ? e : "cannot start the agent");
+		free(e);
+		return NULL;
+	}
+	a->remaining_ms = s_remaining;
+	a->remaining_ctx = (void *)ctx;
+	return a;
+}
+
+/* The answer for a job: its id, state, names, error, certificate. */
+static cJSON *s_job_answer(struct agent *a, const struct job *job, const char *action)
+{
+	cJSON *out = cJSON_CreateObject(), *meta = NULL;
+	const char *names0;
+
+	if (!out)
+		return NULL;
+	cJSON_AddStringToObject(out, "job", job_id(job));
+	cJSON_AddStringToObject(out, "action", action);
+	cJSON_AddStringToObject(out, "state", json_str(job->doc, "state"));
+	cJSON_AddItemToObject(out, "names", cJSON_Duplicate(json_arr(job->doc, "names"), 1));
+	if (json_obj(job->doc, "error"))
+		cJSON_AddItemToObject(out, "error",
+				      cJSON_Duplicate(json_obj(job->doc, "error"), 1));
+	if (json_arr(job->doc, "deployed"))
+		cJSON_AddItemToObject(out, "deployed",
+				      cJSON_Duplicate(json_arr(job->doc, "deployed"), 1));
+	names0 = cJSON_GetArrayItem(json_arr(job->doc, "names"), 0)
+		     ? cJSON_GetArrayItem(json_arr(job->doc, "names"), 0)->valuestring
+		     : NULL;
+	if (names0 && job_state(job) == JOB_DONE && agent_meta_load(a, names0, &meta) == 0) {
+		cJSON *c = cJSON_AddObjectToObject(out, "cert");
+		static const char *const copy[] = {"name",	"serial", "not_before",
+						   "not_after", "issuer", "key_type"};
+		size_t i;
+
+		for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+			json_add_str_opt(c, copy[i], json_str(meta, copy[i]));
+	}
+	cJSON_Delete(meta);
+	return out;
+}
+
+/* Tells Slack how it ended, when the request came from Slack. Never fatal. */
+static void s_notify(struct agent *a, struct job *job, const cJSON *answer)
+{
+	const char *url = json_str(job->doc, "response_url");
+	unsigned posts = (unsigned)json_int(job->doc, "slack_posts", 0);
+	char *err = NULL;
+
+	if (!url)
+		return;
+	if (slack_notify(url, answer, &posts, &err) != 0)
+		log_warn("job %s: the Slack reply failed: %s (the certificate is not affected)",
+			 job_id(job), err ? err : "unknown error");
+	free(err);
+	cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "slack_posts");
+	cJSON_AddNumberToObject(job->doc, "slack_posts", posts);
+	if (job_save(a, job) < 0)
+		log_warn("job %s: could not record the Slack post count", job_id(job));
+}
+
+/* Invokes this function again, asynchronously, to carry on with the job. */
+static int s_resume_later(const char *id)
+{
+	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
+	cJSON *p = cJSON_CreateObject();
+	char *payload = NULL, *resp = NULL, *ferr = NULL;
+	struct aws_reply reply = {0};
+	int rc = -1;
+
+	if (!fn || !p) {
+		log_error("job %s: cannot resume: AWS_LAMBDA_FUNCTION_NAME is not set", id);
+		goto out;
+	}
+	cJSON_AddStringToObject(p, "action", "resume");
+	cJSON_AddStringToObject(p, "job", id);
+	if (!(payload = json_print(p)))
+		goto out;
+	if (lambda_invoke(fn, payload, 1, &resp, &ferr, &reply) != 0) {
+		log_error("job %s: cannot invoke %s to resume: %s (the scheduler will pick the "
+			  "job up again)",
+			  id, fn, reply.message ? reply.message : "failed");
+		goto out;
+	}
+	log_info("job %s: continues in a new invocation of %s", id, fn);
+	rc = 0;
+out:
+	aws_reply_free(&reply);
+	cJSON_Delete(p);
+	free(payload);
+	free(resp);
+	free(ferr);
+	return rc;
+}
+
+/* Runs (or continues) a job and builds the answer. */
+static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *ctx,
+		    const char *action)
+{
+	struct issue_opts io = {0};
+	enum issue_result res;
+	char owner[96];
+	unsigned nonce = 0;
+	cJSON *out;
+
+	/* A duplicate delivery carries the same request id: the owner must tell
+	 * the two apart, or both would think they hold the lease. */
+	if (crypto_random(&nonce, sizeof(nonce)) != 0)
+		nonce = (unsigned)getpid();
+	snprintf(owner, sizeof(owner), "%.80s/%08x", ctx->request_id ? ctx->request_id : "lambda",
+		 nonce);
+	io.owner = owner;
+	/* The lease lasts as long as this invocation can: a worker that dies
+	 * (timeout, crash) leaves a lease the next delivery can take soon. */
+	if (ctx->remaining_ms && ctx->remaining_ms(ctx) > 0)
+		io.lease_s = (long)(ctx->remaining_ms(ctx) / 1000) + 5;
+	io.margin_ms = s_margin_ms();
+	res = issue_run(a, job, &io);
+	out = s_job_answer(a, job, action);
+	if (!out)
+		return NULL;
+	if (res == ISSUE_YIELD) {
+		cJSON_AddBoolToObject(out, "resumes", s_resume_later(job_id(job)) == 0);
+	} else if (res == ISSUE_BUSY) {
+		cJSON_AddStringToObject(out, "note",
+					"another invocation is working on this job, or it is "
+					"finished; nothing was done twice");
+	} else {
+		if (res == ISSUE_FAILED && !json_obj(out, "error")) {
+			cJSON *e = cJSON_AddObjectToObject(out, "error");
+
+			cJSON_AddStringToObject(e, "source", a->error_source);
+			cJSON_AddStringToObject(e, "code", a->error_code);
+			cJSON_AddStringToObject(e, "message", a->error);
+		}
+		s_notify(a, job, out);
+	}
+	return out;
+}
+
+static int s_str_array(const cJSON *arr, const char ***out, size_t *n)
+{
+	const cJSON *it;
+	size_t i = 0;
+
+	*out = NULL;
+	*n = (size_t)cJSON_GetArraySize(arr);
+	if (*n == 0)
+		return 0;
+	if (!(*out = calloc(*n, sizeof(**out))))
+		return -1;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (!cJSON_IsString(it))
+			return -1;
+		(*out)[i++] = it->valuestring;
+	}
+	return 0;
+}
+
+/* cert and renew: a job per request (the idempotency key finds a repeat). */
+static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		      int renewal, struct rt_error *err)
+{
+	struct job_request req = {0};
+	struct job job = {0};
+	const char **names = NULL, **deploy = NULL;
+	const char *one[1];
+	cJSON *extra = cJSON_CreateObject(), *meta = NULL, *out = NULL;
+	char *key = NULL;
+	int existing = 0;
+
+	if (!extra)
+		goto out;
+	if (renewal) {
+		const char *name = json_str(event, "name");
+
+		if (agent_meta_load(a, name, &meta) != 0) {
+			rt_error_set(err, "NotFound", "no stored certificate %s to renew", name);
+			goto out;
+		}
+		if (s_str_array(json_arr(meta, "names"), &names, &req.nnames) != 0 ||
+		    s_str_array(json_arr(meta, "deploy"), &deploy, &req.ndeploy) != 0)
+			goto out;
+		if (req.nnames == 0) {
+			one[0] = name;
+			req.nnames = 1;
+			free(names);
+			names = NULL;
+		}
+		req.key_type = json_str(meta, "key_type");
+		/* One renewal per certificate version and attempt, however often the
+		 * scheduler's fan-out is delivered. */
+		key = str_printf("renew:%s:%s:%lld", name, json_str(meta, "serial"),
+				 json_int(meta, "failures", 0));
+		req.idempotency_key =
+		    json_str(event, "idempotency_key") ? json_str(event, "idempotency_key") : key;
+		cJSON_AddBoolToObject(extra, "renewal", 1);
+	} else {
+		if (s_str_array(json_arr(event, "names"), &names, &req.nnames) != 0 ||
+		    s_str_array(json_arr(event, "deploy"), &deploy, &req.ndeploy) != 0)
+			goto out;
+		req.key_type = json_str(event, "key_type");
+		req.create_key = json_bool(event, "create_key", 0);
+		req.idempotency_key = json_str(event, "idempotency_key");
+		/* Without a key of its own, a request is its Lambda request id: a
+		 * duplicate delivery of one async event carries the same id. */
+		if (!req.idempotency_key && ctx->request_id &&
+		    (key = str_printf("request:%s", ctx->request_id)))
+			req.idempotency_key = key;
+	}
+	req.names = names ? names : one;
+	req.deploy = deploy;
+	cJSON_AddStringToObject(extra, "action", renewal ? "renew" : "cert");
+	if (json_str(event, "response_url"))
+		cJSON_AddStringToObject(extra, "response_url", json_str(event, "response_url"));
+	if (json_obj(event, "requested_by"))
+		cJSON_AddItemToObject(extra, "requested_by",
+				      cJSON_Duplicate(json_obj(event, "requested_by"), 1));
+	req.extra = extra;
+	if (job_create(a, &req, &job, &existing) != 0) {
+		rt_error_set(err, "StoreError", "%s", a->error);
+		goto out;
+	}
+	if (existing)
+		log_info("job %s: the same request again; carrying on with it", job_id(&job));
+	out = s_run(a, &job, ctx, renewal ? "renew" : "cert");
+out:
+	job_clear(&job);
+	cJSON_Delete(extra);
+	cJSON_Delete(meta);
+	free(names);
+	free(deploy);
+	free(key);
+	return out;
+}
+
+static cJSON *s_resume(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		       struct rt_error *err)
+{
+	struct job job = {0};
+	cJSON *out = NULL;
+	int r = job_load(a, json_str(event, "job"), &job);
+
+	if (r != 0) {
+		rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "job %s: %s",
+			     json_str(event, "job"), r > 0 ? "no such job" : a->error);
+		return NULL;
+	}
+	out =
+	    s_run(a, &job, ctx, json_str(job.doc, "action") ? json_str(job.doc, "action") : "cert");
+	job_clear(&job);
+	return out;
+}
+
+static cJSON *s_status(struct agent *a, const cJSON *event, struct rt_error *err)
+{
+	struct job job = {0};
+	cJSON *out = NULL, *meta = NULL;
+	const char *id = json_str(event, "job"), *name = json_str(event, "name");
+	int r;
+
+	if (id) {
+		if ((r = job_load(a, id, &job)) != 0) {
+			rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "job %s: %s", id,
+				     r > 0 ? "no such job" : a->error);
+			return NULL;
+		}
+		out = s_job_answer(a, &job, "status");
+		job_clear(&job);
+		return out;
+	}
+	if ((r = agent_meta_load(a, name, &meta)) != 0) {
+		rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "%s: %s", name,
+			     r > 0 ? "no stored certificate" : a->error);
+		return NULL;
+	}
+	out = cJSON_CreateObject();
+	json_add_str_opt(out, "job", json_str(meta, "job"));
+	cJSON_AddStringToObject(out, "action", "status");
+	cJSON_AddStringToObject(out, "state",
+				json_bool(meta, "revoked", 0)	? "revoked"
+				: json_int(meta, "failures", 0) ? "renewal_failing"
+								: "valid");
+	cJSON_AddItemToObject(out, "cert", cJSON_Duplicate(meta, 1));
+	cJSON_Delete(meta);
+	return out;
+}
+
+static cJSON *s_revoke(struct agent *a, const cJSON *event)
+{
+	cJSON *out = cJSON_CreateObject();
+	int ok = agent_revoke(a, json_str(event, "name"), json_str(event, "reason")) == 0;
+
+	cJSON_AddNullToObject(out, "job");
+	cJSON_AddStringToObject(out, "action", "revoke");
+	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
+	cJSON_AddStringToObject(out, "name", json_str(event, "name"));
+	if (!ok) {
+		cJSON *e = cJSON_AddObjectToObject(out, "error");
+
+		cJSON_AddStringToObject(e, "source", a->error_source);
+		cJSON_AddStringToObject(e, "code", a->error_code);
+		cJSON_AddStringToObject(e, "message", a->error);
+	}
+	return out;
+}
+
+int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
+		   struct rt_error *err)
+{
+	enum exec_action action;
+	struct agent *a = NULL;
+	cJSON *out = NULL;
+	int rc = -1;
+
+	if (executor_validate(event, &action, err) != 0)
+		goto out;
+	if (!(a = s_agent(ctx, err)))
+		goto out;
+	switch (action) {
+	case EXEC_CERT:
+		out = s_issue(a, event, ctx, 0, err);
+		break;
+	case EXEC_RENEW:
+		out = s_issue(a, event, ctx, 1, err);
+		break;
+	case EXEC_RESUME:
+		out = s_resume(a, event, ctx, err);
+		break;
+	case EXEC_STATUS:
+		out = s_status(a, event, err);
+		break;
+	case EXEC_REVOKE:
+		out = s_revoke(a, event);
+		break;
+	case EXEC_LS:
+		if (!(out = agent_ls(a)))
+			rt_error_set(err, "StoreError", "%s", a->error);
+		break;
+	default:
+		rt_error_set(err, "UnknownAction", "unknown action");
+		break;
+	}
+	if (!out) {
+		if (!err->type[0])
+			rt_error_set(err, "Internal", "%s", a->error[0] ? a->error : "failed");
+		goto out;
+	}
+	if (!(*response_json = json_print(out)))
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(out);
+	agent_free(a);
+	return rc;
+}

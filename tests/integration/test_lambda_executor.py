@@ -1,0 +1,260 @@
+"""The executor and the scheduler in the Lambda emulator: the real `bootstrap` and
+binary, the Runtime API, pebble, moto (S3 + KMS + Route53) and Debian's
+`aws lambda invoke` as the client.
+
+Covered: every executor action; a job cut short by its deadline that saves,
+invokes itself with `resume` and finishes with the same order; duplicate
+deliveries of one async event that make one order; a worker killed halfway
+whose job is resumed without a second order; the scheduler's fan-out of a due
+certificate to the executor."""
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+emulator = importlib.import_module("tests.integration.lambda.emulator")
+
+BUILD = os.environ.get("AAA_BUILD", os.path.join(_REPO, "build"))
+AAA = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa")))
+AWS_CLI = "/usr/bin/aws"
+
+
+@pytest.fixture
+def task_root(tmp_path):
+    if not os.access(AAA, os.X_OK):
+        pytest.fail(f"{AAA} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
+    root = tmp_path / "task"
+    (root / "bin").mkdir(parents=True)
+    (root / "lib").mkdir()
+    shutil.copy(os.path.join(_REPO, "bootstrap"), root / "bootstrap")
+    os.symlink(AAA, root / "bin" / "aaa")
+    return root
+
+
+@pytest.fixture
+def zone(aws):
+    name = f"x{uuid.uuid4().hex[:8]}.example.test"
+    return {"name": name, "id": aws.create_zone(name)}
+
+
+@pytest.fixture
+def env(stack, tmp_path, aaa, zone):
+    """The functions' environment: the stack's AWS and CA, a file store shared with the
+    test, and an account registered with the CLI (the documented setup step)."""
+    store = f"file://{tmp_path}/store"
+    e = stack.aaa_env(tmp_path / "fn-home")
+    e.pop("HOME", None)
+    e["AAA_STORE"] = store
+    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
+    assert reg.returncode == 0, reg.stderr
+    return e
+
+
+def _emu(**kw):
+    return emulator.LambdaEmulator(retry_delays=(0.05, 0.05), **kw).start()
+
+
+def _invoke(emu, tmp_path, name, payload, invocation_type=None):
+    out = tmp_path / f"out-{time.monotonic_ns()}.json"
+    cli_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+               "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+               "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
+               "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "AKIDTEST",
+               "AWS_SECRET_ACCESS_KEY": "not-used-by-the-emulator"}
+    argv = [AWS_CLI, "lambda", "invoke", "--endpoint-url", emu.url, "--function-name", name,
+            "--payload", json.dumps(payload), "--cli-binary-format", "raw-in-base64-out",
+            "--cli-read-timeout", "120", "--output", "json"]
+    if invocation_type:
+        argv += ["--invocation-type", invocation_type]
+    p = subprocess.run(argv + [str(out)], env=cli_env, capture_output=True, text=True,
+                       timeout=180)
+    assert p.returncode == 0, p.stderr
+    meta = json.loads(p.stdout)
+    body = out.read_text() if out.exists() else ""
+    return meta, (json.loads(body) if body.strip() else None)
+
+
+def _store_file(env, *parts):
+    root = env["AAA_STORE"][len("file://"):]
+    return os.path.join(root, "aaa-data", "v1", *parts)
+
+
+def _job(env, job_id):
+    with open(_store_file(env, "jobs", f"{job_id}.json")) as f:
+        return json.load(f)
+
+
+def test_executor_actions_through_aws_lambda_invoke(task_root, env, zone, tmp_path, pebble):
+    name = f"www.{zone['name']}"
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                         handler="executor")
+        meta, out = _invoke(emu, tmp_path, "executor",
+                            {"action": "cert", "names": [name, zone["name"]],
+                             "key_type": "ec384"})
+        assert "FunctionError" not in meta, out
+        assert out["state"] == "done" and out["job"]
+        assert out["cert"]["key_type"] == "ec384" and out["cert"]["serial"]
+        job = out["job"]
+
+        _, st = _invoke(emu, tmp_path, "executor", {"action": "status", "job": job})
+        assert st["job"] == job and st["state"] == "done"
+        _, st = _invoke(emu, tmp_path, "executor", {"action": "status", "name": name})
+        assert st["state"] == "valid" and st["job"] == job
+        assert st["cert"]["serial"] == out["cert"]["serial"]
+
+        _, ls = _invoke(emu, tmp_path, "executor", {"action": "ls"})
+        doms = [d["domain"] for a in ls for d in a["domains"]]
+        assert name in doms
+
+        _, rn = _invoke(emu, tmp_path, "executor", {"action": "renew", "name": name})
+        assert rn["state"] == "done" and rn["cert"]["serial"] != out["cert"]["serial"]
+        assert rn["cert"]["key_type"] == "ec384", "a renewal keeps the key type"
+
+        _, rv = _invoke(emu, tmp_path, "executor",
+                        {"action": "revoke", "name": name, "reason": "superseded"})
+        assert rv["state"] == "done"
+        assert pebble.cert_status(rn["cert"]["serial"])["Status"] == "Revoked"
+
+        # A failure is an answer with the CA's or the input's error, not a crash.
+        meta, bad = _invoke(emu, tmp_path, "executor",
+                            {"action": "cert", "names": ["no-zone.invalid"]})
+        assert "FunctionError" not in meta
+        assert bad["state"] == "failed" and "hosted zone" in bad["error"]["message"]
+        # A malformed event is a Runtime API error naming what is wrong.
+        meta, bad = _invoke(emu, tmp_path, "executor", {"action": "cert"})
+        assert meta.get("FunctionError") == "Unhandled"
+        assert bad["errorType"] == "InvalidRequest" and "names" in bad["errorMessage"]
+
+
+def test_deadline_saves_and_resumes_with_the_same_order(task_root, env, zone, tmp_path,
+                                                        aws, pebble):
+    """A 10 s function with a 7 s margin, and Route53 changes held PENDING for 5 s: the
+    first invocation stops waiting, saves, invokes itself with resume; a later one
+    finishes. One order at the CA."""
+    getattr(aws.proxy, "_changes", {}).clear()
+    aws.proxy.faults.add({"fault": "pending", "service": "route53",
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 5,
+                          "count": None})
+    e = dict(env, AAA_RESUME_MARGIN_MS="7000")
+    pebble.reset_stats()
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=10,
+                         handler="executor")
+        _, first = _invoke(emu, tmp_path, "executor",
+                           {"action": "cert", "names": [f"slow.{zone['name']}"]})
+        assert first["state"] not in ("done", "failed"), first
+        assert first.get("resumes") is True
+        emu.wait_idle(timeout=120)
+        resumes = [i for i in emu.invocations
+                   if json.loads(i.payload).get("action") == "resume"]
+        assert resumes, "the executor invoked itself with resume"
+        assert all(json.loads(i.payload)["job"] == first["job"] for i in resumes)
+    job = _job(env, first["job"])
+    assert job["state"] == "done", job
+    assert pebble.count("newOrder") == 1
+
+
+def test_duplicate_async_delivery_makes_one_order(task_root, env, zone, tmp_path, pebble):
+    pebble.reset_stats()
+    with _emu(duplicate_async="concurrent") as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                         handler="executor")
+        meta, _ = _invoke(emu, tmp_path, "executor",
+                          {"action": "cert", "names": [f"dup.{zone['name']}"]},
+                          invocation_type="Event")
+        assert meta["StatusCode"] == 202
+        emu.wait_idle(timeout=120)
+        bodies = [json.loads(i.result_body()) for i in emu.invocations if i.result_body()]
+    assert len(bodies) == 2
+    assert len({b["job"] for b in bodies}) == 1, bodies
+    assert sorted(b["state"] for b in bodies).count("done") >= 1
+    assert pebble.count("newOrder") == 1
+
+
+def test_killed_worker_is_resumed_without_a_second_order(task_root, env, zone, tmp_path, aws,
+                                                         pebble):
+    """The worker is killed while it waits for Route53; the lease it held expires (the
+    test shortens it by rewriting the job, as time would), and a resume carries the job
+    on with its saved order and TXT records."""
+    getattr(aws.proxy, "_changes", {}).clear()
+    aws.proxy.faults.add({"fault": "pending", "service": "route53",
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 4,
+                          "count": None})
+    pebble.reset_stats()
+    with _emu() as emu:
+        fn = emu.add_function("executor", str(task_root / "bootstrap"), env=env,
+                              timeout=120, handler="executor")
+        emu.invoke_async("executor", {"action": "cert", "names": [f"kill.{zone['name']}"],
+                                      "idempotency_key": "kill-test"})
+        jobs_dir = _store_file(env, "jobs")
+        deadline = time.time() + 30
+        job_id = None
+        while time.time() < deadline:
+            files = [f for f in os.listdir(jobs_dir) if f.endswith(".json")] \
+                if os.path.isdir(jobs_dir) else []
+            if files:
+                job_id = files[0][:-5]
+                if _job(env, job_id)["state"] == "dns_published":
+                    break
+            time.sleep(0.05)
+        assert job_id and _job(env, job_id)["state"] == "dns_published"
+        emu.async_retries = 0
+        fn.sandbox.kill()
+        time.sleep(0.5)
+        path = _store_file(env, "jobs", f"{job_id}.json")
+        doc = _job(env, job_id)
+        assert doc["state"] == "dns_published" and doc["lease"]
+        doc["lease"]["expires"] = 0
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        inv = emu.invoke("executor", {"action": "resume", "job": job_id})
+        out = json.loads(inv.result_body())
+    assert out["state"] == "done", out
+    assert pebble.count("newOrder") == 1
+
+
+def test_scheduler_fans_out_due_certificates(task_root, env, zone, tmp_path, aaa):
+    name = f"due.{zone['name']}"
+    other = f"fresh.{zone['name']}"
+    for n in (name, other):
+        r = aaa("cert", "--cn", n, "--store", env["AAA_STORE"])
+        assert r.returncode == 0, r.stderr
+    # Make one of them due, as time would.
+    idx_path = _store_file(env, "index.json")
+    with open(idx_path) as f:
+        idx = json.load(f)
+    idx["certs"][name]["renew_after"] = "2020-01-01T00:00:00Z"
+    with open(idx_path, "w") as f:
+        json.dump(idx, f)
+    before = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                         handler="executor")
+        emu.add_function("scheduler", str(task_root / "bootstrap"),
+                         env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
+                         handler="scheduler")
+        emu.fire_scheduled_event("scheduler")
+        emu.wait_idle(timeout=120)
+        sched = [i for i in emu.invocations if i.function == "scheduler"]
+        execs = [json.loads(i.payload) for i in emu.invocations if i.function == "executor"]
+        out = json.loads(sched[0].result_body())
+        logs = [line for _, s, line in emu.functions["scheduler"].logs if s == "stdout"]
+    assert out["renewing"] == [name] and out["checked"] >= 2
+    assert execs == [{"action": "renew", "name": name}]
+    after = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]
+    assert after != before
+    emf = [json.loads(line) for line in logs if line.startswith("{\"_aws\"")]
+    assert emf and emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "aaa"
+    assert "DaysToExpiryMin" in emf[0]
+
