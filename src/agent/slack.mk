@@ -5,3 +5,4 @@ SRCS += src/agent/slack_form.c src/agent/slack_verify.c src/agent/slack_event.c 
 	src/agent/slack_reply.c src/agent/dispatcher.c
 UNIT_SRCS += tests/unit/test_slack.c
 UNIT_SRCS += tests/unit/test_dispatcher.c
+UNIT_SRCS += tests/unit/test_slack_reply.c

@@ -54,7 +54,8 @@ char *slack_escape(const char *text)
 	const char *p;
 	char *out = NULL;
 
-	if (buf_reserve(&b, strlen(text) + 1) != 0)
+	/* Appending "" reserves and terminates: an empty text gives "". */
+	if (buf_reserve(&b, strlen(text) + 1) != 0 || buf_append(&b, "", 0) != 0)
 		goto out;
 	for (p = text; *p; p++) {
 		int r;
