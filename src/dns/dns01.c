@@ -1,6 +1,8 @@
 /*
- * DNS-01 over Route53: zone resolution, one change batch per zone, the
- * INSYNC wait and the cleanup of exactly our values. See dns01.h.
+ * DNS-01 over Route53: the dns01 object, zone resolution (explicit ids,
+ * roles, CNAME delegation) and the values to publish. Changes are in
+ * dns01_change.c, the wait in dns01_wait.c, the JSON state in
+ * dns01_state.c. See dns01.h.
  */
 #define _GNU_SOURCE
 #include "dns/dns01.h"
@@ -9,23 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aws/client.h"
 #include "aws/route53.h"
 #include "aws/sts.h"
 #include "dns/dns01_impl.h"
-#include "dns/query.h"
 #include "dns/zone.h"
 #include "log/log.h"
 #include "util/mem.h"
 
 /* CNAME links followed from _acme-challenge.<name> before giving up. */
 #define DNS01_MAX_CNAME 8
-/* Cleanup re-reads and retries when another writer changed the record set
- * between our read and our DELETE (Route53 answers InvalidChangeBatch). */
-#define DNS01_CLEANUP_TRIES 3
-#define DNS01_COMMENT	    "aaa dns-01"
 
 static char **s_strv_dup(const char *const *v, size_t n)
 {
@@ -48,7 +44,7 @@ static char **s_strv_dup(const char *const *v, size_t n)
 	return out;
 }
 
-static void s_strv_free(char **v, size_t n)
+void dns01_strv_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -87,20 +83,20 @@ void dns01_free(struct dns01 *d)
 
 	if (d == NULL)
 		return;
-	s_strv_free(d->zone_ids, d->nzone_ids);
-	s_strv_free(d->zone_roles, d->nzone_roles);
-	s_strv_free(d->check_servers, d->ncheck_servers);
+	dns01_strv_free(d->zone_ids, d->nzone_ids);
+	dns01_strv_free(d->zone_roles, d->nzone_roles);
+	dns01_strv_free(d->check_servers, d->ncheck_servers);
 	for (i = 0; i < d->nzones; i++) {
 		free(d->zones[i].id);
 		free(d->zones[i].name);
 		free(d->zones[i].role);
 		free(d->zones[i].change_id);
-		s_strv_free(d->zones[i].ns, d->zones[i].nns);
+		dns01_strv_free(d->zones[i].ns, d->zones[i].nns);
 	}
 	free(d->zones);
 	for (i = 0; i < d->nrecs; i++) {
 		free(d->recs[i].name);
-		s_strv_free(d->recs[i].values, d->recs[i].nvalues);
+		dns01_strv_free(d->recs[i].values, d->recs[i].nvalues);
 	}
 	free(d->recs);
 	for (i = 0; i < d->nidents; i++)
@@ -143,7 +139,7 @@ int dns01_set_check_servers(struct dns01 *d, const char *const *servers, size_t 
 
 	if (n && v == NULL)
 		return dns01_fail(d, "dns-01: out of memory");
-	s_strv_free(d->check_servers, d->ncheck_servers);
+	dns01_strv_free(d->check_servers, d->ncheck_servers);
 	d->check_servers = v;
 	d->ncheck_servers = n;
 	return 0;
@@ -337,8 +333,7 @@ out:
 	return r;
 }
 
-static const struct aws_credentials *s_zone_creds(struct dns01 *d, const struct dns01_zone *z,
-						  int *ok)
+const struct aws_credentials *dns01_zone_creds(struct dns01 *d, const struct dns01_zone *z, int *ok)
 {
 	struct dns01_role *r;
 
@@ -517,516 +512,6 @@ int dns01_add(struct dns01 *d, const char *identifier, const char *txt_value)
 	if (dns01_rec_value_add(&d->recs[id->rec], txt_value))
 		return dns01_fail(d, "dns-01: out of memory");
 	return 0;
-}
-
-/* 1 when the wire value v holds (unquoted) one of ours. */
-static int s_is_ours(const struct dns01_rec *r, const char *wire)
-{
-	char *u = route53_txt_unquote(wire);
-	size_t i;
-	int ours = 0;
-
-	for (i = 0; u && i < r->nvalues; i++)
-		if (strcmp(r->values[i], u) == 0)
-			ours = 1;
-	free(u);
-	return ours;
-}
-
-/* One batch of changes being built; owns the value strings. */
-struct s_batch {
-	struct route53_change *ch;
-	char ***vals; /* per change, owned wire values */
-	size_t n;
-	size_t *recs; /* the record index of each change */
-};
-
-static void s_batch_free(struct s_batch *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		s_strv_free(b->vals[i], b->ch[i].nvalues);
-	free(b->ch);
-	free(b->vals);
-	free(b->recs);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Adds a change; takes vals (n values) in every case. */
-static int s_batch_add(struct s_batch *b, enum route53_action action, const char *name, long ttl,
-		       char **vals, size_t n, size_t rec)
-{
-	struct route53_change *nc = realloc(b->ch, (b->n + 1) * sizeof(*nc));
-	char ***nv;
-	size_t *nr;
-
-	if (nc)
-		b->ch = nc;
-	nv = nc ? realloc(b->vals, (b->n + 1) * sizeof(*nv)) : NULL;
-	if (nv)
-		b->vals = nv;
-	nr = nv ? realloc(b->recs, (b->n + 1) * sizeof(*nr)) : NULL;
-	if (nr)
-		b->recs = nr;
-	if (nr == NULL) {
-		s_strv_free(vals, n);
-		return -1;
-	}
-	b->ch[b->n].action = action;
-	b->ch[b->n].name = name;
-	b->ch[b->n].type = "TXT";
-	b->ch[b->n].ttl = ttl;
-	b->ch[b->n].values = (const char *const *)vals;
-	b->ch[b->n].nvalues = n;
-	b->vals[b->n] = vals;
-	b->recs[b->n] = rec;
-	b->n++;
-	return 0;
-}
-
-/*
- * The publish change for one record: the values already there, kept
- * byte for byte in their wire form, then ours not yet among them. Nothing
- * when all ours are there already (a publish repeated after a lost answer).
- */
-static int s_publish_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
-			    struct s_batch *b)
-{
-	struct dns01_rec *r = &d->recs[ri];
-	struct dns01_zone *z = &d->zones[r->zone];
-	struct route53_rrset cur;
-	struct aws_reply reply;
-	char **vals = NULL, *u;
-	size_t i, j, n = 0;
-	int found = 0, rc = -1, present;
-
-	memset(&cur, 0, sizeof(cur));
-	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0) {
-		dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name, z->id,
-			   reply.message ? reply.message : "failed");
-		goto out;
-	}
-	vals = calloc(cur.nvalues + r->nvalues + 1, sizeof(*vals));
-	if (vals == NULL)
-		goto oom;
-	for (i = 0; i < cur.nvalues; i++) {
-		if ((vals[n] = str_dup(cur.values[i])) == NULL)
-			goto oom;
-		n++;
-	}
-	for (i = 0; i < r->nvalues; i++) {
-		present = 0;
-		for (j = 0; j < cur.nvalues && !present; j++) {
-			u = route53_txt_unquote(cur.values[j]);
-			if (u == NULL)
-				goto oom;
-			present = strcmp(u, r->values[i]) == 0;
-			free(u);
-		}
-		if (present)
-			continue;
-		if ((vals[n] = route53_txt_quote(r->values[i])) == NULL)
-			goto oom;
-		n++;
-	}
-	if (n == cur.nvalues && found) {
-		r->published = 1; /* all ours already there */
-		rc = 0;
-		goto out;
-	}
-	rc = s_batch_add(b, ROUTE53_UPSERT, r->name, DNS01_TTL, vals, n, ri);
-	vals = NULL;
-	if (rc)
-		goto oom;
-	goto out;
-oom:
-	rc = dns01_fail(d, "dns-01: out of memory");
-out:
-	s_strv_free(vals, n);
-	route53_rrset_free(&cur);
-	aws_reply_free(&reply);
-	return rc;
-}
-
-static int s_send_batch(struct dns01 *d, struct dns01_zone *z, const struct aws_credentials *creds,
-			struct s_batch *b, struct route53_change_info *ci, struct aws_reply *reply)
-{
-	d->change_requests++;
-	return route53_change_rrsets(z->id, DNS01_COMMENT, b->ch, b->n, creds, ci, reply);
-}
-
-/* One zone's publish: read each record, then one batch. */
-static int s_publish_zone(struct dns01 *d, size_t zi)
-{
-	struct dns01_zone *z = &d->zones[zi];
-	const struct aws_credentials *creds;
-	struct s_batch b = {NULL, NULL, 0, NULL};
-	struct route53_change_info ci = {NULL, NULL};
-	struct aws_reply reply;
-	size_t i;
-	int ok, rc = -1;
-
-	memset(&reply, 0, sizeof(reply));
-	creds = s_zone_creds(d, z, &ok);
-	if (!ok)
-		goto out;
-	for (i = 0; i < d->nrecs; i++) {
-		if (d->recs[i].zone != zi || d->recs[i].nvalues == 0)
-			continue;
-		if (s_publish_change(d, i, creds, &b))
-			goto out;
-	}
-	if (b.n == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (s_send_batch(d, z, creds, &b, &ci, &reply) != 0) {
-		dns01_fail(d, "cannot publish the dns-01 TXT records in zone %s (%s): %s", z->name,
-			   z->id, reply.message ? reply.message : "failed");
-		goto out;
-	}
-	free(z->change_id);
-	z->change_id = ci.id;
-	ci.id = NULL;
-	z->insync = ci.status && strcmp(ci.status, "INSYNC") == 0;
-	for (i = 0; i < b.n; i++)
-		d->recs[b.recs[i]].published = 1;
-	log_info("zone %s (%s): %zu TXT record set(s) in change %s", z->name, z->id, b.n,
-		 z->change_id);
-	rc = 0;
-out:
-	s_batch_free(&b);
-	route53_change_info_free(&ci);
-	aws_reply_free(&reply);
-	return rc;
-}
-
-int dns01_publish(struct dns01 *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->nzones; i++)
-		if (s_publish_zone(d, i))
-			return -1;
-	return 0;
-}
-
-static long s_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void s_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-/* The zone's NS names, read once (Route53 lists them at the apex). */
-static int s_zone_ns(struct dns01 *d, struct dns01_zone *z, const struct aws_credentials *creds)
-{
-	struct route53_rrset ns;
-	struct aws_reply reply;
-	int found = 0, rc = -1;
-	size_t i;
-
-	if (z->ns_read)
-		return 0;
-	memset(&ns, 0, sizeof(ns));
-	if (route53_get_rrset(z->id, z->name, "NS", creds, &ns, &found, &reply) != 0) {
-		dns01_fail(d, "cannot read the NS records of zone %s (%s): %s", z->name, z->id,
-			   reply.message ? reply.message : "failed");
-		goto out;
-	}
-	if (!found || ns.nvalues == 0) {
-		dns01_fail(d, "zone %s (%s) has no NS record set to check", z->name, z->id);
-		goto out;
-	}
-	for (i = 0; i < ns.nvalues; i++) {
-		size_t l = strlen(ns.values[i]);
-
-		if (l > 1 && ns.values[i][l - 1] == '.')
-			ns.values[i][l - 1] = '\0';
-	}
-	z->ns = ns.values;
-	z->nns = ns.nvalues;
-	ns.values = NULL;
-	ns.nvalues = 0;
-	z->ns_read = 1;
-	rc = 0;
-out:
-	route53_rrset_free(&ns);
-	aws_reply_free(&reply);
-	return rc;
-}
-
-/*
- * check_authoritative: asks each authoritative server of each record's
- * zone (or the configured servers) for the record, and counts the
- * (record, server) pairs that do not serve all our values yet. *missing
- * names the first one for the timeout message. -1 on a Route53 failure.
- */
-static int s_check_auth(struct dns01 *d, size_t *pending, char **missing)
-{
-	struct dns_txt_answer a;
-	const struct aws_credentials *creds;
-	const char *const *servers;
-	size_t ri, si, vi, ai, nservers;
-	int ok, have;
-
-	*pending = 0;
-	memset(&a, 0, sizeof(a));
-	for (ri = 0; ri < d->nrecs; ri++) {
-		struct dns01_rec *r = &d->recs[ri];
-		struct dns01_zone *z = &d->zones[r->zone];
-
-		if (r->nvalues == 0 || !r->published)
-			continue;
-		servers = (const char *const *)d->check_servers;
-		nservers = d->ncheck_servers;
-		if (nservers == 0) {
-			creds = s_zone_creds(d, z, &ok);
-			if (!ok || s_zone_ns(d, z, creds))
-				return -1;
-			servers = (const char *const *)z->ns;
-			nservers = z->nns;
-		}
-		for (si = 0; si < nservers; si++) {
-			have = 0;
-			if (dns_query_txt(servers[si], r->name, 2000, &a) == 0) {
-				for (vi = 0, have = 1; vi < r->nvalues && have; vi++) {
-					have = 0;
-					for (ai = 0; ai < a.nvalues; ai++)
-						if (strcmp(a.values[ai], r->values[vi]) == 0)
-							have = 1;
-				}
-			}
-			dns_txt_answer_free(&a);
-			if (have)
-				continue;
-			if (*pending == 0) {
-				free(*missing);
-				*missing =
-				    str_printf("%s does not serve all our TXT values at %s yet",
-					       servers[si], r->name);
-			}
-			(*pending)++;
-		}
-	}
-	return 0;
-}
-
-/*
- * Polls GetChange for every zone's change that is not INSYNC yet, all of
- * them per round, sleeping 0.5 s, 1, 2, 4, 5, 5... between rounds until
- * the timeout. A zone whose publish changed nothing has no change to wait
- * for. With check_authoritative, the rounds go on until the name servers
- * also answer with our values.
- */
-int dns01_wait(struct dns01 *d)
-{
-	struct route53_change_info ci = {NULL, NULL};
-	struct aws_reply reply;
-	const struct aws_credentials *creds;
-	long start = s_now_ms(), delay = 500;
-	char *why = NULL;
-	size_t i, pending;
-	int ok, rc = -1;
-
-	memset(&reply, 0, sizeof(reply));
-	for (;;) {
-		pending = 0;
-		for (i = 0; i < d->nzones; i++) {
-			struct dns01_zone *z = &d->zones[i];
-
-			if (z->change_id == NULL || z->insync)
-				continue;
-			creds = s_zone_creds(d, z, &ok);
-			if (!ok)
-				goto out;
-			route53_change_info_free(&ci);
-			aws_reply_free(&reply);
-			if (route53_get_change(z->change_id, creds, &ci, &reply) != 0) {
-				dns01_fail(d, "cannot follow change %s of zone %s (%s): %s",
-					   z->change_id, z->name, z->id,
-					   reply.message ? reply.message : "failed");
-				goto out;
-			}
-			if (ci.status && strcmp(ci.status, "INSYNC") == 0) {
-				z->insync = 1;
-				log_debug("zone %s: change %s INSYNC", z->name, z->change_id);
-			} else if (pending++ == 0) {
-				free(why);
-				why = str_printf("Route53 change %s of zone %s is still %s",
-						 z->change_id, z->name,
-						 ci.status ? ci.status : "PENDING");
-			}
-		}
-		if (pending == 0 && d->check_authoritative && s_check_auth(d, &pending, &why))
-			goto out;
-		if (pending == 0)
-			break;
-		if (s_now_ms() - start + delay > d->insync_timeout_ms) {
-			dns01_fail(d,
-				   "%s after %ld s; try again later (cleanup removes the records)",
-				   why ? why : "changes pending", (s_now_ms() - start) / 1000);
-			goto out;
-		}
-		s_sleep_ms(delay);
-		delay = delay * 2 > 5000 ? 5000 : delay * 2;
-	}
-	rc = 0;
-out:
-	free(why);
-	route53_change_info_free(&ci);
-	aws_reply_free(&reply);
-	return rc;
-}
-
-/*
- * One record's cleanup change: what remains once our values are taken
- * out. The DELETE names the record set exactly as read (Route53 requires
- * the same TTL and values), so a concurrent writer makes it fail rather
- * than lose their value.
- */
-static int s_cleanup_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
-			    struct s_batch *b)
-{
-	struct dns01_rec *r = &d->recs[ri];
-	struct dns01_zone *z = &d->zones[r->zone];
-	struct route53_rrset cur;
-	struct aws_reply reply;
-	char **vals = NULL;
-	size_t i, n = 0;
-	int found = 0, rc = -1;
-
-	memset(&cur, 0, sizeof(cur));
-	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0) {
-		dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name, z->id,
-			   reply.message ? reply.message : "failed");
-		goto out;
-	}
-	rc = 0;
-	if (!found)
-		goto out;
-	vals = calloc(cur.nvalues + 1, sizeof(*vals));
-	if (vals == NULL)
-		goto oom;
-	for (i = 0; i < cur.nvalues; i++) {
-		if (s_is_ours(r, cur.values[i]))
-			continue;
-		if ((vals[n] = str_dup(cur.values[i])) == NULL)
-			goto oom;
-		n++;
-	}
-	if (n == cur.nvalues) /* none of ours there */
-		goto out;
-	if (n == 0) {
-		s_strv_free(vals, n);
-		vals = calloc(cur.nvalues + 1, sizeof(*vals));
-		if (vals == NULL)
-			goto oom;
-		for (i = 0; i < cur.nvalues; i++) {
-			if ((vals[n] = str_dup(cur.values[i])) == NULL)
-				goto oom;
-			n++;
-		}
-		rc = s_batch_add(b, ROUTE53_DELETE, r->name, cur.ttl, vals, n, ri);
-	} else {
-		rc = s_batch_add(b, ROUTE53_UPSERT, r->name, cur.ttl, vals, n, ri);
-	}
-	vals = NULL;
-	if (rc)
-		goto oom;
-	goto out;
-oom:
-	rc = dns01_fail(d, "dns-01: out of memory");
-out:
-	s_strv_free(vals, n);
-	route53_rrset_free(&cur);
-	aws_reply_free(&reply);
-	return rc;
-}
-
-static int s_cleanup_zone(struct dns01 *d, size_t zi)
-{
-	struct dns01_zone *z = &d->zones[zi];
-	const struct aws_credentials *creds;
-	struct s_batch b = {NULL, NULL, 0, NULL};
-	struct route53_change_info ci = {NULL, NULL};
-	struct aws_reply reply;
-	size_t i;
-	int ok, rc = -1, tries, src;
-
-	memset(&reply, 0, sizeof(reply));
-	creds = s_zone_creds(d, z, &ok);
-	if (!ok)
-		goto out;
-	for (tries = 1;; tries++) {
-		s_batch_free(&b);
-		route53_change_info_free(&ci);
-		aws_reply_free(&reply);
-		for (i = 0; i < d->nrecs; i++) {
-			if (d->recs[i].zone != zi || d->recs[i].nvalues == 0)
-				continue;
-			if (s_cleanup_change(d, i, creds, &b))
-				goto out;
-		}
-		if (b.n == 0)
-			break;
-		src = s_send_batch(d, z, creds, &b, &ci, &reply);
-		if (src == 0) {
-			log_info("zone %s (%s): removed our values from %zu TXT record set(s)",
-				 z->name, z->id, b.n);
-			break;
-		}
-		if (src == 1 && aws_error_is(&reply.err, "InvalidChangeBatch") &&
-		    tries < DNS01_CLEANUP_TRIES) {
-			log_info("zone %s: record sets changed under us (%s), reading again",
-				 z->name, reply.message ? reply.message : "InvalidChangeBatch");
-			continue;
-		}
-		dns01_fail(d, "cannot remove the dns-01 TXT records in zone %s (%s): %s", z->name,
-			   z->id, reply.message ? reply.message : "failed");
-		goto out;
-	}
-	for (i = 0; i < d->nrecs; i++)
-		if (d->recs[i].zone == zi)
-			d->recs[i].published = 0;
-	rc = 0;
-out:
-	s_batch_free(&b);
-	route53_change_info_free(&ci);
-	aws_reply_free(&reply);
-	return rc;
-}
-
-/* Every zone is tried even after one fails, so one bad zone does not leave
- * the others' records behind; the first failure is the one reported. */
-int dns01_cleanup(struct dns01 *d)
-{
-	char *first = NULL;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < d->nzones; i++) {
-		if (s_cleanup_zone(d, i) == 0)
-			continue;
-		rc = -1;
-		if (first == NULL && d->err)
-			first = str_dup(d->err);
-	}
-	if (first) {
-		free(d->err);
-		d->err = first;
-	}
-	return rc;
 }
 
 int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,

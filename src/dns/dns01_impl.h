@@ -76,6 +76,13 @@ int dns01_rec_add(struct dns01 *d, const char *name, size_t zone, size_t *idx);
 int dns01_ident_add(struct dns01 *d, const char *name, size_t rec);
 /* Adds value to rec unless present. 0/-1. */
 int dns01_rec_value_add(struct dns01_rec *r, const char *value);
+/* Frees n strings and the array (NULL allowed). */
+void dns01_strv_free(char **v, size_t n);
+/* The credentials for z's Route53 calls: NULL (default chain) or the
+ * assumed role's, assumed on first use; *ok 0 when the role could not be
+ * assumed (d's error says why). */
+const struct aws_credentials *dns01_zone_creds(struct dns01 *d, const struct dns01_zone *z,
+					       int *ok);
 /* Sets d->err (printf format); always returns -1. */
 int dns01_fail(struct dns01 *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
