@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/sts.h"
 #include "cli/commands.h"
 #include "log/log.h"
 #include "version.h"
@@ -345,6 +346,8 @@ int cli_main(int argc, char **argv)
 
 	memset(&opts, 0, sizeof(opts));
 	log_init_from_env();
+	/* role_arn profiles in ~/.aws/config need STS to become credentials. */
+	sts_install();
 	if (argc < 2) {
 		s_print_main_help(stderr);
 		return EXIT_USAGE;
