@@ -319,3 +319,19 @@ def test_wrong_txt_value_fails_with_pebbles_error_and_leaves_no_record(cli, zone
     assert "urn:ietf:params:acme:error:" in p.stderr, p.stderr
     left = [v for r in _txt_records(aws_cli, zone["id"]) for v in r["ResourceRecords"]]
     assert left == [{"Value": '"not-the-right-value"'}], left
+
+
+def test_account_key_held_in_kms(aaa, store, zone, aws, pebble):
+    """The account key never leaves KMS: reg and cert sign with KMS Sign; the store holds
+    no account key.pem, only the reference."""
+    key = aws.create_kms_key(spec="ECC_NIST_P256", usage="SIGN_VERIFY")
+    out = _json(aaa("reg", "--email", "kms@example.test", "--agree", "--account-key",
+                    f"kms:{key['key_id']}", "--store", store))
+    assert out["created"] is True
+    accounts = os.path.join(store[len("file://"):], "aaa-data", "v1", "accounts")
+    files = [f for _, _, fs in os.walk(accounts) for f in fs]
+    assert "account.json" in files and "key.pem" not in files
+    name = f"kms.{zone['name']}"
+    _json(aaa("cert", "--cn", name, "--store", store))
+    assert _sans(_cert(store, name)) == [name]
+    assert aws.proxy.count(action="Sign") >= 3, "every ACME request was signed by KMS"
