@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/acm.h"
 #include "aws/client.h"
@@ -381,6 +382,25 @@ static int s_run_elb(const char *target, const struct deploy_target *t, const st
 	int rc = -1, arc, found = 0;
 
 	memset(&r, 0, sizeof(r));
+	/* The listener first: a wrong name or port costs no ACM import. */
+	arc = elb_describe_listeners(t->name, &l, &r);
+	if (arc != 0) {
+		s_fail(err, target, arc, &r, "elasticloadbalancing:DescribeLoadBalancers");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++)
+		if (l.items[i].port == t->port && (strcasecmp(l.items[i].protocol, "HTTPS") == 0 ||
+						   strcasecmp(l.items[i].protocol, "SSL") == 0))
+			found = 1;
+	if (!found) {
+		*err = str_printf("%s: load balancer %s has no HTTPS or SSL listener on port %u; "
+				  "check the target (elb:NAME[:PORT]); nothing was changed",
+				  target, t->name, t->port);
+		goto out;
+	}
+	found = 0;
+	elb_listener_list_clear(&l);
+	aws_reply_free(&r);
 	if (acm == NULL || s_acm_ensure(target, NULL, c, acm, &arn, err) != 0)
 		goto out;
 	arc = elb_set_listener_cert(t->name, t->port, arn, &r);
@@ -447,6 +467,15 @@ static int s_run_elbv2(const char *target, const struct deploy_target *t,
 	memset(&r, 0, sizeof(r));
 	prev = json_str(state, "cert_arn");
 	prev_copy = prev ? str_dup(prev) : NULL;
+	/* The listener first: a wrong ARN costs no ACM import. */
+	arc = elbv2_default_cert(t->region, t->listener, &def, &r);
+	if (arc != 0) {
+		s_fail(err, target, arc, &r, "elasticloadbalancing:DescribeListeners");
+		goto out;
+	}
+	free(def);
+	def = NULL;
+	aws_reply_free(&r);
 	if (acm == NULL || s_acm_ensure(target, t->region, c, acm, &arn, err) != 0)
 		goto out;
 	if (!t->sni) {
@@ -537,6 +566,17 @@ static int s_run_cloudfront(const char *target, const struct deploy_target *t,
 				  c->key_type ? c->key_type : "(unknown)", why);
 		goto out;
 	}
+	/* The distribution first: a wrong id costs no ACM import. */
+	arc = cloudfront_get_config(t->dist_id, &doc, &etag, &r);
+	if (arc != 0) {
+		s_fail(err, target, arc, &r, "cloudfront:GetDistributionConfig");
+		goto out;
+	}
+	xmlFreeDoc(doc);
+	doc = NULL;
+	free(etag);
+	etag = NULL;
+	aws_reply_free(&r);
 	acm = s_sub(state, "acm");
 	if (acm == NULL || s_acm_ensure(target, t->region, c, acm, &arn, err) != 0)
 		goto out;

@@ -309,12 +309,39 @@ def test_elb_listener_switched_and_renewed(tool, certs, aws, aws_cli):
     assert acm_serial(d["Serial"]) == b.serial_int
 
 
-def test_elb_missing_balancer_keeps_acm_state(tool, certs):
+def test_elb_missing_balancer_or_listener(tool, certs, aws, aws_cli):
     rc, out, err = tool("elb:nosuch", certs())
     assert rc == 1
     assert "LoadBalancerNotFound" in out["error"] and "check the target" in out["error"]
-    # The ACM certificate made before the failure is remembered for the retry.
-    assert out["state"]["acm"]["arn"].startswith("arn:aws:acm:")
+    aws.client("elb").create_load_balancer(
+        LoadBalancerName="plain", AvailabilityZones=["us-east-1a"],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP",
+                    "InstancePort": 80}])
+    rc, out, err = tool("elb:plain:80", certs())
+    assert rc == 1
+    assert "no HTTPS or SSL listener on port 80" in out["error"]
+    # Checked before anything was made: no ACM certificate left behind.
+    assert aws_cli.json("acm", "list-certificates")["CertificateSummaryList"] == []
+
+
+def test_acm_state_kept_when_a_later_step_fails(tool, certs, aws, aws_cli):
+    aws.client("elb").create_load_balancer(
+        LoadBalancerName="web", AvailabilityZones=["us-east-1a"],
+        Listeners=[{"Protocol": "SSL", "LoadBalancerPort": 443, "InstanceProtocol": "TCP",
+                    "InstancePort": 80, "SSLCertificateId": "arn:aws:iam::1:x"}])
+    aws.proxy.faults.add(fault="error", status=403, action="SetLoadBalancerListenerSSLCertificate",
+                         code="AccessDenied", message="no", count=1)
+    rc, out, err = tool("elb:web", certs())
+    assert rc == 1
+    assert "elasticloadbalancing:SetLoadBalancerListenerSSLCertificate" in out["error"]
+    # The ACM certificate made before the failure is remembered: the retry
+    # re-imports to it instead of leaving a second one behind.
+    arn = out["state"]["acm"]["arn"]
+    rc, out, err = tool("elb:web", certs())
+    assert rc == 0, err
+    assert out["state"]["acm"]["arn"] == arn
+    listed = aws_cli.json("acm", "list-certificates")["CertificateSummaryList"]
+    assert [c["CertificateArn"] for c in listed] == [arn]
 
 
 # ---------------------------------------------------------------- ELBv2
@@ -395,7 +422,8 @@ def test_cloudfront_viewer_certificate_with_stale_etag(tool, certs, aws, aws_cli
     stats = aws.proxy.stats()["by_action"]
     updates = sum(v for k, v in stats.items() if k.startswith("cloudfront:UpdateDistribution"))
     gets = sum(v for k, v in stats.items() if k.startswith("cloudfront:GetDistributionConfig"))
-    assert updates == 2 and gets == 3  # read, (412), read again, write, read back
+    # check, read, write (412), read again, write, read back
+    assert updates == 2 and gets == 4
     cfg = aws_cli.json("cloudfront", "get-distribution-config", "--id", distribution)
     vc = cfg["DistributionConfig"]["ViewerCertificate"]
     assert vc["ACMCertificateArn"] == arn
@@ -420,6 +448,7 @@ def test_cloudfront_rsa_and_missing_distribution(tool, certs, distribution):
     rc, out, err = tool("cloudfront:ENOSUCHDIST", certs(), state="other.json")
     assert rc == 1
     assert "NoSuchDistribution" in out["error"] and "check the target" in out["error"]
+    assert out["state"] == {}  # refused before any import
 
 
 # ---------------------------------------------------------------- retries and errors
