@@ -30,8 +30,36 @@
  * its retries fits well inside it). */
 #define RESUME_MARGIN_MS 60000L
 
+/*
+ * A comma-separated list from the environment, split once per process into
+ * a static copy (the environment does not change under a running sandbox).
+ */
+#define ENV_LIST_MAX 64
+struct env_list {
+	char *copy;
+	const char *items[ENV_LIST_MAX];
+	size_t n;
+};
+
+static void s_env_list(const char *name, struct env_list *l)
+{
+	const char *v = getenv(name);
+	char *save = NULL, *tok;
+
+	if (l->copy || !v || !*v)
+		return;
+	if (!(l->copy = str_dup(v)))
+		return;
+	for (tok = strtok_r(l->copy, ",", &save); tok && l->n < ENV_LIST_MAX;
+	     tok = strtok_r(NULL, ",", &save))
+		if (*tok)
+			l->items[l->n++] = tok;
+}
+
 void agent_config_from_env(struct agent_config *c)
 {
+	static struct env_list roles, ids;
+
 	memset(c, 0, sizeof(*c));
 	c->store_url = getenv("AAA_STORE");
 	c->s3_bucket = getenv("AAA_S3_BUCKET");
@@ -41,6 +69,12 @@ void agent_config_from_env(struct agent_config *c)
 	c->preferred_chain = getenv("AAA_PREFERRED_CHAIN");
 	c->profile = getenv("AAA_PROFILE");
 	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
+	s_env_list("AAA_ZONE_ROLES", &roles);
+	s_env_list("AAA_ZONE_IDS", &ids);
+	c->zone_roles = roles.items;
+	c->nzone_roles = roles.n;
+	c->zone_ids = ids.items;
+	c->nzone_ids = ids.n;
 }
 
 /* AAA_RESUME_MARGIN_MS overrides the margin (tests with short timeouts). */

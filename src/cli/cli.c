@@ -38,6 +38,7 @@ enum opt_id {
 	OPT_PREFERRED_CHAIN,
 	OPT_PROFILE,
 	OPT_ZONE_ROLE,
+	OPT_ZONE_ID,
 	OPT_JSON,
 	OPT_HELP,
 	OPT_MAX
@@ -104,6 +105,8 @@ static const struct opt_spec s_opts[] = {
     {"profile", OPT_PROFILE, 1, C_CERT, NULL, "NAME", "ACME certificate profile"},
     {"zone-role", OPT_ZONE_ROLE, 1, C_AUTHZ | C_CERT | C_DOCTOR, NULL, "DOMAIN=ROLE_ARN",
      "assume this role for the hosted zone of DOMAIN (repeatable)"},
+    {"zone-id", OPT_ZONE_ID, 1, C_AUTHZ | C_CERT | C_DOCTOR, NULL, "DOMAIN=ZONE_ID",
+     "use this hosted zone for DOMAIN instead of looking it up (repeatable)"},
     {"json", OPT_JSON, 0, C_DOCTOR, NULL, NULL, "print the report as JSON"},
 };
 
@@ -235,6 +238,7 @@ void cli_opts_free(struct cli_opts *opts)
 	free(opts->domains.items);
 	free(opts->deploy.items);
 	free(opts->zone_roles.items);
+	free(opts->zone_ids.items);
 	memset(opts, 0, sizeof(*opts));
 }
 
@@ -293,6 +297,10 @@ static int s_parse(const struct command *cmd, int argc, char **argv, struct cli_
 			break;
 		case OPT_ZONE_ROLE:
 			if (s_list_add(&o->zone_roles, optarg) != 0)
+				goto out;
+			break;
+		case OPT_ZONE_ID:
+			if (s_list_add(&o->zone_ids, optarg) != 0)
 				goto out;
 			break;
 		case ':':

@@ -36,6 +36,7 @@ struct cli_opts {
 	struct str_list domains;
 	struct str_list deploy;
 	struct str_list zone_roles;
+	struct str_list zone_ids;
 	int agree;
 	int create_key;
 	int json;

@@ -38,6 +38,8 @@ static void s_config(const struct cli_opts *o, struct agent_config *c)
 	c->profile = o->profile;
 	c->zone_roles = o->zone_roles.items;
 	c->nzone_roles = o->zone_roles.n;
+	c->zone_ids = o->zone_ids.items;
+	c->nzone_ids = o->zone_ids.n;
 	c->progress = stderr;
 	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
 }
