@@ -25,7 +25,7 @@ LAMBDA_PKG_CFLAGS = -DCURL_STATICLIB -I$(LAMBDA_PREFIX)/include \
 LAMBDA_PKG_LIBS = -L$(LAMBDA_PREFIX)/lib -Wl,-Bstatic -lcurl -lxml2 -Wl,-Bdynamic \
 	$(shell pkg-config --libs openssl libcjson 2>/dev/null) -lm -pthread
 
-.PHONY: lambda-libs lambda-bin package-system \
+.PHONY: lambda-libs lambda-bin lambda-tools package-system \
 	build-SchedulerFunction build-DispatcherFunction build-ExecutorFunction
 
 lambda-libs:
@@ -54,3 +54,9 @@ build-SchedulerFunction build-DispatcherFunction build-ExecutorFunction: package
 	@test -n "$(ARTIFACTS_DIR)" || { echo "$@: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cd "$(ARTIFACTS_DIR)" && unzip -o -q "$(abspath $(LAMBDA_ZIP))"
+
+# The test programs linked the same way, so the HTTP and TLS tests can run
+# against the trimmed libcurl: AAA_BUILD=$(LAMBDA_BUILD) pytest tests/integration/test_http.py
+lambda-tools: lambda-libs
+	$(MAKE) BUILD=$(LAMBDA_BUILD) PKG_CFLAGS="$(LAMBDA_PKG_CFLAGS)" \
+		PKG_LIBS="$(LAMBDA_PKG_LIBS)" tools

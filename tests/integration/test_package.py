@@ -57,6 +57,30 @@ def zip_path(tmp_path_factory):
     return out
 
 
+# Shared libraries the runtime must load: libcurl and libxml2 only when the
+# binary links them dynamically (build/aaa, Debian's); `make package` links
+# trimmed static builds of both (deploy/lambda-libs.sh).
+BASE_LIBS = ("libc.so.6", "libssl.so.3", "libcrypto.so.3", "libcjson.so.1")
+# What Debian's shared libcurl and libxml2 drag in; none belongs in a trimmed zip.
+HEAVY = ("libcurl", "libxml2", "libicu", "libstdc++", "libgnutls", "libkrb5", "libldap",
+         "libssh", "librtmp", "libnghttp2", "libidn2", "libbrotli", "libzstd", "libpsl",
+         "libsasl2", "liblzma", "libunistring")
+TARGET_BYTES = 5 * 1024 * 1024
+# The trimmed build `make package` makes (deploy/sam.mk).
+LAMBDA_AAA = os.path.abspath(os.environ.get("AAA_LAMBDA_BIN",
+                                            os.path.join(_REPO, "build", "lambda", "aaa")))
+
+
+def expected_libs(binary):
+    direct = set(needed(binary))
+    return BASE_LIBS + tuple(n for n in ("libcurl.so.4", "libxml2.so.2") if n in direct)
+
+
+def trimmed(binary):
+    """True when libcurl and libxml2 are linked into the binary statically."""
+    return not {"libcurl.so.4", "libxml2.so.2"} & set(needed(binary))
+
+
 def needed(path):
     """DT_NEEDED of one ELF file, read with readelf (independent of the loader's --list)."""
     out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
@@ -93,9 +117,19 @@ def test_zip_layout_and_closure(zip_path, tmp_path):
             if n not in seen:
                 seen.add(n)
                 todo.append(str(tmp_path / "lib" / n))
-    for lib in ("libcurl.so.4", "libssl.so.3", "libcrypto.so.3", "libcjson.so.1",
-                "libxml2.so.2", "libc.so.6"):
+    for lib in expected_libs(AAA):
         assert lib in seen, lib
+
+
+def test_zip_size(zip_path):
+    """Printed always; under the 5 MB target when libcurl and libxml2 are the
+    trimmed static builds, under Lambda's 50 MB limit in any case."""
+    size = os.path.getsize(zip_path)
+    print(f"zip size: {size} bytes ({size / 1048576:.2f} MiB), "
+          f"{'trimmed static' if trimmed(AAA) else 'Debian shared'} libcurl/libxml2")
+    assert size < 50 * 1024 * 1024
+    if trimmed(AAA):
+        assert size < TARGET_BYTES, size
 
 
 def test_zip_is_deterministic(zip_path, tmp_path):
@@ -137,7 +171,8 @@ def test_missing_zip_tool_is_named(tmp_path):
 class EmptyRoot:
     """ROOT with only the zip at /var/task, /tmp, /dev/{null,urandom}, /proc, /bin/sh."""
 
-    def __init__(self, base, zip_path, hosts=None):
+    def __init__(self, base, zip_path, hosts=None, aaa=AAA):
+        self.aaa = aaa
         self.root = base / "root"
         self.task = self.root / "var" / "task"
         self.task.mkdir(parents=True)
@@ -222,8 +257,7 @@ def test_runtime_loop_in_empty_root(empty_root):
         outside = [o for o in objs if not o.startswith(str(empty_root.task / "lib") + "/")]
         assert not outside, outside
         names = {os.path.basename(o) for o in objs}
-        for lib in ("libc.so.6", "libcurl.so.4", "libssl.so.3", "libcrypto.so.3",
-                    "libcjson.so.1", "libxml2.so.2"):
+        for lib in expected_libs(empty_root.aaa):
             assert lib in names, (lib, sorted(names))
         environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
         assert b"SSL_CERT_FILE=/var/task/certs/ca-bundle.crt" in environ
@@ -250,3 +284,34 @@ def test_name_resolution_in_empty_root(tmp_path, zip_path, empty_root):
         assert inv.error_type == "UnknownAction", (inv, logs)
         environ = open(f"/proc/{fn.sandbox.proc.pid}/environ", "rb").read().split(b"\0")
         assert any(e.startswith(b"AWS_LAMBDA_RUNTIME_API=runtime.aaa.test:") for e in environ)
+
+
+def test_trimmed_zip_under_target_in_empty_root(tmp_path):
+    """The zip `make package` ships: from build/lambda/aaa (or AAA_LAMBDA_BIN),
+    under 5 MB, none of the libraries Debian's libcurl and libxml2 pull in,
+    and it runs in the empty root like the other one."""
+    if not os.access(LAMBDA_AAA, os.X_OK):
+        pytest.skip(f"{LAMBDA_AAA} is not built (make package, or make lambda-bin)")
+    if os.geteuid() != 0 or not os.access(BUSYBOX, os.X_OK):
+        pytest.skip("the empty-root run needs root and busybox-static")
+    out = tmp_path / "small.zip"
+    package(out, env={"AAA_BIN": LAMBDA_AAA, "MAX_BYTES": str(TARGET_BYTES)})
+    size = os.path.getsize(out)
+    print(f"trimmed zip: {size} bytes ({size / 1048576:.2f} MiB)")
+    assert size < TARGET_BYTES
+    assert trimmed(LAMBDA_AAA)
+    with zipfile.ZipFile(out) as z:
+        libs = [n[4:] for n in z.namelist() if n.startswith("lib/")]
+    assert not [n for n in libs if n.startswith(HEAVY)], libs
+    root = EmptyRoot(tmp_path / "e", out, aaa=LAMBDA_AAA)
+    with emulator.LambdaEmulator(retry_delays=(0.05, 0.05)) as emu:
+        emu.add_function("aaa-small", str(root.launcher), env=dict(CREDS), timeout=20.0,
+                         task_root=str(root.task))
+        fn = emu.functions["aaa-small"]
+        inv = emu.invoke("aaa-small", {"action": "nope"})
+        logs = "\n".join(line for _, _, line in fn.logs)
+        assert inv.error_type == "UnknownAction", (inv, logs)
+        maps = open(f"/proc/{fn.sandbox.proc.pid}/maps").read().split("\n")
+        objs = {ln.split()[-1] for ln in maps if len(ln.split()) >= 6 and ".so" in ln.split()[-1]}
+        assert all(o.startswith(str(root.task / "lib") + "/") for o in objs), objs
+        assert {os.path.basename(o) for o in objs} >= set(BASE_LIBS)
