@@ -10,6 +10,7 @@
 #include "aws/route53.h"
 #include "dns/dns01.h"
 #include "dns/dns01_impl.h"
+#include "dns/txtset.h"
 #include "log/log.h"
 #include "util/mem.h"
 
@@ -17,20 +18,6 @@
  * between our read and our DELETE (Route53 answers InvalidChangeBatch). */
 #define DNS01_CLEANUP_TRIES 3
 #define DNS01_COMMENT	    "aaa dns-01"
-
-/* 1 when the wire value v holds (unquoted) one of ours. */
-static int s_is_ours(const struct dns01_rec *r, const char *wire)
-{
-	char *u = route53_txt_unquote(wire);
-	size_t i;
-	int ours = 0;
-
-	for (i = 0; u && i < r->nvalues; i++)
-		if (strcmp(r->values[i], u) == 0)
-			ours = 1;
-	free(u);
-	return ours;
-}
 
 /* One batch of changes being built; owns the value strings. */
 struct s_batch {
@@ -96,9 +83,9 @@ static int s_publish_change(struct dns01 *d, size_t ri, const struct aws_credent
 	struct dns01_zone *z = &d->zones[r->zone];
 	struct route53_rrset cur;
 	struct aws_reply reply;
-	char **vals = NULL, *u;
-	size_t i, j, n = 0;
-	int found = 0, rc = -1, present;
+	char **vals = NULL;
+	size_t n = 0;
+	int found = 0, rc = -1;
 
 	memset(&cur, 0, sizeof(cur));
 	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0) {
@@ -106,29 +93,9 @@ static int s_publish_change(struct dns01 *d, size_t ri, const struct aws_credent
 			   reply.message ? reply.message : "failed");
 		goto out;
 	}
-	vals = calloc(cur.nvalues + r->nvalues + 1, sizeof(*vals));
-	if (vals == NULL)
+	if (dns_txt_add((const char *const *)cur.values, cur.nvalues,
+			(const char *const *)r->values, r->nvalues, &vals, &n))
 		goto oom;
-	for (i = 0; i < cur.nvalues; i++) {
-		if ((vals[n] = str_dup(cur.values[i])) == NULL)
-			goto oom;
-		n++;
-	}
-	for (i = 0; i < r->nvalues; i++) {
-		present = 0;
-		for (j = 0; j < cur.nvalues && !present; j++) {
-			u = route53_txt_unquote(cur.values[j]);
-			if (u == NULL)
-				goto oom;
-			present = strcmp(u, r->values[i]) == 0;
-			free(u);
-		}
-		if (present)
-			continue;
-		if ((vals[n] = route53_txt_quote(r->values[i])) == NULL)
-			goto oom;
-		n++;
-	}
 	if (n == cur.nvalues && found) {
 		r->published = 1; /* all ours already there */
 		rc = 0;
@@ -225,7 +192,7 @@ static int s_cleanup_change(struct dns01 *d, size_t ri, const struct aws_credent
 	struct route53_rrset cur;
 	struct aws_reply reply;
 	char **vals = NULL;
-	size_t i, n = 0;
+	size_t n = 0;
 	int found = 0, rc = -1;
 
 	memset(&cur, 0, sizeof(cur));
@@ -237,28 +204,18 @@ static int s_cleanup_change(struct dns01 *d, size_t ri, const struct aws_credent
 	rc = 0;
 	if (!found)
 		goto out;
-	vals = calloc(cur.nvalues + 1, sizeof(*vals));
-	if (vals == NULL)
+	if (dns_txt_remove((const char *const *)cur.values, cur.nvalues,
+			   (const char *const *)r->values, r->nvalues, &vals, &n))
 		goto oom;
-	for (i = 0; i < cur.nvalues; i++) {
-		if (s_is_ours(r, cur.values[i]))
-			continue;
-		if ((vals[n] = str_dup(cur.values[i])) == NULL)
-			goto oom;
-		n++;
-	}
 	if (n == cur.nvalues) /* none of ours there */
 		goto out;
 	if (n == 0) {
-		dns01_strv_free(vals, n);
-		vals = calloc(cur.nvalues + 1, sizeof(*vals));
-		if (vals == NULL)
-			goto oom;
-		for (i = 0; i < cur.nvalues; i++) {
-			if ((vals[n] = str_dup(cur.values[i])) == NULL)
-				goto oom;
-			n++;
-		}
+		/* DELETE names the set exactly as read: hand cur's values over. */
+		dns_txt_free(vals, n);
+		vals = cur.values;
+		n = cur.nvalues;
+		cur.values = NULL;
+		cur.nvalues = 0;
 		rc = s_batch_add(b, ROUTE53_DELETE, r->name, cur.ttl, vals, n, ri);
 	} else {
 		rc = s_batch_add(b, ROUTE53_UPSERT, r->name, cur.ttl, vals, n, ri);
