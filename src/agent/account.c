@@ -139,15 +139,85 @@ static char *s_account_json(struct agent *a, const char *keyref)
 	return text;
 }
 
+/*
+ * A signer for an --account-key spec: "kms:KEY", or a key type for a new
+ * local key (*pem receives it, to store; caller wipes and frees).
+ */
+static struct jws_signer *s_new_signer(struct agent *a, const char *spec, char **pem,
+				       size_t *pemlen)
+{
+	struct jws_signer *signer = NULL;
+	struct key *k = NULL;
+	int type;
+
+	*pem = NULL;
+	if (spec && str_has_prefix(spec, KMS_PREFIX))
+		return s_kms_signer(a, spec + strlen(KMS_PREFIX));
+	type = spec ? key_type_parse(spec) : KEY_EC256;
+	if (type < 0) {
+		agent_fail(
+		    a, "input", "",
+		    "--account-key %s: use ec256, ec384, rsa2048, rsa3072, rsa4096 or kms:KEY",
+		    spec);
+		return NULL;
+	}
+	if ((k = key_generate((enum key_type)type)) && (*pem = key_save_pem(k, pemlen)))
+		signer = jws_signer_from_key(k);
+	key_free(k);
+	if (!signer) {
+		str_wipe_free(*pem);
+		*pem = NULL;
+	}
+	return signer;
+}
+
+/*
+ * Key rollover (RFC 8555 7.3.5) for `aaa reg --account-key SPEC` on an
+ * existing account. A new local key is saved as key-next.pem before the CA
+ * hears of it, so a crash between the CA's answer and our write never
+ * loses the only key that works.
+ */
+static int s_rollover(struct agent *a, const char *spec, const char *pem_key, char **text)
+{
+	struct jws_signer *signer = NULL;
+	char *pem = NULL, *next_key = NULL;
+	size_t pemlen = 0;
+	int rc = -1;
+
+	if (!(signer = s_new_signer(a, spec, &pem, &pemlen)) ||
+	    !(next_key = store_key_join(a->account_dir, "key-next.pem")))
+		goto out;
+	if (pem && agent_store_put(a, next_key, pem, pemlen, 1) != 0)
+		goto out;
+	if (acme_account_key_change(a->acme, signer) != 0) {
+		signer = NULL;
+		agent_fail_acme(a, "roll the account key over");
+		goto out;
+	}
+	signer = NULL;
+	if (pem && agent_store_put(a, pem_key, pem, pemlen, 1) != 0)
+		goto out;
+	if (pem)
+		store_delete(a->store, next_key);
+	if (!(*text = s_account_json(a, pem ? "store" : spec)))
+		goto out;
+	agent_progress(a, "account key rolled over to %s", spec);
+	rc = 0;
+out:
+	jws_signer_free(signer);
+	str_wipe_free(pem);
+	free(next_key);
+	return rc;
+}
+
 int agent_account_register(struct agent *a, int agree, int *created)
 {
 	struct acme_account_opts ao = {0};
-	struct key *k = NULL;
 	struct jws_signer *signer = NULL;
 	char *json_key = NULL, *pem_key = NULL, *pem = NULL, *text = NULL, *old = NULL;
 	const char *spec = a->cfg.account_key;
 	size_t pemlen = 0;
-	int type, r, rc = -1;
+	int r, rc = -1;
 
 	*created = 0;
 	if (!(json_key = store_key_join(a->account_dir, STORE_FILE_ACCOUNT)) ||
@@ -161,7 +231,10 @@ int agent_account_register(struct agent *a, int agree, int *created)
 		 */
 		if (agent_account_load(a) != 0)
 			goto out;
-		if (a->cfg.email && (!a->account_email || strcmp(a->cfg.email, a->account_email) != 0)) {
+		if (spec && s_rollover(a, spec, pem_key, &text) != 0)
+			goto out;
+		if (a->cfg.email &&
+		    (!a->account_email || strcmp(a->cfg.email, a->account_email) != 0)) {
 			if (acme_account_update_contact(a->acme, a->cfg.email) != 0) {
 				agent_fail_acme(a, "update the account's contact");
 				goto out;
@@ -169,7 +242,11 @@ int agent_account_register(struct agent *a, int agree, int *created)
 			cJSON *prev = json_parse(old, strlen(old), NULL);
 			const char *kr = prev ? json_str(prev, "key") : NULL;
 
-			text = s_account_json(a, kr ? kr : "store");
+			free(text);
+			text = s_account_json(
+			    a, spec ? (str_has_prefix(spec, KMS_PREFIX) ? spec : "store")
+			       : kr ? kr
+				    : "store");
 			cJSON_Delete(prev);
 			if (!text)
 				goto out;
@@ -178,23 +255,8 @@ int agent_account_register(struct agent *a, int agree, int *created)
 		rc = 0;
 		goto out;
 	}
-	if (spec && str_has_prefix(spec, KMS_PREFIX)) {
-		if (!(signer = s_kms_signer(a, spec + strlen(KMS_PREFIX))))
-			goto out;
-	} else {
-		type = spec ? key_type_parse(spec) : KEY_EC256;
-		if (type < 0) {
-			agent_fail(
-			    a, "input", "",
-			    "--account-key %s: use ec256, ec384, rsa2048, rsa3072, rsa4096 or "
-			    "kms:KEY",
-			    spec);
-			goto out;
-		}
-		if (!(k = key_generate((enum key_type)type)) || !(pem = key_save_pem(k, &pemlen)) ||
-		    !(signer = jws_signer_from_key(k)))
-			goto out;
-	}
+	if (!(signer = s_new_signer(a, spec, &pem, &pemlen)))
+		goto out;
 	if (s_client(a, signer) != 0) {
 		signer = NULL;
 		goto out;
@@ -225,7 +287,6 @@ out:
 	if (rc != 0 && !a->error[0])
 		agent_fail(a, "input", "", "registration failed (out of memory?)");
 	jws_signer_free(signer);
-	key_free(k);
 	str_wipe_free(pem);
 	free(text);
 	free(old);

@@ -335,3 +335,20 @@ def test_account_key_held_in_kms(aaa, store, zone, aws, pebble):
     _json(aaa("cert", "--cn", name, "--store", store))
     assert _sans(_cert(store, name)) == [name]
     assert aws.proxy.count(action="Sign") >= 3, "every ACME request was signed by KMS"
+
+
+def test_key_rollover_then_a_new_order_works(cli, store, zone):
+    accdir = os.path.join(store[len("file://"):], "aaa-data", "v1", "accounts")
+    keyfile = [os.path.join(d, f) for d, _, fs in os.walk(accdir) for f in fs
+               if f == "key.pem"][0]
+    before = open(keyfile, "rb").read()
+    out = _json(cli("reg", "--email", "admin@example.test", "--agree", "--account-key",
+                    "rsa2048"))
+    assert out["created"] is False
+    after = open(keyfile, "rb").read()
+    assert after != before
+    assert isinstance(serialization.load_pem_private_key(after, None), rsa.RSAPrivateKey)
+    assert not any(f == "key-next.pem" for _, _, fs in os.walk(accdir) for f in fs)
+    name = f"roll.{zone['name']}"
+    _json(cli("cert", "--cn", name))
+    assert _sans(_cert(store, name)) == [name]
