@@ -6,3 +6,4 @@ SRCS += src/agent/slack_form.c src/agent/slack_verify.c src/agent/slack_event.c 
 UNIT_SRCS += tests/unit/test_slack.c
 UNIT_SRCS += tests/unit/test_dispatcher.c
 UNIT_SRCS += tests/unit/test_slack_reply.c
+TOOL_SRCS += tests/tools/slack_tool.c
