@@ -384,3 +384,34 @@ def test_check_authoritative_times_out_when_not_served(tool, aws):
     assert rc == 1
     assert "127.0.0.1:9 does not serve" in out["error"]
     assert time.monotonic() - t0 < 10
+
+
+def test_list_hosted_zones_follows_pages(tool, aws):
+    r53 = aws.direct_client("route53")
+    made = {aws.create_zone(f"p{i:03d}-{uuid.uuid4().hex[:6]}.example.test")
+            for i in range(105)}
+    aws.proxy.reset_stats()
+    rc, out, err = tool("list-zones")
+    assert rc == 0, (out, err)
+    assert out["pages"] == 2  # Route53 pages hold 100 zones
+    assert settled(aws)["by_action"].get("route53:ListHostedZones") == 2
+    ids = [z["id"] for z in out["zones"]]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == made == {z["Id"].split("/")[-1]
+                                for z in r53.list_hosted_zones(MaxItems="200")["HostedZones"]}
+
+
+def test_list_hosted_zones_by_name_page(tool, aws):
+    base = uuid.uuid4().hex[:6]
+    for n in ("a", "b", "c"):
+        aws.create_zone(f"{n}{base}.example.test")
+    rc, out, err = tool("zones-by-name", f"b{base}.example.test", "", "1")
+    assert rc == 0, (out, err)
+    want = aws.direct_client("route53").list_hosted_zones_by_name(
+        DNSName=f"b{base}.example.test", MaxItems="1")
+    assert [z["name"] for z in out["zones"]] == [z["Name"] for z in want["HostedZones"]]
+    # moto 5.2.1 leaves IsTruncated out of this answer (absent means false).
+    assert out["truncated"] == want.get("IsTruncated", False)
+    if out["truncated"]:
+        assert out["next_dns_name"] == want["NextDNSName"]
+        assert out["next_zone_id"] == want["NextHostedZoneId"].split("/")[-1]
