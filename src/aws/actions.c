@@ -13,17 +13,18 @@
 
 static const struct aws_action s_actions[] = {
     /* S3: the store. Everything lives under aaa-data/; the scheduler only
-     * reads (index and certificate metadata), the executor and the CLI
-     * write. HeadObject needs s3:GetObject, ListObjectsV2 s3:ListBucket. */
+     * reads index.json (one GET a pass), the executor and the CLI read,
+     * list and write. HeadObject needs s3:GetObject, ListObjectsV2
+     * s3:ListBucket. */
     {AWS_S3, "GetObject", "s3:GetObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "read the index, certificates, accounts and jobs"},
-    {AWS_S3, "HeadObject", "s3:GetObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
+    {AWS_S3, "HeadObject", "s3:GetObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "check an object and its ETag before a conditional write"},
     {AWS_S3, "PutObject", "s3:PutObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "store keys, certificates, jobs and the index (SSE-KMS, conditional writes)"},
     {AWS_S3, "DeleteObject", "s3:DeleteObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "remove finished jobs and released leases"},
-    {AWS_S3, "ListObjectsV2", "s3:ListBucket", SCHED | EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
+    {AWS_S3, "ListObjectsV2", "s3:ListBucket", EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
      "list certificates and accounts under aaa-data/"},
 
     /* KMS on behalf of S3: SSE-KMS encrypts with a data key S3 asks for in

@@ -270,6 +270,22 @@ def test_alarms_on_the_scheduler_metrics(res, tpl):
         "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
 
 
+def test_alarm_metrics_are_the_ones_the_scheduler_emits(res):
+    """Namespace, metric names and dimensions as src/agent/scheduler.c writes
+    them in its embedded-metric-format line; an alarm on a metric nobody
+    emits would never fire."""
+    src = open(os.path.join(_REPO, "src", "agent", "scheduler.c"), encoding="utf-8").read()
+    assert '"Namespace", "aaa"' in src
+    emitted = set(re.findall(r'"Name", "(\w+)"', src))
+    no_dims = re.search(r"AddItemToArray\(dims, cJSON_CreateArray\(\)\)", src) is not None
+    for a in of_type(res, "AWS::CloudWatch::Alarm").values():
+        p = a["Properties"]
+        if p["Namespace"] != "aaa":
+            continue
+        assert p["MetricName"] in emitted, (p["MetricName"], emitted)
+        assert ("Dimensions" not in p) == no_dims, p.get("Dimensions")
+
+
 def test_outputs(tpl):
     out = tpl["cfn"]["Outputs"]
     assert "/slack" in out["SlackRequestUrl"]["Value"]["Fn::Sub"]
