@@ -282,6 +282,15 @@ out:
 	elbv2_cert_list_clear(&v2);
 }
 
+/* 1 when state says name (this serial, this path) was uploaded already. */
+static int s_iam_have(const cJSON *state, const char *name, const char *path, const char *serial)
+{
+	const char *n = json_str(state, "name"), *p = json_str(state, "path");
+
+	return n && p && json_str(state, "arn") && strcmp(n, name) == 0 && strcmp(p, path) == 0 &&
+	       deploy_serial_equal(json_str(state, "serial"), serial);
+}
+
 /* The ARN IAM gives name, from a listing (after EntityAlreadyExists). */
 static char *s_iam_arn(const char *path, const char *name, struct aws_reply *r)
 {
@@ -317,7 +326,19 @@ static int s_run_iam(const char *target, const struct deploy_target *t, const st
 	memset(&ci, 0, sizeof(ci));
 	if (name == NULL)
 		goto out;
-	arc = iam_upload(name, t->path, c->cert_pem, c->key_pem, c->chain_pem, &arn, &r);
+	/* Deployed already (a retried run): confirm it is still there. */
+	arc = s_iam_have(state, name, t->path, c->serial) ? iam_get_body(name, &body, &r) : -2;
+	if (arc == 0) {
+		arn = str_dup(json_str(state, "arn"));
+		if (arn == NULL)
+			goto out;
+	} else if (arc == -2 || (arc == 1 && aws_error_is(&r.err, "NoSuchEntity"))) {
+		aws_reply_free(&r);
+		arc = iam_upload(name, t->path, c->cert_pem, c->key_pem, c->chain_pem, &arn, &r);
+	} else {
+		s_fail(err, target, arc, &r, "iam:GetServerCertificate");
+		goto out;
+	}
 	if (arc == 1 && aws_error_is(&r.err, "EntityAlreadyExists")) {
 		aws_reply_free(&r);
 		arn = s_iam_arn(t->path, name, &r);
@@ -342,7 +363,7 @@ static int s_run_iam(const char *target, const struct deploy_target *t, const st
 	    s_set(state, "path", t->path) != 0)
 		goto out;
 	aws_reply_free(&r);
-	arc = iam_get_body(name, &body, &r);
+	arc = body ? 0 : iam_get_body(name, &body, &r);
 	if (arc != 0) {
 		s_fail(err, target, arc, &r, "iam:GetServerCertificate");
 		goto out;
@@ -653,8 +674,8 @@ int deploy_run(const char *target, const struct deploy_cert *c, cJSON *state, ch
 	}
 	if (rc == 0)
 		log_info("%s: deployed serial %s (%s)", target, c->serial, *detail);
-	else
-		log_error("%s", *err ? *err : "deployment failed");
+	else /* *err goes to the caller, who reports it (once) */
+		log_debug("%s", *err ? *err : "deployment failed");
 out:
 	if (rc != 0) {
 		free(*detail);

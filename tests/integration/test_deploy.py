@@ -261,6 +261,32 @@ def test_iam_not_pruned_when_listeners_unreadable(tool, certs, aws, aws_cli):
     assert len(names) == 3
 
 
+def test_iam_same_serial_again_is_idempotent(tool, certs, aws, aws_cli):
+    c = certs()
+    rc, out, err = tool("iam", c)
+    assert rc == 0, err
+    first = out["state"]
+    # A retried deployment of the same certificate finds its own upload
+    # (checked with GetServerCertificate, no second upload).
+    aws.proxy.reset_stats()
+    rc, out, err = tool("iam", c)
+    assert rc == 0, err
+    assert count(aws, "iam:UploadServerCertificate") == 0
+    assert out["state"]["arn"] == first["arn"] and out["state"]["names"] == [iam_name(c)]
+    names = aws_cli.json("iam", "list-server-certificates")["ServerCertificateMetadataList"]
+    assert [n["ServerCertificateName"] for n in names] == [iam_name(c)]
+    # State lost: IAM says the name exists (moto does not, so the proxy
+    # answers as IAM would), and the ARN is found by listing.
+    tool.set_state({})
+    aws.proxy.faults.add(fault="error", status=409, service="iam",
+                         action="UploadServerCertificate", code="EntityAlreadyExists",
+                         message=f"The Server Certificate with name {iam_name(c)} already exists.",
+                         count=1)
+    rc, out, err = tool("iam", c)
+    assert rc == 0, err
+    assert out["state"]["arn"] == first["arn"]
+
+
 def test_iam_errors_named(tool, certs, aws):
     aws.proxy.faults.add(fault="error", status=409, service="iam",
                          action="UploadServerCertificate", code="LimitExceeded",
