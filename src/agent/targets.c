@@ -98,8 +98,12 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 	dc.key_pem = f.key;
 	dc.serial = json_str(meta, "serial");
 	dc.key_type = json_str(meta, "key_type");
-	if (report && !(out = cJSON_AddArrayToObject(report, "deployed")))
-		goto out;
+	if (report) {
+		/* A resumed job deploys again: one result list, the latest. */
+		cJSON_DeleteItemFromObjectCaseSensitive(report, "deployed");
+		if (!(out = cJSON_AddArrayToObject(report, "deployed")))
+			goto out;
+	}
 	cJSON_ArrayForEach(t, json_arr(meta, "deploy"))
 	{
 		if (!cJSON_IsString(t))
