@@ -294,3 +294,36 @@ out:
 	free(pem_key);
 	return rc;
 }
+
+int agent_authz_record(struct agent *a, const cJSON *expiries)
+{
+	char *key = store_key_join(a->account_dir, "authz.json"), *text = NULL;
+	size_t len = 0;
+	cJSON *doc = NULL;
+	const cJSON *it;
+	int r, rc = -1;
+
+	if (!key)
+		goto out;
+	r = agent_store_get(a, key, &text, &len, NULL);
+	if (r < 0)
+		goto out;
+	if (r == 0)
+		doc = json_parse(text, len, NULL);
+	if (!doc && !(doc = cJSON_CreateObject()))
+		goto out;
+	cJSON_ArrayForEach(it, expiries)
+	{
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, it->string);
+		cJSON_AddItemToObject(doc, it->string, cJSON_Duplicate(it, 1));
+	}
+	free(text);
+	if (!(text = json_print(doc)))
+		goto out;
+	rc = agent_store_put(a, key, text, strlen(text), 0);
+out:
+	free(key);
+	free(text);
+	cJSON_Delete(doc);
+	return rc;
+}

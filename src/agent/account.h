@@ -6,6 +6,8 @@
 #ifndef AAA_AGENT_ACCOUNT_H
 #define AAA_AGENT_ACCOUNT_H
 
+#include <cjson/cJSON.h>
+
 #include "agent/agent.h"
 
 /*
@@ -23,5 +25,11 @@ int agent_account_register(struct agent *a, int agree, int *created);
  * ("run aaa reg first") or the CA is unreachable.
  */
 int agent_account_load(struct agent *a);
+
+/*
+ * Records authorization expiries (name -> RFC 3339) in the account's
+ * authz.json, merged with what is there, for `aaa ls`.
+ */
+int agent_authz_record(struct agent *a, const cJSON *expiries);
 
 #endif

@@ -290,6 +290,25 @@ static int s_step_insync(struct run *r)
 	return job_set_state(r->job, JOB_CHALLENGES_ANSWERED);
 }
 
+/* aaa authz: how long the new authorizations last, for aaa ls (one read
+ * per name; only this command pays for it). Failure is only logged. */
+static void s_record_authz(struct run *r)
+{
+	cJSON *exp = cJSON_CreateObject();
+	size_t i;
+
+	if (!exp || acme_order_authorizations(r->a->acme, &r->order) != 0)
+		goto out;
+	for (i = 0; i < r->order.nauthz; i++)
+		if (r->order.authz[i].expires)
+			cJSON_AddStringToObject(exp, r->order.authz[i].identifier,
+						r->order.authz[i].expires);
+	if (agent_authz_record(r->a, exp) != 0)
+		log_warn("could not record the authorizations' expiry for aaa ls");
+out:
+	cJSON_Delete(exp);
+}
+
 static int s_step_answered(struct run *r)
 {
 	if (s_order(r) != 0)
@@ -301,6 +320,8 @@ static int s_step_answered(struct run *r)
 	}
 	agent_progress(r->a, "validated");
 	s_dns_cleanup(r);
+	if (r->o->authz_only)
+		s_record_authz(r);
 	return job_set_state(r->job, r->o->authz_only ? JOB_DONE : JOB_AUTHORIZED);
 }
 

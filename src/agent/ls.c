@@ -13,6 +13,39 @@
 #include "store/keys.h"
 #include "util/mem.h"
 
+/* Domains authorized with aaa authz (the account's authz.json), so ls shows
+ * them with their expiry even before a certificate exists. */
+static void s_authz_domains(struct agent *a, const char *account_json_key, cJSON *domains)
+{
+	char *key = NULL, *text = NULL;
+	const char *slash = strrchr(account_json_key, '/');
+	size_t len = 0;
+	cJSON *doc = NULL;
+	const cJSON *it;
+
+	if (!slash || !domains)
+		return;
+	key = str_printf("%.*s/authz.json", (int)(slash - account_json_key), account_json_key);
+	if (!key || agent_store_get(a, key, &text, &len, NULL) != 0 ||
+	    !(doc = json_parse(text, len, NULL)))
+		goto out;
+	cJSON_ArrayForEach(it, doc)
+	{
+		cJSON *d = cJSON_CreateObject(), *az;
+
+		if (!d || !cJSON_IsString(it))
+			continue;
+		cJSON_AddStringToObject(d, "domain", it->string);
+		az = cJSON_AddObjectToObject(d, "authorization");
+		cJSON_AddStringToObject(az, "expires", it->valuestring);
+		cJSON_AddItemToArray(domains, d);
+	}
+out:
+	free(key);
+	free(text);
+	cJSON_Delete(doc);
+}
+
 /* The account objects, one per accounts/<ca>/<name>/account.json. */
 static int s_accounts(struct agent *a, cJSON *out)
 {
@@ -42,7 +75,7 @@ static int s_accounts(struct agent *a, cJSON *out)
 					json_str(acc, "email") ? json_str(acc, "email") : "");
 		json_add_str_opt(o, "directory", json_str(acc, "directory"));
 		json_add_str_opt(o, "account", json_str(acc, "url"));
-		cJSON_AddArrayToObject(o, "domains");
+		s_authz_domains(a, k.keys[i], cJSON_AddArrayToObject(o, "domains"));
 		cJSON_AddItemToArray(out, o);
 		cJSON_Delete(acc);
 	}
@@ -126,9 +159,26 @@ cJSON *agent_ls(struct agent *a)
 		meta = NULL;
 		if (agent_meta_load(a, name, &meta) == 0) {
 			cJSON *owner = s_owner(out, meta);
+			cJSON *doms = cJSON_GetObjectItemCaseSensitive(owner, "domains"), *d;
+			cJSON *nd = s_domain(name, meta), *prev = NULL;
 
-			cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(owner, "domains"),
-					     s_domain(name, meta));
+			/* An authorization listed already: the certificate joins it. */
+			cJSON_ArrayForEach(d, doms)
+			{
+				const char *dn = json_str(d, "domain");
+
+				if (dn && strcmp(dn, name) == 0)
+					prev = d;
+			}
+			if (prev && nd) {
+				cJSON_DeleteItemFromObjectCaseSensitive(nd, "authorization");
+				cJSON_AddItemToObject(
+				    nd, "authorization",
+				    cJSON_Duplicate(json_obj(prev, "authorization"), 1));
+				cJSON_ReplaceItemViaPointer(doms, prev, nd);
+			} else {
+				cJSON_AddItemToArray(doms, nd);
+			}
 		}
 		free(name);
 	}

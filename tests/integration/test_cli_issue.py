@@ -214,9 +214,16 @@ def test_authz_then_cert_reuses_the_authorization(aaa, store, zone, pebble_facto
     r = aaa("reg", "--email", "a@example.test", "--agree", *base, env=env)
     _json(r)
     _json(aaa("authz", "--domain", name, "--challenge", "dns-01", *base, env=env))
+    listed = [d for acc in _json(aaa("ls", *base, env=env)) for d in acc["domains"]
+              if d["domain"] == name]
+    assert listed and listed[0]["authorization"]["expires"] > "2026", listed
     p.reset_stats()
     _json(aaa("cert", "--cn", name, *base, env=env))
     assert p.count("challenge") == 0, "a valid authorization is reused, no new challenge"
+    listed = [d for acc in _json(aaa("ls", *base, env=env)) for d in acc["domains"]
+              if d["domain"] == name]
+    assert len(listed) == 1 and listed[0]["authorization"]["expires"]
+    assert listed[0]["certificate"]["san"] == [name]
 
 
 def test_eab_required(aaa, store, pebble_factory, stack, tmp_path):
