@@ -315,3 +315,30 @@ def test_trimmed_zip_under_target_in_empty_root(tmp_path):
         objs = {ln.split()[-1] for ln in maps if len(ln.split()) >= 6 and ".so" in ln.split()[-1]}
         assert all(o.startswith(str(root.task / "lib") + "/") for o in objs), objs
         assert {os.path.basename(o) for o in objs} >= set(BASE_LIBS)
+
+
+LAMBDA_LIBS_SH = os.path.join(_REPO, "deploy", "lambda-libs.sh")
+
+
+def test_lambda_libs_names_what_is_missing(tmp_path):
+    """deploy/lambda-libs.sh (make package) on a machine without a tool or
+    without the source packages says which, and how to get it."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("sh", "cc", "make", "pkg-config", "mkdir", "ls", "cat", "sort", "tail",
+                 "basename", "rm", "touch", "find"):
+        path = shutil.which(tool)
+        if path:
+            os.symlink(path, bindir / tool)
+    env = dict(os.environ, PATH=str(bindir))
+    p = subprocess.run(["sh", LAMBDA_LIBS_SH, str(tmp_path / "libs")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert "missing tool 'dpkg-source'" in p.stderr and "dpkg-dev" in p.stderr, p.stderr
+    # No source packages and no apt-get: the message says where to put them.
+    os.symlink(shutil.which("dpkg-source"), bindir / "dpkg-source")
+    p = subprocess.run(["sh", LAMBDA_LIBS_SH, str(tmp_path / "libs")],
+                       env=dict(env, SRC_DIR=str(tmp_path / "empty")), capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode != 0
+    assert "no apt-get" in p.stderr and "SRC_DIR" in p.stderr, p.stderr
