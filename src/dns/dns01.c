@@ -260,6 +260,31 @@ static const struct dns01_ident *s_ident(const struct dns01 *d, const char *iden
 	return found;
 }
 
+/*
+ * The identifier, else one sharing its challenge record: an ACME server
+ * names a wildcard's authorization by its base name ("wildcard": true), so
+ * "example.com" finds "*.example.com" (RFC 8555 7.1.4); both values go
+ * into _acme-challenge.example.com anyway.
+ */
+static const struct dns01_ident *s_ident_same_record(const struct dns01 *d, const char *identifier)
+{
+	const struct dns01_ident *found = s_ident(d, identifier);
+	char *want = NULL, *have = NULL;
+	size_t i;
+
+	if (found || (want = dns_challenge_name(identifier)) == NULL)
+		return found;
+	for (i = 0; i < d->nidents && !found; i++) {
+		free(have);
+		have = dns_challenge_name(d->idents[i].name);
+		if (have && strcmp(have, want) == 0)
+			found = &d->idents[i];
+	}
+	free(have);
+	free(want);
+	return found;
+}
+
 static const struct dns01_rec *s_rec_of(const struct dns01 *d, const char *identifier)
 {
 	const struct dns01_ident *i = d ? s_ident(d, identifier) : NULL;
@@ -502,7 +527,7 @@ int dns01_resolve(struct dns01 *d, const char *const *names, size_t n)
 
 int dns01_add(struct dns01 *d, const char *identifier, const char *txt_value)
 {
-	const struct dns01_ident *id = s_ident(d, identifier);
+	const struct dns01_ident *id = s_ident_same_record(d, identifier);
 
 	if (id == NULL)
 		return dns01_fail(d, "dns-01: %s was not resolved before adding its value",

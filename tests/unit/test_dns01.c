@@ -37,6 +37,9 @@ TEST(dns01_state_round_trip)
 	out = dns01_state(d);
 	REQUIRE(out != NULL);
 	CHECK(cJSON_Compare(in, out, 1));
+	/* A wildcard's authorization named by its base name finds the shared
+	 * record (RFC 8555 7.1.4). */
+	CHECK(dns01_add(d, "acme.example.net", "v5") == -1);
 	/* Values added after a rebuild land in the state too (deduplicated). */
 	CHECK(dns01_add(d, "example.com", "v4") == 0);
 	CHECK(dns01_add(d, "*.example.com", "v4") == 0);
@@ -103,5 +106,35 @@ TEST(dns01_errors_before_requests)
 	REQUIRE(d != NULL);
 	CHECK(dns01_resolve(d, names, 1) == -1);
 	CHECK(strstr(dns01_error(d), "expected DOMAIN=ZONEID") != NULL);
+	dns01_free(d);
+}
+
+TEST(dns01_add_wildcard_by_base_name)
+{
+	static const char st[] =
+	    "{\"version\":1,\"zones\":[{\"id\":\"Z1\",\"name\":\"example.com\"}],"
+	    "\"records\":[{\"name\":\"_acme-challenge.only.example.com\",\"zone\":\"Z1\","
+	    "\"values\":[],\"published\":false}],"
+	    "\"identifiers\":[{\"name\":\"*.only.example.com\","
+	    "\"record\":\"_acme-challenge.only.example.com\"}]}";
+	cJSON *in = cJSON_Parse(st), *out;
+	struct dns01 *d;
+
+	REQUIRE(in != NULL);
+	d = dns01_from_state(in, NULL);
+	REQUIRE(d != NULL);
+	/* The ACME server names the wildcard's authorization "only.example.com". */
+	CHECK(dns01_add(d, "only.example.com", "w1") == 0);
+	CHECK(dns01_add(d, "other.example.com", "w2") == -1);
+	out = dns01_state(d);
+	REQUIRE(out != NULL);
+	CHECK_STR(cJSON_GetArrayItem(
+		      cJSON_GetObjectItem(
+			  cJSON_GetArrayItem(cJSON_GetObjectItem(out, "records"), 0), "values"),
+		      0)
+		      ->valuestring,
+		  "w1");
+	cJSON_Delete(out);
+	cJSON_Delete(in);
 	dns01_free(d);
 }
