@@ -102,6 +102,8 @@ def test_five_names_one_change_per_zone(tool, aws, aws_cli, dns, tmp_path):
     assert st["refused"] == {}, st["refusals"]
     assert st["by_action"].get(CHANGE) == 1
     assert st["by_action"].get("route53:GetChange", 0) <= 1
+    # The zone list is read once for all names.
+    assert st["by_action"].get("route53:ListHostedZones") == 1
     # The apex and the wildcard share one record set, with both values.
     apex = txt_values(aws_cli, zid, f"_acme-challenge.{zone}")
     assert sorted(apex) == sorted([json.dumps(values[0]), json.dumps(values[1])])
@@ -415,3 +417,27 @@ def test_list_hosted_zones_by_name_page(tool, aws):
     if out["truncated"]:
         assert out["next_dns_name"] == want["NextDNSName"]
         assert out["next_zone_id"] == want["NextHostedZoneId"].split("/")[-1]
+
+
+def test_zone_role_per_cname_hop(tool, aws, aws_cli):
+    """The role is chosen per hop: the delegating zone is read with the default
+    credentials, the zone the CNAME points into with the role given for it."""
+    zone, zid = new_zone(aws)
+    acme, acme_id = new_zone(aws, prefix="acme")
+    target = f"www.{acme}"
+    cli_change(aws_cli, zid, f"_acme-challenge.www.{zone}", "CNAME", [target], ttl=60)
+    role = "arn:aws:iam::123456789012:role/acme-zone"
+    aws.proxy.reset_stats()
+    rc, out, err = tool("--zone-role", f"{acme}={role}", "--state", os.devnull, "run",
+                        f"www.{zone}=hop")
+    assert rc == 0, (out, err)
+    st = settled(aws)
+    assert st["refused"] == {}, st["refusals"]
+    assert st["by_action"].get("sts:AssumeRole") == 1
+    r53 = [r for r in st["requests"] if r["service"] == "route53"]
+    changes = [r for r in r53 if r["action"] == "ChangeResourceRecordSets"]
+    assert len(changes) == 2  # publish and cleanup, both in the target zone
+    assert all(acme_id in r["path"] and r["access_key"] != "AKIDTEST" for r in changes)
+    # The CNAME was read in the delegating zone with our own keys.
+    first = [r for r in r53 if zid in r["path"]]
+    assert first and all(r["access_key"] == "AKIDTEST" for r in first)
