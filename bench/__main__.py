@@ -123,7 +123,7 @@ def main(argv=None):
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": args.command or "/usr/bin/python3 -m bench " + " ".join(argv),
-        "runs": args.runs, "sizes": args.sizes, "workdir": work,
+        "runs": args.runs, "sizes": args.sizes, "workdir": work, "repo": _REPO,
         "host": results.host_info(),
     }
     rc = 1

@@ -10,6 +10,7 @@ log, never timed.
 """
 
 import os
+import time
 
 from cryptography import x509
 
@@ -92,6 +93,7 @@ class IssuanceBench:
         aws_proxy = self.stack.aws.proxy
         pebble_proxy.reset_stats()
         aws_proxy.reset_stats()
+        t_start = time.time()
         r = self._run(argv, c.env, os.path.join(c.dir, f"issue-{size}n-r{run}.log"))
         acme = pebble_proxy.stats()
         aws = aws_proxy.stats()
@@ -107,6 +109,10 @@ class IssuanceBench:
             "wall_s": r.wall, "cpu_s": r.cpu, "maxrss_kb": r.maxrss_kb,
             "acme_requests": acme["total"], "acme_by_action": acme["by_action"],
             "aws_requests": aws["total"], "aws_by_action": aws["by_action"], "log": r.log,
+            # When each CA and AWS request completed, seconds from the start: where
+            # the time goes between them is the client's own work (or its sleeps).
+            "timeline": sorted([round(e["t"] - t_start, 3), f"{e['service']}:{e['action']}"]
+                               for e in acme["requests"] + aws["requests"]),
         }
         self.commands.setdefault(c.name, {})[size] = argv
         self.results.setdefault(c.name, {}).setdefault(size, []).append(entry)

@@ -24,7 +24,6 @@ import importlib
 import json
 import os
 import shutil
-import subprocess
 import time
 import urllib.parse
 import zipfile

@@ -190,6 +190,22 @@ def _acme_breakdown(data):
     return "\n".join(lines) + "\n" if lines else "(no successful runs)\n"
 
 
+def _timeline(data):
+    """aaa's median run per size as a request timeline, with the exit time."""
+    lines = []
+    for size, runs in sorted(data.get("issuance", {}).get("aaa", {}).items()):
+        ok = sorted((r for r in runs if r["ok"]), key=lambda r: r["wall_s"])
+        if not ok or "timeline" not in ok[len(ok) // 2]:
+            continue
+        mid = ok[len(ok) // 2]
+        steps = ", ".join(f"{t:.3f} {what.split(':', 1)[-1]}" for t, what in mid["timeline"])
+        lines.append(f"- {size} name(s), {mid['wall_s']:.3f} s: {steps}; exit {mid['wall_s']:.3f}")
+    if not lines:
+        return ""
+    return ("\nWhere aaa's time goes (the median run; seconds from exec at which each CA "
+            "and AWS request completed):\n\n" + "\n".join(lines) + "\n")
+
+
 def _failures(data):
     lines = []
     for c, per in data.get("issuance", {}).items():
@@ -201,14 +217,28 @@ def _failures(data):
 
 
 def _commands(data):
+    """The commands as run, with the work dir shown as $WORK and the source tree as ./
+    (ports are the run's own: the stack picks free ones)."""
     out = [f"    {data['command']}", ""]
+    work = data.get("workdir")
+    src = data.get("repo")
+
+    def short(cmd):
+        if work:
+            cmd = cmd.replace(work, "$WORK")
+        if src:
+            cmd = cmd.replace(src + "/", "./")
+        return cmd
+
+    if work:
+        out.append(f"    # WORK={work} (removed at the end unless --workdir was given)")
     for c, per in data.get("commands", {}).items():
         for size, argv in per.items():
             out.append(f"    # {c}, {size} name(s)")
-            out.append("    " + shlex.join(argv))
+            out.append("    " + short(shlex.join(argv)))
     lam = data.get("lambda") or {}
     for cmd in lam.get("commands", []):
-        out.append("    " + cmd)
+        out.append("    " + short(cmd))
     return "\n".join(out) + "\n"
 
 
@@ -231,6 +261,7 @@ def markdown(data):
         "bash hook into moto's Route53; aaa through its own Route53 client.\n",
         summary_table(data),
         "\nCA requests per endpoint (the median run):\n\n" + _acme_breakdown(data),
+        _timeline(data),
         "\n## aaa against the DESIGN.md targets\n",
         _table(["figure", "aaa", "target", "met"], _aaa_targets(data)),
     ]

@@ -144,8 +144,12 @@ def test_results_md_has_everything(smoke):
     for key in ("issuance_rss", "scheduler", "dispatcher"):
         v = lam[key]["value"]
         assert v.startswith("pending:") or v[0].isdigit(), v
-    for c, per in data["commands"].items():
-        assert " ".join(per["2"][:2]) in md.replace("'", "")
+    commands = md.split("## Exact commands", 1)[1]
+    assert commands.split("# WORK=", 1)[1].count(data["workdir"]) == 1  # then $WORK
+    for c in data["commands"]:
+        assert f"# {c}, 2 name(s)" in commands
+        for name in data["issuance"][c]["2"][-1]["names"]:
+            assert name in commands
     assert smoke["stdout"].startswith("| client | names |")
 
 
