@@ -79,6 +79,7 @@ static int s_acm_ensure(const char *target, const char *region, const struct dep
 	struct acm_cert d;
 	struct acm_tag tags[2];
 	const char *old = json_str(st, "arn"), *old_region = json_str(st, "region");
+	const char *old_kt = json_str(st, "key_type");
 	const char *where = region;
 	char *got = NULL, *tagname = s_tag_value(c->name);
 	int rc = -1, arc;
@@ -92,6 +93,13 @@ static int s_acm_ensure(const char *target, const char *region, const struct dep
 	}
 	if (old && old_region && strcmp(old_region, where) != 0)
 		old = NULL; /* remembered for another region: a new import here */
+	if (old && old_kt && c->key_type && strcmp(old_kt, c->key_type) != 0) {
+		/* ACM: "The key type and size cannot be changed" on a re-import. */
+		log_warn("%s: key type changed from %s to %s, which ACM cannot re-import: a new "
+			 "certificate replaces %s (whatever else uses that ARN keeps the old one)",
+			 target, old_kt, c->key_type, old);
+		old = NULL;
+	}
 	tags[0].key = "aaa:managed-by";
 	tags[0].value = "aaa";
 	tags[1].key = "aaa:name";
@@ -109,7 +117,8 @@ static int s_acm_ensure(const char *target, const char *region, const struct dep
 		s_fail(err, target, arc, &r, "acm:ImportCertificate and acm:AddTagsToCertificate");
 		goto out;
 	}
-	if (s_set(st, "arn", got) != 0 || s_set(st, "region", where) != 0)
+	if (s_set(st, "arn", got) != 0 || s_set(st, "region", where) != 0 ||
+	    (c->key_type && s_set(st, "key_type", c->key_type) != 0))
 		goto out;
 	aws_reply_free(&r);
 	arc = acm_describe(where, got, &d, &r);

@@ -184,6 +184,22 @@ def test_acm_arn_gone_imports_anew(tool, certs, aws_cli):
     assert "is gone" in err
 
 
+def test_acm_new_key_type_is_a_new_certificate(tool, certs, alb, aws_cli):
+    # ACM refuses to re-import a different key type: a new certificate
+    # replaces ours, and an SNI listener swaps to it.
+    target = f"elbv2:{alb['listener']}:sni"
+    rc, out, err = tool(target, certs("ec256"))
+    assert rc == 0, err
+    first = out["state"]["acm"]["arn"]
+    assert out["state"]["acm"]["key_type"] == "ec256"
+    rc, out, err = tool(target, certs("rsa2048"))
+    assert rc == 0, err
+    second = out["state"]["acm"]["arn"]
+    assert second != first and "key type changed from ec256 to rsa2048" in err
+    r = aws_cli.json("elbv2", "describe-listener-certificates", "--listener-arn", alb["listener"])
+    assert {c["CertificateArn"] for c in r["Certificates"]} == {alb["foreign"], second}
+
+
 # ---------------------------------------------------------------- IAM
 
 def test_iam_upload_and_prune_keeps_two(tool, certs, aws, aws_cli):
