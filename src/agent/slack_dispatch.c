@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agent/job.h"
 #include "agent/slack_command.h"
 #include "agent/slack_event.h"
 #include "agent/slack_form.h"
@@ -278,7 +279,7 @@ static int s_command(const struct slack_settings *s, const struct slack_deps *d,
 	char perr[512], key[48], ierr[512];
 	const char *retry = slack_event_header(req, "X-Slack-Retry-Num");
 	const char *url = slack_form_get(f, "response_url");
-	char *payload = NULL, *esc = NULL, *what = NULL;
+	char *payload = NULL, *esc = NULL, *what = NULL, *ref = NULL;
 	int rc = -1, parsed = 0;
 	size_t i;
 
@@ -300,7 +301,7 @@ static int s_command(const struct slack_settings *s, const struct slack_deps *d,
 		} else {
 			log_info("Slack retry %s of %s: already handed to the executor", retry,
 				 key);
-			rc = s_ephemeralf(response_json, "Still working on it (job %s).", key);
+			rc = s_ephemeralf(response_json, "Still working on it (request %s).", key);
 		}
 		goto out;
 	}
@@ -348,11 +349,21 @@ static int s_command(const struct slack_settings *s, const struct slack_deps *d,
 		goto out;
 	}
 	s_seen_add(d->seen, key, d->now);
-	log_info("handed %s (job %s) to %s", what, key, s->executor);
+	/* cert and renew become a job whose id the executor derives from the
+	 * key (job.h) and shows in its result; the user sees the same id now. */
+	if (cmd.action == SLACK_CERT || cmd.action == SLACK_RENEW) {
+		char *jid = job_id_for_key(key);
+
+		ref = jid ? str_printf("job %s", jid) : NULL;
+		free(jid);
+	} else {
+		ref = str_printf("request %s", key);
+	}
+	log_info("handed %s (request %s) to %s", what, key, s->executor);
 	esc = slack_escape(what);
-	rc = esc ? s_ephemeralf(response_json,
-				"Working on it: %s (job %s). The result will be posted here.", esc,
-				key)
+	rc = (esc && ref)
+		 ? s_ephemeralf(response_json,
+				"Working on it: %s (%s). The result will be posted here.", esc, ref)
 		 : -1;
 out:
 	if (parsed)
@@ -360,6 +371,7 @@ out:
 	free(payload);
 	free(esc);
 	free(what);
+	free(ref);
 	return rc;
 }
 
