@@ -156,6 +156,17 @@ def test_makefile_has_the_sam_build_targets():
         assert q.returncode == 0, q.stderr
 
 
+def test_executor_environment(tpl, res):
+    env = res["ExecutorFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["AAA_ZONE_ROLES"] == {"Ref": "ZoneRoles"}
+    assert env["AAA_ZONE_IDS"] == {"Ref": "ZoneIds"}
+    # ZoneRoles without ZoneRoleArns (the IAM grant) is refused before deploying.
+    rule = tpl["raw"]["Rules"]["ZoneRolesAreGranted"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ZoneRoles"}, ""]}]}
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ZoneRoleArns"}, ""]}]}
+
+
 def test_dispatcher_environment(res):
     env = res["DispatcherFunction"]["Properties"]["Environment"]["Variables"]
     assert env["AAA_SLACK_SIGNING_SECRET"] == {"Ref": "SlackSigningSecretCiphertext"}
@@ -335,6 +346,9 @@ GOOD = {
     "AlarmEmail": ["", "alerts@example.com"],
     "AlarmDaysToExpiry": ["14"],
     "AccountKeyArn": ["", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+    "ZoneRoles": ["", "example.com=arn:aws:iam::123456789012:role/dns",
+                  "a.example=arn:aws:iam::123456789012:role/x,b.example=arn:aws:iam::210987654321:role/p/y"],
+    "ZoneIds": ["", "example.com=Z1D633PJN98FT9", "a.example=Z1,b.example=Z2ABC"],
     "ZoneRoleArns": ["", "arn:aws:iam::123456789012:role/dns",
                      "arn:aws:iam::123456789012:role/a,arn:aws:iam::210987654321:role/path/b"],
 }
@@ -355,6 +369,9 @@ BAD = {
     "AlarmDaysToExpiry": ["0", "61"],
     "AccountKeyArn": ["alias/aaa-account", "1234abcd-12ab-34cd-56ef-1234567890ab"],
     "ZoneRoleArns": ["dns", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::1234:role/x"],
+    "ZoneRoles": ["arn:aws:iam::123456789012:role/dns", "example.com:arn:aws:iam::123456789012:role/x",
+                  "Example.com=arn:aws:iam::123456789012:role/x", "example.com=dns"],
+    "ZoneIds": ["Z1D633PJN98FT9", "example.com=/hostedzone/Z1", "example.com=z1", "example.com="],
 }
 
 
