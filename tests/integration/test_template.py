@@ -160,6 +160,8 @@ def test_executor_environment(tpl, res):
     env = res["ExecutorFunction"]["Properties"]["Environment"]["Variables"]
     assert env["AAA_ZONE_ROLES"] == {"Ref": "ZoneRoles"}
     assert env["AAA_ZONE_IDS"] == {"Ref": "ZoneIds"}
+    assert env["AAA_PREFERRED_CHAIN"] == {"Ref": "PreferredChain"}
+    assert env["AAA_PROFILE"] == {"Ref": "CertificateProfile"}
     # ZoneRoles without ZoneRoleArns (the IAM grant) is refused before deploying.
     rule = tpl["raw"]["Rules"]["ZoneRolesAreGranted"]
     assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ZoneRoles"}, ""]}]}
@@ -349,6 +351,8 @@ GOOD = {
     "ZoneRoles": ["", "example.com=arn:aws:iam::123456789012:role/dns",
                   "a.example=arn:aws:iam::123456789012:role/x,b.example=arn:aws:iam::210987654321:role/p/y"],
     "ZoneIds": ["", "example.com=Z1D633PJN98FT9", "a.example=Z1,b.example=Z2ABC"],
+    "PreferredChain": ["", "ISRG Root X1", "Sectigo Public Server Authentication Root E46"],
+    "CertificateProfile": ["", "classic", "shortlived", "tlsserver"],
     "ZoneRoleArns": ["", "arn:aws:iam::123456789012:role/dns",
                      "arn:aws:iam::123456789012:role/a,arn:aws:iam::210987654321:role/path/b"],
 }
@@ -372,6 +376,8 @@ BAD = {
     "ZoneRoles": ["arn:aws:iam::123456789012:role/dns", "example.com:arn:aws:iam::123456789012:role/x",
                   "Example.com=arn:aws:iam::123456789012:role/x", "example.com=dns"],
     "ZoneIds": ["Z1D633PJN98FT9", "example.com=/hostedzone/Z1", "example.com=z1", "example.com="],
+    "PreferredChain": [" ISRG", "ISRG Root X1;", "x" * 129, "a\nb"],
+    "CertificateProfile": ["Short Lived", "-x", "a" * 65],
 }
 
 
