@@ -6,7 +6,9 @@ function so the test sees exactly the payload it would get.
 
 Also slack_notify (through tests/tools/slack_tool) against the response_url
 fixture: Block Kit arrives, the sixth post is refused, Slack's refusal is
-reported. Timings are printed, never asserted."""
+reported. Timings are printed, never asserted. The last test runs the whole path
+with the real executor, pebble and moto, and reads the result at the
+response_url."""
 import base64
 import hashlib
 import hmac
@@ -327,3 +329,49 @@ def test_notify_reports_slack_refusal_and_foreign_urls(response_url):
               env=env)
     assert p.returncode == 0, p.stderr
     assert response_url.messages()[0]["text"].startswith(":hourglass_flowing_sand: DNS records")
+
+
+def test_end_to_end_certificate_arrives_at_response_url(task_root, stack, aws, ciphertext,
+                                                         response_url, aaa, tmp_path, pebble):
+    """Slack → API Gateway → dispatcher → Invoke (Event) → the real executor → pebble and
+    moto → Block Kit at the response_url, with the job id the user was first told."""
+    zone = f"s{os.urandom(4).hex()}.example.test"
+    aws.create_zone(zone)
+    store = f"file://{tmp_path}/store"
+    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
+    assert reg.returncode == 0, reg.stderr
+    base = stack.aaa_env(tmp_path / "fn-home")
+    base.pop("HOME", None)
+    base.update({"AAA_STORE": store, "AWS_EC2_METADATA_DISABLED": "true",
+                 "AAA_SLACK_RESPONSE_URL_PREFIX": response_url.url + "/"})
+    disp_env = dict(base, AAA_SLACK_SIGNING_SECRET=ciphertext, AAA_EXECUTOR_FUNCTION="executor",
+                    AAA_ALLOWED_DOMAINS=f"*.{zone}")
+    emu = emulator.LambdaEmulator(retry_delays=(0.05, 0.05)).start()
+    try:
+        emu.add_function("dispatcher", str(task_root / "bootstrap"), env=disp_env, timeout=10,
+                         handler="dispatcher")
+        emu.add_function("executor", str(task_root / "bootstrap"), env=base, timeout=120,
+                         handler="executor")
+        url = response_url.url + "/commands/T1/9/e2e"
+        body = form(f"cert www.{zone} api.{zone}", trigger="e2e.1", response_url=url)
+        with emulator.ApiGateway(emu, "dispatcher") as gw:
+            status, doc, _ = post(gw.url, body, sign(body))
+        assert status == 200 and "Working on it" in doc["text"], doc
+        emu.wait_idle(timeout=180)
+        execs = [i for i in emu.invocations if i.function == "executor"]
+        assert execs and execs[-1].ok, execs
+        result = json.loads(execs[-1].response)
+        assert result["state"] == "done", result
+        assert f"(job {result['job']})" in doc["text"]
+        msgs = response_url.messages()
+        assert msgs, "nothing was posted to the response_url"
+        assert len(msgs) <= 5
+        final = msgs[-1]
+        text = json.dumps(final["blocks"])
+        assert final["response_type"] == "in_channel"
+        assert f"www.{zone}" in text and "issued" in text
+        assert result["cert"]["serial"] in text
+        assert result["job"] in text
+        assert all(r.path == "/commands/T1/9/e2e" for r in response_url.requests)
+    finally:
+        emu.stop()
