@@ -544,7 +544,9 @@ static int s_post(const char *response_url, const cJSON *msg, unsigned *posts_us
 		goto out;
 	}
 	if (resp.status < 200 || resp.status > 299) {
-		char *answer = str_ndup(resp.body.data ? resp.body.data : "", 100);
+		/* str_ndup copies n bytes: never more than the body holds. */
+		char *answer = str_ndup(resp.body.data ? resp.body.data : "",
+					resp.body.len < 100 ? resp.body.len : 100);
 		char *p;
 
 		for (p = answer; p && *p; p++)
