@@ -311,7 +311,28 @@ out:
 	return rc;
 }
 
-/* ls: one line per certificate, "name: expires X", within one section. */
+/*
+ * One certificate of a list: the flat {"name","not_after"} of an executor
+ * answer, or a domain of `aaa ls` ({"domain","certificate":{"not_after",
+ * "revoked"}}). Raw text (caller escapes); caller frees.
+ */
+static char *s_list_line(const cJSON *c)
+{
+	const cJSON *crt = json_obj(c, "certificate");
+	const char *name = json_str(c, "name") ? json_str(c, "name") : json_str(c, "domain");
+	const char *exp = json_str(c, "not_after");
+
+	if (exp == NULL)
+		exp = json_str(crt, "not_after");
+	if (exp == NULL)
+		exp = json_str(c, "expires");
+	return str_printf(
+	    "%s%s%s%s", name ? name : "?", exp ? ": expires " : "", exp ? exp : "",
+	    (json_bool(c, "revoked", 0) || json_bool(crt, "revoked", 0)) ? " (revoked)" : "");
+}
+
+/* ls: one line per certificate within one section, "... and N more" past
+ * Slack's section limit. */
 static int s_list(cJSON *blocks, const cJSON *certs)
 {
 	struct buf b = BUF_INIT;
@@ -324,14 +345,8 @@ static int s_list(cJSON *blocks, const cJSON *certs)
 		goto out;
 	cJSON_ArrayForEach(c, certs)
 	{
-		const char *name = json_str(c, "name");
-		const char *exp = json_str(c, "not_after");
-		char *raw;
+		char *raw = s_list_line(c);
 
-		if (exp == NULL)
-			exp = json_str(c, "expires");
-		raw = str_printf("%s%s%s", name ? name : "?", exp ? ": expires " : "",
-				 exp ? exp : "");
 		free(line);
 		line = raw ? s_text(raw, 300) : NULL;
 		free(raw);
@@ -351,6 +366,35 @@ out:
 	free(line);
 	buf_free(&b);
 	return rc;
+}
+
+/*
+ * `aaa ls` answers a list of accounts, each with its "domains"; the reply
+ * lists the domains of all of them. NULL when ls is not that shape (or on
+ * allocation failure); caller frees.
+ */
+static cJSON *s_ls_domains(const cJSON *ls)
+{
+	cJSON *out = NULL;
+	const cJSON *acct, *d;
+
+	if (!cJSON_IsArray(ls))
+		return NULL;
+	out = cJSON_CreateArray();
+	cJSON_ArrayForEach(acct, ls)
+	{
+		cJSON_ArrayForEach(d, json_arr(acct, "domains"))
+		{
+			cJSON *copy = cJSON_Duplicate(d, 1);
+
+			if (out == NULL || copy == NULL || !cJSON_AddItemToArray(out, copy)) {
+				cJSON_Delete(copy);
+				cJSON_Delete(out);
+				return NULL;
+			}
+		}
+	}
+	return out;
 }
 
 static const char *s_verb(const char *action)
@@ -373,8 +417,9 @@ static const char *s_verb(const char *action)
  */
 cJSON *slack_reply_message(const cJSON *result)
 {
-	cJSON *msg = cJSON_CreateObject(), *blocks = NULL;
-	const char *action = json_str(result, "action");
+	cJSON *msg = cJSON_CreateObject(), *blocks = NULL, *ls = s_ls_domains(result);
+	const cJSON *certs = ls ? ls : json_arr(result, "certs");
+	const char *action = ls ? "ls" : json_str(result, "action");
 	const char *state = json_str(result, "state");
 	const cJSON *cert = json_obj(result, "cert");
 	const cJSON *error = json_obj(result, "error");
@@ -396,7 +441,8 @@ cJSON *slack_reply_message(const cJSON *result)
 		names = json_arr(cert, "names");
 	{
 		char *raw = names ? s_names(names, 5) : NULL;
-		const char *fallback = json_str(cert, "name");
+		const char *fallback =
+		    json_str(result, "name") ? json_str(result, "name") : json_str(cert, "name");
 
 		who = s_text(raw ? raw : (fallback ? fallback : ""), 600);
 		free(raw);
@@ -408,8 +454,9 @@ cJSON *slack_reply_message(const cJSON *result)
 		head = str_printf(":page_facing_up: Certificates");
 	else if (failed)
 		head = str_printf(":x: *%s*%s%s failed", action, *who ? " for " : "", who);
-	else if (done && strcmp(action, "status") == 0)
-		head = str_printf(":information_source: *%s*", *who ? who : "status");
+	else if (strcmp(action, "status") == 0)
+		/* A status is information whatever the state it reports. */
+		head = str_printf(":information_source: *%s*: %s", *who ? who : "status", state);
 	else if (done)
 		head = str_printf(":white_check_mark: Certificate *%s* %s", *who ? who : "?",
 				  s_verb(action));
@@ -436,7 +483,7 @@ cJSON *slack_reply_message(const cJSON *result)
 		goto out;
 	if (!failed && s_deployed(blocks, json_arr(result, "deployed")) != 0)
 		goto out;
-	if (json_arr(result, "certs") && s_list(blocks, json_arr(result, "certs")) != 0)
+	if (certs != NULL && s_list(blocks, certs) != 0)
 		goto out;
 	if (error != NULL && s_error(blocks, error) != 0)
 		goto out;
@@ -451,6 +498,7 @@ out:
 		cJSON_Delete(msg);
 		msg = NULL;
 	}
+	cJSON_Delete(ls);
 	free(who);
 	free(head);
 	free(job);

@@ -17,6 +17,8 @@
  *    "deployed":[{"target","ok","detail"}],
  *    "error":{"source","code","message","hint"}, "certs":[...] (ls),
  *    "progress":"DNS records published"}
+ * or, for ls, what `aaa ls` prints (a list of accounts with their
+ * "domains"), as it is.
  */
 #ifndef AAA_AGENT_SLACK_REPLY_H
 #define AAA_AGENT_SLACK_REPLY_H

@@ -199,6 +199,53 @@ TEST(slack_reply_ls_status_progress_are_ephemeral)
 	cJSON_Delete(m);
 }
 
+TEST(slack_reply_aaa_ls_output_and_status_answers)
+{
+	/* What `aaa ls` prints, handed over as it is. */
+	cJSON *r = cJSON_Parse(
+	    "[{\"email\":\"ops@example.com\",\"domains\":[{\"domain\":\"a.example.com\","
+	    "\"authorization\":{},\"certificate\":{\"not_after\":\"2027-01-01T00:00:00Z\"}},"
+	    "{\"domain\":\"b.example.com\",\"certificate\":{\"not_after\":\"2026-12-01\","
+	    "\"revoked\":true}}]},{\"email\":\"\",\"domains\":[{\"domain\":\"c.example.com\"}]}]");
+	cJSON *m = slack_reply_message(r);
+	char *t = m ? s_all_text(m) : NULL;
+
+	REQUIRE(t != NULL);
+	CHECK(s_valid_blocks(m));
+	CHECK_STR(json_str(m, "response_type"), "ephemeral");
+	CHECK(strstr(t, ":page_facing_up: Certificates") != NULL);
+	CHECK(strstr(t, "*3 certificates*\na.example.com: expires 2027-01-01T00:00:00Z\n"
+			"b.example.com: expires 2026-12-01 (revoked)\nc.example.com") != NULL);
+	free(t);
+	cJSON_Delete(m);
+	cJSON_Delete(r);
+
+	/* status by name: the certificate's state, its facts, to the asker only. */
+	r = cJSON_Parse("{\"job\":\"k1\",\"action\":\"status\",\"state\":\"valid\","
+			"\"name\":\"a.example.com\",\"cert\":{\"serial\":\"0a\",\"not_after\":"
+			"\"2027\"}}");
+	m = slack_reply_message(r);
+	t = m ? s_all_text(m) : NULL;
+	REQUIRE(t != NULL);
+	CHECK_STR(json_str(m, "response_type"), "ephemeral");
+	CHECK(strstr(t, ":information_source: *a.example.com*: valid") != NULL);
+	CHECK(strstr(t, "*Serial*\n0a") != NULL);
+	free(t);
+	cJSON_Delete(m);
+	cJSON_Delete(r);
+
+	/* revoke names the certificate even without a names list. */
+	r = cJSON_Parse("{\"action\":\"revoke\",\"state\":\"done\",\"name\":\"a.example.com\"}");
+	m = slack_reply_message(r);
+	t = m ? s_all_text(m) : NULL;
+	REQUIRE(t != NULL);
+	CHECK_STR(json_str(m, "response_type"), "in_channel");
+	CHECK(strstr(t, "Certificate *a.example.com* revoked") != NULL);
+	free(t);
+	cJSON_Delete(m);
+	cJSON_Delete(r);
+}
+
 TEST(slack_reply_respects_slack_limits)
 {
 	struct buf b = BUF_INIT;
