@@ -190,6 +190,23 @@ def _acme_breakdown(data):
     return "\n".join(lines) + "\n" if lines else "(no successful runs)\n"
 
 
+def _scaling(data):
+    """N-name / 1-name wall time per client: does a client pay per name?"""
+    sizes = data.get("sizes", [])
+    if 1 not in sizes or len(sizes) < 2:
+        return ""
+    big = max(sizes)
+    parts = []
+    for c, per in data.get("issuance", {}).items():
+        one, many = figures(per.get("1", []))["wall"], figures(per.get(str(big), []))["wall"]
+        if one and many:
+            parts.append(f"{c} {many / one:.2f}×")
+    if not parts:
+        return ""
+    return (f"\n{big}-name / 1-name wall time (DESIGN.md: aaa ≤ 1.2×): " + ", ".join(parts) +
+            ".\n")
+
+
 def _timeline(data):
     """aaa's median run per size as a request timeline, with the exit time."""
     lines = []
@@ -260,6 +277,7 @@ def markdown(data):
         "rejection off, authorization reuse off. The peers publish TXT records through a "
         "bash hook into moto's Route53; aaa through its own Route53 client.\n",
         summary_table(data),
+        _scaling(data),
         "\nCA requests per endpoint (the median run):\n\n" + _acme_breakdown(data),
         _timeline(data),
         "\n## aaa against the DESIGN.md targets\n",
