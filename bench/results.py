@@ -89,11 +89,17 @@ def figures(runs):
     }
 
 
+ORDER = ("aaa", "uacme", "lego", "certbot")
+
+
+def _ordered(clients):
+    clients = list(clients)
+    return [c for c in ORDER if c in clients] + [c for c in clients if c not in ORDER]
+
+
 def _issuance_rows(data):
     iss = data.get("issuance", {})
-    clients = list(iss) + [c for c in data.get("unavailable", {}) if c not in iss]
-    order = [c for c in ("aaa", "uacme", "lego", "certbot") if c in clients] + \
-        [c for c in clients if c not in ("aaa", "uacme", "lego", "certbot")]
+    order = _ordered(list(iss) + [c for c in data.get("unavailable", {}) if c not in iss])
     rows = []
     for size in data.get("sizes", []):
         base = figures(iss.get("aaa", {}).get(str(size), [])) if "aaa" in iss else None
@@ -176,8 +182,8 @@ def _lambda_rows(lam):
 
 def _acme_breakdown(data):
     lines = []
-    for c, per in data.get("issuance", {}).items():
-        for size, runs in per.items():
+    for c in _ordered(data.get("issuance", {})):
+        for size, runs in sorted(data["issuance"][c].items(), key=lambda kv: int(kv[0])):
             ok = [r for r in runs if r["ok"]]
             if not ok:
                 continue
@@ -197,7 +203,8 @@ def _scaling(data):
         return ""
     big = max(sizes)
     parts = []
-    for c, per in data.get("issuance", {}).items():
+    for c in _ordered(data.get("issuance", {})):
+        per = data["issuance"][c]
         one, many = figures(per.get("1", []))["wall"], figures(per.get(str(big), []))["wall"]
         if one and many:
             parts.append(f"{c} {many / one:.2f}×")
@@ -249,8 +256,8 @@ def _commands(data):
 
     if work:
         out.append(f"    # WORK={work} (removed at the end unless --workdir was given)")
-    for c, per in data.get("commands", {}).items():
-        for size, argv in per.items():
+    for c in _ordered(data.get("commands", {})):
+        for size, argv in sorted(data["commands"][c].items(), key=lambda kv: int(kv[0])):
             out.append(f"    # {c}, {size} name(s)")
             out.append("    " + short(shlex.join(argv)))
     lam = data.get("lambda") or {}
