@@ -462,8 +462,6 @@ int route53_list_hosted_zones(const struct aws_credentials *creds, struct route5
 			goto out;
 		}
 		rc = -1;
-		free(marker);
-		marker = NULL;
 		if (!out->truncated)
 			break;
 		if (out->next_marker == NULL || *out->next_marker == '\0') {
@@ -471,6 +469,14 @@ int route53_list_hosted_zones(const struct aws_credentials *creds, struct route5
 						    "without a NextMarker");
 			goto out;
 		}
+		/* A marker that does not advance (a broken proxy or emulator)
+		 * would page forever, growing out with the same zones. */
+		if (marker && strcmp(marker, out->next_marker) == 0) {
+			reply->message = str_printf("Route53 ListHostedZones: the listing "
+						    "repeats its NextMarker");
+			goto out;
+		}
+		free(marker);
 		marker = out->next_marker;
 		out->next_marker = NULL;
 	}

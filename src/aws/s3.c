@@ -142,7 +142,7 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 {
 	struct aws_call c;
 	struct buf q = BUF_INIT;
-	char *token = NULL, *trunc = NULL, mk[16];
+	char *token = NULL, *prev = NULL, *trunc = NULL, mk[16];
 	xmlDoc *doc = NULL;
 	xmlNode *n;
 	unsigned npages = 0;
@@ -191,13 +191,22 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 				goto out;
 		}
 		trunc = xml_path_text(xml_root(doc), "IsTruncated");
-		free(token);
+		free(prev);
+		prev = token;
 		token = xml_path_text(xml_root(doc), "NextContinuationToken");
 		if (trunc == NULL || strcmp(trunc, "true") != 0)
 			break;
 		if (token == NULL || *token == '\0') {
 			reply->message = str_printf("S3 ListObjectsV2 %s: truncated listing "
 						    "without a continuation token",
+						    bucket);
+			goto out;
+		}
+		/* A token that does not advance (a broken proxy or emulator)
+		 * would page forever. */
+		if (prev && strcmp(prev, token) == 0) {
+			reply->message = str_printf("S3 ListObjectsV2 %s: the listing repeats "
+						    "its continuation token",
 						    bucket);
 			goto out;
 		}
@@ -212,6 +221,7 @@ out:
 		xmlFreeDoc(doc);
 	buf_free(&q);
 	free(token);
+	free(prev);
 	free(trunc);
 	return rc;
 }

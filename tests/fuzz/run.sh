@@ -15,6 +15,10 @@
 #   FUZZ_SECONDS=N   seconds per target
 #   FUZZ_JOBS=N      targets run in parallel
 #   FUZZ_TARGETS="x y"  only these targets (names without fuzz_)
+#   FUZZ_OUT=DIR     build and work directory (default build/fuzz)
+#
+# A single input that runs longer than FUZZ_TIMEOUT seconds (default 25) is
+# a failure too: a parser that loops on a hostile answer is a bug.
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-60}
@@ -22,7 +26,8 @@ jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 srcs=$(make -s print-srcs)
 pkg=$(pkg-config --cflags libcurl openssl libcjson libxml-2.0)
 libs="$(pkg-config --libs libcurl openssl libcjson libxml-2.0) -lm"
-out=build/fuzz
+out=${FUZZ_OUT:-build/fuzz}
+timeout=${FUZZ_TIMEOUT:-25}
 obj=$out/obj
 mkdir -p "$obj"
 # The literal quotes in AAA_VERSION are wanted: the macro is a C string.
@@ -66,11 +71,11 @@ run_one() {
 	mkdir -p "$out/corpus-$short"
 	cp -r tests/fuzz/corpus/"$short"/. "$out/corpus-$short/" 2>/dev/null || true
 	rc=0
-	"$out/$name" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
+	"$out/$name" -max_total_time="$secs" -timeout="$timeout" -max_len=65536 -print_final_stats=1 \
 		-artifact_prefix="$out/crash-$short-" "$out/corpus-$short" >"$out/$name.log" 2>&1 || rc=$?
 	echo "$rc" >"$out/$name.rc"
 }
-export out secs
+export out secs timeout
 running=0
 for t in $targets; do
 	name=$(basename "$t" .c)

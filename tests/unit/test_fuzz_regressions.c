@@ -14,6 +14,9 @@
 
 #include "acme/problem.h"
 #include "aws/awstime.h"
+#include "aws/route53.h"
+#include "aws/s3.h"
+#include "test_kms_fake.h"
 
 /* The input in a heap block of exactly strlen(s) + 1 bytes. */
 static char *s_exact(const char *s)
@@ -24,6 +27,14 @@ static char *s_exact(const char *s)
 	if (p)
 		memcpy(p, s, n);
 	return p;
+}
+
+/* Counts the keys of a listing (s3_key_fn). */
+static int s_count_key(void *ctx, const char *key)
+{
+	(void)key;
+	++*(size_t *)ctx;
+	return 0;
 }
 
 /* fuzz_awstime: an asctime date cut after "Nov " plus the optional space
@@ -74,4 +85,70 @@ TEST(fuzz_regression_acme_problem_one_line)
 	CHECK(strstr(m, "CAA forbids") != NULL);
 	free(m);
 	cJSON_Delete(p);
+}
+
+/* fuzz_aws_answers: a paginated listing whose marker or continuation token
+ * does not advance (a broken proxy, an emulator) made route53_list_hosted_zones
+ * and s3_list_objects (src/aws/route53.c, src/aws/s3.c) request the same page
+ * forever, the zone list growing until memory ran out. Now the second page
+ * that repeats the marker ends the listing with an error. */
+TEST(fuzz_regression_listing_marker_repeats)
+{
+	static const char r53[] =
+	    "<ListHostedZonesResponse><HostedZones><HostedZone><Id>/hostedzone/Z1</Id>"
+	    "<Name>example.com.</Name></HostedZone></HostedZones><IsTruncated>true</IsTruncated>"
+	    "<NextMarker>Z2</NextMarker><MaxItems>1</MaxItems></ListHostedZonesResponse>";
+	static const char s3[] =
+	    "<ListBucketResult><Name>b</Name><IsTruncated>true</IsTruncated>"
+	    "<NextContinuationToken>T1</NextContinuationToken><Contents><Key>k</Key></Contents>"
+	    "</ListBucketResult>";
+	struct fake_aws f;
+	struct aws_reply reply;
+	struct route53_zones z;
+	unsigned pages = 0;
+	size_t keys = 0;
+	char *a[3];
+	int i;
+
+	/* Route53: page 1 gives marker Z2, page 2 gives Z2 again: stop there. */
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < 3; i++) {
+		a[i] = fake_aws_answer("200 OK", "Content-Type: text/xml\r\n", r53);
+		REQUIRE(a[i] != NULL);
+		f.answers[i] = a[i];
+	}
+	f.nanswers = 3;
+	REQUIRE(fake_aws_start(&f) == 0);
+	memset(&z, 0, sizeof(z));
+	memset(&reply, 0, sizeof(reply));
+	CHECK(route53_list_hosted_zones(NULL, &z, &pages, &reply) != 0);
+	CHECK_INT((int)pages, 2);
+	CHECK(reply.message != NULL && strstr(reply.message, "repeats") != NULL);
+	aws_reply_free(&reply);
+	route53_zones_free(&z);
+	fake_aws_stop(&f);
+	CHECK_INT(f.served, 2);
+	for (i = 0; i < 3; i++)
+		free(a[i]);
+
+	/* S3: the same with NextContinuationToken. */
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < 3; i++) {
+		a[i] = fake_aws_answer("200 OK", "Content-Type: application/xml\r\n", s3);
+		REQUIRE(a[i] != NULL);
+		f.answers[i] = a[i];
+	}
+	f.nanswers = 3;
+	REQUIRE(fake_aws_start(&f) == 0);
+	pages = 0;
+	memset(&reply, 0, sizeof(reply));
+	CHECK(s3_list_objects("bkt", "p/", 0, s_count_key, &keys, &pages, &reply) != 0);
+	CHECK_INT((int)pages, 2);
+	CHECK_INT((int)keys, 2);
+	CHECK(reply.message != NULL && strstr(reply.message, "repeats") != NULL);
+	aws_reply_free(&reply);
+	fake_aws_stop(&f);
+	CHECK_INT(f.served, 2);
+	for (i = 0; i < 3; i++)
+		free(a[i]);
 }
