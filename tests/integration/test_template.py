@@ -160,8 +160,12 @@ def test_executor_environment(tpl, res):
     env = res["ExecutorFunction"]["Properties"]["Environment"]["Variables"]
     assert env["AAA_ZONE_ROLES"] == {"Ref": "ZoneRoles"}
     assert env["AAA_ZONE_IDS"] == {"Ref": "ZoneIds"}
-    assert env["AAA_PREFERRED_CHAIN"] == {"Ref": "PreferredChain"}
-    assert env["AAA_PROFILE"] == {"Ref": "CertificateProfile"}
+    # Only when given: aaa takes an empty value as a request for it.
+    assert env["AAA_PREFERRED_CHAIN"] == {
+        "Fn::If": ["HasPreferredChain", {"Ref": "PreferredChain"}, {"Ref": "AWS::NoValue"}]}
+    assert env["AAA_PROFILE"] == {
+        "Fn::If": ["HasCertificateProfile", {"Ref": "CertificateProfile"},
+                   {"Ref": "AWS::NoValue"}]}
     # ZoneRoles without ZoneRoleArns (the IAM grant) is refused before deploying.
     rule = tpl["raw"]["Rules"]["ZoneRolesAreGranted"]
     assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ZoneRoles"}, ""]}]}
@@ -400,3 +404,166 @@ def test_every_parameter_is_constrained_and_used(tpl):
             f"${{{name}}}" in text), f"{name} is never used"
     assert raw["Parameters"]["ScheduleExpression"]["Default"] == "rate(12 hours)"
     assert raw["Parameters"]["SlackSigningSecretCiphertext"].get("NoEcho") is True
+
+
+# ---------------------------------------------------------------- the stack, run locally
+
+STACK_NAME = "aaa"
+
+
+_NOVALUE = object()
+
+
+def _resolve(v, ctx, conditions=None):
+    """A template value with Ref / Fn::GetAtt / Fn::Sub / Fn::If resolved from
+    ctx (parameter values, "DataBucket", "DataKey.Arn", "AWS::StackName");
+    _NOVALUE for AWS::NoValue."""
+    if isinstance(v, (str, int, float)):
+        return str(v)
+    if "Fn::If" in v:
+        cond, yes, no = v["Fn::If"]
+        return _resolve(yes if conditions[cond] else no, ctx, conditions)
+    if v == {"Ref": "AWS::NoValue"}:
+        return _NOVALUE
+    if "Ref" in v:
+        return ctx[v["Ref"]]
+    if "Fn::GetAtt" in v:
+        return ctx[".".join(v["Fn::GetAtt"])]
+    if "Fn::Sub" in v:
+        return re.sub(r"\$\{([^}]+)\}", lambda m: ctx[m.group(1)], v["Fn::Sub"])
+    raise AssertionError(f"cannot resolve {v!r}")
+
+
+def _condition(c, ctx):
+    """Fn::Not / Fn::Equals / Ref: enough for the template's conditions."""
+    if "Fn::Not" in c:
+        return not _condition(c["Fn::Not"][0], ctx)
+    if "Fn::Equals" in c:
+        a, b = (_resolve(x, ctx) for x in c["Fn::Equals"])
+        return a == b
+    raise AssertionError(f"condition {c!r}")
+
+
+def _function_env(cfn, logical, ctx):
+    conds = {k: _condition(c, ctx) for k, c in cfn["Conditions"].items()}
+    p = cfn["Resources"][logical]["Properties"]
+    env = {k: _resolve(v, ctx, conds) for k, v in p["Environment"]["Variables"].items()}
+    return p["Handler"], _resolve(p["FunctionName"], ctx), {
+        k: v for k, v in env.items() if v is not _NOVALUE}
+
+
+def _granted(table, caller):
+    return {r["iam"] for r in table if caller in r["callers"]}
+
+
+def _needed(table, observed):
+    """IAM actions the observed API calls need, through the action table
+    (service name as the proxy records it, i.e. the SigV4 signing name)."""
+    text = open(os.path.join(_REPO, "src", "aws", "endpoint.c"), encoding="utf-8").read()
+    signing = dict(re.findall(r'\[AWS_[A-Z0-9_]+\]\s*=\s*\{\s*"([^"]+)",\s*"([^"]+)"', text))
+    by_op = {}
+    for r in table:
+        if r["operation"]:
+            by_op.setdefault((signing[r["service"]], r["operation"]), set()).add(r["iam"])
+    need, unknown = set(), []
+    for key in observed:
+        svc, _, op = key.partition(":")
+        if (svc, op) in by_op:
+            need |= by_op[(svc, op)]
+        else:
+            unknown.append(key)
+    return need, unknown
+
+
+def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tmp_path):
+    """The template's functions as deployed, in the Lambda emulator with the
+    real bootstrap and binary: the environment exactly as template.yaml sets it
+    (bucket, key, directory, names), only the endpoints pointing at the local
+    stack. The executor issues a certificate into the S3 store with SSE-KMS;
+    the scheduler reads it back by the names the template gives. Every AWS
+    call each one made (seen by the verifying proxy, named from botocore's
+    models) is one its policy in the template grants."""
+    import importlib
+    import sys
+    if _REPO not in sys.path:
+        sys.path.insert(0, _REPO)
+    emulator = importlib.import_module("tests.integration.lambda.emulator")
+    aaa_bin = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(
+        os.environ.get("AAA_BUILD", os.path.join(_REPO, "build")), "aaa")))
+    tool = os.path.join(os.environ.get("AAA_BUILD", os.path.join(_REPO, "build")), "tools",
+                        "actions_tool")
+    table = json.loads(subprocess.run([tool], capture_output=True, text=True, check=True,
+                                      timeout=30).stdout)
+    tpl = load()
+    cfn = tpl["cfn"]
+    params = {k: str(p.get("Default", "")) for k, p in cfn["Parameters"].items()}
+    params.update({"AcmeDirectory": stack.pebble.directory_url,
+                   "ContactEmail": "ops@example.com",
+                   "AllowedDomains": f"*.{aws_resources['zone']}"})
+    for k, v in params.items():
+        assert accepts(cfn["Parameters"][k], v), f"{k}={v!r} would be refused"
+    ctx = dict(params)
+    ctx.update({"AWS::StackName": STACK_NAME, "DataBucket": aws_resources["bucket"],
+                "DataKey.Arn": aws_resources["kms_key_arn"]})
+
+    reg = aaa("reg", "--email", "ops@example.com", "--agree",
+              "--s3-bucket", aws_resources["bucket"], "--s3-kms-key",
+              aws_resources["kms_key_arn"])
+    assert reg.returncode == 0, reg.stderr
+
+    task = tmp_path / "task"
+    (task / "bin").mkdir(parents=True)
+    (task / "lib").mkdir()
+    shutil.copy(os.path.join(_REPO, "bootstrap"), task / "bootstrap")
+    os.symlink(aaa_bin, task / "bin" / "aaa")
+    base = stack.aaa_env(tmp_path / "fn-home")
+    base.pop("HOME", None)
+    base.pop("AAA_DIRECTORY", None)
+    fns = {}
+    for logical in ("ExecutorFunction", "SchedulerFunction"):
+        handler, name, env = _function_env(cfn, logical, ctx)
+        fns[handler] = name
+        e = dict(base)
+        e.update(env)
+        fns[handler + "_env"] = e
+    assert fns["scheduler_env"]["AAA_EXECUTOR_FUNCTION"] == fns["executor"]
+
+    cert = f"www.{aws_resources['zone']}"
+    with emulator.LambdaEmulator(retry_delays=(0.05, 0.05)) as emu:
+        for h in ("executor", "scheduler"):
+            emu.add_function(fns[h], str(task / "bootstrap"), env=fns[h + "_env"],
+                             timeout=120, handler=h)
+        aws.proxy.reset_stats()
+        inv = emu.invoke(fns["executor"], {"action": "cert", "names": [cert]})
+        logs = "\n".join(line for _, _, line in emu.functions[fns["executor"]].logs)
+        assert inv.outcome == "success", (inv.error, logs[-3000:])
+        out = json.loads(inv.result_body())
+        assert out["state"] == "done", out
+        ex_stats = aws.proxy.stats()
+
+        aws.proxy.reset_stats()
+        emu.fire_scheduled_event(fns["scheduler"])
+        emu.wait_idle(timeout=60)
+        sched = [i for i in emu.invocations if i.function == fns["scheduler"]]
+        assert sched and sched[0].outcome == "success", sched
+        s_out = json.loads(sched[0].result_body())
+        sc_stats = aws.proxy.stats()
+    assert s_out["checked"] >= 1 and s_out.get("renewing") == [], s_out
+
+    # The certificate is in the template's bucket, under aaa-data/, with SSE-KMS
+    # under the template's key.
+    s3 = aws.client("s3")
+    key = f"aaa-data/v1/certs/{cert}/fullchain.pem"
+    head = s3.head_object(Bucket=aws_resources["bucket"], Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert aws_resources["kms_key_id"] in head["SSEKMSKeyId"]
+
+    for caller, st in (("executor", ex_stats), ("scheduler", sc_stats)):
+        assert st["refused"] == {}, st["refusals"]
+        observed = {k for k in st["by_action"] if not k.startswith(("acme:", "http:"))}
+        assert observed, st
+        print(f"{caller}: {sorted(observed)}")
+        need, unknown = _needed(table, observed)
+        assert not unknown, f"{caller} called {unknown}, which the action table lacks"
+        assert need <= _granted(table, caller), (caller, sorted(need - _granted(table, caller)))
+    assert {k.split(":")[0] for k in sc_stats["by_action"]} <= {"s3", "kms"}, sc_stats["by_action"]
