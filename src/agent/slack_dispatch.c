@@ -299,8 +299,7 @@ static int s_command(const struct slack_settings *s, const struct slack_deps *d,
 			log_warn("refused: request %s was already handled (a replay)", key);
 			rc = s_http_error(401, "request already handled", response_json);
 		} else {
-			log_info("Slack retry %s of %s: already handed to the executor", retry,
-				 key);
+			log_info("a Slack retry of %s: already handed to the executor", key);
 			rc = s_ephemeralf(response_json, "Still working on it (request %s).", key);
 		}
 		goto out;

@@ -241,18 +241,45 @@ def test_slack_retry_does_not_invoke_twice(slack):
     assert [p["action"] for p in executor_payloads(emu)] == ["renew"]
 
 
-def test_unset_secret_is_a_function_error_not_an_open_door(slack):
+@pytest.mark.parametrize("secret", [None, "not base64!", "AQIDBAUGBwg="])
+def test_unset_or_undecryptable_secret_is_a_function_error_not_an_open_door(slack, secret):
     emu, disp, rec, env = slack
     e = dict(env)
     del e["AAA_SLACK_SIGNING_SECRET"]
+    if secret is not None:
+        e["AAA_SLACK_SIGNING_SECRET"] = secret
     emu.add_function("open", str(disp.bootstrap), env=e, timeout=10, handler="dispatcher")
     body = form("ls")
     with emulator.ApiGateway(emu, "open") as gw:
         status, _, _ = post(gw.url, body, sign(body))
-    assert status == 502
-    inv = [i for i in emu.invocations if i.function == "open"][-1]
-    assert inv.error_type == "SlackNotConfigured"
+        # Not remembered as "no secret": the next request tries KMS again.
+        status2, _, _ = post(gw.url, body, sign(body))
+    assert status == 502 and status2 == 502
+    invs = [i for i in emu.invocations if i.function == "open"]
+    assert [i.error_type for i in invs] == ["SlackNotConfigured"] * 2
+    assert "AAA_SLACK_SIGNING_SECRET" in invs[0].error["errorMessage"]
     assert executor_payloads(emu) == []
+
+
+def test_legacy_token_is_checked_when_configured(slack, aws):
+    emu, disp, rec, env = slack
+    key = aws.create_kms_key()
+    blob = aws.direct_client("kms").encrypt(KeyId=key["key_id"],
+                                            Plaintext=b"legacy-token-1\n")["CiphertextBlob"]
+    e = dict(env, AAA_SLACK_VERIFICATION_TOKEN=base64.b64encode(blob).decode())
+    emu.add_function("tok", str(disp.bootstrap), env=e, timeout=10, handler="dispatcher")
+    with emulator.ApiGateway(emu, "tok") as gw:
+        # Signed, but the form's token is not the configured one.
+        body = form("ls")
+        assert post(gw.url, body, sign(body))[0] == 401
+        # Signed and the right token (the encrypted value's newline is dropped).
+        body = form("ls", trigger="tok-2").replace(b"legacy-not-used", b"legacy-token-1")
+        status, doc, _ = post(gw.url, body, sign(body))
+        assert status == 200 and "Working on it" in doc["text"], doc
+    emu.wait_idle(timeout=20)
+    assert [p["action"] for p in executor_payloads(emu)] == ["ls"]
+    logs = "\n".join(line for _, _, line in emu.functions["tok"].logs)
+    assert "legacy-token-1" not in logs
 
 
 def test_latency_over_warm_requests(slack):
