@@ -282,7 +282,31 @@ def test_legacy_token_is_checked_when_configured(slack, aws):
     assert "legacy-token-1" not in logs
 
 
-def test_latency_over_warm_requests(slack):
+def test_hostile_texts_are_refused_and_never_invoke(slack):
+    """Unicode, quotes, shell metacharacters, 10,000 characters, 200 names: a clear
+    refusal through the real binary, never a crash or an injected name."""
+    emu, disp, rec, _ = slack
+    texts = ["cert \u00e9t\u00e9.example.com", "cert \"www.example.com\"",
+             "cert www.example.com;id", "cert $(reboot).example.com",
+             "cert `id`.example.com|x", "cert www.example.com\x00evil.com",
+             "cert " + "a" * 10000,
+             "cert " + " ".join(f"n{i}.example.com" for i in range(200)),
+             "cert <!channel>", "\u202ecert www.example.com"]
+    with emulator.ApiGateway(emu, "dispatcher") as gw:
+        for i, text in enumerate(texts):
+            body = form(text, trigger=f"h{i}")
+            status, doc, _ = post(gw.url, body, sign(body))
+            assert status in (200, 400), (text[:40], status, doc)
+            if status == 200:
+                assert doc["response_type"] == "ephemeral"
+                assert "Working on it" not in doc["text"], text[:40]
+                assert "<" not in doc["text"]
+    emu.wait_idle(timeout=20)
+    assert executor_payloads(emu) == []
+    assert disp.sandboxes == 1 and disp.exits == []
+
+
+def test_latency_over_warm_requests(slack, aws):
     """Printed for the issue's note (AAA_SLACK_LATENCY_N requests, default 40); the
     bench tool gives the in-process figure."""
     emu, disp, rec, _ = slack
@@ -296,6 +320,8 @@ def test_latency_over_warm_requests(slack):
             times.append(ms)
     emu.wait_idle(timeout=30 + n * 0.1)
     assert len(executor_payloads(emu)) == n
+    # The secret was decrypted once, on the cold start, not per request.
+    assert aws.proxy.stats()["by_action"].get("kms:Decrypt") == 1, aws.proxy.stats()["by_action"]
     first = times[0]
     times.sort()
     print(f"\nslack via API Gateway emulator: first (cold) {first:.1f} ms, p50 "
