@@ -299,8 +299,6 @@ def test_wrong_txt_value_fails_with_pebbles_error_and_leaves_no_record(cli, zone
     wrong value, the order fails with pebble's own error, and aaa's value is cleaned up."""
     name = f"wrong.{zone['name']}"
     record = f"_acme-challenge.{name}"
-    # moto gives every change the same id; the pending timer must start from ours.
-    getattr(aws.proxy, "_changes", {}).clear()
     aws.proxy.faults.add({"fault": "pending", "service": "route53",
                           "action": "GetChange|ChangeResourceRecordSets", "seconds": 4,
                           "count": None})

@@ -142,7 +142,6 @@ def test_deadline_saves_and_resumes_with_the_same_order(task_root, env, zone, tm
     """A 10 s function with a 7 s margin, and Route53 changes held PENDING for 5 s: the
     first invocation stops waiting, saves, invokes itself with resume; a later one
     finishes. One order at the CA."""
-    getattr(aws.proxy, "_changes", {}).clear()
     aws.proxy.faults.add({"fault": "pending", "service": "route53",
                           "action": "GetChange|ChangeResourceRecordSets", "seconds": 5,
                           "count": None})
@@ -187,7 +186,6 @@ def test_killed_worker_is_resumed_without_a_second_order(task_root, env, zone, t
     """The worker is killed while it waits for Route53; the lease it held expires (the
     test shortens it by rewriting the job, as time would), and a resume carries the job
     on with its saved order and TXT records."""
-    getattr(aws.proxy, "_changes", {}).clear()
     aws.proxy.faults.add({"fault": "pending", "service": "route53",
                           "action": "GetChange|ChangeResourceRecordSets", "seconds": 4,
                           "count": None})

@@ -592,6 +592,12 @@ class ProxyServer:
 
     # -- statistics -------------------------------------------------------------
 
+    def forget_changes(self):
+        """Forget when Route53 changes were first seen. moto gives every change the same
+        id, so a `pending` rule would otherwise time a new change from an old one."""
+        with self._lock:
+            self._changes.clear()
+
     def reset_stats(self):
         with self._lock:
             self._seq = 0

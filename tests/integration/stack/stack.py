@@ -130,6 +130,7 @@ class AwsEndpoint:
         self.moto.reset()
         self.proxy.faults.clear()
         self.proxy.reset_stats()
+        self.proxy.forget_changes()
         self.proxy.set_clock_offset(0)
 
 
