@@ -10,11 +10,16 @@ key settings, the alarms, the outputs. Parameter constraints are checked
 with good and bad values, so a bad value is refused by CloudFormation, not
 at run time. The IAM statements are checked against the code in test_iam.py.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
 import subprocess
+import time
+import urllib.parse
 
 import pytest
 
@@ -409,6 +414,18 @@ def test_every_parameter_is_constrained_and_used(tpl):
 # ---------------------------------------------------------------- the stack, run locally
 
 STACK_NAME = "aaa"
+# A custom runtime that answers every event at once: it stands in for the
+# executor where only what it is handed matters.
+RECORDER = """#!/usr/bin/python3
+import os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+while True:
+    with opener.open(api + "next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        r.read()
+    opener.open(urllib.request.Request(api + rid + "/response", data=b"{}", method="POST")).read()
+"""
 
 
 _NOVALUE = object()
@@ -475,12 +492,16 @@ def _needed(table, observed):
     return need, unknown
 
 
-def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tmp_path):
+def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tmp_path,
+                                              response_url):
     """The template's functions as deployed, in the Lambda emulator with the
     real bootstrap and binary: the environment exactly as template.yaml sets it
     (bucket, key, directory, names), only the endpoints pointing at the local
     stack. The executor issues a certificate into the S3 store with SSE-KMS;
-    the scheduler reads it back by the names the template gives. Every AWS
+    the scheduler reads it back by the names the template gives; the
+    dispatcher decrypts the signing secret the docs' `aws kms encrypt` made
+    with the stack's key, accepts a signed slash command and hands it to the
+    executor by the name the template gives. Every AWS
     call each one made (seen by the verifying proxy, named from botocore's
     models) is one its policy in the template grants."""
     import importlib
@@ -497,7 +518,11 @@ def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tm
     tpl = load()
     cfn = tpl["cfn"]
     params = {k: str(p.get("Default", "")) for k, p in cfn["Parameters"].items()}
-    params.update({"AcmeDirectory": stack.pebble.directory_url,
+    secret = "8f742231b10e8888abcd99yyyzzz85a5"
+    blob = aws.direct_client("kms").encrypt(KeyId=aws_resources["kms_key_arn"],
+                                            Plaintext=secret.encode())["CiphertextBlob"]
+    params.update({"SlackSigningSecretCiphertext": base64.b64encode(blob).decode(),
+                   "AcmeDirectory": stack.pebble.directory_url,
                    "ContactEmail": "ops@example.com",
                    "AllowedDomains": f"*.{aws_resources['zone']}"})
     for k, v in params.items():
@@ -520,13 +545,16 @@ def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tm
     base.pop("HOME", None)
     base.pop("AAA_DIRECTORY", None)
     fns = {}
-    for logical in ("ExecutorFunction", "SchedulerFunction"):
+    for logical in ("ExecutorFunction", "SchedulerFunction", "DispatcherFunction"):
         handler, name, env = _function_env(cfn, logical, ctx)
         fns[handler] = name
         e = dict(base)
         e.update(env)
         fns[handler + "_env"] = e
     assert fns["scheduler_env"]["AAA_EXECUTOR_FUNCTION"] == fns["executor"]
+    assert fns["dispatcher_env"]["AAA_EXECUTOR_FUNCTION"] == fns["executor"]
+    # Test only: where the dispatcher may post its answers (the local server).
+    fns["dispatcher_env"]["AAA_SLACK_RESPONSE_URL_PREFIX"] = response_url.url + "/"
 
     cert = f"www.{aws_resources['zone']}"
     with emulator.LambdaEmulator(retry_delays=(0.05, 0.05)) as emu:
@@ -548,7 +576,39 @@ def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tm
         assert sched and sched[0].outcome == "success", sched
         s_out = json.loads(sched[0].result_body())
         sc_stats = aws.proxy.stats()
+
+    # The dispatcher, with a stand-in under the executor's name that only
+    # records (so the proxy sees the dispatcher's AWS calls alone).
+    rec = tmp_path / "recorder"
+    rec.mkdir()
+    (rec / "bootstrap").write_text(RECORDER)
+    os.chmod(rec / "bootstrap", 0o755)
+    body = urllib.parse.urlencode({
+        "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/cert",
+        "text": f"status {cert}", "response_url": response_url.url + "/commands/T1/1/x",
+        "trigger_id": "1.2.x"}).encode()
+    ts = str(int(time.time()))
+    mac = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256)
+    event = emulator.api_gateway_event("POST", "/slack", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + mac.hexdigest()},
+        body=body)
+    with emulator.LambdaEmulator(retry_delays=(0.05, 0.05)) as emu:
+        emu.add_function(fns["dispatcher"], str(task / "bootstrap"),
+                         env=fns["dispatcher_env"], timeout=30, handler="dispatcher")
+        emu.add_function(fns["executor"], str(rec / "bootstrap"), env={}, timeout=30,
+                         handler="executor")
+        aws.proxy.reset_stats()
+        d = emu.invoke(fns["dispatcher"], event)
+        assert d.outcome == "success", d.error
+        assert json.loads(d.result_body())["statusCode"] == 200
+        emu.wait_idle(timeout=60)
+        handed = [json.loads(i.payload) for i in emu.invocations
+                  if i.function == fns["executor"]]
+        di_stats = aws.proxy.stats()
     assert s_out["checked"] >= 1 and s_out.get("renewing") == [], s_out
+    assert len(handed) == 1 and handed[0]["action"] == "status", handed
+    assert handed[0]["name"] == cert, handed
 
     # The certificate is in the template's bucket, under aaa-data/, with SSE-KMS
     # under the template's key.
@@ -558,7 +618,9 @@ def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tm
     assert head["ServerSideEncryption"] == "aws:kms"
     assert aws_resources["kms_key_id"] in head["SSEKMSKeyId"]
 
-    for caller, st in (("executor", ex_stats), ("scheduler", sc_stats)):
+    assert set(di_stats["by_action"]) == {"kms:Decrypt"}, di_stats["by_action"]
+    for caller, st in (("executor", ex_stats), ("scheduler", sc_stats),
+                       ("dispatcher", di_stats)):
         assert st["refused"] == {}, st["refusals"]
         observed = {k for k in st["by_action"] if not k.startswith(("acme:", "http:"))}
         assert observed, st
