@@ -111,6 +111,10 @@ class IssuanceBench:
             "aws_requests": aws["total"], "aws_by_action": aws["by_action"], "log": r.log,
             # When each CA and AWS request completed, seconds from the start: where
             # the time goes between them is the client's own work (or its sleeps).
+            # Time spent waiting on each server (the proxies time every request from
+            # receipt to the last byte of the answer; sequential clients add up).
+            "acme_ms": round(sum(e.get("ms") or 0 for e in acme["requests"]), 1),
+            "aws_ms": round(sum(e.get("ms") or 0 for e in aws["requests"]), 1),
             "timeline": sorted([round(e["t"] - t_start, 3), f"{e['service']}:{e['action']}"]
                                for e in acme["requests"] + aws["requests"]),
         }
