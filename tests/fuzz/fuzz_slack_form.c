@@ -1,11 +1,83 @@
-/* libFuzzer target: Slack form bodies through the form parser and the
- * command parser (text), and the signature check over the same bytes. */
+/* libFuzzer target: Slack form bodies through the form and command parsers,
+ * the signature check over the same bytes, and the whole dispatcher with
+ * the body correctly signed: whatever reaches the executor must be a valid
+ * executor payload whose names all match the domain allowlist. */
 #include "agent/slack_command.h"
+#include "agent/slack_dispatch.h"
 #include "agent/slack_form.h"
+#include "agent/slack_policy.h"
 #include "agent/slack_verify.h"
+#include "crypto/b64.h"
 #include "crypto/names.h"
+#include "json/json.h"
+#include "runtime/executor_validate.h"
 
 #include "fuzz_util.h"
+
+#define DOMAINS "*.example.com,example.org"
+
+static int s_check_invoke(void *ctx, const char *function, const char *payload_json, char *err,
+			  size_t errlen)
+{
+	cJSON *p = json_parse(payload_json, strlen(payload_json), NULL);
+	const cJSON *n;
+	struct rt_error rerr;
+	enum exec_action a;
+
+	(void)ctx;
+	(void)function;
+	(void)err;
+	(void)errlen;
+	if (p == NULL || executor_validate(p, &a, &rerr) != 0 ||
+	    json_str(p, "idempotency_key") == NULL || json_str(p, "response_url") == NULL)
+		abort();
+	cJSON_ArrayForEach(
+	    n, json_arr(p, "names")) if (!slack_domain_allowed(DOMAINS, n->valuestring)) abort();
+	if (json_str(p, "name") && !slack_domain_allowed(DOMAINS, json_str(p, "name")))
+		abort();
+	cJSON_Delete(p);
+	return 0;
+}
+
+/* The body as a signed HTTP API event through slack_dispatch. */
+static void s_dispatch(const uint8_t *data, size_t size)
+{
+	static const char secret[] = "fuzz-secret";
+	struct slack_settings s;
+	struct slack_deps d;
+	char sig[68];
+	char *b64 = NULL, *out = NULL;
+	cJSON *ev = cJSON_CreateObject(), *h, *rc;
+
+	memset(&s, 0, sizeof(s));
+	memset(&d, 0, sizeof(d));
+	s.secret = (const unsigned char *)secret;
+	s.secret_len = sizeof(secret) - 1;
+	s.domains = DOMAINS;
+	s.executor = "x";
+	d.now = 1700000000;
+	d.invoke = s_check_invoke;
+	if (ev == NULL ||
+	    slack_signature_compute(secret, s.secret_len, "1700000000", data, size, sig) != 0)
+		goto out;
+	b64 = b64_encode(data, size);
+	h = cJSON_AddObjectToObject(ev, "headers");
+	rc = cJSON_AddObjectToObject(ev, "requestContext");
+	if (b64 == NULL || h == NULL || rc == NULL)
+		goto out;
+	cJSON_AddStringToObject(h, "x-slack-signature", sig);
+	cJSON_AddStringToObject(h, "x-slack-request-timestamp", "1700000000");
+	cJSON_AddStringToObject(ev, "version", "2.0");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(rc, "http"), "method", "POST");
+	cJSON_AddStringToObject(ev, "body", b64);
+	cJSON_AddTrueToObject(ev, "isBase64Encoded");
+	if (slack_dispatch(&s, &d, ev, &out) == 0 && out == NULL)
+		abort();
+out:
+	free(out);
+	free(b64);
+	cJSON_Delete(ev);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   sizeof(why)) == 0)
 		abort();
 	free(sig);
+	s_dispatch(data, size);
 	if (slack_form_parse((const char *)data, size, &f, err, sizeof(err)) != 0) {
 		if (err[0] == '\0')
 			abort();
