@@ -494,8 +494,11 @@ static int s_step_downloaded(struct run *r)
 		agent_fail(r->a, "store", "", "the job's new key is missing from the store");
 		goto out;
 	}
-	if (!cJSON_AddItemToObject(extra, "deploy",
-				   cJSON_Duplicate(json_arr(r->job->doc, "deploy"), 1)) ||
+	/* Targets named by this request replace the stored list; none named
+	 * keeps it (a renewal redeploys where the certificate already is). */
+	if ((json_arr(r->job->doc, "deploy") &&
+	     !cJSON_AddItemToObject(extra, "deploy",
+				    cJSON_Duplicate(json_arr(r->job->doc, "deploy"), 1))) ||
 	    !cJSON_AddStringToObject(extra, "job", job_id(r->job)))
 		goto out;
 	s_ari(r, pem, extra);

@@ -150,6 +150,19 @@ out:
 	return rc;
 }
 
+/*
+ * The deploy targets, only when the request names some: without them a
+ * renewal keeps the certificate's stored list. "none" alone clears it.
+ */
+static int s_add_deploy(cJSON *d, const struct job_request *req)
+{
+	if (req->ndeploy == 0)
+		return 0;
+	if (req->ndeploy == 1 && strcmp(req->deploy[0], "none") == 0)
+		return cJSON_AddArrayToObject(d, "deploy") ? 0 : -1;
+	return json_add_str_array(d, "deploy", req->deploy, req->ndeploy);
+}
+
 static cJSON *s_new_doc(const char *id, const struct job_request *req)
 {
 	cJSON *d = cJSON_CreateObject();
@@ -169,8 +182,7 @@ static cJSON *s_new_doc(const char *id, const struct job_request *req)
 	if (s_set_str(d, "id", id) || s_set_str(d, "state", "new") ||
 	    json_add_str_array(d, "names", req->names, req->nnames) != 0 ||
 	    (req->key_type && s_set_str(d, "key_type", req->key_type)) ||
-	    !cJSON_AddBoolToObject(d, "create_key", req->create_key) ||
-	    json_add_str_array(d, "deploy", req->deploy, req->ndeploy) != 0 ||
+	    !cJSON_AddBoolToObject(d, "create_key", req->create_key) || s_add_deploy(d, req) != 0 ||
 	    (req->idempotency_key && s_set_str(d, "idempotency_key", req->idempotency_key)) ||
 	    !cJSON_AddNumberToObject(d, "attempts", 0) || s_set_str(d, "created", when) ||
 	    s_set_str(d, "updated", when))

@@ -128,8 +128,9 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 			s_set(st, "error", err ? err : "failed");
 			cJSON_AddBoolToObject(item, "ok", 0);
 			cJSON_AddStringToObject(item, "error", err ? err : "failed");
-			buf_printf(&failed, "%s%s: %s", nfail > 1 ? "; " : "", t->valuestring,
-				   err ? err : "failed");
+			/* deploy_run's line starts with the target already. */
+			buf_printf(&failed, "%s%s", nfail > 1 ? "; " : "",
+				   err ? err : t->valuestring);
 		}
 		if (out)
 			cJSON_AddItemToArray(out, item);
