@@ -8,8 +8,8 @@
 
 #include "json/json.h"
 
-const char *const exec_action_names[EXEC_ACTION_MAX] = {"cert", "renew",  "revoke",
-							"ls",	"status", "resume"};
+const char *const exec_action_names[EXEC_ACTION_MAX] = {"cert",	  "renew",  "revoke", "ls",
+							"status", "resume", "deploy"};
 
 /* A required non-empty string member. */
 static int s_need_str(const cJSON *ev, const char *action, const char *key, struct rt_error *err)
@@ -93,7 +93,7 @@ int executor_validate(const cJSON *event, enum exec_action *out, struct rt_error
 		rt_error_set(
 		    err, "UnknownAction",
 		    "unknown action \"%.100s\": valid actions are cert, renew, revoke, ls, "
-		    "status, resume",
+		    "status, resume, deploy",
 		    a->valuestring);
 		goto out;
 	}
@@ -126,6 +126,10 @@ int executor_validate(const cJSON *event, enum exec_action *out, struct rt_error
 		break;
 	case EXEC_RESUME:
 		if (s_need_str(event, "resume", "job", err) != 0)
+			goto out;
+		break;
+	case EXEC_DEPLOY:
+		if (s_need_str(event, "deploy", "name", err) != 0)
 			goto out;
 		break;
 	case EXEC_LS:

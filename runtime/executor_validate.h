@@ -17,6 +17,7 @@ enum exec_action {
 	EXEC_LS,
 	EXEC_STATUS,
 	EXEC_RESUME,
+	EXEC_DEPLOY,
 	EXEC_ACTION_MAX
 };
 

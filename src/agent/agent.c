@@ -170,7 +170,8 @@ void agent_fail_acme(struct agent *a, const char *what)
 
 	if (u) {
 		/* "urn:ietf:params:acme:error:x": keep the colons of the URN. */
-		size_t n = strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-._");
+		size_t n =
+		    strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-._");
 		while (n > 0 && u[n - 1] == ':')
 			n--;
 		if (n >= sizeof(code))

@@ -106,12 +106,21 @@ cJSON *agent_index_entry(const cJSON *meta)
 					   "serial",	 "last_failure", "last_error"};
 	size_t i;
 	const char *s;
+	const cJSON *t;
+	int deploy_failed = 0;
 
 	if (!e)
 		return NULL;
 	for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
 		if ((s = json_str(meta, copy[i])) && !cJSON_AddStringToObject(e, copy[i], s))
 			goto fail;
+	cJSON_ArrayForEach(t, json_obj(meta, "deployed"))
+	{
+		if (json_str(t, "error"))
+			deploy_failed = 1;
+	}
+	if (deploy_failed && !cJSON_AddBoolToObject(e, "deploy_failed", 1))
+		goto fail;
 	if (!cJSON_AddNumberToObject(e, "failures", (double)json_int(meta, "failures", 0)) ||
 	    !cJSON_AddBoolToObject(e, "revoked", json_bool(meta, "revoked", 0)))
 		goto fail;

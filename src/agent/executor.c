@@ -19,6 +19,7 @@
 #include "agent/job.h"
 #include "agent/ops.h"
 #include "agent/slack_reply.h"
+#include "agent/targets.h"
 #include "aws/lambda.h"
 #include "crypto/hash.h"
 #include "json/json.h"
@@ -148,6 +149,15 @@ static cJSON *s_job_answer(struct agent *a, const struct job *job, const char *a
 	return out;
 }
 
+static void s_add_error(const struct agent *a, cJSON *out)
+{
+	cJSON *e = cJSON_AddObjectToObject(out, "error");
+
+	cJSON_AddStringToObject(e, "source", a->error_source);
+	cJSON_AddStringToObject(e, "code", a->error_code);
+	cJSON_AddStringToObject(e, "message", a->error);
+}
+
 /* Tells Slack how it ended, when the request came from Slack. Never fatal. */
 static void s_notify(struct agent *a, struct job *job, const cJSON *answer)
 {
@@ -234,13 +244,8 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 					"another invocation is working on this job, or it is "
 					"finished; nothing was done twice");
 	} else {
-		if (res == ISSUE_FAILED && !json_obj(out, "error")) {
-			cJSON *e = cJSON_AddObjectToObject(out, "error");
-
-			cJSON_AddStringToObject(e, "source", a->error_source);
-			cJSON_AddStringToObject(e, "code", a->error_code);
-			cJSON_AddStringToObject(e, "message", a->error);
-		}
+		if (res == ISSUE_FAILED && !json_obj(out, "error"))
+			s_add_error(a, out);
 		s_notify(a, job, out);
 	}
 	return out;
@@ -404,13 +409,25 @@ static cJSON *s_revoke(struct agent *a, const cJSON *event)
 	cJSON_AddStringToObject(out, "action", "revoke");
 	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
 	cJSON_AddStringToObject(out, "name", json_str(event, "name"));
-	if (!ok) {
-		cJSON *e = cJSON_AddObjectToObject(out, "error");
+	if (!ok)
+		s_add_error(a, out);
+	return out;
+}
 
-		cJSON_AddStringToObject(e, "source", a->error_source);
-		cJSON_AddStringToObject(e, "code", a->error_code);
-		cJSON_AddStringToObject(e, "message", a->error);
-	}
+/* Deploys the stored certificate again (the scheduler's retry of a failed
+ * target; no new certificate is ordered). */
+static cJSON *s_deploy(struct agent *a, const cJSON *event)
+{
+	cJSON *out = cJSON_CreateObject();
+	const char *name = json_str(event, "name");
+	int ok = agent_deploy_all(a, name, out) == 0;
+
+	cJSON_AddNullToObject(out, "job");
+	cJSON_AddStringToObject(out, "action", "deploy");
+	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
+	cJSON_AddStringToObject(out, "name", name);
+	if (!ok)
+		s_add_error(a, out);
 	return out;
 }
 
@@ -441,6 +458,9 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 		break;
 	case EXEC_REVOKE:
 		out = s_revoke(a, event);
+		break;
+	case EXEC_DEPLOY:
+		out = s_deploy(a, event);
 		break;
 	case EXEC_LS:
 		if (!(out = agent_ls(a)))

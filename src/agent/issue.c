@@ -531,6 +531,9 @@ static int s_step_stored(struct run *r)
 
 static void s_fail(struct run *r)
 {
+	/* Once stored, only a deployment can fail: the certificate is good, so
+	 * it is not a failed renewal (the scheduler redeploys instead). */
+	int stored = job_state(r->job) >= JOB_STORED && job_state(r->job) < JOB_FAILED;
 	cJSON *e;
 	char *jk;
 
@@ -551,7 +554,7 @@ static void s_fail(struct run *r)
 	if (job_save(r->a, r->job) != 0)
 		log_error("job %s: could not record the failure", job_id(r->job));
 	/* A renewal that fails is retried later with backoff. */
-	if (r->job && json_bool(r->job->doc, "renewal", 0))
+	if (!stored && json_bool(r->job->doc, "renewal", 0))
 		agent_cert_record_failure(r->a, r->names[0], r->a->error);
 }
 

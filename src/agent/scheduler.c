@@ -79,7 +79,7 @@ static void s_emit_metrics(long days_min, long failures)
 	cJSON_Delete(o);
 }
 
-static int s_invoke(const char *fn, const char *name)
+static int s_invoke(const char *fn, const char *action, const char *name)
 {
 	cJSON *p = cJSON_CreateObject();
 	char *payload = NULL, *resp = NULL, *ferr = NULL;
@@ -88,12 +88,12 @@ static int s_invoke(const char *fn, const char *name)
 
 	if (!p)
 		goto out;
-	cJSON_AddStringToObject(p, "action", "renew");
+	cJSON_AddStringToObject(p, "action", action);
 	cJSON_AddStringToObject(p, "name", name);
 	if (!(payload = json_print(p)))
 		goto out;
 	if (lambda_invoke(fn, payload, 1, &resp, &ferr, &reply) != 0) {
-		log_error("scheduler: renewing %s: %s", name,
+		log_error("scheduler: %s %s: %s", action, name,
 			  reply.message ? reply.message : "invoke failed");
 		goto out;
 	}
@@ -114,7 +114,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	struct agent *a = NULL;
 	char *e = NULL, *text = NULL;
 	size_t len = 0;
-	cJSON *idx = NULL, *out = NULL, *due, *failed;
+	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy;
 	const cJSON *it;
 	const char *fn = getenv("AAA_EXECUTOR_FUNCTION");
 	time_t now = time(NULL);
@@ -147,6 +147,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	cJSON_AddNullToObject(out, "job");
 	cJSON_AddStringToObject(out, "state", "done");
 	due = cJSON_AddArrayToObject(out, "renewing");
+	redeploy = cJSON_AddArrayToObject(out, "redeploying");
 	failed = cJSON_AddArrayToObject(out, "invoke_failed");
 	cJSON_ArrayForEach(it, json_obj(idx, "certs"))
 	{
@@ -158,9 +159,19 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 			days_min = days;
 		if (json_int(it, "failures", 0) > 0)
 			failures++;
-		if (!s_due(it, now))
+		if (!s_due(it, now)) {
+			/* The certificate is fine but a target did not take it: deploy again. */
+			if (json_bool(it, "deploy_failed", 0)) {
+				if (s_invoke(fn, "deploy", it->string) == 0)
+					cJSON_AddItemToArray(redeploy,
+							     cJSON_CreateString(it->string));
+				else
+					cJSON_AddItemToArray(failed,
+							     cJSON_CreateString(it->string));
+			}
 			continue;
-		if (s_invoke(fn, it->string) == 0)
+		}
+		if (s_invoke(fn, "renew", it->string) == 0)
 			cJSON_AddItemToArray(due, cJSON_CreateString(it->string));
 		else
 			cJSON_AddItemToArray(failed, cJSON_CreateString(it->string));

@@ -76,7 +76,7 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 	struct files f = {0};
 	struct deploy_cert dc = {0};
 	struct buf failed = BUF_INIT;
-	cJSON *meta = NULL, *out = NULL, *st, *item;
+	cJSON *meta = NULL, *out = NULL, *entry = NULL, *st, *item;
 	const cJSON *t;
 	char *detail = NULL, *err = NULL, when[32];
 	int nfail = 0, rc = -1;
@@ -137,7 +137,8 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 		else
 			cJSON_Delete(item);
 	}
-	if (agent_meta_save(a, name, meta) != 0)
+	if (agent_meta_save(a, name, meta) != 0 || !(entry = agent_index_entry(meta)) ||
+	    agent_index_set(a, name, entry) != 0)
 		goto out;
 	if (nfail) {
 		agent_fail(a, "aws", "", "deployment failed (the certificate is stored): %s",
@@ -151,5 +152,6 @@ out:
 	buf_free(&failed);
 	s_files_free(&f);
 	cJSON_Delete(meta);
+	cJSON_Delete(entry);
 	return rc;
 }

@@ -256,3 +256,37 @@ def test_scheduler_fans_out_due_certificates(task_root, env, zone, tmp_path, aaa
     assert emf and emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "aaa"
     assert "DaysToExpiryMin" in emf[0]
 
+
+
+def test_scheduler_redeploys_a_failed_target_without_reissuing(task_root, env, zone, aaa,
+                                                                  pebble):
+    """A deployment that failed leaves the certificate stored and marks the index; the
+    next scheduler pass asks the executor to deploy again, with no new order."""
+    name = f"dep.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--deploy", "elb:no-such-balancer",
+            "--store", env["AAA_STORE"])
+    assert r.returncode == 1 and "elb:no-such-balancer" in r.stderr
+    meta = json.load(open(_store_file(env, "certs", name, "meta.json")))
+    assert meta["serial"] and meta["deployed"]["elb:no-such-balancer"]["error"]
+    idx = json.load(open(_store_file(env, "index.json")))
+    assert idx["certs"][name]["deploy_failed"] is True
+    assert idx["certs"][name]["failures"] == 0, "a stored certificate is not a failed renewal"
+    pebble.reset_stats()
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                         handler="executor")
+        emu.add_function("scheduler", str(task_root / "bootstrap"),
+                         env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
+                         handler="scheduler")
+        emu.fire_scheduled_event("scheduler")
+        emu.wait_idle(timeout=120)
+        sched = [json.loads(i.result_body()) for i in emu.invocations
+                 if i.function == "scheduler"]
+        execs = [(json.loads(i.payload), json.loads(i.result_body()))
+                 for i in emu.invocations if i.function == "executor"]
+    assert sched[0]["redeploying"] == [name] and sched[0]["renewing"] == []
+    assert [p for p, _ in execs] == [{"action": "deploy", "name": name}]
+    answer = execs[0][1]
+    assert answer["state"] == "failed" and answer["deployed"][0]["ok"] is False
+    assert "LoadBalancerNotFound" in answer["error"]["message"]
+    assert pebble.count("newOrder") == 0
