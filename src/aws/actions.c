@@ -13,9 +13,9 @@
 
 static const struct aws_action s_actions[] = {
     /* S3: the store. Everything lives under aaa-data/; the scheduler only
-     * reads index.json (one GET a pass), the executor and the CLI read,
-     * list and write. HeadObject needs s3:GetObject, ListObjectsV2
-     * s3:ListBucket. */
+     * reads index.json (one GET a pass; its policy names that object
+     * alone), the executor and the CLI read, list and write. HeadObject
+     * needs s3:GetObject, ListObjectsV2 s3:ListBucket. */
     {AWS_S3, "GetObject", "s3:GetObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "read the index, certificates, accounts and jobs"},
     {AWS_S3, "HeadObject", "s3:GetObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,

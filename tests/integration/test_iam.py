@@ -364,8 +364,10 @@ def _resources(stmt):
 
 
 SCOPE_MATCH = {
-    "data-objects": lambda s: s in ("${DataBucket.Arn}/aaa-data/*",
-                                    "arn:aws:s3:::BUCKET/aaa-data/*"),
+    # Objects under aaa-data/: all of them, or a narrower pattern (the
+    # scheduler reads index.json only).
+    "data-objects": lambda s: re.fullmatch(r"(\$\{DataBucket\.Arn\}|arn:aws:s3:::BUCKET)"
+                                           r"/aaa-data/[A-Za-z0-9*./_-]*", s) is not None,
     "bucket": lambda s: s in ("GetAtt:DataBucket.Arn", "arn:aws:s3:::BUCKET"),
     "data-key": lambda s: s in ("GetAtt:DataKey.Arn", "arn:aws:kms:REGION:ACCOUNT_ID:key/KEY_ID"),
     "account-key": lambda s: s in ("Ref:AccountKeyArn",

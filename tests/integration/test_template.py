@@ -11,6 +11,7 @@ with good and bad values, so a bad value is refused by CloudFormation, not
 at run time. The IAM statements are checked against the code in test_iam.py.
 """
 import base64
+import fnmatch
 import hashlib
 import hmac
 import json
@@ -492,6 +493,42 @@ def _needed(table, observed):
     return need, unknown
 
 
+def _s3_grants(cfn, logical, ctx):
+    """(IAM action, resource pattern) pairs of a function's role for S3 object
+    and bucket resources, with the bucket ARN filled in."""
+    res = cfn["Resources"]
+    role = res[res[logical]["Properties"]["Role"]["Fn::GetAtt"][0]]
+    out = []
+    for st in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+        if "Fn::If" in st:
+            continue
+        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        rs = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        for a in acts:
+            if a.startswith("s3:"):
+                for r in rs:
+                    out.append((a, _resolve(r, ctx)))
+    return out
+
+
+def _check_s3_resources(table, grants, requests, bucket, who):
+    """Each S3 object request the function made falls under a resource its
+    policy grants for the action it needs (IAM's * matches across '/')."""
+    iam_of = {r["operation"]: r["iam"] for r in table if r["service"] == "S3" and r["operation"]}
+    checked = 0
+    for e in requests:
+        if e.get("service") != "s3" or e.get("action") not in iam_of:
+            continue
+        path = urllib.parse.unquote(urllib.parse.urlsplit(e["path"]).path).lstrip("/")
+        assert path.split("/", 1)[0] == bucket, e["path"]
+        iam = iam_of[e["action"]]
+        arn = f"arn:aws:s3:::{path}" if iam != "s3:ListBucket" else f"arn:aws:s3:::{bucket}"
+        ok = [r for a, r in grants if a == iam and fnmatch.fnmatchcase(arn, r)]
+        assert ok, f"{who}: {e['action']} {arn} is not granted by {grants}"
+        checked += 1
+    return checked
+
+
 def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tmp_path,
                                               response_url):
     """The template's functions as deployed, in the Lambda emulator with the
@@ -618,6 +655,16 @@ def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tm
     assert head["ServerSideEncryption"] == "aws:kms"
     assert aws_resources["kms_key_id"] in head["SSEKMSKeyId"]
 
+    ctx_arn = dict(ctx, **{"DataBucket.Arn": f"arn:aws:s3:::{aws_resources['bucket']}"})
+    for logical, who, st in (("ExecutorFunction", "executor", ex_stats),
+                             ("SchedulerFunction", "scheduler", sc_stats)):
+        grants = _s3_grants(cfn, logical, ctx_arn)
+        assert _check_s3_resources(table, grants, st["requests"], aws_resources["bucket"],
+                                   who) > 0
+    # The scheduler's grant is index.json alone: a private key is out of reach.
+    sg = _s3_grants(cfn, "SchedulerFunction", ctx_arn)
+    key_arn = f"arn:aws:s3:::{aws_resources['bucket']}/aaa-data/v1/certs/{cert}/privkey.pem"
+    assert not [r for _, r in sg if fnmatch.fnmatchcase(key_arn, r)], sg
     assert set(di_stats["by_action"]) == {"kms:Decrypt"}, di_stats["by_action"]
     for caller, st in (("executor", ex_stats), ("scheduler", sc_stats),
                        ("dispatcher", di_stats)):
