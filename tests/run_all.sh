@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make test`: builds aaa plain and with ASan+UBSan, runs the C unit tests in
-# both builds, the Python integration tests, lint and a short fuzz pass, and
-# ends with one summary
+# both builds and under valgrind, the Python integration tests on both builds
+# (the fault matrix, the secret scan and the soak test among them), lint and a
+# short fuzz pass, and ends with one summary
 # line "total: N passed, N failed". Exit status is non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -41,10 +42,36 @@ step build make -j"$J" all tools build/unit || true
 step build-asan make -j"$J" asan || true
 step unit build/unit
 count "$log/unit.out"
-step unit-asan env ASAN_OPTIONS=detect_leaks=1 build/asan/unit
+step unit-asan env ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 build/asan/unit
 count "$log/unit-asan.out"
 step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 count "$log/integration.out"
+
+# The unit tests under valgrind (memcheck, definite and indirect leaks are
+# errors): zero reports, or the step fails. tests/valgrind.supp says why each
+# suppression is there.
+step unit-valgrind valgrind -q --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	--suppressions=tests/valgrind.supp build/unit
+count "$log/unit-valgrind.out"
+
+# The integration suite again on the ASan+UBSan build of aaa and the tools
+# (conftest passes these options to every child). Reports go to files under
+# $log/san (log_path), so a report from any process fails the step even when
+# the test around it only looked at an exit code or a Lambda answer.
+mkdir -p "$log/san"
+san="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$log/san/report"
+step integration-asan env AAA_BUILD=build/asan AAA_BIN="$PWD/build/asan/aaa" \
+	ASAN_OPTIONS="detect_leaks=1:$san" LSAN_OPTIONS="$san" UBSAN_OPTIONS="$san" \
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+count "$log/integration-asan.out"
+if ls "$log"/san/report* >/dev/null 2>&1; then
+	echo "== sanitizer reports:"
+	cat "$log"/san/report*
+	echo "== integration-asan FAILED (sanitizer reports above)"
+	status=1
+	failed=$((failed + 1))
+fi
 
 # clang-format, cppcheck and clang-tidy must stay quiet: one check.
 before=$status

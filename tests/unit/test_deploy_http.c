@@ -77,9 +77,12 @@ static void *s_serve(void *arg)
 			break;
 		memset(f->req[f->served], 0, REQ_CAP);
 		if (s_read_request(c, f->req[f->served], REQ_CAP) == 0) {
-			if (write(c, f->answers[f->served], strlen(f->answers[f->served])) < 0)
+			/* Counted before the answer goes out: the client may check
+			 * served as soon as it has read it. */
+			const char *ans = f->answers[f->served++];
+
+			if (write(c, ans, strlen(ans)) < 0)
 				break;
-			f->served++;
 		}
 		close(c);
 	}
