@@ -7,7 +7,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libcurl4-openssl-dev libssl-dev libcjson-dev libxml2-dev openssl ca-certificates
 python3 python3-pytest python3-botocore python3-dnslib python3-jwcrypto python3-cryptography
-pebble awscli zip unzip curl busybox-static binutils
+pebble awscli zip unzip curl busybox-static binutils dpkg-dev
 clang clang-tidy clang-format cppcheck valgrind"
 
 missing=""
