@@ -475,6 +475,17 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 			rt_error_set(err, "Internal", "%s", a->error[0] ? a->error : "failed");
 		goto out;
 	}
+	/* A Slack request for ls, status, revoke or deploy gets its answer in
+	 * the channel too (cert and renew post from their job). */
+	if (action != EXEC_CERT && action != EXEC_RENEW && action != EXEC_RESUME &&
+	    json_str(event, "response_url")) {
+		unsigned posts = 0;
+		char *nerr = NULL;
+
+		if (slack_notify(json_str(event, "response_url"), out, &posts, &nerr) != 0)
+			log_warn("the Slack reply failed: %s", nerr ? nerr : "unknown error");
+		free(nerr);
+	}
 	if (!(*response_json = json_print(out)))
 		goto out;
 	rc = 0;
