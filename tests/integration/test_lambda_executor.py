@@ -290,3 +290,23 @@ def test_scheduler_redeploys_a_failed_target_without_reissuing(task_root, env, z
     assert answer["state"] == "failed" and answer["deployed"][0]["ok"] is False
     assert "LoadBalancerNotFound" in answer["error"]["message"]
     assert pebble.count("newOrder") == 0
+
+
+def test_slack_requests_for_ls_and_status_get_their_answer(task_root, env, zone, aaa,
+                                                          response_url, tmp_path):
+    name = f"sl.{zone['name']}"
+    assert aaa("cert", "--cn", name, "--store", env["AAA_STORE"]).returncode == 0
+    url = response_url.url + "/commands/T1/1/abc"
+    e = dict(env, AAA_SLACK_RESPONSE_URL_PREFIX=response_url.url + "/")
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=60,
+                         handler="executor")
+        _invoke(emu, tmp_path, "executor", {"action": "ls", "response_url": url})
+        _invoke(emu, tmp_path, "executor",
+                {"action": "status", "name": name, "response_url": url})
+        # A URL outside the allowed prefix is never posted to.
+        _invoke(emu, tmp_path, "executor",
+                {"action": "ls", "response_url": "http://127.0.0.1:1/elsewhere"})
+    msgs = response_url.messages()
+    assert len(msgs) == 2
+    assert name in json.dumps(msgs[0]) and name in json.dumps(msgs[1])
