@@ -10,6 +10,29 @@ python3 python3-pytest python3-botocore python3-dnslib python3-jwcrypto python3-
 pebble awscli zip unzip curl busybox-static binutils dpkg-dev
 clang clang-tidy clang-format cppcheck valgrind"
 
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	SUDO="sudo"
+fi
+
+# `make package` builds libcurl and libxml2 from Debian's own source packages
+# (apt-get source), which needs deb-src lines next to the deb ones. Added
+# once, from the machine's own deb lines; the Sources lists are then fetched.
+if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
+	! grep -qs '^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+			$SUDO tee /etc/apt/sources.list.d/aaa-deb-src.sources >/dev/null
+	elif [ -f /etc/apt/sources.list ]; then
+		sed -n 's/^deb /deb-src /p' /etc/apt/sources.list |
+			$SUDO tee /etc/apt/sources.list.d/aaa-deb-src.list >/dev/null
+	fi
+	echo "deps: added deb-src lines for make package"
+fi
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Sources*' 2>/dev/null | head -n 1)" ]; then
+	$SUDO apt-get update -qq
+fi
+
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -21,10 +44,8 @@ done
 [ -z "$missing" ] && exit 0
 
 echo "deps: installing:$missing"
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
+if [ -n "$SUDO" ]; then
 	command -v sudo >/dev/null 2>&1 || { echo "deps: need root or sudo to install:$missing" >&2; exit 1; }
-	SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
 # Refresh the package lists when they are missing or older than a day.
