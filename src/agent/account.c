@@ -21,7 +21,8 @@
 #include "store/keys.h"
 #include "util/mem.h"
 
-#define KMS_PREFIX "kms:"
+#define KMS_PREFIX  "kms:"
+#define EMPTY_INDEX "{\"version\":1,\"certs\":{}}"
 
 /* A signer for a KMS key; a->error on failure. */
 static struct jws_signer *s_kms_signer(struct agent *a, const char *key_id)
@@ -284,6 +285,11 @@ int agent_account_register(struct agent *a, int agree, int *created)
 out:
 	if (rc == 0 && text && agent_store_put(a, json_key, text, strlen(text), 0) != 0)
 		rc = -1;
+	/* The scheduler may only read index.json (no s3:ListBucket, so a missing
+	 * object would be AccessDenied, not 404): make sure one exists. */
+	if (rc == 0 && store_create(a->store, STORE_KEY_INDEX, EMPTY_INDEX, strlen(EMPTY_INDEX), 0,
+				    NULL) == STORE_ERROR)
+		log_warn("could not create an empty index.json; the first certificate will");
 	if (rc != 0 && !a->error[0])
 		agent_fail(a, "input", "", "registration failed (out of memory?)");
 	jws_signer_free(signer);

@@ -57,18 +57,26 @@ static void s_env_list(const char *name, struct env_list *l)
 			l->items[l->n++] = tok;
 }
 
+/* An empty variable is unset (a template leaves optional ones empty). */
+static const char *s_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
 void agent_config_from_env(struct agent_config *c)
 {
 	static struct env_list roles, ids;
 
 	memset(c, 0, sizeof(*c));
-	c->store_url = getenv("AAA_STORE");
-	c->s3_bucket = getenv("AAA_S3_BUCKET");
-	c->kms_key_id = getenv("AAA_S3_KMS_KEY");
-	c->directory = getenv("AAA_DIRECTORY");
-	c->email = getenv("AAA_EMAIL");
-	c->preferred_chain = getenv("AAA_PREFERRED_CHAIN");
-	c->profile = getenv("AAA_PROFILE");
+	c->store_url = s_env("AAA_STORE");
+	c->s3_bucket = s_env("AAA_S3_BUCKET");
+	c->kms_key_id = s_env("AAA_S3_KMS_KEY");
+	c->directory = s_env("AAA_DIRECTORY");
+	c->email = s_env("AAA_EMAIL");
+	c->preferred_chain = s_env("AAA_PREFERRED_CHAIN");
+	c->profile = s_env("AAA_PROFILE");
 	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
 	s_env_list("AAA_ZONE_ROLES", &roles);
 	s_env_list("AAA_ZONE_IDS", &ids);

@@ -136,7 +136,11 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	}
 	r = agent_store_get(a, STORE_KEY_INDEX, &text, &len, NULL);
 	if (r < 0) {
-		rt_error_set(err, "StoreError", "%s", a->error);
+		rt_error_set(
+		    err, "StoreError",
+		    "%s (the scheduler reads only index.json, which `aaa reg` creates; "
+		    "check the bucket, the key and the function's s3:GetObject/kms:Decrypt)",
+		    a->error);
 		goto out;
 	}
 	if (r == 0 && !(idx = json_parse(text, len, "index.json"))) {
