@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "acme/problem.h"
+#include "aws/lambda.h"
+#include "json/json.h"
 #include "log/log.h"
 #include "store/keys.h"
 #include "util/buf.h"
@@ -205,8 +207,10 @@ void agent_progress(const struct agent *a, const char *fmt, ...)
 int agent_store_get(struct agent *a, const char *key, char **data, size_t *len, char **etag)
 {
 	struct store_object o = {0};
-	int r = store_get(a->store, key, &o), rc = -1;
+	int r, rc = -1;
 
+	log_clear_last_error();
+	r = store_get(a->store, key, &o);
 	*data = NULL;
 	if (etag)
 		*etag = NULL;
@@ -215,8 +219,8 @@ int agent_store_get(struct agent *a, const char *key, char **data, size_t *len, 
 		goto out;
 	}
 	if (r != STORE_OK) {
-		agent_fail(a, "store", "", "cannot read %s from the store %s", key,
-			   store_url(a->store));
+		agent_fail(a, "store", "", "cannot read %s from the store %s%s%s", key,
+			   store_url(a->store), log_last_error()[0] ? ": " : "", log_last_error());
 		goto out;
 	}
 	*data = o.data;
@@ -233,12 +237,42 @@ out:
 	return rc;
 }
 
+/*
+ * The store logs its backend's error (S3's code and request id, or the
+ * system's reason) at error level; it is carried into the one line the user
+ * sees, so a failed write names AccessDenied or EACCES, not only the key.
+ */
 int agent_store_put(struct agent *a, const char *key, const char *data, size_t len, int secret)
 {
+	log_clear_last_error();
 	if (store_put(a->store, key, data, len, secret ? STORE_SECRET : 0, NULL) != STORE_OK) {
-		agent_fail(a, "store", "", "cannot write %s to the store %s", key,
-			   store_url(a->store));
+		agent_fail(a, "store", "", "cannot write %s to the store %s%s%s", key,
+			   store_url(a->store), log_last_error()[0] ? ": " : "", log_last_error());
 		return -1;
 	}
 	return 0;
+}
+
+int agent_invoke_async(const char *function, const cJSON *payload, char **err)
+{
+	char *text = json_print(payload), *resp = NULL, *ferr = NULL;
+	struct aws_reply reply = {0};
+	int rc = -1;
+
+	*err = NULL;
+	if (!text)
+		goto out;
+	if (lambda_invoke(function, text, 1, &resp, &ferr, &reply) != 0) {
+		*err = str_dup(reply.message ? reply.message : "Lambda Invoke failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && !*err)
+		*err = str_dup("out of memory");
+	aws_reply_free(&reply);
+	free(text);
+	free(resp);
+	free(ferr);
+	return rc;
 }

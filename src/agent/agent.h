@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "acme/post.h"
 #include "store/store.h"
 
@@ -77,6 +79,12 @@ void agent_fail_acme(struct agent *a, const char *what);
 /* One progress line: to cfg.progress when set, else an info log line. */
 void agent_progress(const struct agent *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Invokes a Lambda function asynchronously (InvocationType Event) with the
+ * JSON payload. 0, or -1 with *err (caller frees; AWS's one line).
+ */
+int agent_invoke_async(const char *function, const cJSON *payload, char **err);
 
 /* Store helpers: whole-object get (NUL-terminated; *etag optional, caller
  * frees both) and put. 0 ok, 1 not found, -1 error (agent->error set). */

@@ -20,7 +20,6 @@
 #include "agent/ops.h"
 #include "agent/slack_reply.h"
 #include "agent/targets.h"
-#include "aws/lambda.h"
 #include "crypto/hash.h"
 #include "json/json.h"
 #include "log/log.h"
@@ -190,8 +189,7 @@ static int s_resume_later(const char *id)
 {
 	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
 	cJSON *p = cJSON_CreateObject();
-	char *payload = NULL, *resp = NULL, *ferr = NULL;
-	struct aws_reply reply = {0};
+	char *err = NULL;
 	int rc = -1;
 
 	if (!fn || !p) {
@@ -200,22 +198,15 @@ static int s_resume_later(const char *id)
 	}
 	cJSON_AddStringToObject(p, "action", "resume");
 	cJSON_AddStringToObject(p, "job", id);
-	if (!(payload = json_print(p)))
-		goto out;
-	if (lambda_invoke(fn, payload, 1, &resp, &ferr, &reply) != 0) {
-		log_error("job %s: cannot invoke %s to resume: %s (the scheduler will pick the "
-			  "job up again)",
-			  id, fn, reply.message ? reply.message : "failed");
+	if (agent_invoke_async(fn, p, &err) != 0) {
+		log_error("job %s: cannot invoke %s to resume: %s", id, fn, err);
 		goto out;
 	}
 	log_info("job %s: continues in a new invocation of %s", id, fn);
 	rc = 0;
 out:
-	aws_reply_free(&reply);
 	cJSON_Delete(p);
-	free(payload);
-	free(resp);
-	free(ferr);
+	free(err);
 	return rc;
 }
 
@@ -477,6 +468,16 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 	default:
 		rt_error_set(err, "UnknownAction", "unknown action");
 		break;
+	}
+	if (out && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "resumes"))) {
+		/* Saved but not handed on: fail the invocation, so Lambda's retry
+		 * of this same event (same request id, so the same job) carries on. */
+		rt_error_set(err, "ResumeFailed",
+			     "job %s is saved at state %s but this function could not invoke "
+			     "itself to continue (see the log); Lambda's retry of this event, or "
+			     "{\"action\":\"resume\",\"job\":\"%s\"}, carries it on",
+			     json_str(out, "job"), json_str(out, "state"), json_str(out, "job"));
+		goto out;
 	}
 	if (!out) {
 		if (!err->type[0])

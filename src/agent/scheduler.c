@@ -18,7 +18,6 @@
 #include "acme/ari.h"
 #include "agent/agent.h"
 #include "agent/handlers.h"
-#include "aws/lambda.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "store/keys.h"
@@ -82,28 +81,21 @@ static void s_emit_metrics(long days_min, long failures)
 static int s_invoke(const char *fn, const char *action, const char *name)
 {
 	cJSON *p = cJSON_CreateObject();
-	char *payload = NULL, *resp = NULL, *ferr = NULL;
-	struct aws_reply reply = {0};
+	char *err = NULL;
 	int rc = -1;
 
 	if (!p)
 		goto out;
 	cJSON_AddStringToObject(p, "action", action);
 	cJSON_AddStringToObject(p, "name", name);
-	if (!(payload = json_print(p)))
-		goto out;
-	if (lambda_invoke(fn, payload, 1, &resp, &ferr, &reply) != 0) {
-		log_error("scheduler: %s %s: %s", action, name,
-			  reply.message ? reply.message : "invoke failed");
+	if (agent_invoke_async(fn, p, &err) != 0) {
+		log_error("scheduler: %s %s: %s", action, name, err);
 		goto out;
 	}
 	rc = 0;
 out:
-	aws_reply_free(&reply);
 	cJSON_Delete(p);
-	free(payload);
-	free(resp);
-	free(ferr);
+	free(err);
 	return rc;
 }
 

@@ -310,3 +310,30 @@ def test_slack_requests_for_ls_and_status_get_their_answer(task_root, env, zone,
     msgs = response_url.messages()
     assert len(msgs) == 2
     assert name in json.dumps(msgs[0]) and name in json.dumps(msgs[1])
+
+
+def test_a_resume_that_cannot_be_invoked_fails_the_invocation_for_a_retry(
+        task_root, env, zone, tmp_path, aws, pebble):
+    """When the self-invocation fails, the job is saved and the invocation fails with
+    ResumeFailed naming the job, so Lambda's retry of the event (or a manual resume)
+    carries on; the manual resume finishes with the same order."""
+    aws.proxy.faults.add({"fault": "pending", "service": "route53",
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 5,
+                          "count": None})
+    e = dict(env, AAA_RESUME_MARGIN_MS="7000", AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:1")
+    pebble.reset_stats()
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=10,
+                         handler="executor")
+        meta, first = _invoke(emu, tmp_path, "executor",
+                              {"action": "cert", "names": [f"nores.{zone['name']}"]})
+        assert meta.get("FunctionError") == "Unhandled"
+        assert first["errorType"] == "ResumeFailed", first
+        job_id = first["errorMessage"].split()[1]
+        assert _job(env, job_id)["state"] not in ("done", "failed")
+        time.sleep(5)
+        emu.add_function("executor2", str(task_root / "bootstrap"), env=env, timeout=120,
+                         handler="executor")
+        _, out = _invoke(emu, tmp_path, "executor2", {"action": "resume", "job": job_id})
+    assert out["state"] == "done", out
+    assert pebble.count("newOrder") == 1
