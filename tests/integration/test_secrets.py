@@ -46,11 +46,20 @@ def _b64url(n, size):
 def _key_needles(pem_bytes, label):
     """Strings that would betray a private key: PEM body lines (>= 40 chars), the
     whole body, and the private scalar/exponent in base64url (JWK 'd')."""
-    text = pem_bytes.decode()
-    body = [ln for ln in text.splitlines() if ln and not ln.startswith("-----")]
-    out = {f"{label} PEM line": ln for ln in body if len(ln) >= 40}
-    out[f"{label} base64 body"] = "".join(body)
     key = serialization.load_pem_private_key(pem_bytes, None)
+    out = {}
+    # The stored text and the other usual encodings of the same key (PKCS#8,
+    # SEC1/PKCS#1): a leak in any of them is caught.
+    texts = [pem_bytes.decode()] + [
+        key.private_bytes(serialization.Encoding.PEM, fmt,
+                          serialization.NoEncryption()).decode()
+        for fmt in (serialization.PrivateFormat.PKCS8,
+                    serialization.PrivateFormat.TraditionalOpenSSL)]
+    for n, text in enumerate(texts):
+        body = [ln for ln in text.splitlines() if ln and not ln.startswith("-----")]
+        out.update({f"{label} PEM line {n}.{i}": ln for i, ln in enumerate(body)
+                    if len(ln) >= 40})
+        out[f"{label} base64 body {n}"] = "".join(body)
     if isinstance(key, ec.EllipticCurvePrivateKey):
         size = (key.curve.key_size + 7) // 8
         out[f"{label} d"] = _b64url(key.private_numbers().private_value, size)
