@@ -105,6 +105,7 @@ def parse_args(argv):
     a.aaa = os.path.abspath(a.aaa)
     if a.zip is None:
         a.zip = os.path.join(os.path.dirname(a.aaa), "aaa-lambda.zip")
+    a.zip = os.path.abspath(a.zip)
     a.json = a.json or os.path.splitext(a.out)[0] + ".json"
     return a
 

@@ -173,7 +173,7 @@ def _lambda_rows(lam):
     rows = []
     for item in lam.get("process_start", []):
         rows.append([item["figure"], item["value"], item.get("note", "")])
-    for key in ("warm",):
+    for key in ("cold_source", "warm"):
         item = lam.get(key)
         if item:
             rows.append([item["figure"], item["value"], item.get("note", "")])
