@@ -59,6 +59,9 @@ CASES = [
                                          action=ZONE_LOOKUP, count=2)], "ok", None),
     ("aws skew x1 (change)", AWS, [dict(fault="skew", service="route53", action=R53_CHANGE,
                                        count=1)], "ok", None),
+    # Real skew: the verifying proxy's clock runs 20 minutes ahead, so it refuses
+    # every signature as RequestTimeTooSkewed until aaa corrects its clock.
+    ("aws clock +20 min", AWS, [dict(clock=1200)], "ok", None),
     # ACME side (pebble through the ACME proxy).
     ("acme 500 (newOrder)", ACME, [dict(fault="error", status=500, code="serverInternal",
                                        action="newOrder", count=1)],
@@ -144,11 +147,18 @@ def test_fault(name, side, rules, expect, code, aaa, aws, pebble, aws_resources,
     getattr(aws.proxy, "forget_changes", lambda: None)()
     pebble.proxy.reset_stats()
     faults = pebble.proxy.faults if side == ACME else aws.proxy.faults
-    added = [faults.add(dict(r)) for r in rules]
+    aws.proxy.reset_stats()
+    added = [faults.add(dict(r)) for r in rules if "clock" not in r]
+    for r in rules:
+        if "clock" in r:
+            aws.proxy.set_clock_offset(r["clock"])
     p = aaa("cert", "--cn", cn, *store, timeout=RUN_TIMEOUT)
     aws.proxy.faults.clear()
     pebble.proxy.faults.clear()
-    fired = sum(r.fired for r in added)
+    skewed = aws.proxy.stats()["by_status"].get("403", 0) if any("clock" in r for r in rules) \
+        else 0
+    aws.proxy.set_clock_offset(0)
+    fired = sum(r.fired for r in added) + skewed
     orders = _orders_reached(pebble)
     left = _txt(aws, zone_id)
     err = _last_line(p.stderr)
