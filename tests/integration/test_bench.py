@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 
@@ -54,9 +55,27 @@ def _leftovers(marker):
     return out
 
 
-def _bench_argv(work, out, *extra):
+def _bench_argv(work, out, *extra, zip_path=None):
     return [sys.executable, "-m", "bench", "--aaa", AAA_BIN, "--zip",
-            os.path.join(work, "no-such.zip"), "--workdir", work, "--out", out] + list(extra)
+            zip_path or os.path.join(work, "no-such.zip"), "--workdir", work,
+            "--out", out] + list(extra)
+
+
+def _small_zip(path):
+    """A zip in the package's layout (bootstrap, bin/aaa, an empty lib/) without the
+    bundled loader, so bootstrap takes its `exec bin/aaa lambda` branch: enough to
+    check that the bench unpacks a zip with its modes and runs it."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for src, name, mode in ((os.path.join(_REPO, "bootstrap"), "bootstrap", 0o755),
+                                (AAA_BIN, "bin/aaa", 0o755)):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o100000 | mode) << 16
+            with open(src, "rb") as f:
+                z.writestr(info, f.read())
+        info = zipfile.ZipInfo("lib/")
+        info.external_attr = (0o040000 | 0o755) << 16
+        z.writestr(info, b"")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +85,18 @@ def smoke(tmp_path_factory):
         pytest.fail("no peer client installed (run `sh bench/deps.sh`)")
     base = tmp_path_factory.mktemp("bench")
     work, out = str(base / "work"), str(base / "results.md")
+    zip_path = _small_zip(str(base / "aaa-lambda.zip"))
     p = subprocess.run(_bench_argv(work, out, "--runs", "1", "--sizes", "2",
-                                   "--slack-requests", "5", "--timeout", "90"),
+                                   "--slack-requests", "5", "--timeout", "90",
+                                   zip_path=zip_path),
                        cwd=_REPO, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-4000:]
     with open(os.path.splitext(out)[0] + ".json") as f:
         data = json.load(f)
     with open(out) as f:
         md = f.read()
-    return {"data": data, "md": md, "stdout": p.stdout, "stderr": p.stderr, "work": work}
+    return {"data": data, "md": md, "stdout": p.stdout, "stderr": p.stderr, "work": work,
+            "zip": zip_path}
 
 
 def _openssl_sans(path):
@@ -139,8 +161,10 @@ def test_results_md_has_everything(smoke):
     for target in ("< 5 ms", "< 5 MB", "< 12 MB", "< 1 s CPU", "3 s"):
         assert target in md
     lam = data["lambda"]
-    # the zip was pointed at a missing file: the row must say so, not invent a size
-    assert lam["zip"]["value"].startswith("pending:")
+    assert lam["zip"]["value"].endswith(f"({os.path.getsize(smoke['zip'])} bytes)")
+    assert "with the packaged zip (" in md  # the zip ran, unpacked with its modes
+    assert lam["cold_start"]["value"].endswith(" ms")
+    assert lam["cold_source"]["value"].endswith(" ms")
     for key in ("issuance_rss", "scheduler", "dispatcher"):
         v = lam[key]["value"]
         assert v.startswith("pending:") or v[0].isdigit(), v
@@ -263,3 +287,16 @@ def test_results_writer_ratios_and_rows():
          "acme:challenge": 2, "acme:finalize": 1, "acme:certificate": 1, "acme:order": 2,
          "acme:newAccount": 1}, 2)
     assert polls == {"authz": 1, "order": 2} and others == {"newAccount": 1}
+
+
+def test_zip_row_without_a_zip(tmp_path):
+    from types import SimpleNamespace
+
+    from bench import lambda_numbers
+
+    item = lambda_numbers._zip_item(SimpleNamespace(zip=str(tmp_path / "missing.zip")))
+    assert item["value"].startswith("pending:") and item["met"] == "–"
+    big = tmp_path / "big.zip"
+    big.write_bytes(b"\0" * (5 * 1024 * 1024 + 1))
+    item = lambda_numbers._zip_item(SimpleNamespace(zip=str(big)))
+    assert item["met"] == "no" and "(5242881 bytes)" in item["value"]
