@@ -9,6 +9,7 @@ What is checked, independently of the bench's own bookkeeping where possible:
   * request counts are at least the RFC minimum (a broken counter reads 0);
   * results.md has a row per client, ratios to aaa when aaa ran, the versions,
     the exact commands and the DESIGN.md targets (or "pending: ..." rows);
+  * a zip in the package layout is unpacked (modes kept) and cold-started;
   * nothing the bench started is left running, also after a SIGTERM;
   * the hooks publish and remove records that the stack's DNS server serves,
     and uacme's hook declines challenge types other than dns-01;
