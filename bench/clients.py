@@ -188,7 +188,9 @@ class Lego(Client):
             "LEGO_CA_CERTIFICATES": ctx.ca_bundle,
             "EXEC_PATH": os.path.join(HOOKS, "lego-exec"),
             "EXEC_PROPAGATION_TIMEOUT": "60",
-            "EXEC_POLLING_INTERVAL": "1",
+            # lego sleeps one polling interval before its first propagation check;
+            # the record is visible the moment the hook returns, so no sleep.
+            "EXEC_POLLING_INTERVAL": "0",
             # The exec provider solves one name at a time and waits this long
             # between names (default 60 s); no wait is the fastest fair setting.
             "EXEC_SEQUENCE_INTERVAL": "0",
