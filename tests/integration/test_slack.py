@@ -320,8 +320,12 @@ def test_latency_over_warm_requests(slack, aws):
             times.append(ms)
     emu.wait_idle(timeout=30 + n * 0.1)
     assert len(executor_payloads(emu)) == n
-    # The secret was decrypted once, on the cold start, not per request.
-    assert aws.proxy.stats()["by_action"].get("kms:Decrypt") == 1, aws.proxy.stats()["by_action"]
+    # The secret was decrypted once per cold start, not per request (a loaded machine
+    # may restart a sandbox that overran its timeout; each start decrypts once).
+    colds = emu.functions["dispatcher"].sandboxes
+    assert colds < n / 4, colds
+    assert aws.proxy.stats()["by_action"].get("kms:Decrypt") == colds, \
+        (colds, aws.proxy.stats()["by_action"])
     first = times[0]
     times.sort()
     print(f"\nslack via API Gateway emulator: first (cold) {first:.1f} ms, p50 "
