@@ -82,6 +82,8 @@ def figures(runs):
     return {
         "ok": len(ok), "n": len(runs),
         "wall": median(r["wall_s"] for r in ok),
+        "wall_min": min((r["wall_s"] for r in ok), default=None),
+        "wall_max": max((r["wall_s"] for r in ok), default=None),
         "rss": median(r["maxrss_kb"] / MB for r in ok),
         "cpu": median(r["cpu_s"] for r in ok),
         "acme": median(r["acme_requests"] for r in ok),
@@ -112,14 +114,17 @@ def _issuance_rows(data):
             if f["ok"] == 0:
                 rows.append([c, str(size), f"no successful run (0/{f['n']})"] + [""] * 7)
                 continue
-            rows.append([c, str(size), _fmt(f["wall"], ".3f"), _ratio(f["wall"], b.get("wall")),
+            wall = _fmt(f["wall"], ".3f")
+            if f["ok"] > 1:
+                wall += f" ({f['wall_min']:.2f}–{f['wall_max']:.2f})"
+            rows.append([c, str(size), wall, _ratio(f["wall"], b.get("wall")),
                          _fmt(f["rss"], ".1f"), _ratio(f["rss"], b.get("rss")),
                          _fmt(f["acme"], ".0f"), _ratio(f["acme"], b.get("acme")),
                          _fmt(f["cpu"], ".3f"), f"{f['ok']}/{f['n']}"])
     return rows
 
 
-HEAD = ["client", "names", "wall s (median)", "× aaa", "peak RSS MB", "× aaa",
+HEAD = ["client", "names", "wall s, median (min–max)", "× aaa", "peak RSS MB", "× aaa",
         "CA requests", "× aaa", "CPU s", "runs ok"]
 
 

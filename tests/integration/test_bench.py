@@ -175,7 +175,7 @@ def test_results_md_has_everything(smoke):
         assert f"# {c}, 2 name(s)" in commands
         for name in data["issuance"][c]["2"][-1]["names"]:
             assert name in commands
-    assert smoke["stdout"].startswith("| client | names |")
+    assert smoke["stdout"].startswith("| client | names | wall s, median (min–max) |")
 
 
 def test_nothing_left_running(smoke):
@@ -271,8 +271,8 @@ def test_results_writer_ratios_and_rows():
     }
     md = results.markdown(data)
     # medians: aaa 2.0 s, 10 MB, 9 requests; uacme 6.5 s (failed run left out), 18 requests
-    assert "| aaa | 1 | 2.000 | 1.00× | 10.0 | 1.00× | 9 | 1.00× |" in md
-    assert "| uacme | 1 | 6.500 | 3.25× | 10.0 | 1.00× | 18 | 2.00× |" in md
+    assert "| aaa | 1 | 2.000 (1.00–3.00) | 1.00× | 10.0 | 1.00× | 9 | 1.00× |" in md
+    assert "| uacme | 1 | 6.500 (4.00–9.00) | 3.25× | 10.0 | 1.00× | 18 | 2.00× |" in md
     assert "| lego | 1 | n/a (lego not installed) |" in md
     assert "uacme, 1 name(s), run 1: exit 1" in md
     assert "    aaa cert" in md
