@@ -170,6 +170,15 @@ int elb_describe_listeners(const char *name, struct elb_listener_list *out, stru
 			reply->message = str_dup("ELB DescribeLoadBalancers: unexpected answer");
 			goto out;
 		}
+		/* A marker that does not advance (a broken proxy or emulator)
+		 * would page forever. */
+		if (marker && next && strcmp(marker, next) == 0) {
+			free(next);
+			next = NULL;
+			reply->message =
+			    str_dup("ELB DescribeLoadBalancers: the listing repeats its marker");
+			goto out;
+		}
 		free(marker);
 		marker = next;
 		next = NULL;

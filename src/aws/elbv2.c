@@ -220,6 +220,15 @@ int elbv2_list_certs(const char *region, const char *listener, struct elbv2_cert
 			    str_dup("ELBv2 DescribeListenerCertificates: unexpected answer");
 			goto out;
 		}
+		/* A marker that does not advance (a broken proxy or emulator)
+		 * would page forever. */
+		if (marker && next && strcmp(marker, next) == 0) {
+			free(next);
+			next = NULL;
+			reply->message = str_dup(
+			    "ELBv2 DescribeListenerCertificates: the listing repeats its marker");
+			goto out;
+		}
 		free(marker);
 		marker = next;
 		next = NULL;
@@ -271,7 +280,7 @@ static int s_collect(const char *region, const char *action, const char *name, c
 	struct buf b = BUF_INIT;
 	xmlDoc *doc = NULL;
 	xmlNode *res, *m;
-	char *marker = NULL, *text = NULL, *proto = NULL, result[96];
+	char *marker = NULL, *next, *text = NULL, *proto = NULL, result[96];
 	int rc = -1;
 
 	snprintf(result, sizeof(result), "%sResult", action);
@@ -312,8 +321,15 @@ static int s_collect(const char *region, const char *action, const char *name, c
 			if (s_push(list, n, text) != 0)
 				goto out;
 		}
+		next = xml_path_text(res, "NextMarker");
+		if (marker && next && strcmp(marker, next) == 0) {
+			free(next);
+			reply->message =
+			    str_printf("ELBv2 %s: the listing repeats its marker", action);
+			goto out;
+		}
 		free(marker);
-		marker = xml_path_text(res, "NextMarker");
+		marker = next;
 		if (marker == NULL || *marker == '\0')
 			break;
 	}

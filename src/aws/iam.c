@@ -231,6 +231,15 @@ int iam_list(const char *path_prefix, struct iam_cert_list *out, unsigned *pages
 			reply->message = str_dup("IAM ListServerCertificates: unexpected answer");
 			goto out;
 		}
+		/* A marker that does not advance (a broken proxy or emulator)
+		 * would page forever. */
+		if (marker && next && strcmp(marker, next) == 0) {
+			free(next);
+			next = NULL;
+			reply->message =
+			    str_dup("IAM ListServerCertificates: the listing repeats its marker");
+			goto out;
+		}
 		free(marker);
 		marker = next;
 		next = NULL;

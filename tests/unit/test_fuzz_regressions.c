@@ -14,6 +14,9 @@
 
 #include "acme/problem.h"
 #include "aws/awstime.h"
+#include "aws/elb.h"
+#include "aws/elbv2.h"
+#include "aws/iam.h"
 #include "aws/route53.h"
 #include "aws/s3.h"
 #include "test_kms_fake.h"
@@ -151,4 +154,72 @@ TEST(fuzz_regression_listing_marker_repeats)
 	CHECK_INT(f.served, 2);
 	for (i = 0; i < 3; i++)
 		free(a[i]);
+}
+
+/* fuzz_deploy_answers: the same loop in the deploy clients' listings (IAM
+ * ListServerCertificates, ELB DescribeLoadBalancers, ELBv2
+ * DescribeListenerCertificates and the load balancer walk of
+ * elbv2_certs_in_use in src/aws/iam.c, elb.c, elbv2.c): a repeated marker is
+ * now an error after two requests. */
+#define S_LISTENER                                                                                 \
+	"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/50dc6c495c0c9188/"    \
+	"f2f7dc8efc522ab2"
+
+static const char *const s_deploy_pages[4] = {
+    "<ListServerCertificatesResponse><ListServerCertificatesResult><IsTruncated>true"
+    "</IsTruncated><Marker>m1</Marker><ServerCertificateMetadataList/>"
+    "</ListServerCertificatesResult></ListServerCertificatesResponse>",
+    "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult><NextMarker>n1</NextMarker>"
+    "<LoadBalancerDescriptions/></DescribeLoadBalancersResult></DescribeLoadBalancersResponse>",
+    "<DescribeListenerCertificatesResponse><DescribeListenerCertificatesResult><NextMarker>c1"
+    "</NextMarker><Certificates/></DescribeListenerCertificatesResult>"
+    "</DescribeListenerCertificatesResponse>",
+    "<DescribeLoadBalancersResponse><DescribeLoadBalancersResult><NextMarker>l1</NextMarker>"
+    "<LoadBalancers/></DescribeLoadBalancersResult></DescribeLoadBalancersResponse>",
+};
+
+TEST(fuzz_regression_deploy_listing_marker_repeats)
+{
+	struct fake_aws f;
+	struct aws_reply reply;
+	struct iam_cert_list il;
+	struct elb_listener_list el;
+	struct elbv2_cert_list vl;
+	unsigned pages = 0;
+	char *a[3];
+	int k, i, rc = 0;
+
+	for (k = 0; k < 4; k++) {
+		memset(&f, 0, sizeof(f));
+		for (i = 0; i < 3; i++) {
+			a[i] = fake_aws_answer("200 OK", "Content-Type: text/xml\r\n",
+					       s_deploy_pages[k]);
+			REQUIRE(a[i] != NULL);
+			f.answers[i] = a[i];
+		}
+		f.nanswers = 3;
+		REQUIRE(fake_aws_start(&f) == 0);
+		memset(&reply, 0, sizeof(reply));
+		memset(&il, 0, sizeof(il));
+		memset(&el, 0, sizeof(el));
+		memset(&vl, 0, sizeof(vl));
+		if (k == 0)
+			rc = iam_list("/aaa/", &il, &pages, &reply);
+		else if (k == 1)
+			rc = elb_describe_listeners(NULL, &el, &reply);
+		else if (k == 2)
+			rc = elbv2_list_certs("us-east-1", S_LISTENER, &vl, &reply);
+		else
+			rc = elbv2_certs_in_use("us-east-1", &vl, &reply);
+		CHECK(rc != 0);
+		CHECK(reply.message != NULL && strstr(reply.message, "repeats") != NULL);
+		aws_reply_free(&reply);
+		iam_cert_list_clear(&il);
+		elb_listener_list_clear(&el);
+		elbv2_cert_list_clear(&vl);
+		fake_aws_stop(&f);
+		CHECK_INT(f.served, 2);
+		for (i = 0; i < 3; i++)
+			free(a[i]);
+	}
 }
