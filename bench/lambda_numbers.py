@@ -293,20 +293,28 @@ def _scheduler_item(stack, env, root, work, log):
                         task_root=work)
         fn = em.add_function("aaa-bench-scheduler", os.path.join(root, "bootstrap"),
                              env=senv, timeout=60.0, handler="scheduler", task_root=root)
-        stack.aws.proxy.reset_stats()
-        inv = em.invoke("aaa-bench-scheduler", {
+        event = {
             "version": "0", "id": "bench", "detail-type": "Scheduled Event",
             "source": "aws.events", "account": emulator.ACCOUNT, "time": _rfc3339(time.time()),
             "region": "us-east-1", "detail": {},
-            "resources": [f"arn:aws:events:us-east-1:{emulator.ACCOUNT}:rule/aaa-renewals"]})
+            "resources": [f"arn:aws:events:us-east-1:{emulator.ACCOUNT}:rule/aaa-renewals"]}
+        stack.aws.proxy.reset_stats()
+        inv = em.invoke("aaa-bench-scheduler", event)
         aws = stack.aws.proxy.stats()
         answer = _answer(inv)
-        cpu = None
+        cpu = warm_cpu = warm = None
         try:
             cpu = _proc_cpu_s(fn.sandbox.proc.pid)
         except (OSError, AttributeError, ValueError, IndexError):
             pass
         invokes = len(em.invoke_requests)
+        if inv.ok and cpu is not None:
+            # A second pass in the same (now warm) sandbox: the pass's own CPU.
+            warm = em.invoke("aaa-bench-scheduler", event)
+            try:
+                warm_cpu = _proc_cpu_s(fn.sandbox.proc.pid) - cpu
+            except (OSError, AttributeError, ValueError, IndexError):
+                warm_cpu = None
     finally:
         em.stop()
     if not inv.ok or not isinstance(answer, dict):
@@ -318,9 +326,13 @@ def _scheduler_item(stack, env, root, work, log):
                           f"(seeded {SCHED_CERTS}, {SCHED_DUE} due); CPU {cpu}", met="no")
         return item
     by = ", ".join(f"{k} {v}" for k, v in sorted(aws["by_action"].items()))
-    item.update(value=f"{cpu:.3f} s CPU (start-up included), {inv.duration_ms:.0f} ms wall, "
-                      f"{aws['total']} AWS requests ({by}) + {invokes} invokes for "
-                      f"{renewing} due; index.json {size / 1024 / 1024:.1f} MB",
+    again = ""
+    if warm is not None and warm.ok and warm_cpu is not None:
+        again = (f"; a second, warm pass: {warm_cpu:.3f} s CPU, "
+                 f"{warm.duration_ms:.0f} ms wall")
+    item.update(value=f"{cpu:.3f} s CPU (cold, start-up included), {inv.duration_ms:.0f} ms "
+                      f"wall, {aws['total']} AWS requests ({by}) + {invokes} invokes for "
+                      f"{renewing} due; index.json {size / 1024 / 1024:.1f} MB{again}",
                 met="yes" if cpu < SCHED_CPU_TARGET and aws["total"] < SCHED_REQ_TARGET
                 else "no")
     log(f"bench: scheduler pass: {item['value']}")
