@@ -44,8 +44,14 @@ step unit build/unit
 count "$log/unit.out"
 step unit-asan env ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 build/asan/unit
 count "$log/unit-asan.out"
-step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+step integration /usr/bin/python3 -m pytest -q -p no:cacheprovider --basetemp="$log/pytest" \
+	tests/integration
 count "$log/integration.out"
+# The fault matrix (tests/integration/test_fault_matrix.py) as it came out.
+if [ -f "$log/pytest/fault_matrix.txt" ]; then
+	echo "== fault matrix"
+	cat "$log/pytest/fault_matrix.txt"
+fi
 
 # The unit tests under valgrind (memcheck, definite and indirect leaks are
 # errors): zero reports, or the step fails. tests/valgrind.supp says why each
