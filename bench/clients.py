@@ -16,6 +16,9 @@ import subprocess
 
 HOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hooks")
 EMAIL = "bench@bench.test"
+# What the clients inherit from the bench's environment (the sanitizer options
+# matter when the tests run the bench on an ASan build of aaa, as conftest does).
+PASS_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
 
 
 class Unavailable(Exception):
@@ -38,7 +41,7 @@ class Ctx:
 
     def base_env(self, home):
         os.makedirs(home, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")}
+        env = {k: v for k, v in os.environ.items() if k in PASS_ENV}
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
         env["HOME"] = home
         env["BENCH_TXT_PORT"] = str(self.door_port)

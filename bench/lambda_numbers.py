@@ -29,7 +29,7 @@ import urllib.parse
 import zipfile
 
 from . import measure
-from .clients import EMAIL, Certbot, Lego, Uacme
+from .clients import EMAIL, PASS_ENV, Certbot, Lego, Uacme
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 
@@ -395,7 +395,8 @@ def run_all(stack, ctx, args, work, log=print):
     root, what = _task_root(args, work)
     store = os.path.join(work, "lambda-store")
     os.makedirs(store, mode=0o700, exist_ok=True)
-    env = dict(stack.aws.env())
+    env = {k: v for k, v in os.environ.items() if k in PASS_ENV and k != "PATH"}
+    env.update(stack.aws.env())
     env.update({"AAA_STORE": "file://" + store, "AAA_DIRECTORY": ctx.directory,
                 "AAA_CA_BUNDLE": ctx.ca_bundle, "AAA_EMAIL": EMAIL,
                 "AWS_EC2_METADATA_DISABLED": "true"})
