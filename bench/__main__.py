@@ -84,7 +84,10 @@ def parse_args(argv):
     p.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5") or 5),
                    help="runs per figure (median); default BENCH_RUNS or 5")
     p.add_argument("--sizes", default="1,5", help="names per certificate, comma-separated")
-    p.add_argument("--clients", default="aaa,uacme,lego,certbot")
+    p.add_argument("--aaa-lambda", default=None,
+                   help="the Lambda build of aaa (make lambda-bin), run as one more client")
+    p.add_argument("--clients", default=None,
+                   help="default aaa,aaa-lambda (with --aaa-lambda),uacme,lego,certbot")
     p.add_argument("--timeout", type=float, default=120, help="bound on each client run (s)")
     p.add_argument("--zip", default=None, help="the Lambda zip (default: next to --aaa)")
     p.add_argument("--no-lambda", action="store_true", help="skip the Lambda numbers")
@@ -96,6 +99,9 @@ def parse_args(argv):
     p.add_argument("--command", default=None, help="the command line to quote in results")
     a = p.parse_args(argv)
     a.sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
+    if a.clients is None:
+        a.clients = "aaa,aaa-lambda,uacme,lego,certbot" if a.aaa_lambda else \
+            "aaa,uacme,lego,certbot"
     a.clients = [c.strip() for c in a.clients.split(",") if c.strip()]
     for c in a.clients:
         if c not in clients_mod.ALL:
@@ -103,6 +109,8 @@ def parse_args(argv):
     if a.runs < 1 or a.runs > 100:
         p.error("--runs must be 1..100")
     a.aaa = os.path.abspath(a.aaa)
+    if a.aaa_lambda:
+        a.aaa_lambda = os.path.abspath(a.aaa_lambda)
     if a.zip is None:
         a.zip = os.path.join(os.path.dirname(a.aaa), "aaa-lambda.zip")
     a.zip = os.path.abspath(a.zip)
@@ -139,7 +147,7 @@ def main(argv=None):
         ctx = clients_mod.Ctx(work=work, directory=stack.pebble.directory_url,
                               ca_bundle=stack.ca_bundle, dns_address=stack.dns.address,
                               door_port=door.port, aws_env=stack.aws.env(), aaa_bin=args.aaa,
-                              timeout=args.timeout)
+                              timeout=args.timeout, aaa_lambda_bin=args.aaa_lambda)
         bench = issuance.IssuanceBench(stack, ctx, args.clients, args.sizes, args.runs, ZONE,
                                        log=log)
         bench.setup()

@@ -12,13 +12,17 @@
 BENCH_RUNS    ?= 5
 BENCH_TIMEOUT ?= 3600
 BENCH_ARGS    ?=
+# The binary the zip ships (deploy/sam.mk's lambda-bin); benched as a CLI too.
+BENCH_LAMBDA_BIN = $(or $(LAMBDA_BUILD),build/lambda)/aaa
 
 bench:
 	@sh tests/deps.sh
 	@sh bench/deps.sh
 	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/aaa
-	@BUILD=$(BUILD) OUT=$(BUILD)/aaa-lambda.zip sh deploy/package.sh >$(BUILD)/bench-package.log 2>&1 || \
+	@echo "bench: make package (log in $(BUILD)/bench-package.log)"
+	@timeout 1800 $(MAKE) --no-print-directory BUILD=$(BUILD) package >$(BUILD)/bench-package.log 2>&1 || \
 		echo "bench: make package failed (see $(BUILD)/bench-package.log); the zip figures stay pending"
 	timeout --kill-after=30 $(BENCH_TIMEOUT) /usr/bin/python3 -m bench --aaa $(BUILD)/aaa \
+		$$(test -x $(BENCH_LAMBDA_BIN) && echo --aaa-lambda $(BENCH_LAMBDA_BIN)) \
 		--zip $(BUILD)/aaa-lambda.zip --runs $(BENCH_RUNS) $(BENCH_ARGS) \
 		--command "make bench BENCH_RUNS=$(BENCH_RUNS)"

@@ -29,7 +29,7 @@ class Ctx:
     """What every client needs: directory URL, CA bundle, DNS, door, AWS env, dirs."""
 
     def __init__(self, work, directory, ca_bundle, dns_address, door_port, aws_env, aaa_bin,
-                 timeout):
+                 timeout, aaa_lambda_bin=None):
         self.work = work
         self.directory = directory
         self.ca_bundle = ca_bundle
@@ -37,6 +37,7 @@ class Ctx:
         self.door_port = door_port
         self.aws_env = dict(aws_env)
         self.aaa_bin = aaa_bin
+        self.aaa_lambda_bin = aaa_lambda_bin
         self.timeout = timeout
 
     def base_env(self, home):
@@ -106,10 +107,13 @@ class Client:
 class Aaa(Client):
     name = "aaa"
 
+    def _binary(self, ctx):
+        return ctx.aaa_bin
+
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.binary = ctx.aaa_bin
-        self.version_argv = [ctx.aaa_bin, "--version"]
+        self.binary = self._binary(ctx)
+        self.version_argv = [self.binary, "--version"]
         self.store = os.path.join(self.dir, "store")
         os.makedirs(self.store, mode=0o700, exist_ok=True)
         self.env.update(ctx.aws_env)
@@ -143,6 +147,16 @@ class Aaa(Client):
         hits = sorted(glob.glob(os.path.join(self.store, "**", "certs", names[0], "cert.pem"),
                                 recursive=True))
         return hits[0] if hits else None
+
+
+class AaaLambda(Aaa):
+    """The binary the Lambda zip ships (make lambda-bin: static, trimmed libcurl and
+    libxml2), run as a CLI: what the packaging's smaller libraries change."""
+
+    name = "aaa-lambda"
+
+    def _binary(self, ctx):
+        return ctx.aaa_lambda_bin
 
 
 class Uacme(Client):
@@ -253,4 +267,4 @@ class Certbot(Client):
         return p if os.path.exists(p) else None
 
 
-ALL = {"aaa": Aaa, "uacme": Uacme, "lego": Lego, "certbot": Certbot}
+ALL = {"aaa": Aaa, "aaa-lambda": AaaLambda, "uacme": Uacme, "lego": Lego, "certbot": Certbot}

@@ -91,7 +91,7 @@ def figures(runs):
     }
 
 
-ORDER = ("aaa", "uacme", "lego", "certbot")
+ORDER = ("aaa", "aaa-lambda", "uacme", "lego", "certbot")
 
 
 def _ordered(clients):

@@ -89,7 +89,7 @@ def smoke(tmp_path_factory):
     zip_path = _small_zip(str(base / "aaa-lambda.zip"))
     p = subprocess.run(_bench_argv(work, out, "--runs", "1", "--sizes", "2",
                                    "--slack-requests", "5", "--timeout", "90",
-                                   zip_path=zip_path),
+                                   "--aaa-lambda", AAA_BIN, zip_path=zip_path),
                        cwd=_REPO, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-4000:]
     with open(os.path.splitext(out)[0] + ".json") as f:
@@ -145,9 +145,11 @@ def test_aaa_row(smoke):
     assert r["acme_requests"] >= results.rfc_minimum(2)
     assert r["aws_requests"] > 0  # aaa's own Route53 calls went through the proxy
     assert not any(f"_acme-challenge.{n}." in data["door"]["fqdns"] for n in r["names"])
-    for peer in PEERS:
+    for peer in PEERS + ["aaa-lambda"]:
         assert f"| {peer} | 2 | " in md
     assert md.count("1.00×") >= 3  # aaa's own row: wall, RSS, requests
+    r = data["issuance"]["aaa-lambda"]["2"][0]  # --aaa-lambda: one more client
+    assert r["ok"], f"{r['problem']} (log {r['log']})"
 
 
 def test_results_md_has_everything(smoke):
