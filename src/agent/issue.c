@@ -205,6 +205,25 @@ out:
 	return rc;
 }
 
+/* aaa authz: how long the new authorizations last, for aaa ls (one read
+ * per name; only this command pays for it). Failure is only logged. */
+static void s_record_authz(struct run *r)
+{
+	cJSON *exp = cJSON_CreateObject();
+	size_t i;
+
+	if (!exp || acme_order_authorizations(r->a->acme, &r->order) != 0)
+		goto out;
+	for (i = 0; i < r->order.nauthz; i++)
+		if (r->order.authz[i].expires)
+			cJSON_AddStringToObject(exp, r->order.authz[i].identifier,
+						r->order.authz[i].expires);
+	if (agent_authz_record(r->a, exp) != 0)
+		log_warn("could not record the authorizations' expiry for aaa ls");
+out:
+	cJSON_Delete(exp);
+}
+
 /* state ordered: one TXT value per pending authorization, one batch per zone. */
 static int s_step_ordered(struct run *r)
 {
@@ -237,7 +256,9 @@ static int s_step_ordered(struct run *r)
 	}
 	if (pending == 0) {
 		agent_progress(r->a, "every name is already authorized");
-		rc = job_set_state(r->job, JOB_AUTHORIZED);
+		if (r->o->authz_only)
+			s_record_authz(r);
+		rc = job_set_state(r->job, r->o->authz_only ? JOB_DONE : JOB_AUTHORIZED);
 		goto out;
 	}
 	if (dns01_publish(r->dns) != 0) {
@@ -288,25 +309,6 @@ static int s_step_insync(struct run *r)
 		}
 	agent_progress(r->a, "challenges answered");
 	return job_set_state(r->job, JOB_CHALLENGES_ANSWERED);
-}
-
-/* aaa authz: how long the new authorizations last, for aaa ls (one read
- * per name; only this command pays for it). Failure is only logged. */
-static void s_record_authz(struct run *r)
-{
-	cJSON *exp = cJSON_CreateObject();
-	size_t i;
-
-	if (!exp || acme_order_authorizations(r->a->acme, &r->order) != 0)
-		goto out;
-	for (i = 0; i < r->order.nauthz; i++)
-		if (r->order.authz[i].expires)
-			cJSON_AddStringToObject(exp, r->order.authz[i].identifier,
-						r->order.authz[i].expires);
-	if (agent_authz_record(r->a, exp) != 0)
-		log_warn("could not record the authorizations' expiry for aaa ls");
-out:
-	cJSON_Delete(exp);
 }
 
 static int s_step_answered(struct run *r)
