@@ -69,6 +69,7 @@ static void *s_serve(void *arg)
 {
 	struct fake *f = arg;
 	char head[8192];
+	const char *ans;
 
 	while (f->served < f->nanswers) {
 		int c = accept(f->fd, NULL, NULL);
@@ -80,9 +81,11 @@ static void *s_serve(void *arg)
 			if (f->served == 0)
 				memcpy(f->first, head, sizeof(head));
 			memcpy(f->last, head, sizeof(head));
-			if (write(c, f->answers[f->served], strlen(f->answers[f->served])) < 0)
+			/* Counted before the answer goes out: the client may check
+			 * served as soon as it has read it. */
+			ans = f->answers[f->served++];
+			if (write(c, ans, strlen(ans)) < 0)
 				break;
-			f->served++;
 		}
 		close(c);
 	}

@@ -64,11 +64,13 @@ static void *s_serve(void *arg)
 		if (c < 0)
 			break;
 		if (s_read_request(c, f->head[i], f->body[i]) == 0) {
+			/* Counted before the answer goes out: the client may check
+			 * served as soon as it has read it. */
+			f->served++;
 			if (write(c, f->answers[i], strlen(f->answers[i])) < 0) {
 				close(c);
 				break;
 			}
-			f->served++;
 		}
 		close(c);
 	}
