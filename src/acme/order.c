@@ -23,7 +23,7 @@ long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms)
 	if (retry_after_s >= 0)
 		d = retry_after_s > cap_ms / 1000 ? cap_ms : retry_after_s * 1000;
 	else
-		d = attempt >= 16 ? cap_ms : 250L << attempt;
+		d = attempt >= 16 ? cap_ms : 100L << attempt;
 	if (d > cap_ms)
 		d = cap_ms;
 	if (d < 50)

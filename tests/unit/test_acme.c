@@ -202,8 +202,8 @@ TEST(acme_order_parse_fields)
 
 TEST(acme_poll_delay_honours_and_caps_retry_after)
 {
-	CHECK_INT(acme_poll_delay_ms(0, -1, 10000), 250);
-	CHECK_INT(acme_poll_delay_ms(2, -1, 10000), 1000);
+	CHECK_INT(acme_poll_delay_ms(0, -1, 10000), 100);
+	CHECK_INT(acme_poll_delay_ms(2, -1, 10000), 400);
 	CHECK_INT(acme_poll_delay_ms(10, -1, 10000), 10000);
 	CHECK_INT(acme_poll_delay_ms(40, -1, 10000), 10000);
 	CHECK_INT(acme_poll_delay_ms(0, 3, 10000), 3000);
