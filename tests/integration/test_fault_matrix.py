@@ -59,6 +59,24 @@ CASES = [
                                          action=ZONE_LOOKUP, count=2)], "ok", None),
     ("aws skew x1 (change)", AWS, [dict(fault="skew", service="route53", action=R53_CHANGE,
                                        count=1)], "ok", None),
+    # Cleanup under fire: the publishing change goes through, the removing one
+    # meets two 503s that the retries absorb; the TXT record still goes.
+    ("aws 503 x2 (cleanup change)", AWS, [dict(fault="error", status=503,
+                                              code="ServiceUnavailable", service="route53",
+                                              action=R53_CHANGE, skip=1, count=2)],
+     "ok", None),
+    # Route53 reports the change PENDING for 3 s: aaa waits for INSYNC.
+    ("aws change PENDING 3s", AWS, [dict(fault="pending", service="route53",
+                                        action="GetChange|" + R53_CHANGE, seconds=3,
+                                        count=None)], "ok", None),
+    # The record is published but GetChange always fails: the run ends with
+    # Route53's code and the published record is removed again.
+    ("aws 503 always (GetChange)", AWS, [dict(fault="error", status=503,
+                                             code="ServiceUnavailable", service="route53",
+                                             action="GetChange", count=None),
+                                        dict(fault="pending", service="route53",
+                                             action=R53_CHANGE, seconds=600, count=None)],
+     "fail", "ServiceUnavailable"),
     # Real skew: the verifying proxy's clock runs 20 minutes ahead, so it refuses
     # every signature as RequestTimeTooSkewed until aaa corrects its clock.
     ("aws clock +20 min", AWS, [dict(clock=1200)], "ok", None),
