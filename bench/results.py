@@ -287,7 +287,9 @@ def markdown(data):
         "`/usr/bin/time -v` reports it (largest of the client and the hooks it ran); CA "
         "requests counted by the proxy in front of pebble. pebble: VA without sleep, nonce "
         "rejection off, authorization reuse off. The peers publish TXT records through a "
-        "bash hook into moto's Route53; aaa through its own Route53 client.\n",
+        "bash hook into moto's Route53; aaa through its own Route53 client. `aaa` is `make`'s "
+        "binary (Debian's shared libraries); `aaa-lambda`, when shown, is the binary the "
+        "Lambda zip ships (static, trimmed libcurl and libxml2) run as the same CLI.\n",
         summary_table(data),
         _scaling(data),
         "\nCA requests per endpoint (the median run):\n\n" + _acme_breakdown(data),
