@@ -253,16 +253,23 @@ int agent_store_put(struct agent *a, const char *key, const char *data, size_t l
 	return 0;
 }
 
-int agent_invoke_async(const char *function, const cJSON *payload, char **err)
+int agent_invoke_async(const char *function, const cJSON *payload, long budget_ms, char **err)
 {
 	char *text = json_print(payload), *resp = NULL, *ferr = NULL;
 	struct aws_reply reply = {0};
+	struct aws_retry_policy pol = AWS_RETRY_POLICY_DEFAULT;
 	int rc = -1;
 
 	*err = NULL;
 	if (!text)
 		goto out;
-	if (lambda_invoke(function, text, 1, &resp, &ferr, &reply) != 0) {
+	if (budget_ms > 0) {
+		pol.max_total_ms = (unsigned long)budget_ms;
+		if (pol.cap_ms > pol.max_total_ms / 2)
+			pol.cap_ms = pol.max_total_ms / 2;
+	}
+	if (lambda_invoke_policy(function, text, 1, &resp, &ferr, budget_ms > 0 ? &pol : NULL,
+				 &reply) != 0) {
 		*err = str_dup(reply.message ? reply.message : "Lambda Invoke failed");
 		goto out;
 	}

@@ -82,9 +82,10 @@ void agent_progress(const struct agent *a, const char *fmt, ...)
 
 /*
  * Invokes a Lambda function asynchronously (InvocationType Event) with the
- * JSON payload. 0, or -1 with *err (caller frees; AWS's one line).
+ * JSON payload, retrying for at most budget_ms (0: the default policy).
+ * 0, or -1 with *err (caller frees; AWS's one line).
  */
-int agent_invoke_async(const char *function, const cJSON *payload, char **err);
+int agent_invoke_async(const char *function, const cJSON *payload, long budget_ms, char **err);
 
 /* Store helpers: whole-object get (NUL-terminated; *etag optional, caller
  * frees both) and put. 0 ok, 1 not found, -1 error (agent->error set). */

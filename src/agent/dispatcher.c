@@ -124,6 +124,8 @@ out:
 	return rc;
 }
 
+static const struct aws_retry_policy s_invoke_policy = {4, 50, 500, 1500, 500};
+
 /* The executor, asynchronously: Lambda queues the event and answers 202. */
 static int s_invoke(void *ctx, const char *function, const char *payload_json, char *err,
 		    size_t errlen)
@@ -133,7 +135,9 @@ static int s_invoke(void *ctx, const char *function, const char *payload_json, c
 
 	(void)ctx;
 	memset(&reply, 0, sizeof(reply));
-	rc = lambda_invoke(function, payload_json, 1, NULL, NULL, &reply);
+	/* Slack waits 3 s for the whole answer: a throttled Invoke is retried
+	 * within 1.5 s, not the default minute. */
+	rc = lambda_invoke_policy(function, payload_json, 1, NULL, NULL, &s_invoke_policy, &reply);
 	if (rc != 0)
 		snprintf(err, errlen, "%s", reply.message ? reply.message : "Lambda Invoke failed");
 	aws_reply_free(&reply);

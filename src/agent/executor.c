@@ -185,8 +185,10 @@ static void s_notify(struct agent *a, struct job *job, const cJSON *answer)
 }
 
 /* Invokes this function again, asynchronously, to carry on with the job. */
-static int s_resume_later(const char *id)
+static int s_resume_later(const char *id, long long left_ms)
 {
+	/* Whatever happens, answer before the deadline: a second to spare. */
+	long budget = left_ms > 2000 ? (long)(left_ms - 1000) : 1000;
 	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
 	cJSON *p = cJSON_CreateObject();
 	char *err = NULL;
@@ -198,7 +200,7 @@ static int s_resume_later(const char *id)
 	}
 	cJSON_AddStringToObject(p, "action", "resume");
 	cJSON_AddStringToObject(p, "job", id);
-	if (agent_invoke_async(fn, p, &err) != 0) {
+	if (agent_invoke_async(fn, p, budget, &err) != 0) {
 		log_error("job %s: cannot invoke %s to resume: %s", id, fn, err);
 		goto out;
 	}
@@ -237,7 +239,10 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 	if (!out)
 		return NULL;
 	if (res == ISSUE_YIELD) {
-		cJSON_AddBoolToObject(out, "resumes", s_resume_later(job_id(job)) == 0);
+		cJSON_AddBoolToObject(
+		    out, "resumes",
+		    s_resume_later(job_id(job), ctx->remaining_ms ? ctx->remaining_ms(ctx) : -1) ==
+			0);
 	} else if (res == ISSUE_BUSY) {
 		cJSON_AddStringToObject(out, "note",
 					"another invocation is working on this job, or it is "

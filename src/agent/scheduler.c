@@ -88,7 +88,7 @@ static int s_invoke(const char *fn, const char *action, const char *name)
 		goto out;
 	cJSON_AddStringToObject(p, "action", action);
 	cJSON_AddStringToObject(p, "name", name);
-	if (agent_invoke_async(fn, p, &err) != 0) {
+	if (agent_invoke_async(fn, p, 0, &err) != 0) {
 		log_error("scheduler: %s %s: %s", action, name, err);
 		goto out;
 	}

@@ -20,6 +20,14 @@
 int lambda_invoke(const char *function_name, const char *payload_json, int async, char **response,
 		  char **function_error, struct aws_reply *reply)
 {
+	return lambda_invoke_policy(function_name, payload_json, async, response, function_error,
+				    NULL, reply);
+}
+
+int lambda_invoke_policy(const char *function_name, const char *payload_json, int async,
+			 char **response, char **function_error,
+			 const struct aws_retry_policy *policy, struct aws_reply *reply)
+{
 	struct aws_call c;
 	struct aws_header h[2];
 	struct buf path = BUF_INIT;
@@ -65,6 +73,7 @@ int lambda_invoke(const char *function_name, const char *payload_json, int async
 	c.nheaders = 2;
 	c.body = payload;
 	c.body_len = plen;
+	c.policy = policy;
 	rc = aws_call(&c, reply);
 	if (rc != 0)
 		goto out;

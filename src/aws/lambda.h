@@ -27,5 +27,10 @@
  * function_error may be NULL when not wanted. */
 int lambda_invoke(const char *function_name, const char *payload_json, int async, char **response,
 		  char **function_error, struct aws_reply *reply);
+/* The same with a retry policy (NULL: the default), for callers on a clock:
+ * the dispatcher within Slack's 3 s, the executor before its deadline. */
+int lambda_invoke_policy(const char *function_name, const char *payload_json, int async,
+			 char **response, char **function_error,
+			 const struct aws_retry_policy *policy, struct aws_reply *reply);
 
 #endif
