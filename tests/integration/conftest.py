@@ -27,6 +27,7 @@ Import classes with `from tests.integration.stack import ...`.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -115,6 +116,22 @@ def aaa_bin():
     if not os.access(AAA_BIN, os.X_OK):
         pytest.fail(f"{AAA_BIN} is not built (run `make`, or set AAA_BIN)")
     return AAA_BIN
+
+
+@pytest.fixture
+def task_root(tmp_path):
+    """The Lambda zip's layout for the emulator: bootstrap at the root, bin/aaa (a link
+    to the build), lib/ empty (the host's loader is used, so bootstrap takes its
+    `exec bin/aaa lambda` branch)."""
+    aaa = os.path.abspath(AAA_BIN)
+    if not os.access(aaa, os.X_OK):
+        pytest.fail(f"{aaa} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
+    root = tmp_path / "task"
+    (root / "bin").mkdir(parents=True)
+    (root / "lib").mkdir()
+    shutil.copy(os.path.join(_REPO, "bootstrap"), root / "bootstrap")
+    os.symlink(aaa, root / "bin" / "aaa")
+    return root
 
 
 @pytest.fixture

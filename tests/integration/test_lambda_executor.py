@@ -10,7 +10,6 @@ certificate to the executor."""
 import importlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -24,21 +23,7 @@ if _REPO not in sys.path:
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 
-BUILD = os.environ.get("AAA_BUILD", os.path.join(_REPO, "build"))
-AAA = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa")))
 AWS_CLI = "/usr/bin/aws"
-
-
-@pytest.fixture
-def task_root(tmp_path):
-    if not os.access(AAA, os.X_OK):
-        pytest.fail(f"{AAA} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
-    root = tmp_path / "task"
-    (root / "bin").mkdir(parents=True)
-    (root / "lib").mkdir()
-    shutil.copy(os.path.join(_REPO, "bootstrap"), root / "bootstrap")
-    os.symlink(AAA, root / "bin" / "aaa")
-    return root
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ trace ids, JSON logs, init errors, timeouts and restarts."""
 import importlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,20 +32,6 @@ AAA = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa")))
 AWS_CLI = os.environ.get("AAA_AWS_CLI", "/usr/bin/aws")
 CREDS = {"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret-not-real",
          "AWS_SESSION_TOKEN": "test-token", "AWS_REGION": "us-east-1"}
-
-
-@pytest.fixture
-def task_root(tmp_path):
-    """The zip's layout: bootstrap at the root, bin/aaa, lib/ (empty: the host's
-    loader is used, so bootstrap takes its `exec bin/aaa lambda` branch)."""
-    if not os.access(AAA, os.X_OK):
-        pytest.fail(f"{AAA} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
-    root = tmp_path / "task"
-    (root / "bin").mkdir(parents=True)
-    (root / "lib").mkdir()
-    shutil.copy(os.path.join(_REPO, "bootstrap"), root / "bootstrap")
-    os.symlink(AAA, root / "bin" / "aaa")
-    return root
 
 
 @pytest.fixture

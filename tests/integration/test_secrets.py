@@ -16,12 +16,10 @@ import base64
 import importlib
 import json
 import os
-import shutil
 import stat
 import sys
 import uuid
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -33,8 +31,6 @@ from tests.integration.stack.pebble import make_eab_key  # noqa: E402
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 
-BUILD = os.environ.get("AAA_BUILD", os.path.join(_REPO, "build"))
-AAA = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa")))
 
 SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLEsessionTOKEN" + uuid.uuid4().hex
 
@@ -80,18 +76,6 @@ def _walk_files(root, skip):
                 continue
             with open(p, "rb") as fh:
                 yield p, fh.read().decode("utf-8", "replace")
-
-
-@pytest.fixture
-def task_root(tmp_path):
-    if not os.access(AAA, os.X_OK):
-        pytest.fail(f"{AAA} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
-    root = tmp_path / "task"
-    (root / "bin").mkdir(parents=True)
-    (root / "lib").mkdir()
-    shutil.copy(os.path.join(_REPO, "bootstrap"), root / "bootstrap")
-    os.symlink(AAA, root / "bin" / "aaa")
-    return root
 
 
 def test_no_secret_in_any_output(stack, aaa, aws, aws_resources, pebble_factory, tmp_path,

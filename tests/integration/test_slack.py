@@ -15,7 +15,6 @@ import hmac
 import importlib
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -33,7 +32,6 @@ if _REPO not in sys.path:
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 
 BUILD = os.environ.get("AAA_BUILD", os.path.join(_REPO, "build"))
-AAA = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa")))
 TOOL = os.path.join(BUILD, "tools", "slack_tool")
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -53,19 +51,13 @@ while True:
 
 
 @pytest.fixture
-def task_root(tmp_path):
-    if not os.access(AAA, os.X_OK):
-        pytest.fail(f"{AAA} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
-    root = tmp_path / "task"
-    (root / "bin").mkdir(parents=True)
-    (root / "lib").mkdir()
-    shutil.copy(os.path.join(_REPO, "bootstrap"), root / "bootstrap")
-    os.symlink(AAA, root / "bin" / "aaa")
+def task_root(task_root, tmp_path):
+    """conftest's task root, plus a recording executor beside it."""
     rec = tmp_path / "recorder" / "bootstrap"
     rec.parent.mkdir()
     rec.write_text(RECORDER)
     rec.chmod(rec.stat().st_mode | stat.S_IXUSR)
-    return root
+    return task_root
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ handle, OpenSSL's tables). The numbers are printed. No timing assertion.
 import importlib
 import json
 import os
-import shutil
 import sys
 
-import pytest
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if _REPO not in sys.path:
@@ -24,8 +22,6 @@ if _REPO not in sys.path:
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 
-BUILD = os.environ.get("AAA_BUILD", os.path.join(_REPO, "build"))
-AAA = os.path.abspath(os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa")))
 
 INVOCATIONS = 1000
 WARMUP = 100
@@ -51,18 +47,6 @@ def _meta(name):
             "key_type": "ec256", "not_before": "2026-01-01T00:00:00Z",
             "not_after": "2026-04-01T00:00:00Z", "renew_after": "2026-03-01T00:00:00Z",
             "directory": "https://127.0.0.1:14000/dir", "history": ["0a1b2c"]}
-
-
-@pytest.fixture
-def task_root(tmp_path):
-    if not os.access(AAA, os.X_OK):
-        pytest.fail(f"{AAA} is not built (run `make`, or set AAA_BUILD/AAA_BIN)")
-    root = tmp_path / "task"
-    (root / "bin").mkdir(parents=True)
-    (root / "lib").mkdir()
-    shutil.copy(os.path.join(_REPO, "bootstrap"), root / "bootstrap")
-    os.symlink(AAA, root / "bin" / "aaa")
-    return root
 
 
 def test_thousand_invocations_rss_flat(task_root, tmp_path):
