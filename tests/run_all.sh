@@ -40,6 +40,9 @@ step() {
 
 step build make -j"$J" all tools build/unit || true
 step build-asan make -j"$J" asan || true
+# The Lambda zip as shipped (libcurl and libxml2 built from Debian's sources,
+# trimmed): test_package.py runs it in an empty root, test_bench.py measures it.
+step package make -j"$J" package || true
 step unit build/unit
 count "$log/unit.out"
 step unit-asan env ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 build/asan/unit
