@@ -234,6 +234,14 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 	if (ctx->remaining_ms && ctx->remaining_ms(ctx) > 0)
 		io.lease_s = (long)(ctx->remaining_ms(ctx) / 1000) + 5;
 	io.margin_ms = s_margin_ms();
+	/* A short function timeout must still leave room for work: never keep
+	 * more than a third of what the invocation started with. */
+	if (ctx->remaining_ms) {
+		long long start = ctx->remaining_ms(ctx);
+
+		if (start > 0 && io.margin_ms > start / 3)
+			io.margin_ms = start / 3 > 1000 ? (long)(start / 3) : 1000;
+	}
 	res = issue_run(a, job, &io);
 	out = s_job_answer(a, job, action);
 	if (!out)

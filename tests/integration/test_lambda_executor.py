@@ -124,16 +124,16 @@ def test_executor_actions_through_aws_lambda_invoke(task_root, env, zone, tmp_pa
 
 def test_deadline_saves_and_resumes_with_the_same_order(task_root, env, zone, tmp_path,
                                                         aws, pebble):
-    """A 10 s function with a 7 s margin, and Route53 changes held PENDING for 5 s: the
-    first invocation stops waiting, saves, invokes itself with resume; a later one
-    finishes. One order at the CA."""
+    """A 12 s function (its margin capped at a third, 4 s), and Route53 changes held
+    PENDING for 9 s: the first invocation stops waiting, saves, invokes itself with
+    resume; a later one finishes. One order at the CA."""
     aws.proxy.faults.add({"fault": "pending", "service": "route53",
-                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 5,
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 9,
                           "count": None})
     e = dict(env, AAA_RESUME_MARGIN_MS="7000")
     pebble.reset_stats()
     with _emu() as emu:
-        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=10,
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=12,
                          handler="executor")
         _, first = _invoke(emu, tmp_path, "executor",
                            {"action": "cert", "names": [f"slow.{zone['name']}"]})
@@ -303,12 +303,12 @@ def test_a_resume_that_cannot_be_invoked_fails_the_invocation_for_a_retry(
     ResumeFailed naming the job, so Lambda's retry of the event (or a manual resume)
     carries on; the manual resume finishes with the same order."""
     aws.proxy.faults.add({"fault": "pending", "service": "route53",
-                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 5,
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 9,
                           "count": None})
     e = dict(env, AAA_RESUME_MARGIN_MS="7000", AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:1")
     pebble.reset_stats()
     with _emu() as emu:
-        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=10,
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=12,
                          handler="executor")
         meta, first = _invoke(emu, tmp_path, "executor",
                               {"action": "cert", "names": [f"nores.{zone['name']}"]})
@@ -316,7 +316,7 @@ def test_a_resume_that_cannot_be_invoked_fails_the_invocation_for_a_retry(
         assert first["errorType"] == "ResumeFailed", first
         job_id = first["errorMessage"].split()[1]
         assert _job(env, job_id)["state"] not in ("done", "failed")
-        time.sleep(5)
+        time.sleep(9)
         emu.add_function("executor2", str(task_root / "bootstrap"), env=env, timeout=120,
                          handler="executor")
         _, out = _invoke(emu, tmp_path, "executor2", {"action": "resume", "job": job_id})
