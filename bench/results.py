@@ -158,7 +158,7 @@ def _aaa_targets(data):
                              "no" if others else "yes"])
         if 1 in f and 5 in f and f[1]["wall"] and f[5]["wall"]:
             r = f[5]["wall"] / f[1]["wall"]
-            rows.append(["5-name / 1-name wall time", f"{r:.2f}×", "≤ 1.2×",
+            rows.append(["5-name / 1-name wall time", f"{r:.3f}×", "≤ 1.2×",
                          "yes" if r <= 1.2 else "no"])
         if 5 in f and f[5]["rss"] is not None:
             rows.append(["peak RSS, 5-name issuance (CLI)", f"{f[5]['rss']:.1f} MB",

@@ -284,7 +284,7 @@ def test_results_writer_ratios_and_rows():
     data["issuance"]["uacme"]["5"] = [_run(wall=13.0)]
     md = results.markdown(data)
     assert "5-name / 1-name wall time (DESIGN.md: aaa ≤ 1.2×): aaa 1.50×, uacme 2.00×." in md
-    assert "| 5-name / 1-name wall time | 1.50× | ≤ 1.2× | no |" in md
+    assert "| 5-name / 1-name wall time | 1.500× | ≤ 1.2× | no |" in md
     polls, others = results.beyond_minimum(
         {"acme:directory": 1, "acme:newNonce": 1, "acme:newOrder": 1, "acme:authz": 3,
          "acme:challenge": 2, "acme:finalize": 1, "acme:certificate": 1, "acme:order": 2,
