@@ -73,6 +73,9 @@ int agent_env_days(const char *name);
  * caller reports it once (the CLI's last line, the executor's answer). */
 void agent_fail(struct agent *a, const char *source, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Replaces parent's "error" member with {"source","code","message"} from
+ * a->error (the job document, the executor's answer). 0/-1. */
+int agent_error_json(const struct agent *a, cJSON *parent);
 /* Copies the ACME client's last error (with its problem type) into a->error. */
 void agent_fail_acme(struct agent *a, const char *what);
 

@@ -206,6 +206,25 @@ static double s_random01(void)
 	return (double)u / 4294967296.0;
 }
 
+/*
+ * renew_after from what meta holds (dates, ARI window, failures and the
+ * last one) and the configured days; replaces the member.
+ */
+static int s_set_renew_after(const struct agent *a, cJSON *meta)
+{
+	struct renewal_input ri = {0};
+
+	ri.not_before = s_time_member(meta, "not_before");
+	ri.not_after = s_time_member(meta, "not_after");
+	ri.ari_start = s_time_member(json_obj(meta, "ari"), "start");
+	ri.ari_end = s_time_member(json_obj(meta, "ari"), "end");
+	ri.renew_before_days = a->cfg.renew_before_days;
+	ri.failures = (unsigned)json_int(meta, "failures", 0);
+	ri.last_failure = s_time_member(meta, "last_failure");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "renew_after");
+	return s_add_time(meta, "renew_after", renewal_time(&ri, s_random01()));
+}
+
 /* Copies extra's members over meta's (extra wins), by duplication. */
 static int s_merge(cJSON *meta, const cJSON *extra)
 {
@@ -237,7 +256,6 @@ int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pe
 		     cJSON **meta_out)
 {
 	struct cert_info ci = {0};
-	struct renewal_input ri = {0};
 	cJSON *meta = NULL, *prev = NULL, *entry = NULL, *hist;
 	char *leaf = NULL, *chain = NULL, *hkey = NULL;
 	size_t i, n = strlen(fullchain_pem);
@@ -290,13 +308,7 @@ int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pe
 		goto out;
 	if (s_merge(meta, extra) != 0)
 		goto out;
-	ri.not_before = ci.not_before;
-	ri.not_after = ci.not_after;
-	ri.ari_start = s_time_member(json_obj(meta, "ari"), "start");
-	ri.ari_end = s_time_member(json_obj(meta, "ari"), "end");
-	ri.renew_before_days = a->cfg.renew_before_days;
-	if (s_add_time(meta, "renew_after", renewal_time(&ri, s_random01())) ||
-	    agent_meta_save(a, name, meta) != 0)
+	if (s_set_renew_after(a, meta) != 0 || agent_meta_save(a, name, meta) != 0)
 		goto out;
 	if (!(entry = agent_index_entry(meta)) || agent_index_set(a, name, entry) != 0)
 		goto out;
@@ -321,31 +333,23 @@ out:
 int agent_cert_record_failure(struct agent *a, const char *name, const char *error)
 {
 	cJSON *meta = NULL, *entry = NULL;
-	struct renewal_input ri = {0};
 	time_t now = time(NULL);
+	long long failures;
 	int rc = -1;
 
 	if (agent_meta_load(a, name, &meta) != 0)
 		goto out;
-	ri.failures = (unsigned)json_int(meta, "failures", 0) + 1;
-	ri.last_failure = now;
-	ri.not_before = s_time_member(meta, "not_before");
-	ri.not_after = s_time_member(meta, "not_after");
+	failures = json_int(meta, "failures", 0) + 1;
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "failures");
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "last_failure");
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "last_error");
-	if (!cJSON_AddNumberToObject(meta, "failures", ri.failures) ||
+	if (!cJSON_AddNumberToObject(meta, "failures", (double)failures) ||
 	    s_add_time(meta, "last_failure", now) ||
 	    !cJSON_AddStringToObject(meta, "last_error", error ? error : ""))
 		goto out;
 	/* Retry after the backoff, not at the old renewal point. */
-	ri.ari_start = s_time_member(json_obj(meta, "ari"), "start");
-	ri.ari_end = s_time_member(json_obj(meta, "ari"), "end");
-	ri.renew_before_days = a->cfg.renew_before_days;
-	cJSON_DeleteItemFromObjectCaseSensitive(meta, "renew_after");
-	if (s_add_time(meta, "renew_after", renewal_time(&ri, s_random01())) ||
-	    agent_meta_save(a, name, meta) != 0 || !(entry = agent_index_entry(meta)) ||
-	    agent_index_set(a, name, entry) != 0)
+	if (s_set_renew_after(a, meta) != 0 || agent_meta_save(a, name, meta) != 0 ||
+	    !(entry = agent_index_entry(meta)) || agent_index_set(a, name, entry) != 0)
 		goto out;
 	rc = 0;
 out:

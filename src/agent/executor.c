@@ -105,7 +105,7 @@ static long long s_remaining(void *ctx)
 	return rc->remaining_ms ? rc->remaining_ms(rc) : -1;
 }
 
-static struct agent *s_agent(const struct runtime_ctx *ctx, struct rt_error *err)
+struct agent *agent_open_env(const struct runtime_ctx *ctx, struct rt_error *err)
 {
 	struct agent_config c;
 	struct agent *a;
@@ -154,15 +154,6 @@ static cJSON *s_job_answer(struct agent *a, const struct job *job, const char *a
 	}
 	cJSON_Delete(meta);
 	return out;
-}
-
-static void s_add_error(const struct agent *a, cJSON *out)
-{
-	cJSON *e = cJSON_AddObjectToObject(out, "error");
-
-	cJSON_AddStringToObject(e, "source", a->error_source);
-	cJSON_AddStringToObject(e, "code", a->error_code);
-	cJSON_AddStringToObject(e, "message", a->error);
 }
 
 /* Tells Slack how it ended, when the request came from Slack. Never fatal. */
@@ -257,30 +248,10 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 					"finished; nothing was done twice");
 	} else {
 		if (res == ISSUE_FAILED && !json_obj(out, "error"))
-			s_add_error(a, out);
+			agent_error_json(a, out);
 		s_notify(a, job, out);
 	}
 	return out;
-}
-
-static int s_str_array(const cJSON *arr, const char ***out, size_t *n)
-{
-	const cJSON *it;
-	size_t i = 0;
-
-	*out = NULL;
-	*n = (size_t)cJSON_GetArraySize(arr);
-	if (*n == 0)
-		return 0;
-	if (!(*out = calloc(*n, sizeof(**out))))
-		return -1;
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (!cJSON_IsString(it))
-			return -1;
-		(*out)[i++] = it->valuestring;
-	}
-	return 0;
 }
 
 /* cert and renew: a job per request (the idempotency key finds a repeat). */
@@ -304,8 +275,8 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 			rt_error_set(err, "NotFound", "no stored certificate %s to renew", name);
 			goto out;
 		}
-		if (s_str_array(json_arr(meta, "names"), &names, &req.nnames) != 0 ||
-		    s_str_array(json_arr(meta, "deploy"), &deploy, &req.ndeploy) != 0)
+		if (json_str_array_view(json_arr(meta, "names"), &names, &req.nnames) != 0 ||
+		    json_str_array_view(json_arr(meta, "deploy"), &deploy, &req.ndeploy) != 0)
 			goto out;
 		if (req.nnames == 0) {
 			one[0] = name;
@@ -322,8 +293,8 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 		    json_str(event, "idempotency_key") ? json_str(event, "idempotency_key") : key;
 		cJSON_AddBoolToObject(extra, "renewal", 1);
 	} else {
-		if (s_str_array(json_arr(event, "names"), &names, &req.nnames) != 0 ||
-		    s_str_array(json_arr(event, "deploy"), &deploy, &req.ndeploy) != 0)
+		if (json_str_array_view(json_arr(event, "names"), &names, &req.nnames) != 0 ||
+		    json_str_array_view(json_arr(event, "deploy"), &deploy, &req.ndeploy) != 0)
 			goto out;
 		req.key_type = json_str(event, "key_type");
 		req.create_key = json_bool(event, "create_key", 0);
@@ -422,7 +393,7 @@ static cJSON *s_revoke(struct agent *a, const cJSON *event)
 	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
 	cJSON_AddStringToObject(out, "name", json_str(event, "name"));
 	if (!ok)
-		s_add_error(a, out);
+		agent_error_json(a, out);
 	return out;
 }
 
@@ -439,7 +410,7 @@ static cJSON *s_deploy(struct agent *a, const cJSON *event)
 	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
 	cJSON_AddStringToObject(out, "name", name);
 	if (!ok)
-		s_add_error(a, out);
+		agent_error_json(a, out);
 	return out;
 }
 
@@ -453,7 +424,7 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 
 	if (executor_validate(event, &action, err) != 0)
 		goto out;
-	if (!(a = s_agent(ctx, err)))
+	if (!(a = agent_open_env(ctx, err)))
 		goto out;
 	switch (action) {
 	case EXEC_CERT:

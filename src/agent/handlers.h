@@ -19,4 +19,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 struct agent_config;
 void agent_config_from_env(struct agent_config *c);
 
+/* The agent for one invocation, configured from the environment, its
+ * deadline from ctx. NULL with err "Configuration" (naming what is wrong). */
+struct agent;
+struct agent *agent_open_env(const struct runtime_ctx *ctx, struct rt_error *err);
+
 #endif

@@ -67,19 +67,9 @@ static long s_wait_budget(const struct run *r)
 
 static int s_names(struct run *r)
 {
-	const cJSON *arr = json_arr(r->job->doc, "names"), *it;
-	size_t i = 0;
-
-	r->nnames = (size_t)cJSON_GetArraySize(arr);
-	if (r->nnames == 0 || !(r->names = calloc(r->nnames, sizeof(*r->names))))
+	if (json_str_array_view(json_arr(r->job->doc, "names"), &r->names, &r->nnames) != 0)
 		return -1;
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (!cJSON_IsString(it))
-			return -1;
-		r->names[i++] = it->valuestring;
-	}
-	return 0;
+	return r->nnames == 0 ? -1 : 0;
 }
 
 static void s_dns_opts(const struct run *r, struct dns01_opts *d)
@@ -536,16 +526,10 @@ static void s_fail(struct run *r)
 	/* Once stored, only a deployment can fail: the certificate is good, so
 	 * it is not a failed renewal (the scheduler redeploys instead). */
 	int stored = job_state(r->job) >= JOB_STORED && job_state(r->job) < JOB_FAILED;
-	cJSON *e;
 	char *jk;
 
 	s_dns_cleanup(r);
-	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "error");
-	if ((e = cJSON_AddObjectToObject(r->job->doc, "error"))) {
-		cJSON_AddStringToObject(e, "source", r->a->error_source);
-		cJSON_AddStringToObject(e, "code", r->a->error_code);
-		cJSON_AddStringToObject(e, "message", r->a->error);
-	}
+	agent_error_json(r->a, r->job->doc);
 	if ((jk = s_job_key_key(r))) {
 		if (json_bool(r->job->doc, "new_key", 0))
 			store_delete(r->a->store, jk);

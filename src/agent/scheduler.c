@@ -102,9 +102,8 @@ out:
 int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
 		    struct rt_error *err)
 {
-	struct agent_config c;
 	struct agent *a = NULL;
-	char *e = NULL, *text = NULL;
+	char *text = NULL;
 	size_t len = 0;
 	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy;
 	const cJSON *it;
@@ -114,18 +113,14 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	int r, rc = -1;
 
 	(void)event;
-	(void)ctx;
 	if (!fn || !*fn) {
 		rt_error_set(err, "Configuration",
 			     "AAA_EXECUTOR_FUNCTION is not set: the scheduler needs the executor's "
 			     "function name to hand renewals to");
 		goto out;
 	}
-	agent_config_from_env(&c);
-	if (!(a = agent_open(&c, &e))) {
-		rt_error_set(err, "Configuration", "%s", e ? e : "cannot start");
+	if (!(a = agent_open_env(ctx, err)))
 		goto out;
-	}
 	r = agent_store_get(a, STORE_KEY_INDEX, &text, &len, NULL);
 	if (r < 0) {
 		rt_error_set(
@@ -180,7 +175,6 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		goto out;
 	rc = 0;
 out:
-	free(e);
 	free(text);
 	cJSON_Delete(idx);
 	cJSON_Delete(out);

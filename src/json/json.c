@@ -177,6 +177,30 @@ char *json_print(const cJSON *item)
 	return item ? cJSON_PrintUnformatted(item) : NULL;
 }
 
+int json_str_array_view(const cJSON *arr, const char ***out, size_t *n)
+{
+	const cJSON *it;
+	size_t i = 0;
+
+	*out = NULL;
+	*n = (size_t)cJSON_GetArraySize(arr);
+	if (*n == 0)
+		return 0;
+	if ((*out = calloc(*n, sizeof(**out))) == NULL)
+		return -1;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (!cJSON_IsString(it)) {
+			free((void *)*out);
+			*out = NULL;
+			*n = 0;
+			return -1;
+		}
+		(*out)[i++] = it->valuestring;
+	}
+	return 0;
+}
+
 int json_add_str_array(cJSON *obj, const char *key, const char *const *items, size_t n)
 {
 	cJSON *arr = cJSON_AddArrayToObject(obj, key);

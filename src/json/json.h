@@ -35,6 +35,12 @@ int json_get_arr(const cJSON *obj, const char *key, const char *what, const cJSO
 
 /* Compact text; caller frees; NULL on failure. */
 char *json_print(const cJSON *item);
+/*
+ * The strings of the array arr as borrowed views: *out (caller frees the
+ * array, not the strings) and *n; NULL and 0 for an absent or empty array.
+ * -1 when an item is not a string (nothing to free then).
+ */
+int json_str_array_view(const cJSON *arr, const char ***out, size_t *n);
 /* Adds a string array member built from items[0..n). 0/-1. */
 int json_add_str_array(cJSON *obj, const char *key, const char *const *items, size_t n);
 /* Adds a string member only when value is non-NULL. 0/-1. */
