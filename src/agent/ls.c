@@ -85,25 +85,34 @@ out:
 	return rc;
 }
 
-static cJSON *s_domain(const char *name, const cJSON *meta)
+cJSON *agent_cert_summary(const cJSON *meta)
 {
-	cJSON *d = cJSON_CreateObject(), *c, *az;
+	cJSON *c = cJSON_CreateObject();
 	static const char *const copy[] = {"not_before", "not_after",	"serial",     "issuer",
 					   "key_type",	 "renew_after", "last_error", "updated"};
-	const cJSON *authz = json_obj(meta, "authz");
 	size_t i;
 
-	cJSON_AddStringToObject(d, "domain", name);
-	az = cJSON_AddObjectToObject(d, "authorization");
-	if (json_str(authz, name))
-		cJSON_AddStringToObject(az, "expires", json_str(authz, name));
-	c = cJSON_AddObjectToObject(d, "certificate");
+	if (!c)
+		return NULL;
 	for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
 		json_add_str_opt(c, copy[i], json_str(meta, copy[i]));
 	cJSON_AddItemToObject(c, "san", cJSON_Duplicate(json_arr(meta, "names"), 1));
 	cJSON_AddItemToObject(c, "deploy", cJSON_Duplicate(json_arr(meta, "deploy"), 1));
 	if (json_bool(meta, "revoked", 0))
 		cJSON_AddBoolToObject(c, "revoked", 1);
+	return c;
+}
+
+static cJSON *s_domain(const char *name, const cJSON *meta)
+{
+	cJSON *d = cJSON_CreateObject(), *az;
+	const cJSON *authz = json_obj(meta, "authz");
+
+	cJSON_AddStringToObject(d, "domain", name);
+	az = cJSON_AddObjectToObject(d, "authorization");
+	if (json_str(authz, name))
+		cJSON_AddStringToObject(az, "expires", json_str(authz, name));
+	cJSON_AddItemToObject(d, "certificate", agent_cert_summary(meta));
 	return d;
 }
 

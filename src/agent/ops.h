@@ -17,6 +17,10 @@
  */
 cJSON *agent_ls(struct agent *a);
 
+/* The "certificate" object of one domain in agent_ls, from its meta.json
+ * (caller deletes). */
+cJSON *agent_cert_summary(const cJSON *meta);
+
 /*
  * Writes cert.pem, chain.pem, fullchain.pem and privkey.pem (0600) of name
  * into dir, each atomically (temporary file + rename) and only when it

@@ -18,7 +18,7 @@
 #include "agent/issue.h"
 #include "agent/job.h"
 #include "agent/ops.h"
-#include "crypto/names.h"
+#include "agent/certs.h"
 #include "json/json.h"
 #include "runtime/runtime.h"
 #include "util/mem.h"
@@ -179,20 +179,13 @@ static int s_issue(const char *cmd, const struct cli_opts *opts, int authz_only)
 	cJSON_AddStringToObject(out, "state", json_str(job.doc, "state"));
 	cJSON_AddItemToObject(out, "names", cJSON_Duplicate(json_arr(job.doc, "names"), 1));
 	if (!authz_only) {
-		cJSON *ls = agent_ls(a);
-		const cJSON *acc, *d;
+		/* The one certificate's summary, as aaa ls shows it (one read, not a
+		 * listing of the whole store). */
+		cJSON *meta = NULL;
 
-		cJSON_ArrayForEach(acc, ls)
-		{
-			cJSON_ArrayForEach(d, json_arr(acc, "domains"))
-			{
-				if (name_equal(json_str(d, "domain"), names[0]))
-					cJSON_AddItemToObject(
-					    out, "certificate",
-					    cJSON_Duplicate(json_obj(d, "certificate"), 1));
-			}
-		}
-		cJSON_Delete(ls);
+		if (agent_meta_load(a, names[0], &meta) == 0)
+			cJSON_AddItemToObject(out, "certificate", agent_cert_summary(meta));
+		cJSON_Delete(meta);
 		if (json_arr(job.doc, "deployed"))
 			cJSON_AddItemToObject(out, "deployed",
 					      cJSON_Duplicate(json_arr(job.doc, "deployed"), 1));
