@@ -51,7 +51,4 @@ struct rt_handlers {
 	rt_handler_fn fn[RT_HANDLER_MAX];
 };
 
-/* The stubs of handlers_stub.c: NotImplemented, except executor validation. */
-extern const struct rt_handlers rt_stub_handlers;
-
 #endif

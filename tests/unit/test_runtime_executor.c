@@ -1,4 +1,4 @@
-/* Executor payload validation and the stub handlers' errors. */
+/* Executor payload validation. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,30 +88,4 @@ TEST(runtime_exec_missing_fields)
 			harness_fail(__FILE__, __LINE__, "%s: message '%s' does not name %s",
 				     cases[i][0], err.message, cases[i][1]);
 	}
-}
-
-/* The stubs say what is not built, after validation. */
-TEST(runtime_stub_handlers)
-{
-	struct rt_error err;
-	struct runtime_ctx ctx;
-	char *resp = NULL;
-	cJSON *ev = json_parse("{\"action\":\"ls\"}", 15, "test");
-	cJSON *bad = json_parse("{\"action\":\"nope\"}", 17, "test");
-
-	memset(&ctx, 0, sizeof(ctx));
-	REQUIRE(ev && bad);
-	CHECK_INT(rt_stub_handlers.fn[RT_EXECUTOR](ev, &ctx, &resp, &err), -1);
-	CHECK_STR(err.type, "NotImplemented");
-	CHECK(strstr(err.message, "\"ls\"") != NULL);
-	CHECK_INT(rt_stub_handlers.fn[RT_EXECUTOR](bad, &ctx, &resp, &err), -1);
-	CHECK_STR(err.type, "UnknownAction");
-	CHECK_INT(rt_stub_handlers.fn[RT_SCHEDULER](ev, &ctx, &resp, &err), -1);
-	CHECK_STR(err.type, "NotImplemented");
-	CHECK(strstr(err.message, "scheduler") != NULL);
-	CHECK_INT(rt_stub_handlers.fn[RT_DISPATCHER](ev, &ctx, &resp, &err), -1);
-	CHECK(strstr(err.message, "dispatcher") != NULL);
-	CHECK(resp == NULL);
-	cJSON_Delete(ev);
-	cJSON_Delete(bad);
 }
