@@ -28,7 +28,7 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 from bench import clients as clients_mod  # noqa: E402
-from bench import issuance, lambda_numbers, measure, nodelay, results  # noqa: E402
+from bench import issuance, lambda_numbers, measure, results  # noqa: E402
 from bench.txtdoor import TxtDoor  # noqa: E402
 from tests.integration.stack import Stack  # noqa: E402
 
@@ -138,7 +138,6 @@ def main(argv=None):
     rc = 1
     try:
         log(f"bench: starting the local stack (logs in {work})")
-        nodelay.apply()
         stack = Stack(workdir=os.path.join(work, "stack"),
                       pebble_opts={"nonce_reject": 0, "authz_reuse": 0}).start()
         zone_id = stack.aws.create_zone(ZONE)
