@@ -10,7 +10,6 @@ certificate to the executor."""
 import importlib
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -23,7 +22,6 @@ if _REPO not in sys.path:
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 
-AWS_CLI = "/usr/bin/aws"
 
 
 @pytest.fixture
@@ -50,22 +48,8 @@ def _emu(**kw):
 
 
 def _invoke(emu, tmp_path, name, payload, invocation_type=None):
-    out = tmp_path / f"out-{time.monotonic_ns()}.json"
-    cli_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-               "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-               "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
-               "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "AKIDTEST",
-               "AWS_SECRET_ACCESS_KEY": "not-used-by-the-emulator"}
-    argv = [AWS_CLI, "lambda", "invoke", "--endpoint-url", emu.url, "--function-name", name,
-            "--payload", json.dumps(payload), "--cli-binary-format", "raw-in-base64-out",
-            "--cli-read-timeout", "120", "--output", "json"]
-    if invocation_type:
-        argv += ["--invocation-type", invocation_type]
-    p = subprocess.run(argv + [str(out)], env=cli_env, capture_output=True, text=True,
-                       timeout=180)
-    assert p.returncode == 0, p.stderr
-    meta = json.loads(p.stdout)
-    body = out.read_text() if out.exists() else ""
+    meta, body = emulator.aws_cli_invoke(emu.url, tmp_path, name, json.dumps(payload),
+                                         invocation_type)
     return meta, (json.loads(body) if body.strip() else None)
 
 

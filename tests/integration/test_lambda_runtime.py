@@ -49,22 +49,8 @@ def add(emu, task_root, name="aaa-fn", handler="", env=None, timeout=10.0):
 
 
 def aws_invoke(emu, tmp_path, name, payload, invocation_type=None):
-    out = tmp_path / f"out-{time.monotonic_ns()}.json"
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
-           "AWS_EC2_METADATA_DISABLED": "true"}
-    env.update(CREDS)
-    argv = [AWS_CLI, "lambda", "invoke", "--endpoint-url", emu.url, "--function-name", name,
-            "--payload", payload, "--cli-binary-format", "raw-in-base64-out", "--output",
-            "json"]
-    if invocation_type:
-        argv += ["--invocation-type", invocation_type]
-    p = subprocess.run(argv + [str(out)], env=env, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    meta = json.loads(p.stdout)
-    body = out.read_text() if out.exists() else ""
-    return meta, body
+    return emulator.aws_cli_invoke(emu.url, tmp_path, name, payload, invocation_type,
+                                   creds=CREDS, cli=AWS_CLI)
 
 
 def raw_invoke(emu, name, body, invocation_type="RequestResponse"):

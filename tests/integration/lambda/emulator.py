@@ -752,3 +752,29 @@ class ApiGateway:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def aws_cli_invoke(url, home, name, payload, invocation_type=None, creds=None, cli=None):
+    """`aws lambda invoke` (Debian's CLI v2, a real client) against the emulator at url.
+
+    payload is JSON text; home a temp dir for the CLI. Returns (the CLI's JSON output:
+    StatusCode, FunctionError..., the response body as text). Fails on a CLI error."""
+    out = os.path.join(str(home), f"out-{time.monotonic_ns()}.json")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
+           "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "AKIDTEST",
+           "AWS_SECRET_ACCESS_KEY": "not-used-by-the-emulator"}
+    env.update(creds or {})
+    argv = [cli or "/usr/bin/aws", "lambda", "invoke", "--endpoint-url", url,
+            "--function-name", name, "--payload", payload, "--cli-binary-format",
+            "raw-in-base64-out", "--cli-read-timeout", "120", "--output", "json"]
+    if invocation_type:
+        argv += ["--invocation-type", invocation_type]
+    p = subprocess.run(argv + [out], env=env, capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    body = ""
+    if os.path.exists(out):
+        with open(out) as f:
+            body = f.read()
+    return json.loads(p.stdout), body
