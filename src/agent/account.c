@@ -285,8 +285,8 @@ int agent_account_register(struct agent *a, int agree, int *created)
 out:
 	if (rc == 0 && text && agent_store_put(a, json_key, text, strlen(text), 0) != 0)
 		rc = -1;
-	/* The scheduler may only read index.json (no s3:ListBucket, so a missing
-	 * object would be AccessDenied, not 404): make sure one exists. */
+	/* The scheduler's pass is one GET of index.json: make sure one exists
+	 * (without it the scheduler answers "nothing to do"). */
 	if (rc == 0 && store_create(a->store, STORE_KEY_INDEX, EMPTY_INDEX, strlen(EMPTY_INDEX), 0,
 				    NULL) == STORE_ERROR)
 		log_warn("could not create an empty index.json; the first certificate will");

@@ -33,7 +33,10 @@ time_t renewal_time(const struct renewal_input *in, double random01)
 	if (in->ari_start > 0 && in->ari_end > in->ari_start) {
 		t = in->ari_start + (time_t)(difftime(in->ari_end, in->ari_start) * random01);
 	} else {
-		if (in->renew_before_days > 0)
+		/* The configured days only when they are less than a third of the
+		 * lifetime: 30 days before a 6-day certificate's expiry is before it
+		 * was issued, and would renew it on every pass. */
+		if (in->renew_before_days > 0 && (double)in->renew_before_days * 86400.0 < life / 3)
 			t = in->not_after - (time_t)in->renew_before_days * 86400;
 		else
 			t = in->not_after - (time_t)(life / 3);

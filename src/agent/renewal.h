@@ -20,7 +20,8 @@ struct renewal_input {
  * The time to renew: a point picked by random01 (0..1) inside the CA's ARI
  * window when there is one (RFC 9773 4.2); else not_after minus a third of
  * the lifetime (90, 45 and 6-day certificates alike) or minus
- * renew_before_days, with up to 2% of the lifetime of jitter earlier. A
+ * renew_before_days when that is less, with up to 2% of the lifetime of
+ * jitter earlier. A
  * revoked certificate: not_before (now). After failures, never before
  * last_failure + backoff (1 h doubling, capped at 24 h, and never past the
  * point where less than a tenth of the lifetime would remain).

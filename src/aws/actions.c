@@ -14,8 +14,10 @@
 static const struct aws_action s_actions[] = {
     /* S3: the store. Everything lives under aaa-data/; the scheduler only
      * reads index.json (one GET a pass; its policy names that object
-     * alone), the executor and the CLI read, list and write. HeadObject
-     * needs s3:GetObject, ListObjectsV2 s3:ListBucket. */
+     * alone) and may list that one name (S3 answers a GET of a missing
+     * object 403 to a caller that cannot list, so a new, empty store would
+     * look like a refusal); the executor and the CLI read, list and write.
+     * HeadObject needs s3:GetObject, ListObjectsV2 s3:ListBucket. */
     {AWS_S3, "GetObject", "s3:GetObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "read the index, certificates, accounts and jobs"},
     {AWS_S3, "HeadObject", "s3:GetObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
@@ -24,8 +26,9 @@ static const struct aws_action s_actions[] = {
      "store keys, certificates, jobs and the index (SSE-KMS, conditional writes)"},
     {AWS_S3, "DeleteObject", "s3:DeleteObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "remove finished jobs and released leases"},
-    {AWS_S3, "ListObjectsV2", "s3:ListBucket", EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
-     "list certificates and accounts under aaa-data/"},
+    {AWS_S3, "ListObjectsV2", "s3:ListBucket", SCHED | EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
+     "list certificates and accounts under aaa-data/ (the scheduler: whether index.json "
+     "exists)"},
 
     /* KMS on behalf of S3: SSE-KMS encrypts with a data key S3 asks for in
      * the caller's name, and decrypts it again on every read (also with an

@@ -510,3 +510,83 @@ def test_policy_check_catches_extra_and_missing(table):
     wide = [dict(s, Resource="*") if s.get("Sid") == "InvokeExecutor" else s for s in base]
     with pytest.raises(AssertionError, match="expected scope executor"):
         check_policy(table, "dispatcher", wide, "t")
+
+
+# ---------------------------------------------------------------- (c) the docs vs table
+
+def _doc_actions(text):
+    """IAM actions named in backticks; a bare `Name` after `svc:Other` in the
+    same run of text takes its service prefix (`elasticloadbalancing:A`, `B`)."""
+    out, prefix = set(), None
+    for tok in re.findall(r"`([A-Za-z0-9:*\[\]-]+)`", text):
+        if re.fullmatch(r"[a-z0-9-]+:[A-Za-z*]+", tok):
+            prefix = tok.split(":")[0]
+            out.add(tok)
+        elif prefix and re.fullmatch(r"[A-Z][A-Za-z]+", tok):
+            out.add(f"{prefix}:{tok}")
+    return out
+
+
+def _readme_lists():
+    text = open(os.path.join(_REPO, "README.md"), encoding="utf-8").read()
+    sec = text[text.index("## IAM permissions"):]
+    sec = sec[:sec.index("\n## ", 5)]
+    out = {}
+    for caller in CALLERS:
+        m = re.search(r"^- \*\*" + caller + r"\*\*:(.*?)(?=^- \*\*|^\S|\Z)", sec, re.S | re.M)
+        assert m, f"README's IAM permissions name no {caller}"
+        out[caller] = _doc_actions(m.group(1))
+    return out
+
+
+def _guide_tables():
+    """docs/deploy-aws.md, section 7: per function, the first column of its table."""
+    text = open(os.path.join(_REPO, "docs", "deploy-aws.md"), encoding="utf-8").read()
+    sec = text[text.index("## 7. IAM"):]
+    sec = sec[:sec.index("\n## ", 5)]
+    out = {}
+    for caller in CALLERS:
+        m = re.search(r"^\*\*" + caller + r"\*\*.*?\n\n((?:\|.*\n)+)", sec, re.M)
+        assert m, f"docs/deploy-aws.md section 7 has no table for the {caller}"
+        rows = [r for r in m.group(1).splitlines()[2:]]
+        out[caller] = set()
+        for r in rows:
+            out[caller] |= _doc_actions(r.split("|")[1])
+    return out
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_readme_and_guide_name_the_tables_actions(table, caller):
+    """README's IAM list and the guide's tables name exactly what the roles
+    grant: the table's actions for the function (and, in the guide, the
+    platform's: the dead-letter queue; logs are described once for all)."""
+    want = table_actions(table, caller)
+    readme = _readme_lists()[caller]
+    assert readme == want, (f"README, {caller}: missing {sorted(want - readme)}, "
+                            f"extra {sorted(readme - want)}")
+    guide = _guide_tables()[caller] - {"sqs:SendMessage"}
+    assert guide == want, (f"docs/deploy-aws.md, {caller}: missing {sorted(want - guide)}, "
+                           f"extra {sorted(guide - want)}")
+
+
+def test_doc_check_catches_a_missing_action():
+    assert _doc_actions("`s3:GetObject` and `kms:Decrypt`") == {"s3:GetObject", "kms:Decrypt"}
+    assert _doc_actions("`elasticloadbalancing:A`, `DescribeListeners`") == {
+        "elasticloadbalancing:A", "elasticloadbalancing:DescribeListeners"}
+
+
+def _scheduler_list_statements(statements):
+    return [s for s in statements if isinstance(s, dict) and "s3:ListBucket" in _as_list(
+        s.get("Action", []))]
+
+
+def test_scheduler_lists_only_the_index(cfn):
+    """The scheduler's s3:ListBucket is limited to index.json's own name (in
+    the template and in the policy file): it can tell a missing index from a
+    refusal and learn nothing else about the bucket."""
+    res = cfn["Resources"]
+    stmts = res["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    doc = json.load(open(os.path.join(_REPO, "deploy", "policies", "scheduler.json")))
+    for where, sts in (("template", stmts), ("scheduler.json", doc["Statement"])):
+        (st,) = _scheduler_list_statements(sts)
+        assert st["Condition"] == {"StringLike": {"s3:prefix": "aaa-data/*index.json"}}, where

@@ -279,9 +279,10 @@ def test_alarms_on_the_scheduler_metrics(res, tpl):
     alarms = of_type(res, "AWS::CloudWatch::Alarm")
     by_metric = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]): a["Properties"]
                  for a in alarms.values()}
-    near = by_metric[("aaa", "DaysToExpiryMin")]
+    near = by_metric[("aaa", "LifetimeLeftPercentMin")]
     assert near["Statistic"] == "Minimum" and near["ComparisonOperator"] == "LessThanThreshold"
-    assert near["Threshold"] == {"Ref": "AlarmDaysToExpiry"}
+    assert near["Threshold"] == {"Ref": "AlarmLifetimeLeftPercent"}
+    assert near["TreatMissingData"] == "notBreaching"
     fail = by_metric[("aaa", "RenewalFailures")]
     assert fail["Statistic"] == "Sum" and fail["Threshold"] == 1
     for a in alarms.values():
@@ -299,7 +300,8 @@ def test_alarm_metrics_are_the_ones_the_scheduler_emits(res):
     emits would never fire."""
     src = open(os.path.join(_REPO, "src", "agent", "scheduler.c"), encoding="utf-8").read()
     assert '"Namespace", "aaa"' in src
-    emitted = set(re.findall(r'"Name", "(\w+)"', src))
+    emitted = set(re.findall(r's_metric\(\w+, \w+, "(\w+)"', src))
+    assert {"RenewalFailures", "DaysToExpiryMin", "LifetimeLeftPercentMin"} <= emitted, emitted
     no_dims = re.search(r"AddItemToArray\(dims, cJSON_CreateArray\(\)\)", src) is not None
     for a in of_type(res, "AWS::CloudWatch::Alarm").values():
         p = a["Properties"]
@@ -356,7 +358,7 @@ GOOD = {
     "LogLevel": ["debug", "info", "warn", "error"],
     "LogRetentionDays": ["90", "365"],
     "AlarmEmail": ["", "alerts@example.com"],
-    "AlarmDaysToExpiry": ["14"],
+    "AlarmLifetimeLeftPercent": ["10", "1", "30"],
     "AccountKeyArn": ["", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
     "ZoneRoles": ["", "example.com=arn:aws:iam::123456789012:role/dns",
                   "a.example=arn:aws:iam::123456789012:role/x,b.example=arn:aws:iam::210987654321:role/p/y"],
@@ -380,7 +382,7 @@ BAD = {
     "LogLevel": ["verbose", "INFO", ""],
     "LogRetentionDays": ["2", "0"],
     "AlarmEmail": ["alerts"],
-    "AlarmDaysToExpiry": ["0", "61"],
+    "AlarmLifetimeLeftPercent": ["0", "31", "-1"],
     "AccountKeyArn": ["alias/aaa-account", "1234abcd-12ab-34cd-56ef-1234567890ab"],
     "ZoneRoleArns": ["dns", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::1234:role/x"],
     "ZoneRoles": ["arn:aws:iam::123456789012:role/dns", "example.com:arn:aws:iam::123456789012:role/x",

@@ -39,8 +39,16 @@ TEST(renewal_days_before_and_ari_window)
 
 	in.not_before = 1000000;
 	in.not_after = in.not_before + 90 * DAY;
-	in.renew_before_days = 30;
+	in.renew_before_days = 20;
+	CHECK_INT(renewal_time(&in, 0.0), in.not_after - 20 * DAY);
+	/* More than a third of the lifetime: a third (a 6-day certificate with
+	 * the template's default of 30 days is not renewed on every pass). */
+	in.renew_before_days = 45;
 	CHECK_INT(renewal_time(&in, 0.0), in.not_after - 30 * DAY);
+	in.renew_before_days = 30;
+	in.not_after = in.not_before + 6 * DAY;
+	CHECK_INT(renewal_time(&in, 0.0), in.not_before + 4 * DAY);
+	in.not_after = in.not_before + 90 * DAY;
 	in.ari_start = in.not_before + 50 * DAY;
 	in.ari_end = in.not_before + 52 * DAY;
 	CHECK_INT(renewal_time(&in, 0.0), in.ari_start);

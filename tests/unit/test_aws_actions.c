@@ -97,7 +97,8 @@ TEST(aws_actions_scheduler_only_reads_and_invokes)
 	char buf[4096];
 
 	s_actions_of(AWS_CALLER_SCHEDULER, buf, sizeof(buf));
-	CHECK_STR(buf, "s3:GetObject,kms:Decrypt,lambda:InvokeFunction");
+	/* s3:ListBucket: whether index.json exists (its policy limits the prefix). */
+	CHECK_STR(buf, "s3:GetObject,s3:ListBucket,kms:Decrypt,lambda:InvokeFunction");
 }
 
 TEST(aws_actions_find)

@@ -1,0 +1,279 @@
+"""The scheduler on a new stack and the inputs of each alarm (issue 18, item 4).
+
+The real scheduler runs in the Lambda emulator (real bootstrap and binary) on
+a store set up as each case needs; the template's alarms are then evaluated
+on what it produced, the way CloudWatch would: its embedded-metric-format
+line for the `aaa` metrics (one datapoint per pass; missing data as the
+alarm's TreatMissingData says), the invocation's outcome for the Lambda
+Errors metric. Thresholds are the template's parameter defaults, so a
+default that does not fit (14 days against 6-day certificates) fails here.
+
+Cases: an empty store (file, and S3 where a GET of the missing index.json
+is refused 403 as S3 does for a caller that cannot list) is "nothing to do"
+with no expiry data and no alarm; a real refusal of an existing index is a
+scheduler error; an expired certificate counts even next to a healthy one;
+a 6-day certificate halfway through is fine and one near its end alarms; a
+failed renewal raises RenewalFailures.
+"""
+import datetime
+import importlib
+import json
+import os
+import sys
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+emulator = importlib.import_module("tests.integration.lambda.emulator")
+
+# Stands in for the executor: answers every event at once (only that the
+# scheduler handed a renewal on matters here).
+RECORDER = """#!/usr/bin/python3
+import os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+while True:
+    with opener.open(api + "next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        r.read()
+    opener.open(urllib.request.Request(api + rid + "/response", data=b"{}", method="POST")).read()
+"""
+
+
+def _template():
+    spec = importlib.util.spec_from_file_location(
+        "aaa_test_template_s", os.path.join(os.path.dirname(__file__), "test_template.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.load()
+
+
+@pytest.fixture(scope="module")
+def alarms():
+    """The template's alarms, thresholds resolved to the parameters' defaults."""
+    cfn = _template()["cfn"]
+    params = cfn["Parameters"]
+    out = {}
+    for name, r in cfn["Resources"].items():
+        if r["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        p = dict(r["Properties"])
+        t = p["Threshold"]
+        p["Threshold"] = float(params[t["Ref"]]["Default"] if isinstance(t, dict) else t)
+        out[name] = p
+    return out
+
+
+def _state(alarm, datapoints):
+    """ALARM or OK for one period with these datapoints (one evaluation
+    period, as every alarm of the template has)."""
+    assert alarm["EvaluationPeriods"] == 1
+    if not datapoints:
+        assert alarm["TreatMissingData"] == "notBreaching"
+        return "OK"
+    stat = {"Minimum": min, "Maximum": max, "Sum": sum}[alarm["Statistic"]](datapoints)
+    op = alarm["ComparisonOperator"]
+    breach = {"LessThanThreshold": stat < alarm["Threshold"],
+              "GreaterThanOrEqualToThreshold": stat >= alarm["Threshold"]}[op]
+    return "ALARM" if breach else "OK"
+
+
+def _inputs(alarms, run):
+    """Each alarm's state after one scheduler pass."""
+    out = {}
+    for name, a in alarms.items():
+        if a["Namespace"] == "aaa":
+            pts = [m[a["MetricName"]] for m in run["emf"] if a["MetricName"] in m]
+        elif a["Namespace"] == "AWS/Lambda":
+            assert a["MetricName"] == "Errors"
+            pts = [0 if run["ok"] else 1]
+        else:
+            continue  # the dead-letter queue: tests below and in test_template.py
+        out[name] = _state(a, pts)
+    return out
+
+
+def _iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _entry(now, issued_days_ago, lifetime_days, **kw):
+    nb = now - datetime.timedelta(days=issued_days_ago)
+    na = nb + datetime.timedelta(days=lifetime_days)
+    e = {"not_before": _iso(nb), "not_after": _iso(na), "serial": "01",
+         "renew_after": _iso(na - datetime.timedelta(days=lifetime_days / 3)),
+         "failures": 0, "revoked": False}
+    e.update(kw)
+    return e
+
+
+def _run(tmp_path, env):
+    rec = tmp_path / "recorder"
+    rec.mkdir(exist_ok=True)
+    (rec / "bootstrap").write_text(RECORDER)
+    os.chmod(rec / "bootstrap", 0o755)
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("sched", str(tmp_path / "task" / "bootstrap"),
+                         env=dict(env, AAA_EXECUTOR_FUNCTION="exec"), timeout=30,
+                         handler="scheduler")
+        emu.add_function("exec", str(rec / "bootstrap"), env={}, timeout=30)
+        inv = emu.invoke("sched", emulator_scheduled_event())
+        emu.wait_idle(timeout=60)
+        handed = [json.loads(i.payload) for i in emu.invocations if i.function == "exec"]
+        logs = [line for _, s, line in emu.functions["sched"].logs if s == "stdout"]
+    emf = [json.loads(line) for line in logs if line.startswith('{"_aws"')]
+    return {"ok": inv.outcome == "success", "inv": inv, "answer": json.loads(inv.result_body()),
+            "emf": emf, "handed": handed, "logs": logs}
+
+
+def emulator_scheduled_event():
+    return {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/aaa"], "detail": {}}
+
+
+@pytest.fixture
+def file_env(stack, tmp_path, task_root):
+    e = stack.aaa_env(tmp_path / "fn-home")
+    e.pop("HOME", None)
+    e["AAA_STORE"] = f"file://{tmp_path}/store"
+    return e
+
+
+def _write_index(env, certs):
+    root = env["AAA_STORE"][len("file://"):]
+    d = os.path.join(root, "aaa-data", "v1")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "index.json"), "w") as f:
+        json.dump({"version": 1, "certs": certs}, f)
+
+
+def test_empty_file_store_is_nothing_to_do(tmp_path, file_env, alarms):
+    run = _run(tmp_path, file_env)
+    assert run["ok"], run["answer"]
+    assert run["answer"]["state"] == "done" and run["answer"]["checked"] == 0
+    assert "nothing to do" in run["answer"]["note"]
+    assert run["handed"] == []
+    (emf,) = run["emf"]
+    assert emf["RenewalFailures"] == 0
+    assert "DaysToExpiryMin" not in emf and "LifetimeLeftPercentMin" not in emf
+    names = [m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert names == ["RenewalFailures"]
+    assert set(_inputs(alarms, run).values()) == {"OK"}, _inputs(alarms, run)
+
+
+@pytest.fixture
+def s3_env(stack, tmp_path, task_root, aws_resources):
+    e = stack.aaa_env(tmp_path / "fn-home")
+    e.pop("HOME", None)
+    e.pop("AAA_STORE", None)
+    e["AAA_S3_BUCKET"] = aws_resources["bucket"]
+    e["AAA_S3_KMS_KEY"] = aws_resources["kms_key_arn"]
+    return e
+
+
+def test_empty_s3_store_refused_403_is_nothing_to_do(tmp_path, s3_env, aws, alarms):
+    """S3 answers a GET of a missing object 403 AccessDenied to a caller without
+    s3:ListBucket (here the stand-in refuses it so); the scheduler lists that one
+    name, finds nothing, and has nothing to do."""
+    aws.proxy.faults.add(fault="error", status=403, code="AccessDenied", service="s3",
+                         action="GetObject", path="index.json", count=None)
+    aws.proxy.reset_stats()
+    run = _run(tmp_path, s3_env)
+    st = aws.proxy.stats()
+    assert run["ok"], run["answer"]
+    assert run["answer"]["checked"] == 0 and "nothing to do" in run["answer"]["note"]
+    assert st["by_action"].get("s3:GetObject") == 1, st["by_action"]
+    assert st["by_action"].get("s3:ListObjectsV2") == 1, st["by_action"]
+    lists = [e for e in st["requests"] if e.get("action") == "ListObjectsV2"]
+    assert "prefix=aaa-data%2Fv1%2Findex.json" in lists[0]["path"], lists[0]["path"]
+    assert set(_inputs(alarms, run).values()) == {"OK"}
+
+
+def test_refused_existing_index_is_an_error(tmp_path, s3_env, aws, alarms):
+    """index.json is there and the GET is refused: a real refusal, the scheduler
+    fails (SchedulerErrorsAlarm's input) and names the permissions to check."""
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_env["AAA_S3_BUCKET"], Key="aaa-data/v1/index.json",
+                  Body=b'{"version":1,"certs":{}}', ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=s3_env["AAA_S3_KMS_KEY"])
+    aws.proxy.faults.add(fault="error", status=403, code="AccessDenied", service="s3",
+                         action="GetObject", path="index.json", count=None)
+    run = _run(tmp_path, s3_env)
+    assert not run["ok"]
+    err = run["answer"]
+    assert err["errorType"] == "StoreError", err
+    assert "AccessDenied" in err["errorMessage"] and "s3:GetObject" in err["errorMessage"], err
+    assert run["emf"] == []
+    assert _inputs(alarms, run)["SchedulerErrorsAlarm"] == "ALARM"
+
+
+def test_expired_certificate_counts_next_to_a_healthy_one(tmp_path, file_env, alarms):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    _write_index(file_env, {
+        "healthy.example": _entry(now, 10, 90),
+        "expired.example": _entry(now, 92, 90),  # expired two days ago
+    })
+    run = _run(tmp_path, file_env)
+    assert run["ok"], run["answer"]
+    (emf,) = run["emf"]
+    assert -2.1 < emf["DaysToExpiryMin"] < -1.9, emf
+    assert emf["LifetimeLeftPercentMin"] == 0
+    # The expired one is due, so it is handed on; the healthy one is not.
+    assert run["handed"] == [{"action": "renew", "name": "expired.example"}]
+    assert _inputs(alarms, run)["CertificateNearExpiryAlarm"] == "ALARM"
+    assert _inputs(alarms, run)["RenewalFailuresAlarm"] == "OK"
+
+
+def test_healthy_certificates_raise_no_alarm(tmp_path, file_env, alarms):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    _write_index(file_env, {"a.example": _entry(now, 10, 90), "b.example": _entry(now, 40, 90)})
+    run = _run(tmp_path, file_env)
+    (emf,) = run["emf"]
+    assert 49.9 < emf["DaysToExpiryMin"] < 50.1, emf
+    assert 55.5 < emf["LifetimeLeftPercentMin"] < 55.6, emf
+    assert set(_inputs(alarms, run).values()) == {"OK"}, _inputs(alarms, run)
+
+
+@pytest.mark.parametrize("issued_days_ago, state", [(3, "OK"), (5.6, "ALARM")])
+def test_short_lived_certificates_fit_the_default(tmp_path, file_env, alarms, issued_days_ago,
+                                                  state):
+    """A 6-day certificate (`shortlived`) halfway through its life has 3 days
+    left: fine with the default threshold, where a threshold in days (14)
+    would alarm for ever; one with under 10 % left alarms."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    _write_index(file_env, {"short.example": _entry(now, issued_days_ago, 6)})
+    run = _run(tmp_path, file_env)
+    (emf,) = run["emf"]
+    assert abs(emf["DaysToExpiryMin"] - (6 - issued_days_ago)) < 0.02, emf
+    assert _inputs(alarms, run)["CertificateNearExpiryAlarm"] == state, emf
+
+
+def test_failed_renewal_raises_renewal_failures(tmp_path, file_env, alarms):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    _write_index(file_env, {
+        "ok.example": _entry(now, 10, 90),
+        "failing.example": _entry(now, 61, 90, failures=2, last_error="urn:x"),
+    })
+    run = _run(tmp_path, file_env)
+    (emf,) = run["emf"]
+    assert emf["RenewalFailures"] == 1
+    states = _inputs(alarms, run)
+    assert states["RenewalFailuresAlarm"] == "ALARM"
+    assert states["CertificateNearExpiryAlarm"] == "OK", emf
+
+
+def test_dead_letter_alarm_watches_the_executors_failure_destination(alarms):
+    """ExecutorDeadLetterAlarm's input is the queue failed executor events go to."""
+    cfn = _template()["cfn"]
+    res = cfn["Resources"]
+    (cfg,) = [r for r in res.values() if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+              and r["Properties"]["FunctionName"] == {"Ref": "ExecutorFunction"}]
+    dest = cfg["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    queue = dest["Fn::GetAtt"][0]
+    a = alarms["ExecutorDeadLetterAlarm"]
+    assert a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+    assert _state(a, [1]) == "ALARM" and _state(a, [0]) == "OK" and _state(a, []) == "OK"
