@@ -6,8 +6,9 @@
 #   make package         build/aaa-lambda.zip from $(LAMBDA_BUILD)/aaa (under 5 MB)
 #   make package-system  the same zip from build/aaa and Debian's shared
 #                        libcurl/libxml2 (about 23 MB; no source build)
-#   sam build            calls make build-<LogicalId> ARTIFACTS_DIR=... for
-#                        each function of template.yaml (one zip, three handlers)
+#   sam build            runs deploy/sam/Makefile (the functions' CodeUri), which
+#                        runs make package once and unpacks the zip for each
+#                        function (one zip, three handlers)
 #
 # Debian's shared libcurl and libxml2 pull in ICU, GnuTLS, Kerberos, LDAP,
 # SSH and more (deploy/README.md, "Size"); linking trimmed static builds of
@@ -25,8 +26,7 @@ LAMBDA_PKG_CFLAGS = -DCURL_STATICLIB -I$(LAMBDA_PREFIX)/include \
 LAMBDA_PKG_LIBS = -L$(LAMBDA_PREFIX)/lib -Wl,-Bstatic -lcurl -lxml2 -Wl,-Bdynamic \
 	$(shell pkg-config --libs openssl libcjson 2>/dev/null) -lm -pthread
 
-.PHONY: lambda-libs lambda-bin lambda-tools package-system \
-	build-SchedulerFunction build-DispatcherFunction build-ExecutorFunction
+.PHONY: lambda-libs lambda-bin lambda-tools package-system
 
 lambda-libs:
 	@sh deploy/lambda-libs.sh $(LAMBDA_LIBS)
@@ -46,14 +46,6 @@ package: export MAX_BYTES = $(LAMBDA_MAX_BYTES)
 
 package-system: all
 	@AAA_BIN=$(BUILD)/aaa OUT=$(BUILD)/aaa-lambda-system.zip sh deploy/package.sh
-
-# SAM (BuildMethod: makefile) runs these in a copy of the source tree with
-# ARTIFACTS_DIR set; the three functions share the zip and differ by
-# Handler (_HANDLER) only.
-build-SchedulerFunction build-DispatcherFunction build-ExecutorFunction: package
-	@test -n "$(ARTIFACTS_DIR)" || { echo "$@: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
-	mkdir -p "$(ARTIFACTS_DIR)"
-	cd "$(ARTIFACTS_DIR)" && unzip -o -q "$(abspath $(LAMBDA_ZIP))"
 
 # The test programs linked the same way, so the HTTP and TLS tests can run
 # against the trimmed libcurl: AAA_BUILD=$(LAMBDA_BUILD) pytest tests/integration/test_http.py

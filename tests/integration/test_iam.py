@@ -36,6 +36,9 @@ CALLERS = ("scheduler", "dispatcher", "executor")
 # going to the dead-letter queue (Lambda does that with the function's role).
 PLATFORM_SIDS = {"Logs", "DeadLetter"}
 OPTIONAL_SCOPES = {"account-key", "zone-roles"}
+# The executor's deploy-target actions: in the template, each under a
+# condition of DeployTargets.
+DEPLOY_PREFIXES = ("acm:", "iam:", "elasticloadbalancing:", "cloudfront:")
 
 
 # ---------------------------------------------------------------- C scanner
@@ -434,6 +437,11 @@ def check_policy(rows, caller, statements, where):
             if scope in OPTIONAL_SCOPES:
                 assert conditional in ("HasAccountKey", "HasZoneRoles") or sid in (
                     "AccountKey", "ZoneRoles"), f"{where}: {a} is not conditional"
+            elif a.startswith(DEPLOY_PREFIXES):
+                # Deploy targets: only for the kinds the stack enables
+                # (test_template.py checks each combination).
+                assert conditional is not None or where.startswith("deploy/"), (
+                    f"{where}: {a} is granted whatever DeployTargets says")
             else:
                 assert conditional is None, f"{where}: {a} is under {conditional}"
             if a in via_only:

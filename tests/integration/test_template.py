@@ -149,17 +149,42 @@ def test_three_functions_one_zip(tpl, res):
     assert len(codes) == 1, codes
 
 
-def test_makefile_has_the_sam_build_targets():
-    """sam build runs `make build-<LogicalId> ARTIFACTS_DIR=...`."""
-    p = subprocess.run(["make", "-n", "-C", _REPO, "build-ExecutorFunction",
-                        "ARTIFACTS_DIR=/tmp/sam-artifacts"], capture_output=True, text=True,
-                       timeout=120)
-    assert p.returncode == 0, p.stderr
-    assert "unzip" in p.stdout and "/tmp/sam-artifacts" in p.stdout, p.stdout
+SAM_DIR = os.path.join(_REPO, "deploy", "sam")
+
+
+def test_makefile_has_the_sam_build_targets(tpl):
+    """sam build runs `make build-<LogicalId> ARTIFACTS_DIR=...` in CodeUri
+    (deploy/sam/, in the source tree): each target builds the one zip with
+    `make package` (up to date after the first) and unpacks it."""
+    assert tpl["raw"]["Globals"]["Function"]["CodeUri"] == "deploy/sam/"
     for name in HANDLERS:
-        q = subprocess.run(["make", "-n", "-C", _REPO, f"build-{name}",
-                            "ARTIFACTS_DIR=/tmp/x"], capture_output=True, text=True, timeout=120)
+        q = subprocess.run(["make", "-n", "-C", SAM_DIR, f"build-{name}",
+                            "ARTIFACTS_DIR=/tmp/sam-artifacts"], capture_output=True, text=True,
+                           timeout=120)
         assert q.returncode == 0, q.stderr
+        assert f"-C \"{_REPO}\" package" in q.stdout, q.stdout
+        assert "unzip" in q.stdout and "/tmp/sam-artifacts" in q.stdout, q.stdout
+    # In the source tree (SAM copies CodeUri elsewhere unless told not to).
+    cfg = open(os.path.join(_REPO, "samconfig.toml"), encoding="utf-8").read()
+    assert re.search(r"^\[default\.build\.parameters\]\s*\n(?:#.*\n)*build_in_source = true",
+                     cfg, re.M), cfg
+
+
+def test_code_uri_cannot_ship_the_repository(tmp_path):
+    """CodeUri holds no code (a deploy without a build ships two small files),
+    and a build outside the source tree stops with what to do instead of
+    shipping something half-made."""
+    assert sorted(os.listdir(SAM_DIR)) == ["Makefile", "README.md"]
+    copy = tmp_path / "sam"
+    shutil.copytree(SAM_DIR, copy)
+    art = tmp_path / "art"
+    p = subprocess.run(["make", "-C", str(copy), "build-ExecutorFunction",
+                        f"ARTIFACTS_DIR={art}"], capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "--build-in-source" in p.stderr, p.stderr
+    assert not art.exists()
+    p = subprocess.run(["make", "-C", SAM_DIR, "build-ExecutorFunction"], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode != 0 and "ARTIFACTS_DIR is not set" in p.stderr, p.stderr
 
 
 def test_executor_environment(tpl, res):
@@ -191,15 +216,31 @@ def test_dispatcher_environment(res):
 
 
 def test_schedule_drives_the_scheduler(res):
-    rules = of_type(res, "AWS::Events::Rule")
-    assert len(rules) == 1
-    (rule,) = rules.values()
-    assert rule["Properties"]["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
-    (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": ["SchedulerFunction", "Arn"]}
-    perms = [p["Properties"] for p in of_type(res, "AWS::Lambda::Permission").values()
-             if p["Properties"]["Principal"] == "events.amazonaws.com"]
-    assert [p["FunctionName"] for p in perms] == [{"Ref": "SchedulerFunction"}]
+    """EventBridge Scheduler (ScheduleV2): retries, a dead-letter queue with
+    its alarm, a name of the stack's, and the input the router takes for a
+    schedule."""
+    assert not of_type(res, "AWS::Events::Rule")
+    (sched,) = of_type(res, "AWS::Scheduler::Schedule").values()
+    p = sched["Properties"]
+    assert p["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
+    assert p["Name"] == {"Fn::Sub": "${AWS::StackName}-renewal"}
+    t = p["Target"]
+    assert t["Arn"] == {"Fn::GetAtt": ["SchedulerFunction", "Arn"]}
+    assert json.loads(t["Input"]) == {"aaa": "schedule"}
+    assert 0 < t["RetryPolicy"]["MaximumRetryAttempts"] <= 3
+    assert t["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}
+    assert res["ScheduleDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    role = res[t["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    granted = {(st["Action"], json.dumps(st["Resource"])) for pol in role["Policies"]
+               for st in pol["PolicyDocument"]["Statement"]}
+    assert granted == {
+        ("lambda:InvokeFunction", json.dumps({"Fn::GetAtt": ["SchedulerFunction", "Arn"]})),
+        ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}))}
+    alarms = [a["Properties"] for a in of_type(res, "AWS::CloudWatch::Alarm").values()
+              if a["Properties"].get("Dimensions") == [
+                  {"Name": "QueueName",
+                   "Value": {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "QueueName"]}}]]
+    assert len(alarms) == 1 and alarms[0]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
 def test_slack_route_is_post_slack_to_the_dispatcher(res):
@@ -229,6 +270,41 @@ def test_executor_retries_and_dead_letter_queue(res):
     assert res["ExecutorFunction"]["Properties"]["Timeout"] == 900
 
 
+def test_json_logs_at_the_stacks_level(res, tpl):
+    """LogFormat JSON (the code writes one JSON object a line when Lambda says
+    so), and Lambda's level filter follows LogLevel."""
+    levels = tpl["cfn"]["Mappings"]["LambdaLogLevel"]
+    assert {k: v["Level"] for k, v in levels.items()} == {
+        "debug": "DEBUG", "info": "INFO", "warn": "WARN", "error": "ERROR"}
+    assert set(levels) == set(tpl["cfn"]["Parameters"]["LogLevel"]["AllowedValues"])
+    for name in HANDLERS:
+        lc = res[name]["Properties"]["LoggingConfig"]
+        assert lc["LogFormat"] == "JSON"
+        assert lc["ApplicationLogLevel"] == {
+            "Fn::FindInMap": ["LambdaLogLevel", {"Ref": "LogLevel"}, "Level"]}
+
+
+@pytest.mark.parametrize("value, reserved", [("", None), ("5", "5"), ("100", "100")])
+def test_executor_reserved_concurrency(tpl, res, value, reserved):
+    """Empty (the default: a new account's quota of 10 refuses reservations)
+    leaves the property out; a number reserves that many."""
+    assert tpl["cfn"]["Parameters"]["ExecutorReservedConcurrency"]["Default"] == ""
+    ctx = _ctx(tpl, ExecutorReservedConcurrency=value)
+    conds = _conditions(tpl["cfn"], ctx)
+    v = _resolve(res["ExecutorFunction"]["Properties"]["ReservedConcurrentExecutions"], ctx,
+                 conds)
+    assert (None if v is _NOVALUE else v) == reserved
+    for name in ("SchedulerFunction", "DispatcherFunction"):
+        assert "ReservedConcurrentExecutions" not in res[name]["Properties"]
+
+
+def test_stateful_resources_say_what_happens_on_delete(tpl):
+    """cfn-lint's I3011: every stateful resource has explicit policies."""
+    p = subprocess.run([sam_python(), "-c", CFN_LINT, "-c", "I3011", "--", TEMPLATE],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and not p.stdout.strip(), p.stdout + p.stderr
+
+
 # ---------------------------------------------------------------- key and bucket
 
 def test_key_and_alias(res):
@@ -237,6 +313,19 @@ def test_key_and_alias(res):
     assert k["DeletionPolicy"] == "Retain"
     stmts = k["Properties"]["KeyPolicy"]["Statement"]
     assert any(s["Principal"].get("AWS") and s["Action"] == "kms:*" for s in stmts)
+    # The key that protects private keys is granted to no service (CloudWatch
+    # publishes to the alarm topic under a key of its own).
+    assert not [s for s in stmts if "Service" in s["Principal"]], stmts
+    topic = res["AlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmKey"}
+    ak = res["AlarmKey"]["Properties"]
+    assert ak["EnableKeyRotation"] is True
+    cw = [s for s in ak["KeyPolicy"]["Statement"]
+          if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
+    assert len(cw) == 1 and cw[0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    used = json.dumps({k: v for k, v in res.items() if k not in ("AlarmKey", "AlarmTopic")})
+    assert '"AlarmKey"' not in used, "the alarm key protects the topic only"
     alias = res["DataKeyAlias"]["Properties"]
     assert alias["TargetKeyId"] == {"Ref": "DataKey"}
     assert alias["AliasName"] == {"Fn::Sub": "alias/${AWS::StackName}"}
@@ -359,6 +448,8 @@ GOOD = {
     "LogRetentionDays": ["90", "365"],
     "AlarmEmail": ["", "alerts@example.com"],
     "AlarmLifetimeLeftPercent": ["10", "1", "30"],
+    "DeployTargets": ["", "acm", "acm,iam", "elb,elbv2,cloudfront", "acm,iam,elb,elbv2,cloudfront"],
+    "ExecutorReservedConcurrency": ["", "1", "5", "1000"],
     "AccountKeyArn": ["", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
     "ZoneRoles": ["", "example.com=arn:aws:iam::123456789012:role/dns",
                   "a.example=arn:aws:iam::123456789012:role/x,b.example=arn:aws:iam::210987654321:role/p/y"],
@@ -383,6 +474,8 @@ BAD = {
     "LogRetentionDays": ["2", "0"],
     "AlarmEmail": ["alerts"],
     "AlarmLifetimeLeftPercent": ["0", "31", "-1"],
+    "DeployTargets": ["ACM", "acm, iam", "acm,", "file", "acm;iam", "alb"],
+    "ExecutorReservedConcurrency": ["0", "-1", "10000", "five", " 5"],
     "AccountKeyArn": ["alias/aaa-account", "1234abcd-12ab-34cd-56ef-1234567890ab"],
     "ZoneRoleArns": ["dns", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::1234:role/x"],
     "ZoneRoles": ["arn:aws:iam::123456789012:role/dns", "example.com:arn:aws:iam::123456789012:role/x",
@@ -451,21 +544,58 @@ def _resolve(v, ctx, conditions=None):
         return ctx[".".join(v["Fn::GetAtt"])]
     if "Fn::Sub" in v:
         return re.sub(r"\$\{([^}]+)\}", lambda m: ctx[m.group(1)], v["Fn::Sub"])
+    if "Fn::Join" in v:
+        sep, items = v["Fn::Join"]
+        items = _resolve(items, ctx, conditions) if isinstance(items, dict) else [
+            _resolve(x, ctx, conditions) for x in items]
+        return sep.join(items)
+    if "Fn::Split" in v:
+        sep, text = v["Fn::Split"]
+        return _resolve(text, ctx, conditions).split(sep)
     raise AssertionError(f"cannot resolve {v!r}")
 
 
-def _condition(c, ctx):
-    """Fn::Not / Fn::Equals / Ref: enough for the template's conditions."""
+def _condition(c, ctx, conds=None):
+    """Fn::Not / Fn::Equals / Fn::Or / Fn::And / Condition: enough for the
+    template's conditions (values through _resolve: Ref, Fn::Sub, Fn::Join,
+    Fn::Split)."""
     if "Fn::Not" in c:
-        return not _condition(c["Fn::Not"][0], ctx)
+        return not _condition(c["Fn::Not"][0], ctx, conds)
+    if "Fn::Or" in c:
+        return any(_condition(x, ctx, conds) for x in c["Fn::Or"])
+    if "Fn::And" in c:
+        return all(_condition(x, ctx, conds) for x in c["Fn::And"])
+    if "Condition" in c:
+        return conds[c["Condition"]]
     if "Fn::Equals" in c:
         a, b = (_resolve(x, ctx) for x in c["Fn::Equals"])
         return a == b
     raise AssertionError(f"condition {c!r}")
 
 
+def _conditions(cfn, ctx):
+    """Every condition of the template, for these parameter values (in
+    dependency order: a condition may name another)."""
+    out, todo = {}, dict(cfn["Conditions"])
+    while todo:
+        for k, c in list(todo.items()):
+            if all(n in out for n in re.findall(r'"Condition": "(\w+)"', json.dumps(c))):
+                out[k] = _condition(c, ctx, out)
+                del todo[k]
+    return out
+
+
+def _ctx(tpl, **values):
+    """Parameter defaults with these values, and the pseudo parameters."""
+    ctx = {k: str(p.get("Default", "")) for k, p in tpl["cfn"]["Parameters"].items()}
+    ctx.update(values)
+    ctx.update({"AWS::StackName": STACK_NAME, "AWS::Partition": "aws",
+                "AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"})
+    return ctx
+
+
 def _function_env(cfn, logical, ctx):
-    conds = {k: _condition(c, ctx) for k, c in cfn["Conditions"].items()}
+    conds = _conditions(cfn, ctx)
     p = cfn["Resources"][logical]["Properties"]
     env = {k: _resolve(v, ctx, conds) for k, v in p["Environment"]["Variables"].items()}
     return p["Handler"], _resolve(p["FunctionName"], ctx), {
@@ -609,7 +739,8 @@ def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tm
         ex_stats = aws.proxy.stats()
 
         aws.proxy.reset_stats()
-        emu.fire_scheduled_event(fns["scheduler"])
+        (sched_res,) = of_type(cfn["Resources"], "AWS::Scheduler::Schedule").values()
+        emu.invoke_async(fns["scheduler"], json.loads(sched_res["Properties"]["Target"]["Input"]))
         emu.wait_idle(timeout=60)
         sched = [i for i in emu.invocations if i.function == fns["scheduler"]]
         assert sched and sched[0].outcome == "success", sched
@@ -678,3 +809,110 @@ def test_the_template_runs_the_real_functions(stack, aws, aws_resources, aaa, tm
         assert not unknown, f"{caller} called {unknown}, which the action table lacks"
         assert need <= _granted(table, caller), (caller, sorted(need - _granted(table, caller)))
     assert {k.split(":")[0] for k in sc_stats["by_action"]} <= {"s3", "kms"}, sc_stats["by_action"]
+
+
+# ---------------------------------------------------------------- deploy targets
+
+_LB_READ = {"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeListenerCertificates"}
+_LB_WRITE = {"elasticloadbalancing:SetLoadBalancerListenerSSLCertificate",
+             "elasticloadbalancing:ModifyListener", "elasticloadbalancing:AddListenerCertificates",
+             "elasticloadbalancing:RemoveListenerCertificates"}
+_ACM = {"acm:ImportCertificate", "acm:AddTagsToCertificate", "acm:DescribeCertificate"}
+# What each kind calls (src/agent/deploy.c): elb, elbv2 and cloudfront serve
+# a certificate imported into ACM; the iam target reads the load balancers
+# so it never deletes a server certificate one still serves; the classic
+# and v2 load balancer actions share one statement.
+KIND_ACTIONS = {
+    "acm": _ACM,
+    "iam": {"iam:UploadServerCertificate", "iam:GetServerCertificate",
+            "iam:DeleteServerCertificate", "iam:ListServerCertificates"} | _LB_READ,
+    "elb": _ACM | _LB_READ | _LB_WRITE,
+    "elbv2": _ACM | _LB_READ | _LB_WRITE,
+    "cloudfront": _ACM | {"cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"},
+}
+DEPLOY_PREFIXES = ("acm:", "iam:", "elasticloadbalancing:", "cloudfront:")
+
+
+def _executor_grants(tpl, targets):
+    cfn = tpl["cfn"]
+    ctx = _ctx(tpl, DeployTargets=targets)
+    conds = _conditions(cfn, ctx)
+    role = cfn["Resources"]["ExecutorRole"]["Properties"]
+    out = []
+    for st in role["Policies"][0]["PolicyDocument"]["Statement"]:
+        if "Fn::If" in st:
+            st = _resolve_statement(st, conds)
+            if st is None:
+                continue
+        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        out.append((st, set(acts)))
+    return out
+
+
+def _resolve_statement(st, conds):
+    cond, yes, no = st["Fn::If"]
+    assert no == {"Ref": "AWS::NoValue"}
+    return yes if conds[cond] else None
+
+
+def test_deploy_kinds_match_the_code():
+    """The kinds of DeployTargets are the code's target kinds."""
+    src = open(os.path.join(_REPO, "src", "agent", "deploy_target.c"), encoding="utf-8").read()
+    m = re.search(r"deploy_kind_names\[DEPLOY_KIND_MAX\] = \{([^}]*)\}", src)
+    assert m, "deploy_kind_names not found"
+    assert set(re.findall(r'"(\w+)"', m.group(1))) == set(KIND_ACTIONS)
+
+
+@pytest.mark.parametrize("mask", range(32))
+def test_deploy_permissions_follow_deploy_targets(tpl, mask):
+    """Every combination of DeployTargets (32): the executor's deploy-target
+    actions are exactly those of the kinds named, nothing for an empty list;
+    the rest of its policy does not change."""
+    kinds = [k for i, k in enumerate(sorted(KIND_ACTIONS)) if mask & (1 << i)]
+    value = ",".join(kinds)
+    assert accepts(tpl["cfn"]["Parameters"]["DeployTargets"], value)
+    grants = _executor_grants(tpl, value)
+    deploy = {a for _, acts in grants for a in acts if a.startswith(DEPLOY_PREFIXES)}
+    want = set().union(*(KIND_ACTIONS[k] for k in kinds)) if kinds else set()
+    assert deploy == want, (value, sorted(deploy ^ want))
+    base = {a for _, acts in _executor_grants(tpl, "") for a in acts}
+    assert {a for _, acts in grants for a in acts} - deploy == base
+
+
+def test_every_deploy_action_of_the_table_belongs_to_a_kind():
+    tool = os.path.join(os.environ.get("AAA_BUILD", os.path.join(_REPO, "build")), "tools",
+                        "actions_tool")
+    table = json.loads(subprocess.run([tool], capture_output=True, text=True, check=True,
+                                      timeout=30).stdout)
+    deploy = {r["iam"] for r in table if "executor" in r["callers"]
+              and r["iam"].startswith(DEPLOY_PREFIXES)}
+    assert deploy == set().union(*KIND_ACTIONS.values())
+
+
+def test_acm_writes_only_certificates_aaa_tagged(tpl):
+    """A new import must carry aaa's tag (the one src/agent/deploy.c sets), a
+    re-import needs the certificate to carry it: ImportCertificate and
+    AddTagsToCertificate are never granted without that condition, in the
+    template and in deploy/policies/executor.json."""
+    src = open(os.path.join(_REPO, "src", "agent", "deploy.c"), encoding="utf-8").read()
+    key = re.search(r'tags\[0\]\.key = "([^"]+)"', src).group(1)
+    val = re.search(r'tags\[0\]\.value = "([^"]+)"', src).group(1)
+    assert (key, val) == ("aaa:managed-by", "aaa")
+    doc = json.load(open(os.path.join(_REPO, "deploy", "policies", "executor.json")))
+    for where, stmts in (("template", [st for st, _ in _executor_grants(tpl, "acm")]),
+                         ("executor.json", doc["Statement"])):
+        seen = set()
+        for st in stmts:
+            acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            writes = {"acm:ImportCertificate", "acm:AddTagsToCertificate"} & set(acts)
+            if not writes:
+                continue
+            cond = st.get("Condition", {}).get("StringEquals", {})
+            tagged = {k for k, v in cond.items() if v == val and k in (
+                f"aws:RequestTag/{key}", f"aws:ResourceTag/{key}")}
+            assert tagged, f"{where}: {sorted(writes)} without aaa's tag: {st}"
+            seen |= {(a, t.split("/")[0]) for a in writes for t in tagged}
+        assert ("acm:ImportCertificate", "aws:RequestTag") in seen, where
+        assert ("acm:ImportCertificate", "aws:ResourceTag") in seen, where
+        assert ("acm:AddTagsToCertificate", "aws:RequestTag") in seen, where
