@@ -56,8 +56,10 @@ enum {
 	C_LAMBDA = 1 << 7,
 };
 
-#define C_STORE (C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR)
-#define C_CA	(C_REG | C_AUTHZ | C_CERT | C_LS | C_REVOKE)
+/* The common flags of the original aaa: every command accepts them (and
+ * their environment twins), so scripts that pass the same flags to every
+ * command keep working; a command ignores what it does not need. */
+#define C_ALL (C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR | C_LAMBDA)
 
 struct opt_spec {
 	const char *name;
@@ -70,14 +72,14 @@ struct opt_spec {
 };
 
 static const struct opt_spec s_opts[] = {
-    {"email", OPT_EMAIL, 1, C_CA, "AAA_EMAIL", "EMAIL", "contact email of the ACME account"},
-    {"s3-bucket", OPT_S3_BUCKET, 1, C_STORE, "AAA_S3_BUCKET", "BUCKET",
+    {"email", OPT_EMAIL, 1, C_ALL, "AAA_EMAIL", "EMAIL", "contact email of the ACME account"},
+    {"s3-bucket", OPT_S3_BUCKET, 1, C_ALL, "AAA_S3_BUCKET", "BUCKET",
      "S3 bucket holding aaa-data/ (with --s3-kms-key)"},
-    {"s3-kms-key", OPT_S3_KMS_KEY, 1, C_STORE, "AAA_S3_KMS_KEY", "KEY",
+    {"s3-kms-key", OPT_S3_KMS_KEY, 1, C_ALL, "AAA_S3_KMS_KEY", "KEY",
      "KMS key id, ARN or alias for SSE-KMS"},
-    {"store", OPT_STORE, 1, C_STORE, "AAA_STORE", "URL",
+    {"store", OPT_STORE, 1, C_ALL, "AAA_STORE", "URL",
      "store URL: s3://BUCKET[/PREFIX] or file://DIR"},
-    {"directory", OPT_DIRECTORY, 1, C_CA, "AAA_DIRECTORY", "URL",
+    {"directory", OPT_DIRECTORY, 1, C_ALL, "AAA_DIRECTORY", "URL",
      "ACME directory URL, or letsencrypt, letsencrypt-staging (default), zerossl"},
     {"eab-kid", OPT_EAB_KID, 1, C_REG, NULL, "KID", "External Account Binding key id"},
     {"eab-hmac-key", OPT_EAB_HMAC_KEY, 1, C_REG, NULL, "KEY",
@@ -96,7 +98,7 @@ static const struct opt_spec s_opts[] = {
     {"deploy", OPT_DEPLOY, 1, C_CERT, NULL, "TARGET",
      "deploy target: acm[:REGION], iam[:PATH], elb:NAME[:PORT], elbv2:ARN, cloudfront:ID"},
     {"dir", OPT_DIR, 1, C_SYNC, NULL, "DIR",
-     "folder for cert.pem chain.pem fullchain.pem privkey.pem"},
+     "folder for cert.pem chain.pem fullchain.pem privkey.pem (default: ./NAME)"},
     {"post-hook", OPT_POST_HOOK, 1, C_SYNC, NULL, "CMD", "command to run when files changed"},
     {"reason", OPT_REASON, 1, C_REVOKE, NULL, "REASON",
      "revocation reason: unspecified, keyCompromise, superseded, cessationOfOperation"},
@@ -128,7 +130,7 @@ static const struct command s_cmds[] = {
     {"cert", C_CERT, cmd_cert, "--cn NAME [--domain NAME...] [--create-key] [--key-type T]",
      "issue or renew a certificate"},
     {"ls", C_LS, cmd_ls, "", "list account, authorizations and certificates as JSON"},
-    {"sync", C_SYNC, cmd_sync, "--domain NAME --dir DIR [--post-hook CMD]",
+    {"sync", C_SYNC, cmd_sync, "--domain NAME [--dir DIR] [--post-hook CMD]",
      "write a stored certificate and key into a folder"},
     {"revoke", C_REVOKE, cmd_revoke, "--domain NAME [--reason R]", "revoke a certificate"},
     {"doctor", C_DOCTOR, cmd_doctor, "[--domain NAME...] [--json]",
@@ -346,6 +348,26 @@ out:
 	return rc;
 }
 
+/*
+ * aaa lambda's handlers read their settings from the environment (the
+ * function's configuration); a common flag given on its command line
+ * becomes that environment variable, so it is honoured, not ignored.
+ */
+static int s_export_env(struct cli_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const char **field = s_field(o, s_opts[i].id);
+
+		if (s_opts[i].env == NULL || field == NULL || *field == NULL)
+			continue;
+		if (setenv(s_opts[i].env, *field, 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cli_main(int argc, char **argv)
 {
 	struct cli_opts opts;
@@ -382,6 +404,8 @@ int cli_main(int argc, char **argv)
 	rc = s_parse(cmd, argc - 1, argv + 1, &opts);
 	if (rc == -1)
 		rc = EXIT_OK;
+	else if (rc == 0 && cmd->bit == C_LAMBDA && s_export_env(&opts) != 0)
+		rc = EXIT_FAIL;
 	else if (rc == 0)
 		rc = cmd->run(&opts);
 	cli_opts_free(&opts);

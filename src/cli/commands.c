@@ -21,6 +21,7 @@
 #include "agent/certs.h"
 #include "json/json.h"
 #include "runtime/runtime.h"
+#include "store/keys.h"
 #include "util/mem.h"
 
 static void s_config(const struct cli_opts *o, struct agent_config *c)
@@ -239,28 +240,39 @@ static const char *s_one_domain(const char *cmd, const struct cli_opts *opts)
 int cmd_sync(const struct cli_opts *opts)
 {
 	const char *name = s_one_domain("sync", opts);
-	struct agent *a;
+	struct agent *a = NULL;
+	char *dir = NULL;
 	cJSON *out;
-	int changed = 0;
+	int changed = 0, rc = EXIT_FAIL;
 
 	if (!name)
 		return EXIT_USAGE;
-	if (!opts->dir) {
-		fprintf(stderr, "aaa sync: give --dir DIR\n");
+	/* Without --dir, a folder named after the certificate in the current
+	 * directory, where the original aaa's sync wrote. */
+	if (opts->dir)
+		dir = str_dup(opts->dir);
+	else if (!(dir = store_cert_name_encode(name))) {
+		fprintf(stderr, "aaa sync: --domain %s: not a DNS name\n", name);
 		return EXIT_USAGE;
 	}
-	if (!(a = s_open("sync", opts)))
-		return EXIT_FAIL;
-	if (agent_sync(a, name, opts->dir, opts->post_hook, &changed) != 0)
-		return s_fail("sync", a);
+	if (!dir || !(a = s_open("sync", opts)))
+		goto out;
+	if (agent_sync(a, name, dir, opts->post_hook, &changed) != 0) {
+		rc = s_fail("sync", a);
+		a = NULL;
+		goto out;
+	}
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "domain", name);
-	cJSON_AddStringToObject(out, "dir", opts->dir);
+	cJSON_AddStringToObject(out, "dir", dir);
 	cJSON_AddBoolToObject(out, "changed", changed);
 	s_print_json(out);
 	cJSON_Delete(out);
+	rc = EXIT_OK;
+out:
 	agent_free(a);
-	return EXIT_OK;
+	free(dir);
+	return rc;
 }
 
 int cmd_revoke(const struct cli_opts *opts)

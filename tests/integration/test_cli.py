@@ -70,3 +70,14 @@ def test_commands_not_built_say_so():
         p = run(c)
         assert p.returncode == 1
         assert "not built yet" in p.stderr
+
+
+def test_every_command_accepts_the_common_flags():
+    # Scripts written for the original aaa pass the same flags to every command.
+    common = ["--email", "a@example.test", "--s3-bucket", "b", "--s3-kms-key", "alias/k",
+              "--store", "file:///nonexistent", "--directory", "letsencrypt-staging"]
+    for c in COMMANDS:
+        p = run(c, *common, "--help")
+        assert p.returncode == 0, (c, p.stderr)
+        for flag in ["--email", "--s3-bucket", "--s3-kms-key", "--store", "--directory"]:
+            assert flag in p.stdout, (c, flag)
