@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "acme/account.h"
-#include "agent/kms_signer.h"
+#include "aws/kms_signer.h"
 #include "crypto/jws.h"
 #include "crypto/key.h"
 #include "json/json.h"

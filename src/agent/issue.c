@@ -18,7 +18,7 @@
 #include "acme/order.h"
 #include "agent/account.h"
 #include "agent/certs.h"
-#include "agent/deploy.h"
+#include "deploy/deploy.h"
 #include "agent/targets.h"
 #include "crypto/jwk.h"
 #include "crypto/jws.h"

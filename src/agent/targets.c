@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "agent/certs.h"
-#include "agent/deploy.h"
+#include "deploy/deploy.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "store/keys.h"

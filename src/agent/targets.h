@@ -1,6 +1,6 @@
 /*
  * Runs a certificate's deploy targets (meta.json "deploy") through
- * agent/deploy.h and records each result in meta.json "deployed".
+ * deploy/deploy.h and records each result in meta.json "deployed".
  */
 #ifndef AAA_AGENT_TARGETS_H
 #define AAA_AGENT_TARGETS_H

@@ -14,7 +14,7 @@
 
 #include "agent/account.h"
 #include "agent/agent.h"
-#include "agent/handlers.h"
+#include "handlers/handlers.h"
 #include "agent/issue.h"
 #include "agent/job.h"
 #include "agent/ops.h"

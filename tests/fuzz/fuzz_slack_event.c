@@ -2,7 +2,7 @@
  * dispatcher with a fixed secret and clock; the executor must never be
  * invoked for an event that is not signed with the secret, and every
  * answer is a proxy response. */
-#include "agent/slack_dispatch.h"
+#include "slack/dispatch.h"
 #include "json/json.h"
 
 #include "fuzz_util.h"

@@ -2,11 +2,11 @@
  * the signature check over the same bytes, and the whole dispatcher with
  * the body correctly signed: whatever reaches the executor must be a valid
  * executor payload whose names all match the domain allowlist. */
-#include "agent/slack_command.h"
-#include "agent/slack_dispatch.h"
-#include "agent/slack_form.h"
-#include "agent/slack_policy.h"
-#include "agent/slack_verify.h"
+#include "slack/command.h"
+#include "slack/dispatch.h"
+#include "slack/form.h"
+#include "slack/policy.h"
+#include "slack/verify.h"
 #include "crypto/b64.h"
 #include "crypto/names.h"
 #include "json/json.h"

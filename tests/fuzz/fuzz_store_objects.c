@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "agent/certs.h"
-#include "agent/handlers.h"
+#include "handlers/handlers.h"
 #include "agent/job.h"
 #include "agent/ops.h"
 #include "agent/renewal.h"

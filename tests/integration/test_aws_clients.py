@@ -1,5 +1,5 @@
 """The KMS, STS and Lambda clients (src/aws/kms.c, sts.c, lambda.c) and the
-KMS-held ACME account key (src/agent/kms_signer.c) against the local stack,
+KMS-held ACME account key (src/aws/kms_signer.c) against the local stack,
 through tests/tools/awsx_tool. Every result is checked by an independent
 party: Debian's /usr/bin/aws, Python's `cryptography`, jwcrypto, pebble,
 moto's own view, or the Lambda emulator's records.

@@ -4,7 +4,7 @@ SigV4 signature recomputed with botocore), checked with Debian's real
 ELBv2 default and SNI certificates, CloudFront with If-Match and a stale
 ETag, retried throttling and 5xx, clearly named errors.
 
-Runs tests/tools/deploy_tool (agent/deploy.h as aaa links it). Certificates
+Runs tests/tools/deploy_tool (deploy/deploy.h as aaa links it). Certificates
 come from `openssl req -x509`; their serials are read with `openssl x509
 -serial`, independently of the code under test.
 

@@ -384,10 +384,10 @@ def test_alarms_on_the_scheduler_metrics(res, tpl):
 
 
 def test_alarm_metrics_are_the_ones_the_scheduler_emits(res):
-    """Namespace, metric names and dimensions as src/agent/scheduler.c writes
+    """Namespace, metric names and dimensions as src/handlers/scheduler.c writes
     them in its embedded-metric-format line; an alarm on a metric nobody
     emits would never fire."""
-    src = open(os.path.join(_REPO, "src", "agent", "scheduler.c"), encoding="utf-8").read()
+    src = open(os.path.join(_REPO, "src", "handlers", "scheduler.c"), encoding="utf-8").read()
     assert '"Namespace", "aaa"' in src
     emitted = set(re.findall(r's_metric\(\w+, \w+, "(\w+)"', src))
     assert {"RenewalFailures", "DaysToExpiryMin", "LifetimeLeftPercentMin"} <= emitted, emitted

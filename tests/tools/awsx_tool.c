@@ -27,7 +27,7 @@
 
 #include "acme/account.h"
 #include "acme/post.h"
-#include "agent/kms_signer.h"
+#include "aws/kms_signer.h"
 #include "aws/client.h"
 #include "aws/kms.h"
 #include "aws/lambda.h"

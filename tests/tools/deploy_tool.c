@@ -23,7 +23,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/deploy.h"
+#include "deploy/deploy.h"
 #include "aws/client.h"
 #include "aws/iam.h"
 #include "crypto/x509.h"

@@ -20,9 +20,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/slack_dispatch.h"
-#include "agent/slack_reply.h"
-#include "agent/slack_verify.h"
+#include "slack/dispatch.h"
+#include "slack/reply.h"
+#include "slack/verify.h"
 #include "crypto/b64.h"
 #include "log/log.h"
 #include "util/mem.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/deploy.h"
+#include "deploy/deploy.h"
 #include "aws/iam.h"
 #include "harness.h"
 

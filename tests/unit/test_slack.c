@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/slack_command.h"
-#include "agent/slack_event.h"
-#include "agent/slack_form.h"
-#include "agent/slack_policy.h"
-#include "agent/slack_verify.h"
+#include "slack/command.h"
+#include "slack/event.h"
+#include "slack/form.h"
+#include "slack/policy.h"
+#include "slack/verify.h"
 #include "json/json.h"
 #include "tests/unit/harness.h"
 #include "util/mem.h"

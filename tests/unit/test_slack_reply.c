@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/slack_reply.h"
+#include "slack/reply.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "tests/unit/harness.h"

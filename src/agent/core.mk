@@ -1,6 +1,0 @@
-# The agent core: configuration, account, jobs, issuance, stored
-# certificates, and the operations behind the CLI and the executor.
-SRCS += src/agent/agent.c src/agent/account.c src/agent/certs.c src/agent/renewal.c \
-	src/agent/job.c src/agent/issue.c src/agent/targets.c src/agent/ls.c src/agent/sync.c \
-	src/agent/revoke.c src/agent/executor.c src/agent/scheduler.c src/agent/handlers.c
-UNIT_SRCS += tests/unit/test_agent.c

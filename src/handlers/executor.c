@@ -1,0 +1,489 @@
+/*
+ * The executor: the ACME work behind `aws lambda invoke`, the scheduler's
+ * fan-out, Slack's hand-off and its own resumption. Every action answers
+ * JSON with at least "job" and "state". A job that fails is an answer
+ * ({"state":"failed","error":{...}}), not a function error: Lambda would
+ * retry a function error, and a CA that refused the order will refuse it
+ * again. Only a malformed event is a Runtime API error.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/certs.h"
+#include "handlers/handlers.h"
+#include "agent/issue.h"
+#include "agent/job.h"
+#include "agent/ops.h"
+#include "slack/reply.h"
+#include "agent/targets.h"
+#include "crypto/hash.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "runtime/executor_validate.h"
+#include "util/mem.h"
+
+/* Stop and resume when less than this is left (a Route53 or CA call with
+ * its retries fits well inside it). */
+#define RESUME_MARGIN_MS 60000L
+
+/*
+ * A comma-separated list from the environment, split once per process into
+ * a static copy (the environment does not change under a running sandbox).
+ */
+#define ENV_LIST_MAX 64
+struct env_list {
+	char *copy;
+	const char *items[ENV_LIST_MAX];
+	size_t n;
+};
+
+static void s_env_list(const char *name, struct env_list *l)
+{
+	const char *v = getenv(name);
+	char *save = NULL, *tok;
+
+	if (l->copy || !v || !*v)
+		return;
+	if (!(l->copy = str_dup(v)))
+		return;
+	for (tok = strtok_r(l->copy, ",", &save); tok && l->n < ENV_LIST_MAX;
+	     tok = strtok_r(NULL, ",", &save))
+		if (*tok)
+			l->items[l->n++] = tok;
+}
+
+/* An empty variable is unset (a template leaves optional ones empty). */
+static const char *s_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+void agent_config_from_env(struct agent_config *c)
+{
+	static struct env_list roles, ids;
+
+	memset(c, 0, sizeof(*c));
+	c->store_url = s_env("AAA_STORE");
+	c->s3_bucket = s_env("AAA_S3_BUCKET");
+	c->kms_key_id = s_env("AAA_S3_KMS_KEY");
+	c->directory = s_env("AAA_DIRECTORY");
+	c->email = s_env("AAA_EMAIL");
+	c->preferred_chain = s_env("AAA_PREFERRED_CHAIN");
+	c->profile = s_env("AAA_PROFILE");
+	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
+	s_env_list("AAA_ZONE_ROLES", &roles);
+	s_env_list("AAA_ZONE_IDS", &ids);
+	c->zone_roles = roles.items;
+	c->nzone_roles = roles.n;
+	c->zone_ids = ids.items;
+	c->nzone_ids = ids.n;
+}
+
+/* AAA_RESUME_MARGIN_MS overrides the margin (tests with short timeouts). */
+static long s_margin_ms(void)
+{
+	const char *v = getenv("AAA_RESUME_MARGIN_MS");
+	char *end = NULL;
+	long ms;
+
+	if (!v || !*v)
+		return RESUME_MARGIN_MS;
+	ms = strtol(v, &end, 10);
+	return (*end == '\0' && ms >= 1000 && ms <= 600000) ? ms : RESUME_MARGIN_MS;
+}
+
+static long long s_remaining(void *ctx)
+{
+	const struct runtime_ctx *rc = ctx;
+
+	return rc->remaining_ms ? rc->remaining_ms(rc) : -1;
+}
+
+struct agent *agent_open_env(const struct runtime_ctx *ctx, struct rt_error *err)
+{
+	struct agent_config c;
+	struct agent *a;
+	char *e = NULL;
+
+	agent_config_from_env(&c);
+	if (!(a = agent_open(&c, &e))) {
+		rt_error_set(err, "Configuration", "%s", e ? e : "cannot start the agent");
+		free(e);
+		return NULL;
+	}
+	a->remaining_ms = s_remaining;
+	a->remaining_ctx = (void *)ctx;
+	return a;
+}
+
+/* The answer for a job: its id, state, names, error, certificate. */
+static cJSON *s_job_answer(struct agent *a, const struct job *job, const char *action)
+{
+	cJSON *out = cJSON_CreateObject(), *meta = NULL;
+	const char *names0;
+
+	if (!out)
+		return NULL;
+	cJSON_AddStringToObject(out, "job", job_id(job));
+	cJSON_AddStringToObject(out, "action", action);
+	cJSON_AddStringToObject(out, "state", json_str(job->doc, "state"));
+	cJSON_AddItemToObject(out, "names", cJSON_Duplicate(json_arr(job->doc, "names"), 1));
+	if (json_obj(job->doc, "error"))
+		cJSON_AddItemToObject(out, "error",
+				      cJSON_Duplicate(json_obj(job->doc, "error"), 1));
+	if (json_arr(job->doc, "deployed"))
+		cJSON_AddItemToObject(out, "deployed",
+				      cJSON_Duplicate(json_arr(job->doc, "deployed"), 1));
+	names0 = cJSON_GetArrayItem(json_arr(job->doc, "names"), 0)
+		     ? cJSON_GetArrayItem(json_arr(job->doc, "names"), 0)->valuestring
+		     : NULL;
+	if (names0 && job_state(job) == JOB_DONE && agent_meta_load(a, names0, &meta) == 0) {
+		cJSON *c = cJSON_AddObjectToObject(out, "cert");
+		static const char *const copy[] = {"name",	"serial", "not_before",
+						   "not_after", "issuer", "key_type"};
+		size_t i;
+
+		for (i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+			json_add_str_opt(c, copy[i], json_str(meta, copy[i]));
+	}
+	cJSON_Delete(meta);
+	return out;
+}
+
+/* Tells Slack how it ended, when the request came from Slack. Never fatal. */
+static void s_notify(struct agent *a, struct job *job, const cJSON *answer)
+{
+	const char *url = json_str(job->doc, "response_url");
+	unsigned posts = (unsigned)json_int(job->doc, "slack_posts", 0);
+	char *err = NULL;
+
+	if (!url)
+		return;
+	if (slack_notify(url, answer, &posts, &err) != 0)
+		log_warn("job %s: the Slack reply failed: %s (the certificate is not affected)",
+			 job_id(job), err ? err : "unknown error");
+	free(err);
+	cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "slack_posts");
+	cJSON_AddNumberToObject(job->doc, "slack_posts", posts);
+	if (job_save(a, job) < 0)
+		log_warn("job %s: could not record the Slack post count", job_id(job));
+}
+
+/* Invokes this function again, asynchronously, to carry on with the job. */
+static int s_resume_later(const char *id, long long left_ms)
+{
+	/* Whatever happens, answer before the deadline: a second to spare. */
+	long budget = left_ms > 2000 ? (long)(left_ms - 1000) : 1000;
+	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
+	cJSON *p = cJSON_CreateObject();
+	char *err = NULL;
+	int rc = -1;
+
+	if (!fn || !p) {
+		log_error("job %s: cannot resume: AWS_LAMBDA_FUNCTION_NAME is not set", id);
+		goto out;
+	}
+	cJSON_AddStringToObject(p, "action", "resume");
+	cJSON_AddStringToObject(p, "job", id);
+	if (agent_invoke_async(fn, p, budget, &err) != 0) {
+		log_error("job %s: cannot invoke %s to resume: %s", id, fn, err);
+		goto out;
+	}
+	log_info("job %s: continues in a new invocation of %s", id, fn);
+	rc = 0;
+out:
+	cJSON_Delete(p);
+	free(err);
+	return rc;
+}
+
+/* Runs (or continues) a job and builds the answer. */
+static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *ctx,
+		    const char *action)
+{
+	struct issue_opts io = {0};
+	enum issue_result res;
+	char owner[96];
+	unsigned nonce = 0;
+	cJSON *out;
+
+	/* A duplicate delivery carries the same request id: the owner must tell
+	 * the two apart, or both would think they hold the lease. */
+	if (crypto_random(&nonce, sizeof(nonce)) != 0)
+		nonce = (unsigned)getpid();
+	snprintf(owner, sizeof(owner), "%.80s/%08x", ctx->request_id ? ctx->request_id : "lambda",
+		 nonce);
+	io.owner = owner;
+	/* The lease lasts as long as this invocation can: a worker that dies
+	 * (timeout, crash) leaves a lease the next delivery can take soon. */
+	if (ctx->remaining_ms && ctx->remaining_ms(ctx) > 0)
+		io.lease_s = (long)(ctx->remaining_ms(ctx) / 1000) + 5;
+	io.margin_ms = s_margin_ms();
+	/* A short function timeout must still leave room for work: never keep
+	 * more than a third of what the invocation started with. */
+	if (ctx->remaining_ms) {
+		long long start = ctx->remaining_ms(ctx);
+
+		if (start > 0 && io.margin_ms > start / 3)
+			io.margin_ms = start / 3 > 1000 ? (long)(start / 3) : 1000;
+	}
+	res = issue_run(a, job, &io);
+	out = s_job_answer(a, job, action);
+	if (!out)
+		return NULL;
+	if (res == ISSUE_YIELD) {
+		cJSON_AddBoolToObject(
+		    out, "resumes",
+		    s_resume_later(job_id(job), ctx->remaining_ms ? ctx->remaining_ms(ctx) : -1) ==
+			0);
+	} else if (res == ISSUE_BUSY) {
+		cJSON_AddStringToObject(out, "note",
+					"another invocation is working on this job, or it is "
+					"finished; nothing was done twice");
+	} else {
+		if (res == ISSUE_FAILED && !json_obj(out, "error"))
+			agent_error_json(a, out);
+		s_notify(a, job, out);
+	}
+	return out;
+}
+
+/* cert and renew: a job per request (the idempotency key finds a repeat). */
+static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		      int renewal, struct rt_error *err)
+{
+	struct job_request req = {0};
+	struct job job = {0};
+	const char **names = NULL, **deploy = NULL;
+	const char *one[1];
+	cJSON *extra = cJSON_CreateObject(), *meta = NULL, *out = NULL;
+	char *key = NULL;
+	int existing = 0;
+
+	if (!extra)
+		goto out;
+	if (renewal) {
+		const char *name = json_str(event, "name");
+
+		if (agent_meta_load(a, name, &meta) != 0) {
+			rt_error_set(err, "NotFound", "no stored certificate %s to renew", name);
+			goto out;
+		}
+		if (json_str_array_view(json_arr(meta, "names"), &names, &req.nnames) != 0 ||
+		    json_str_array_view(json_arr(meta, "deploy"), &deploy, &req.ndeploy) != 0)
+			goto out;
+		if (req.nnames == 0) {
+			one[0] = name;
+			req.nnames = 1;
+			free(names);
+			names = NULL;
+		}
+		req.key_type = json_str(meta, "key_type");
+		/* One renewal per certificate version and attempt, however often the
+		 * scheduler's fan-out is delivered. */
+		key = str_printf("renew:%s:%s:%lld", name, json_str(meta, "serial"),
+				 json_int(meta, "failures", 0));
+		req.idempotency_key =
+		    json_str(event, "idempotency_key") ? json_str(event, "idempotency_key") : key;
+		cJSON_AddBoolToObject(extra, "renewal", 1);
+	} else {
+		if (json_str_array_view(json_arr(event, "names"), &names, &req.nnames) != 0 ||
+		    json_str_array_view(json_arr(event, "deploy"), &deploy, &req.ndeploy) != 0)
+			goto out;
+		req.key_type = json_str(event, "key_type");
+		req.create_key = json_bool(event, "create_key", 0);
+		req.idempotency_key = json_str(event, "idempotency_key");
+		/* Without a key of its own, a request is its Lambda request id: a
+		 * duplicate delivery of one async event carries the same id. */
+		if (!req.idempotency_key && ctx->request_id &&
+		    (key = str_printf("request:%s", ctx->request_id)))
+			req.idempotency_key = key;
+	}
+	req.names = names ? names : one;
+	req.deploy = deploy;
+	cJSON_AddStringToObject(extra, "action", renewal ? "renew" : "cert");
+	if (json_str(event, "response_url"))
+		cJSON_AddStringToObject(extra, "response_url", json_str(event, "response_url"));
+	if (json_obj(event, "requested_by"))
+		cJSON_AddItemToObject(extra, "requested_by",
+				      cJSON_Duplicate(json_obj(event, "requested_by"), 1));
+	req.extra = extra;
+	if (job_create(a, &req, &job, &existing) != 0) {
+		rt_error_set(err, "StoreError", "%s", a->error);
+		goto out;
+	}
+	if (existing)
+		log_info("job %s: the same request again; carrying on with it", job_id(&job));
+	out = s_run(a, &job, ctx, renewal ? "renew" : "cert");
+out:
+	job_clear(&job);
+	cJSON_Delete(extra);
+	cJSON_Delete(meta);
+	free(names);
+	free(deploy);
+	free(key);
+	return out;
+}
+
+static cJSON *s_resume(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		       struct rt_error *err)
+{
+	struct job job = {0};
+	cJSON *out = NULL;
+	int r = job_load(a, json_str(event, "job"), &job);
+
+	if (r != 0) {
+		rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "job %s: %s",
+			     json_str(event, "job"), r > 0 ? "no such job" : a->error);
+		return NULL;
+	}
+	out =
+	    s_run(a, &job, ctx, json_str(job.doc, "action") ? json_str(job.doc, "action") : "cert");
+	job_clear(&job);
+	return out;
+}
+
+static cJSON *s_status(struct agent *a, const cJSON *event, struct rt_error *err)
+{
+	struct job job = {0};
+	cJSON *out = NULL, *meta = NULL;
+	const char *id = json_str(event, "job"), *name = json_str(event, "name");
+	int r;
+
+	if (id) {
+		if ((r = job_load(a, id, &job)) != 0) {
+			rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "job %s: %s", id,
+				     r > 0 ? "no such job" : a->error);
+			return NULL;
+		}
+		out = s_job_answer(a, &job, "status");
+		job_clear(&job);
+		return out;
+	}
+	if ((r = agent_meta_load(a, name, &meta)) != 0) {
+		rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "%s: %s", name,
+			     r > 0 ? "no stored certificate" : a->error);
+		return NULL;
+	}
+	out = cJSON_CreateObject();
+	json_add_str_opt(out, "job", json_str(meta, "job"));
+	cJSON_AddStringToObject(out, "action", "status");
+	cJSON_AddStringToObject(out, "state",
+				json_bool(meta, "revoked", 0)	? "revoked"
+				: json_int(meta, "failures", 0) ? "renewal_failing"
+								: "valid");
+	cJSON_AddItemToObject(out, "cert", cJSON_Duplicate(meta, 1));
+	cJSON_Delete(meta);
+	return out;
+}
+
+static cJSON *s_revoke(struct agent *a, const cJSON *event)
+{
+	cJSON *out = cJSON_CreateObject();
+	int ok = agent_revoke(a, json_str(event, "name"), json_str(event, "reason")) == 0;
+
+	cJSON_AddNullToObject(out, "job");
+	cJSON_AddStringToObject(out, "action", "revoke");
+	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
+	cJSON_AddStringToObject(out, "name", json_str(event, "name"));
+	if (!ok)
+		agent_error_json(a, out);
+	return out;
+}
+
+/* Deploys the stored certificate again (the scheduler's retry of a failed
+ * target; no new certificate is ordered). */
+static cJSON *s_deploy(struct agent *a, const cJSON *event)
+{
+	cJSON *out = cJSON_CreateObject();
+	const char *name = json_str(event, "name");
+	int ok = agent_deploy_all(a, name, out) == 0;
+
+	cJSON_AddNullToObject(out, "job");
+	cJSON_AddStringToObject(out, "action", "deploy");
+	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
+	cJSON_AddStringToObject(out, "name", name);
+	if (!ok)
+		agent_error_json(a, out);
+	return out;
+}
+
+int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
+		   struct rt_error *err)
+{
+	enum exec_action action;
+	struct agent *a = NULL;
+	cJSON *out = NULL;
+	int rc = -1;
+
+	if (executor_validate(event, &action, err) != 0)
+		goto out;
+	if (!(a = agent_open_env(ctx, err)))
+		goto out;
+	switch (action) {
+	case EXEC_CERT:
+		out = s_issue(a, event, ctx, 0, err);
+		break;
+	case EXEC_RENEW:
+		out = s_issue(a, event, ctx, 1, err);
+		break;
+	case EXEC_RESUME:
+		out = s_resume(a, event, ctx, err);
+		break;
+	case EXEC_STATUS:
+		out = s_status(a, event, err);
+		break;
+	case EXEC_REVOKE:
+		out = s_revoke(a, event);
+		break;
+	case EXEC_DEPLOY:
+		out = s_deploy(a, event);
+		break;
+	case EXEC_LS:
+		if (!(out = agent_ls(a)))
+			rt_error_set(err, "StoreError", "%s", a->error);
+		break;
+	default:
+		rt_error_set(err, "UnknownAction", "unknown action");
+		break;
+	}
+	if (out && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "resumes"))) {
+		/* Saved but not handed on: fail the invocation, so Lambda's retry
+		 * of this same event (same request id, so the same job) carries on. */
+		rt_error_set(err, "ResumeFailed",
+			     "job %s is saved at state %s but this function could not invoke "
+			     "itself to continue (see the log); Lambda's retry of this event, or "
+			     "{\"action\":\"resume\",\"job\":\"%s\"}, carries it on",
+			     json_str(out, "job"), json_str(out, "state"), json_str(out, "job"));
+		goto out;
+	}
+	if (!out) {
+		if (!err->type[0])
+			rt_error_set(err, "Internal", "%s", a->error[0] ? a->error : "failed");
+		goto out;
+	}
+	/* A Slack request for ls, status, revoke or deploy gets its answer in
+	 * the channel too (cert and renew post from their job). */
+	if (action != EXEC_CERT && action != EXEC_RENEW && action != EXEC_RESUME &&
+	    json_str(event, "response_url")) {
+		unsigned posts = 0;
+		char *nerr = NULL;
+
+		if (slack_notify(json_str(event, "response_url"), out, &posts, &nerr) != 0)
+			log_warn("the Slack reply failed: %s", nerr ? nerr : "unknown error");
+		free(nerr);
+	}
+	if (!(*response_json = json_print(out)))
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(out);
+	agent_free(a);
+	return rc;
+}

@@ -1,0 +1,264 @@
+/*
+ * The scheduler: one read of index.json, a decision per certificate, one
+ * asynchronous executor invocation per certificate that is due. It holds no
+ * key and writes nothing (its IAM policy says so), and the cost of a pass
+ * is one S3 request however many certificates there are.
+ *
+ * It also emits CloudWatch metrics through the embedded metric format (a
+ * JSON line on stdout that CloudWatch Logs turns into metrics; no
+ * permission needed), which the template's alarms watch:
+ *   RenewalFailures         certificates whose last renewal failed (always)
+ *   DaysToExpiryMin         days until the soonest expiry, negative once a
+ *                           certificate has expired (only with a certificate)
+ *   LifetimeLeftPercentMin  the smallest share of its lifetime a certificate
+ *                           has left, 0 once expired (only with a
+ *                           certificate): one threshold fits 90-day and
+ *                           6-day certificates alike
+ * A store with nothing in it yet (no index.json: before `aaa reg`) is a pass
+ * with nothing to do, not an error.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/ari.h"
+#include "agent/agent.h"
+#include "handlers/handlers.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "store/keys.h"
+#include "store/store.h"
+#include "util/mem.h"
+
+static time_t s_time(const cJSON *o, const char *k)
+{
+	const char *s = json_str(o, k);
+	time_t t = 0;
+
+	return s && acme_rfc3339_parse(s, &t) == 0 ? t : 0;
+}
+
+/* Due when its renewal time has come (ARI window, a third of the lifetime or
+ * the configured days, backoff after failures: all folded into renew_after
+ * when it was stored), or when it was revoked for a reason that calls for a
+ * replacement. */
+static int s_due(const cJSON *e, time_t now)
+{
+	time_t after = s_time(e, "renew_after"), not_after = s_time(e, "not_after");
+
+	if (json_bool(e, "revoked", 0))
+		return 1;
+	if (after > 0)
+		return after <= now;
+	return not_after > 0 && not_after - now < 30 * 86400;
+}
+
+/* One metric of the EMF line: its definition and its value. */
+static void s_metric(cJSON *defs, cJSON *o, const char *name, double value)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	if (!m || !cJSON_AddItemToArray(defs, m)) {
+		cJSON_Delete(m);
+		return;
+	}
+	cJSON_AddStringToObject(m, "Name", name);
+	cJSON_AddStringToObject(m, "Unit", "None");
+	cJSON_AddNumberToObject(o, name, value);
+}
+
+/* Two decimals: a day is 864 s at that precision, plenty for an alarm. */
+static double s_round2(double v)
+{
+	return (double)(long long)(v * 100.0 + (v < 0 ? -0.5 : 0.5)) / 100.0;
+}
+
+/* has_certs 0: no expiry metric at all (an alarm on it sees no data, which
+ * it treats as not breaching), rather than a 0 that reads as "expires now". */
+static void s_emit_metrics(int has_certs, double days_min, double pct_min, long failures)
+{
+	cJSON *o = cJSON_CreateObject(), *aws, *cwm, *m, *metrics, *dims;
+	char *line;
+
+	if (!o)
+		return;
+	aws = cJSON_AddObjectToObject(o, "_aws");
+	cJSON_AddNumberToObject(aws, "Timestamp", (double)time(NULL) * 1000.0);
+	cwm = cJSON_AddArrayToObject(aws, "CloudWatchMetrics");
+	m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "Namespace", "aaa");
+	dims = cJSON_AddArrayToObject(m, "Dimensions");
+	cJSON_AddItemToArray(dims, cJSON_CreateArray());
+	metrics = cJSON_AddArrayToObject(m, "Metrics");
+	cJSON_AddItemToArray(cwm, m);
+	s_metric(metrics, o, "RenewalFailures", (double)failures);
+	if (has_certs) {
+		s_metric(metrics, o, "DaysToExpiryMin", s_round2(days_min));
+		s_metric(metrics, o, "LifetimeLeftPercentMin", s_round2(pct_min));
+	}
+	if ((line = json_print(o))) {
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	free(line);
+	cJSON_Delete(o);
+}
+
+/*
+ * S3 answers a GET of a missing object with 403 AccessDenied, not 404, to
+ * a caller that may not list the bucket. The scheduler may list exactly
+ * one prefix, index.json's own (its policy's s3:prefix condition): 1 when
+ * that listing succeeds without index.json, so the store is empty; 0 when
+ * index.json is there (the 403 was real) or the listing failed too.
+ */
+static int s_index_absent(struct agent *a)
+{
+	struct store_keys k = {0};
+	size_t i;
+	int absent = 0;
+
+	if (store_list(a->store, STORE_KEY_INDEX, &k) != STORE_OK)
+		return 0;
+	absent = 1;
+	for (i = 0; i < k.n; i++)
+		if (strcmp(k.keys[i], STORE_KEY_INDEX) == 0)
+			absent = 0;
+	store_keys_free(&k);
+	return absent;
+}
+
+static int s_invoke(const char *fn, const char *action, const char *name)
+{
+	cJSON *p = cJSON_CreateObject();
+	char *err = NULL;
+	int rc = -1;
+
+	if (!p)
+		goto out;
+	cJSON_AddStringToObject(p, "action", action);
+	cJSON_AddStringToObject(p, "name", name);
+	if (agent_invoke_async(fn, p, 0, &err) != 0) {
+		log_error("scheduler: %s %s: %s", action, name, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(p);
+	free(err);
+	return rc;
+}
+
+int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
+		    struct rt_error *err)
+{
+	struct agent *a = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy;
+	const cJSON *it;
+	const char *fn = getenv("AAA_EXECUTOR_FUNCTION");
+	time_t now = time(NULL);
+	double days_min = 0, pct_min = 0;
+	long failures = 0, checked = 0;
+	int r, rc = -1, has_certs = 0;
+
+	(void)event;
+	if (!fn || !*fn) {
+		rt_error_set(err, "Configuration",
+			     "AAA_EXECUTOR_FUNCTION is not set: the scheduler needs the executor's "
+			     "function name to hand renewals to");
+		goto out;
+	}
+	if (!(a = agent_open_env(ctx, err)))
+		goto out;
+	r = agent_store_get(a, STORE_KEY_INDEX, &text, &len, NULL);
+	if (r < 0) {
+		char first[sizeof(a->error)];
+
+		snprintf(first, sizeof(first), "%s", a->error);
+		if (s_index_absent(a)) {
+			r = 1;
+		} else {
+			rt_error_set(err, "StoreError",
+				     "%s (the scheduler reads index.json, and lists that one "
+				     "name to tell a missing index from a refusal; check the "
+				     "bucket, the key and the function's s3:GetObject, "
+				     "s3:ListBucket and kms:Decrypt)",
+				     first);
+			goto out;
+		}
+	}
+	if (r == 0 && !(idx = json_parse(text, len, "index.json"))) {
+		rt_error_set(err, "StoreError", "index.json in the store is damaged");
+		goto out;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddNullToObject(out, "job");
+	cJSON_AddStringToObject(out, "state", "done");
+	due = cJSON_AddArrayToObject(out, "renewing");
+	redeploy = cJSON_AddArrayToObject(out, "redeploying");
+	failed = cJSON_AddArrayToObject(out, "invoke_failed");
+	if (r > 0)
+		cJSON_AddStringToObject(
+		    out, "note",
+		    "nothing to do: the store has no index.json yet (no account "
+		    "and no certificate; the executor's reg action or `aaa reg` "
+		    "creates it)");
+	cJSON_ArrayForEach(it, json_obj(idx, "certs"))
+	{
+		time_t na = s_time(it, "not_after"), nb = s_time(it, "not_before");
+
+		checked++;
+		if (na > 0) {
+			/* An expired certificate counts too: negative days, 0 %. */
+			double days = difftime(na, now) / 86400.0;
+			double pct = na > nb && nb > 0
+					 ? 100.0 * difftime(na, now) / difftime(na, nb)
+					 : (days > 0 ? 100.0 : 0.0);
+
+			if (pct < 0)
+				pct = 0;
+			if (!has_certs || days < days_min)
+				days_min = days;
+			if (!has_certs || pct < pct_min)
+				pct_min = pct;
+			has_certs = 1;
+		}
+		if (json_int(it, "failures", 0) > 0)
+			failures++;
+		if (!s_due(it, now)) {
+			/* The certificate is fine but a target did not take it: deploy again. */
+			if (json_bool(it, "deploy_failed", 0)) {
+				if (s_invoke(fn, "deploy", it->string) == 0)
+					cJSON_AddItemToArray(redeploy,
+							     cJSON_CreateString(it->string));
+				else
+					cJSON_AddItemToArray(failed,
+							     cJSON_CreateString(it->string));
+			}
+			continue;
+		}
+		if (s_invoke(fn, "renew", it->string) == 0)
+			cJSON_AddItemToArray(due, cJSON_CreateString(it->string));
+		else
+			cJSON_AddItemToArray(failed, cJSON_CreateString(it->string));
+	}
+	cJSON_AddNumberToObject(out, "checked", (double)checked);
+	if (has_certs)
+		log_info("scheduler: %ld certificates, %d due, soonest expiry in %.1f days",
+			 checked, cJSON_GetArraySize(due), days_min);
+	else
+		log_info("scheduler: no certificate, nothing to do");
+	s_emit_metrics(has_certs, days_min, pct_min, failures);
+	if (!(*response_json = json_print(out)))
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	cJSON_Delete(idx);
+	cJSON_Delete(out);
+	agent_free(a);
+	return rc;
+}
