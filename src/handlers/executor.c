@@ -14,6 +14,7 @@
 
 #include "agent/agent.h"
 #include "agent/certs.h"
+#include "handlers/executor_actions.h"
 #include "handlers/handlers.h"
 #include "agent/issue.h"
 #include "agent/job.h"
@@ -23,7 +24,6 @@
 #include "crypto/hash.h"
 #include "json/json.h"
 #include "log/log.h"
-#include "runtime/executor_validate.h"
 #include "util/mem.h"
 
 /* Stop and resume when less than this is left (a Route53 or CA call with
@@ -349,13 +349,15 @@ static cJSON *s_resume(struct agent *a, const cJSON *event, const struct runtime
 	return out;
 }
 
-static cJSON *s_status(struct agent *a, const cJSON *event, struct rt_error *err)
+static cJSON *s_status(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		       struct rt_error *err)
 {
 	struct job job = {0};
 	cJSON *out = NULL, *meta = NULL;
 	const char *id = json_str(event, "job"), *name = json_str(event, "name");
 	int r;
 
+	(void)ctx;
 	if (id) {
 		if ((r = job_load(a, id, &job)) != 0) {
 			rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "job %s: %s", id,
@@ -383,11 +385,14 @@ static cJSON *s_status(struct agent *a, const cJSON *event, struct rt_error *err
 	return out;
 }
 
-static cJSON *s_revoke(struct agent *a, const cJSON *event)
+static cJSON *s_revoke(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		       struct rt_error *err)
 {
 	cJSON *out = cJSON_CreateObject();
 	int ok = agent_revoke(a, json_str(event, "name"), json_str(event, "reason")) == 0;
 
+	(void)ctx;
+	(void)err;
 	cJSON_AddNullToObject(out, "job");
 	cJSON_AddStringToObject(out, "action", "revoke");
 	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
@@ -399,12 +404,15 @@ static cJSON *s_revoke(struct agent *a, const cJSON *event)
 
 /* Deploys the stored certificate again (the scheduler's retry of a failed
  * target; no new certificate is ordered). */
-static cJSON *s_deploy(struct agent *a, const cJSON *event)
+static cJSON *s_deploy(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		       struct rt_error *err)
 {
 	cJSON *out = cJSON_CreateObject();
 	const char *name = json_str(event, "name");
 	int ok = agent_deploy_all(a, name, out) == 0;
 
+	(void)ctx;
+	(void)err;
 	cJSON_AddNullToObject(out, "job");
 	cJSON_AddStringToObject(out, "action", "deploy");
 	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
@@ -414,10 +422,55 @@ static cJSON *s_deploy(struct agent *a, const cJSON *event)
 	return out;
 }
 
+static cJSON *s_cert(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		     struct rt_error *err)
+{
+	return s_issue(a, event, ctx, 0, err);
+}
+
+static cJSON *s_renew(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		      struct rt_error *err)
+{
+	return s_issue(a, event, ctx, 1, err);
+}
+
+static cJSON *s_ls(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		   struct rt_error *err)
+{
+	cJSON *out = agent_ls(a);
+
+	(void)event;
+	(void)ctx;
+	if (!out)
+		rt_error_set(err, "StoreError", "%s", a->error);
+	return out;
+}
+
+/* The executor's actions: name, payload members, function (executor_actions.h). */
+const struct exec_action exec_actions[] = {
+    {"cert",
+     {{"names", EXEC_NAMES, NULL},
+      {"create_key", EXEC_BOOL_OPT, NULL},
+      {"key_type", EXEC_STR_OPT, NULL},
+      {"deploy", EXEC_LIST_OPT, NULL}},
+     s_cert,
+     1},
+    {"renew", {{"name", EXEC_STR, NULL}}, s_renew, 1},
+    {"revoke", {{"name", EXEC_STR, NULL}, {"reason", EXEC_STR_OPT, NULL}}, s_revoke, 0},
+    {"ls", {{0}}, s_ls, 0},
+    {"status",
+     {{"job", EXEC_EITHER, "a job id"}, {"name", EXEC_EITHER, "a certificate name"}},
+     s_status,
+     0},
+    {"resume", {{"job", EXEC_STR, NULL}}, s_resume, 1},
+    {"deploy", {{"name", EXEC_STR, NULL}}, s_deploy, 0},
+};
+const size_t exec_nactions = sizeof(exec_actions) / sizeof(exec_actions[0]);
+
 int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
 		   struct rt_error *err)
 {
-	enum exec_action action;
+	const struct exec_action *action = NULL;
 	struct agent *a = NULL;
 	cJSON *out = NULL;
 	int rc = -1;
@@ -426,33 +479,7 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 		goto out;
 	if (!(a = agent_open_env(ctx, err)))
 		goto out;
-	switch (action) {
-	case EXEC_CERT:
-		out = s_issue(a, event, ctx, 0, err);
-		break;
-	case EXEC_RENEW:
-		out = s_issue(a, event, ctx, 1, err);
-		break;
-	case EXEC_RESUME:
-		out = s_resume(a, event, ctx, err);
-		break;
-	case EXEC_STATUS:
-		out = s_status(a, event, err);
-		break;
-	case EXEC_REVOKE:
-		out = s_revoke(a, event);
-		break;
-	case EXEC_DEPLOY:
-		out = s_deploy(a, event);
-		break;
-	case EXEC_LS:
-		if (!(out = agent_ls(a)))
-			rt_error_set(err, "StoreError", "%s", a->error);
-		break;
-	default:
-		rt_error_set(err, "UnknownAction", "unknown action");
-		break;
-	}
+	out = action->run(a, event, ctx, err);
 	if (out && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "resumes"))) {
 		/* Saved but not handed on: fail the invocation, so Lambda's retry
 		 * of this same event (same request id, so the same job) carries on. */
@@ -468,10 +495,9 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 			rt_error_set(err, "Internal", "%s", a->error[0] ? a->error : "failed");
 		goto out;
 	}
-	/* A Slack request for ls, status, revoke or deploy gets its answer in
-	 * the channel too (cert and renew post from their job). */
-	if (action != EXEC_CERT && action != EXEC_RENEW && action != EXEC_RESUME &&
-	    json_str(event, "response_url")) {
+	/* A Slack request for an action without a job (ls, status, revoke,
+	 * deploy) gets its answer in the channel too; a job posts its own. */
+	if (!action->job_posts && json_str(event, "response_url")) {
 		unsigned posts = 0;
 		char *nerr = NULL;
 

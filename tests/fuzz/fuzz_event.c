@@ -1,6 +1,6 @@
 /* libFuzzer target: Lambda events (Runtime API bodies) through routing and
  * executor payload validation. */
-#include "runtime/executor_validate.h"
+#include "handlers/executor_actions.h"
 #include "runtime/route.h"
 
 #include "fuzz_util.h"
@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rt_error err;
 	cJSON *ev;
 	enum rt_handler h, pin;
-	enum exec_action a;
+	const struct exec_action *a = NULL;
 
 	fuzz_quiet();
 	memset(&err, 0, sizeof(err));
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&err, 0, sizeof(err));
 	if (executor_validate(ev, &a, &err) == 0) {
-		if (a >= EXEC_ACTION_MAX)
+		if (a < exec_actions || a >= exec_actions + exec_nactions)
 			abort();
 	} else if (err.type[0] == '\0') {
 		abort();

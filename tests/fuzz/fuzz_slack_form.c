@@ -10,7 +10,7 @@
 #include "crypto/b64.h"
 #include "crypto/names.h"
 #include "json/json.h"
-#include "runtime/executor_validate.h"
+#include "handlers/executor_actions.h"
 
 #include "fuzz_util.h"
 
@@ -22,7 +22,7 @@ static int s_check_invoke(void *ctx, const char *function, const char *payload_j
 	cJSON *p = json_parse(payload_json, strlen(payload_json), NULL);
 	const cJSON *n;
 	struct rt_error rerr;
-	enum exec_action a;
+	const struct exec_action *a = NULL;
 
 	(void)ctx;
 	(void)function;

@@ -1,21 +1,32 @@
-/* Executor payload validation. */
+/* Executor payload validation against the action table. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "json/json.h"
-#include "runtime/executor_validate.h"
+#include "handlers/executor_actions.h"
 #include "tests/unit/harness.h"
 
-/* Validates text; returns the action or -1 with err filled. */
+/* The table index of an action's name, or -1. */
+static int s_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < exec_nactions; i++)
+		if (strcmp(exec_actions[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Validates text; returns the action's table index or -1 with err filled. */
 static int s_validate(const char *text, struct rt_error *err)
 {
 	cJSON *ev = json_parse(text, strlen(text), "test event");
-	enum exec_action a = EXEC_ACTION_MAX;
+	const struct exec_action *a = NULL;
 	int rc = -1;
 
 	memset(err, 0, sizeof(*err));
 	if (ev && executor_validate(ev, &a, err) == 0)
-		rc = (int)a;
+		rc = (int)(a - exec_actions);
 	cJSON_Delete(ev);
 	return rc;
 }
@@ -27,19 +38,29 @@ TEST(runtime_exec_valid_payloads)
 	CHECK_INT(s_validate("{\"action\":\"cert\",\"names\":[\"example.com\",\"*.example.com\"],"
 			     "\"create_key\":false,\"key_type\":\"ec256\",\"deploy\":[\"acm\"]}",
 			     &err),
-		  EXEC_CERT);
-	CHECK_INT(s_validate("{\"action\":\"renew\",\"name\":\"example.com\"}", &err), EXEC_RENEW);
+		  s_index("cert"));
+	CHECK_INT(s_validate("{\"action\":\"renew\",\"name\":\"example.com\"}", &err),
+		  s_index("renew"));
 	CHECK_INT(s_validate("{\"action\":\"revoke\",\"name\":\"example.com\",\"reason\":"
 			     "\"superseded\"}",
 			     &err),
-		  EXEC_REVOKE);
-	CHECK_INT(s_validate("{\"action\":\"ls\"}", &err), EXEC_LS);
-	CHECK_INT(s_validate("{\"action\":\"status\",\"job\":\"j1\"}", &err), EXEC_STATUS);
+		  s_index("revoke"));
+	CHECK_INT(s_validate("{\"action\":\"ls\"}", &err), s_index("ls"));
+	CHECK_INT(s_validate("{\"action\":\"status\",\"job\":\"j1\"}", &err), s_index("status"));
 	CHECK_INT(s_validate("{\"action\":\"status\",\"name\":\"example.com\"}", &err),
-		  EXEC_STATUS);
-	CHECK_INT(s_validate("{\"action\":\"resume\",\"job\":\"j1\"}", &err), EXEC_RESUME);
-	CHECK_STR(exec_action_names[EXEC_RESUME], "resume");
-	CHECK_STR(exec_action_names[EXEC_LS], "ls");
+		  s_index("status"));
+	CHECK_INT(s_validate("{\"action\":\"resume\",\"job\":\"j1\"}", &err), s_index("resume"));
+	CHECK_INT(s_validate("{\"action\":\"deploy\",\"name\":\"example.com\"}", &err),
+		  s_index("deploy"));
+	{
+		static const char *const names[] = {"cert",   "renew",	"revoke", "ls",
+						    "status", "resume", "deploy"};
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (s_index(names[i]) < 0)
+				harness_fail(__FILE__, __LINE__, "no action %s", names[i]);
+	}
 }
 
 TEST(runtime_exec_unknown_action)
@@ -49,12 +70,14 @@ TEST(runtime_exec_unknown_action)
 	CHECK_INT(s_validate("{\"action\":\"nope\"}", &err), -1);
 	CHECK_STR(err.type, "UnknownAction");
 	CHECK(strstr(err.message, "\"nope\"") != NULL);
-	CHECK(strstr(err.message, "cert, renew, revoke, ls, status, resume") != NULL);
+	CHECK(strstr(err.message, "cert, renew, revoke, ls, status, resume, deploy") != NULL);
 	CHECK_INT(s_validate("{\"action\":\"LS\"}", &err), -1);
 	CHECK_STR(err.type, "UnknownAction");
 	CHECK_INT(s_validate("{\"action\":7}", &err), -1);
 	CHECK_STR(err.type, "InvalidRequest");
 	CHECK(strstr(err.message, "\"action\"") != NULL);
+	/* Every action of the table is named, deploy too. */
+	CHECK(strstr(err.message, "cert, renew, revoke, ls, status, resume, deploy") != NULL);
 }
 
 /* Each case: payload, the member the error must name. */
@@ -77,6 +100,9 @@ TEST(runtime_exec_missing_fields)
 	    {"{\"action\":\"status\"}", "\"job\""},
 	    {"{\"action\":\"resume\"}", "\"job\""},
 	    {"{\"action\":\"resume\",\"name\":\"a.example\"}", "\"job\""},
+	    {"{\"action\":\"status\"}", "\"name\""},
+	    {"{\"action\":\"deploy\"}", "\"name\""},
+	    {"{\"action\":\"cert\",\"names\":[\"a.example\"],\"deploy\":[\"\"]}", "\"deploy\""},
 	};
 	struct rt_error err;
 	size_t i;
