@@ -819,7 +819,7 @@ _LB_WRITE = {"elasticloadbalancing:SetLoadBalancerListenerSSLCertificate",
              "elasticloadbalancing:ModifyListener", "elasticloadbalancing:AddListenerCertificates",
              "elasticloadbalancing:RemoveListenerCertificates"}
 _ACM = {"acm:ImportCertificate", "acm:AddTagsToCertificate", "acm:DescribeCertificate"}
-# What each kind calls (src/agent/deploy.c): elb, elbv2 and cloudfront serve
+# What each kind calls (src/deploy/deploy.c): elb, elbv2 and cloudfront serve
 # a certificate imported into ACM; the iam target reads the load balancers
 # so it never deletes a server certificate one still serves; the classic
 # and v2 load balancer actions share one statement.
@@ -858,7 +858,7 @@ def _resolve_statement(st, conds):
 
 def test_deploy_kinds_match_the_code():
     """The kinds of DeployTargets are the code's target kinds."""
-    src = open(os.path.join(_REPO, "src", "agent", "deploy_target.c"), encoding="utf-8").read()
+    src = open(os.path.join(_REPO, "src", "deploy", "target.c"), encoding="utf-8").read()
     m = re.search(r"deploy_kind_names\[DEPLOY_KIND_MAX\] = \{([^}]*)\}", src)
     assert m, "deploy_kind_names not found"
     assert set(re.findall(r'"(\w+)"', m.group(1))) == set(KIND_ACTIONS)
@@ -891,11 +891,11 @@ def test_every_deploy_action_of_the_table_belongs_to_a_kind():
 
 
 def test_acm_writes_only_certificates_aaa_tagged(tpl):
-    """A new import must carry aaa's tag (the one src/agent/deploy.c sets), a
+    """A new import must carry aaa's tag (the one src/deploy/deploy.c sets), a
     re-import needs the certificate to carry it: ImportCertificate and
     AddTagsToCertificate are never granted without that condition, in the
     template and in deploy/policies/executor.json."""
-    src = open(os.path.join(_REPO, "src", "agent", "deploy.c"), encoding="utf-8").read()
+    src = open(os.path.join(_REPO, "src", "deploy", "deploy.c"), encoding="utf-8").read()
     key = re.search(r'tags\[0\]\.key = "([^"]+)"', src).group(1)
     val = re.search(r'tags\[0\]\.value = "([^"]+)"', src).group(1)
     assert (key, val) == ("aaa:managed-by", "aaa")
