@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "acme/order.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,16 +19,17 @@
 
 long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms)
 {
-	long d;
+	long d = attempt >= 16 ? cap_ms : (long)ACME_POLL_FIRST_MS << attempt;
 
-	if (retry_after_s >= 0)
-		d = retry_after_s > cap_ms / 1000 ? cap_ms : retry_after_s * 1000;
-	else
-		d = attempt >= 16 ? cap_ms : 100L << attempt;
 	if (d > cap_ms)
 		d = cap_ms;
-	if (d < 50)
-		d = 50;
+	/* Never sooner than the CA asked; the backoff still grows under "Retry-After: 0". */
+	if (retry_after_s >= 0) {
+		if (retry_after_s > LONG_MAX / 1000)
+			return LONG_MAX;
+		if (retry_after_s * 1000 > d)
+			d = retry_after_s * 1000;
+	}
 	return d;
 }
 
@@ -62,6 +64,43 @@ static long s_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A request that set the CA working (challenge, finalize): polls count from now. */
+static void s_asked(struct acme_client *c, const struct acme_response *r)
+{
+	c->asked_ms = s_now_ms();
+	c->asked_retry_after_s = acme_retry_after_seconds(r->retry_after, time(NULL));
+}
+
+/*
+ * Sleeps until the next poll is due: acme_poll_delay_ms after `since` (the
+ * request that set the CA working, or the previous poll's answer), so time
+ * spent in between counts. -1 with c->error set when that would end past
+ * the poll budget that began at start: waiting on would be in vain.
+ */
+static int s_poll_sleep(struct acme_client *c, int attempt, const char *retry_after, long since,
+			long start, const char *what)
+{
+	/* Before the first poll: the Retry-After of the request that set it off. */
+	long ra = attempt == 0 && !retry_after ? c->asked_retry_after_s
+					       : acme_retry_after_seconds(retry_after, time(NULL));
+	long d = acme_poll_delay_ms(attempt, ra, c->poll_cap_ms), now = s_now_ms();
+
+	if (d > c->poll_timeout_ms || since - start + d > c->poll_timeout_ms) {
+		if (ra >= 0)
+			snprintf(
+			    c->error, sizeof(c->error),
+			    "%s; the CA asks to poll again in %ld s, past the %ld s wait budget",
+			    what, ra, c->poll_timeout_ms / 1000);
+		else
+			snprintf(c->error, sizeof(c->error), "%s after %ld s", what,
+				 (now - start) / 1000);
+		return -1;
+	}
+	if (since + d > now)
+		s_sleep_ms(since + d - now);
+	return 0;
 }
 
 void acme_order_clear(struct acme_order *o)
@@ -346,6 +385,7 @@ int acme_challenge_answer(struct acme_client *c, const struct acme_authz *a)
 		log_error("challenge for %s: %s", a->identifier, c->error);
 		goto out;
 	}
+	s_asked(c, &r);
 	rc = 0;
 out:
 	cJSON_Delete(empty);
@@ -376,7 +416,8 @@ static void s_challenge_error(struct acme_client *c, const cJSON *authz, const c
 int acme_authz_wait(struct acme_client *c, struct acme_authz *a)
 {
 	struct acme_response r = {0};
-	long start = s_now_ms();
+	long start = s_now_ms(), since = c->asked_ms ? c->asked_ms : start;
+	char what[320];
 	int attempt, rc = -1;
 
 	for (attempt = 0;; attempt++) {
@@ -392,17 +433,14 @@ int acme_authz_wait(struct acme_client *c, struct acme_authz *a)
 					 a->identifier, a->status);
 			goto out;
 		}
-		if (s_now_ms() - start > c->poll_timeout_ms) {
-			snprintf(c->error, sizeof(c->error),
-				 "%s: authorization still %s after %ld s", a->identifier, a->status,
-				 c->poll_timeout_ms / 1000);
+		snprintf(what, sizeof(what), "%s: authorization still %s", a->identifier,
+			 a->status);
+		if (s_poll_sleep(c, attempt, r.retry_after, since, start, what))
 			goto out;
-		}
-		s_sleep_ms(acme_poll_delay_ms(
-		    attempt, acme_retry_after_seconds(r.retry_after, time(NULL)), c->poll_cap_ms));
 		acme_response_free(&r);
 		if (acme_post_as_get(c, a->url, &r))
 			goto out;
+		since = s_now_ms();
 		if (!r.json || s_authz_parse(r.json, a))
 			goto out;
 	}
@@ -416,28 +454,25 @@ out:
 int acme_order_wait_ready(struct acme_client *c, struct acme_order *o)
 {
 	struct acme_response r = {0};
-	long start = s_now_ms();
+	long start = s_now_ms(), since = c->asked_ms ? c->asked_ms : start;
 	size_t i;
 	int attempt, rc = -1;
 
+	/* The first poll is due right after the last challenge answer (since). */
 	for (attempt = 0;; attempt++) {
-		s_sleep_ms(acme_poll_delay_ms(
-		    attempt, acme_retry_after_seconds(r.retry_after, time(NULL)), c->poll_cap_ms));
+		if (s_poll_sleep(c, attempt, r.retry_after, since, start,
+				 "order still pending (validation not finished)"))
+			goto out;
 		acme_response_free(&r);
 		if (acme_post_as_get(c, o->url, &r))
 			goto out;
+		since = s_now_ms();
 		if (!r.json || acme_order_parse(r.json, o)) {
 			snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
 			goto out;
 		}
 		if (strcmp(o->status, "pending") != 0)
 			break;
-		if (s_now_ms() - start > c->poll_timeout_ms) {
-			snprintf(c->error, sizeof(c->error),
-				 "order still pending after %ld s (validation not finished)",
-				 c->poll_timeout_ms / 1000);
-			goto out;
-		}
 	}
 	if (strcmp(o->status, "invalid") == 0) {
 		/* Find the authorization that failed, for a message that names it. */
@@ -462,14 +497,13 @@ out:
 	return rc;
 }
 
-int acme_order_finalize(struct acme_client *c, struct acme_order *o, const struct key *key,
-			const char *const *names, size_t n)
+int acme_order_finalize_send(struct acme_client *c, struct acme_order *o, const struct key *key,
+			     const char *const *names, size_t n)
 {
 	struct acme_response r = {0};
 	cJSON *payload = NULL;
 	char *csr = NULL;
-	long start = s_now_ms();
-	int attempt, rc = -1;
+	int rc = -1;
 
 	if (!(csr = csr_create_b64url(key, NULL, names, n))) {
 		snprintf(c->error, sizeof(c->error), "cannot build the CSR");
@@ -479,30 +513,17 @@ int acme_order_finalize(struct acme_client *c, struct acme_order *o, const struc
 		goto out;
 	if (acme_post(c, o->finalize, payload, &r))
 		goto out;
-	for (attempt = 0;; attempt++) {
-		if (!r.json || acme_order_parse(r.json, o)) {
-			snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
-			goto out;
-		}
-		if (strcmp(o->status, "valid") == 0 && o->certificate)
-			break;
-		if (strcmp(o->status, "processing") != 0 && strcmp(o->status, "valid") != 0) {
-			char *m = acme_problem_format(json_obj(r.json, "error"), 0, NULL, 0);
+	s_asked(c, &r);
+	if (!r.json || acme_order_parse(r.json, o)) {
+		snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
+		goto out;
+	}
+	if (strcmp(o->status, "processing") != 0 && strcmp(o->status, "valid") != 0) {
+		char *m = acme_problem_format(json_obj(r.json, "error"), 0, NULL, 0);
 
-			snprintf(c->error, sizeof(c->error), "order %s: %s", o->status, m ? m : "");
-			free(m);
-			goto out;
-		}
-		if (s_now_ms() - start > c->poll_timeout_ms) {
-			snprintf(c->error, sizeof(c->error), "order still %s after %ld s",
-				 o->status, c->poll_timeout_ms / 1000);
-			goto out;
-		}
-		s_sleep_ms(acme_poll_delay_ms(
-		    attempt, acme_retry_after_seconds(r.retry_after, time(NULL)), c->poll_cap_ms));
-		acme_response_free(&r);
-		if (acme_post_as_get(c, o->url, &r))
-			goto out;
+		snprintf(c->error, sizeof(c->error), "order %s: %s", o->status, m ? m : "");
+		free(m);
+		goto out;
 	}
 	rc = 0;
 out:
@@ -512,6 +533,53 @@ out:
 	cJSON_Delete(payload);
 	acme_response_free(&r);
 	return rc;
+}
+
+int acme_order_wait_valid(struct acme_client *c, struct acme_order *o)
+{
+	struct acme_response r = {0};
+	long start = s_now_ms(), since = c->asked_ms ? c->asked_ms : start;
+	char what[64];
+	int attempt, rc = -1;
+
+	for (attempt = 0;; attempt++) {
+		if (strcmp(o->status, "valid") == 0 && o->certificate)
+			break;
+		if (strcmp(o->status, "processing") != 0 && strcmp(o->status, "valid") != 0) {
+			char *m = r.json
+				      ? acme_problem_format(json_obj(r.json, "error"), 0, NULL, 0)
+				      : NULL;
+
+			snprintf(c->error, sizeof(c->error), "order %s: %s", o->status, m ? m : "");
+			free(m);
+			goto out;
+		}
+		snprintf(what, sizeof(what), "order still %s", o->status);
+		if (s_poll_sleep(c, attempt, r.retry_after, since, start, what))
+			goto out;
+		acme_response_free(&r);
+		if (acme_post_as_get(c, o->url, &r))
+			goto out;
+		since = s_now_ms();
+		if (!r.json || acme_order_parse(r.json, o)) {
+			snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		log_error("finalize: %s", c->error);
+	acme_response_free(&r);
+	return rc;
+}
+
+int acme_order_finalize(struct acme_client *c, struct acme_order *o, const struct key *key,
+			const char *const *names, size_t n)
+{
+	if (acme_order_finalize_send(c, o, key, names, n))
+		return -1;
+	return acme_order_wait_valid(c, o);
 }
 
 int acme_certificate_download(struct acme_client *c, const char *url, char **pem, char ***alts,

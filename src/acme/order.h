@@ -67,8 +67,14 @@ int acme_authz_wait(struct acme_client *c, struct acme_authz *a);
 int acme_order_wait_ready(struct acme_client *c, struct acme_order *o);
 /*
  * Finalize with a CSR for the order's names signed by key (cn NULL: first
- * name), then poll until valid; o->certificate is then set.
+ * name), then poll until valid; o->certificate is then set. The same as
+ * acme_order_finalize_send then acme_order_wait_valid, between which a
+ * caller can do work of its own while the CA issues (the first poll is due
+ * ACME_POLL_FIRST_MS after the finalize answer, whatever was done meanwhile).
  */
+int acme_order_finalize_send(struct acme_client *c, struct acme_order *o, const struct key *key,
+			     const char *const *names, size_t n);
+int acme_order_wait_valid(struct acme_client *c, struct acme_order *o);
 int acme_order_finalize(struct acme_client *c, struct acme_order *o, const struct key *key,
 			const char *const *names, size_t n);
 /*
@@ -103,10 +109,14 @@ int acme_certificate_download_preferred(struct acme_client *c, const char *url,
 int acme_revoke(struct acme_client *c, const char *cert_pem, int reason, struct key *cert_key);
 
 /*
- * Delay before poll number attempt (0-based): Retry-After when the CA gave
- * one (>= 0), else 100 ms doubling (a CA that validates at once is
- * answered at once; a slow one costs a poll or two more); never above cap_ms nor below 50 ms.
+ * Delay before poll number attempt (0-based), counted from the request
+ * that set the CA working (the last challenge answer, finalize) or from the
+ * previous poll's answer: the Retry-After the CA gave (>= 0), in full, else
+ * ACME_POLL_FIRST_MS doubling up to cap_ms. A CA that validates at once is
+ * polled at once (one poll); one that takes seconds costs a poll per
+ * doubling; never sooner than the CA asked, never a tight loop.
  */
+#define ACME_POLL_FIRST_MS 50
 long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms);
 
 /* Reason name ("keyCompromise", "superseded", ...) to code; -1 if unknown. */

@@ -23,6 +23,7 @@ struct acme_client *acme_client_new(const char *directory_url, struct jws_signer
 	signer = NULL;
 	c->poll_cap_ms = 10000;
 	c->poll_timeout_ms = 300000;
+	c->asked_retry_after_s = -1;
 	if (!(c->directory_url = str_dup(directory_url)))
 		goto out;
 	c->requests++;

@@ -28,8 +28,11 @@ struct acme_client {
 	unsigned long requests;	   /* HTTP requests to the CA, HEAD and directory included */
 	unsigned long nonce_heads; /* of which HEAD newNonce */
 	unsigned long bad_nonces;  /* badNonce answers retried */
-	long poll_cap_ms;	   /* longest wait between polls (Retry-After is capped) */
+	long poll_cap_ms;	   /* longest wait between polls without a Retry-After */
 	long poll_timeout_ms;	   /* give up polling after this long */
+	long asked_ms;		   /* CLOCK_MONOTONIC ms of the last challenge answer or
+				      finalize (0: none): the first poll counts from it */
+	long asked_retry_after_s;  /* that answer's Retry-After in s, -1 if none */
 	char error[2048];	   /* the last CA error, for the user */
 };
 

@@ -311,9 +311,11 @@ static int s_step_answered(struct run *r)
 		return -1;
 	}
 	agent_progress(r->a, "validated");
-	s_dns_cleanup(r);
-	if (r->o->authz_only)
+	/* A certificate's records go while the CA issues it (s_step_authorized). */
+	if (r->o->authz_only) {
+		s_dns_cleanup(r);
 		s_record_authz(r);
+	}
 	return job_set_state(r->job, r->o->authz_only ? JOB_DONE : JOB_AUTHORIZED);
 }
 
@@ -407,7 +409,14 @@ static int s_step_authorized(struct run *r)
 		if (s_cert_key(r, &k) != 0)
 			goto out;
 		r->a->acme->poll_timeout_ms = s_wait_budget(r);
-		if (acme_order_finalize(r->a->acme, &r->order, k, r->names, r->nnames) != 0) {
+		if (acme_order_finalize_send(r->a->acme, &r->order, k, r->names, r->nnames) != 0) {
+			agent_fail_acme(r->a, "finalize");
+			goto out;
+		}
+		/* The validated records are no longer needed: remove them while the
+		 * CA issues, off the critical path (the poll counts from finalize). */
+		s_dns_cleanup(r);
+		if (acme_order_wait_valid(r->a->acme, &r->order) != 0) {
 			agent_fail_acme(r->a, "finalize");
 			goto out;
 		}
@@ -415,6 +424,8 @@ static int s_step_authorized(struct run *r)
 		agent_fail(r->a, "acme", "", "the order is %s, not ready to finalize",
 			   r->order.status);
 		goto out;
+	} else {
+		s_dns_cleanup(r);
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "certificate_url");
 	cJSON_AddStringToObject(r->job->doc, "certificate_url", r->order.certificate);

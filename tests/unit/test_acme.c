@@ -200,15 +200,19 @@ TEST(acme_order_parse_fields)
 	cJSON_Delete(v);
 }
 
-TEST(acme_poll_delay_honours_and_caps_retry_after)
+TEST(acme_poll_delay_backs_off_and_honours_retry_after)
 {
-	CHECK_INT(acme_poll_delay_ms(0, -1, 10000), 100);
-	CHECK_INT(acme_poll_delay_ms(2, -1, 10000), 400);
-	CHECK_INT(acme_poll_delay_ms(10, -1, 10000), 10000);
+	/* Without Retry-After: ACME_POLL_FIRST_MS doubling, up to the cap. */
+	CHECK_INT(acme_poll_delay_ms(0, -1, 10000), ACME_POLL_FIRST_MS);
+	CHECK_INT(acme_poll_delay_ms(2, -1, 10000), 4 * ACME_POLL_FIRST_MS);
+	CHECK_INT(acme_poll_delay_ms(12, -1, 10000), 10000);
 	CHECK_INT(acme_poll_delay_ms(40, -1, 10000), 10000);
+	/* Retry-After in full, above the cap too (the poll budget bounds it)... */
 	CHECK_INT(acme_poll_delay_ms(0, 3, 10000), 3000);
-	CHECK_INT(acme_poll_delay_ms(0, 86400, 10000), 10000);
-	CHECK_INT(acme_poll_delay_ms(0, 0, 10000), 50);
+	CHECK_INT(acme_poll_delay_ms(0, 86400, 10000), 86400000L);
+	/* ...but never sooner than the backoff: "Retry-After: 0" is no tight loop. */
+	CHECK_INT(acme_poll_delay_ms(0, 0, 10000), ACME_POLL_FIRST_MS);
+	CHECK_INT(acme_poll_delay_ms(5, 0, 10000), 32 * ACME_POLL_FIRST_MS);
 }
 
 TEST(acme_contact_uri_refuses_smuggling)
