@@ -5,9 +5,16 @@
 #   libcurl: HTTP and HTTPS over OpenSSL, threaded resolver, proxies; no
 #            FTP/LDAP/RTMP/SSH/SMB/mail/telnet/..., no GnuTLS (librtmp),
 #            Kerberos, SASL, libssh2, IDN, PSL, brotli, zstd, nghttp2, zlib
-#   libxml2: no ICU (31 MB of libicudata), no lzma, no zlib, no HTTP/FTP
+#   libxml2: the parser, the tree and serialization (xmlReadMemory, the
+#            xmlNode API, xmlDocDumpMemoryEnc) and thread-safe globals, and
+#            nothing else (--with-minimum): no XPath/XPointer, schemas,
+#            Schematron, HTML, C14N, XInclude, reader/writer, patterns,
+#            regexps, DTD validation, catalogs, push/SAX1, HTTP/FTP, iconv
+#            (UTF-8, UTF-16 and Latin-1 are built in), ICU (31 MB of
+#            libicudata), lzma, zlib. Without XPath and schemas nothing calls
+#            libm, so the zip ships no libm.so.6.
 # Debian's shared builds pull all of that in and make the zip 23 MB; these
-# make it about 4.4 MB. OpenSSL, cJSON and glibc stay Debian's shared ones.
+# make it under 4 MB. OpenSSL, cJSON and glibc stay Debian's shared ones.
 #
 # Usage: sh deploy/lambda-libs.sh DIR
 #   installs DIR/prefix/{include,lib} and writes DIR/prefix/.done; a second
@@ -55,7 +62,8 @@ if ! have_dsc curl || ! have_dsc libxml2; then
 fi
 curl_dsc=$(ls "$src"/curl_*.dsc | sort | tail -1)
 xml_dsc=$(ls "$src"/libxml2_*.dsc | sort | tail -1)
-stamp="$(basename "$curl_dsc") $(basename "$xml_dsc")"
+# The options below are part of what was built: this script's checksum too.
+stamp="$(basename "$curl_dsc") $(basename "$xml_dsc") $(cksum <"$0" | cut -d' ' -f1)"
 if [ -f "$prefix/.done" ] && [ "$(cat "$prefix/.done")" = "$stamp" ]; then
 	echo "lambda-libs: $stamp already built in $prefix"
 	exit 0
@@ -95,9 +103,9 @@ s_fresh "$dir/curl"
 echo "lambda-libs: building $(basename "$xml_dsc" .dsc) (no ICU, lzma, zlib; static)"
 s_fresh "$dir/libxml2"
 (cd "$dir/libxml2" && ./configure --prefix="$prefix" --disable-shared --enable-static \
-	--without-icu --without-lzma --without-zlib --without-python --without-http \
-	--without-ftp --without-modules --without-debug --without-legacy --without-catalog \
-	--without-docbook >"$dir/libxml2-build.log" 2>&1 &&
+	--with-minimum --with-tree --with-output --with-threads \
+	--without-icu --without-lzma --without-zlib --without-python --without-modules \
+	>"$dir/libxml2-build.log" 2>&1 &&
 	make -j"$jobs" libxml2.la >>"$dir/libxml2-build.log" 2>&1 &&
 	make install-libLTLIBRARIES >>"$dir/libxml2-build.log" 2>&1 &&
 	make -C include install >>"$dir/libxml2-build.log" 2>&1) ||

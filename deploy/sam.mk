@@ -24,7 +24,7 @@ LAMBDA_MAX_BYTES ?= 5242880
 LAMBDA_PKG_CFLAGS = -DCURL_STATICLIB -I$(LAMBDA_PREFIX)/include \
 	-I$(LAMBDA_PREFIX)/include/libxml2 $(shell pkg-config --cflags openssl libcjson 2>/dev/null)
 LAMBDA_PKG_LIBS = -L$(LAMBDA_PREFIX)/lib -Wl,-Bstatic -lcurl -lxml2 -Wl,-Bdynamic \
-	$(shell pkg-config --libs openssl libcjson 2>/dev/null) -lm -pthread
+	$(shell pkg-config --libs openssl libcjson 2>/dev/null) -pthread
 
 .PHONY: lambda-libs lambda-bin lambda-tools package-system
 

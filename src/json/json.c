@@ -1,6 +1,5 @@
 #include "json/json.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,7 +72,8 @@ static int s_as_int(const cJSON *it, long long *out)
 	if (!cJSON_IsNumber(it))
 		return -1;
 	d = it->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < -9007199254740992.0 || d > 9007199254740992.0)
+	/* NaN fails both comparisons; in range, the cast is defined (no libm floor). */
+	if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || (double)(long long)d != d)
 		return -1;
 	*out = (long long)d;
 	return 0;

@@ -82,6 +82,22 @@ def trimmed(binary):
     return not {"libcurl.so.4", "libxml2.so.2"} & set(needed(binary))
 
 
+# One entry point each of the libxml2 modules the trimmed build leaves out: XPath,
+# XPointer, schemas, Relax-NG, Schematron, HTML, C14N, XInclude, reader, writer,
+# regexps, patterns, DTD validation, catalogs.
+LIBXML2_UNUSED = {"xmlXPathInit", "xmlXPtrNewContext", "xmlSchemaInitTypes", "xmlRelaxNGParse",
+                  "xmlSchematronParse", "htmlReadMemory", "xmlC14NDocSave", "xmlXIncludeProcess",
+                  "xmlTextReaderRead", "xmlNewTextWriter", "xmlRegexpCompile",
+                  "xmlPatterncompile", "xmlValidateDocument", "xmlLoadCatalog"}
+
+
+def defined_symbols(path):
+    """Functions an unstripped ELF file defines (nm), to see what was linked in."""
+    out = subprocess.run(["nm", "--defined-only", path], capture_output=True, text=True,
+                         check=True).stdout
+    return {line.split()[-1] for line in out.splitlines() if len(line.split()) == 3}
+
+
 def needed(path):
     """DT_NEEDED of one ELF file, read with readelf (independent of the loader's --list)."""
     out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
@@ -304,6 +320,11 @@ def test_trimmed_zip_under_target_in_empty_root(tmp_path):
     with zipfile.ZipFile(out) as z:
         libs = [n[4:] for n in z.namelist() if n.startswith("lib/")]
     assert not [n for n in libs if n.startswith(HEAVY)], libs
+    # libxml2 is the parser, tree and serializer only (deploy/lambda-libs.sh): none
+    # of the features aaa does not use is linked in, so nothing needs libm either.
+    unused = [s for s in defined_symbols(LAMBDA_AAA) if s in LIBXML2_UNUSED]
+    assert not unused, f"{LAMBDA_AAA} links libxml2 features aaa does not use: {unused}"
+    assert "libm.so.6" not in needed(LAMBDA_AAA) and "libm.so.6" not in libs, libs
     root = EmptyRoot(tmp_path / "e", out, aaa=LAMBDA_AAA)
     with emulator.LambdaEmulator(retry_delays=(0.05, 0.05)) as emu:
         emu.add_function("aaa-small", str(root.launcher), env=dict(CREDS), timeout=20.0,
