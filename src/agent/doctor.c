@@ -620,6 +620,11 @@ int doctor_collect(const struct doctor_opts *o, struct doctor_report *r)
 	if (o->s3_kms_key == NULL)
 		arc |= doctor_report_add(r, "kms", DOCTOR_SKIP,
 					 "no --s3-kms-key: S3 uses the bucket's default key", NULL);
+	else if (o->kms_through_s3_only)
+		arc |= doctor_report_add(r, "kms", DOCTOR_SKIP,
+					 "this function uses the key through S3 only (s3-put and "
+					 "s3-get use it)",
+					 NULL);
 	else if (!have_id)
 		arc |= doctor_report_add(r, "kms", DOCTOR_SKIP, "needs working credentials", NULL);
 	else

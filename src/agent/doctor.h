@@ -35,6 +35,10 @@ struct doctor_opts {
 	size_t ndomains;
 	const char *const *zone_roles; /* --zone-role DOMAIN=ROLE_ARN (borrowed) */
 	size_t nzone_roles;
+	/* The executor's doctor: its role uses the key only through S3 (the
+	 * s3-put and s3-get checks prove it), so the direct Encrypt/Decrypt
+	 * check would only name permissions it must not have. */
+	int kms_through_s3_only;
 };
 
 enum doctor_status { DOCTOR_OK, DOCTOR_FAIL, DOCTOR_SKIP, DOCTOR_STATUS_MAX };

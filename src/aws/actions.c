@@ -39,8 +39,10 @@ static const struct aws_action s_actions[] = {
      "S3 decrypts the object's data key on every read"},
 
     /* KMS called directly. */
-    {AWS_KMS, "Decrypt", "kms:Decrypt", DISP, AWS_SCOPE_DATA_KEY, NULL,
-     "decrypt the Slack signing secret (AAA_SLACK_SIGNING_SECRET is KMS ciphertext)"},
+    {AWS_KMS, "Decrypt", "kms:Decrypt", DISP | EXEC, AWS_SCOPE_DATA_KEY, NULL,
+     "decrypt the Slack signing secret (AAA_SLACK_SIGNING_SECRET is KMS ciphertext); the "
+     "executor's reg: the EAB HMAC key (KMS ciphertext with the context aaa=eab-hmac, the "
+     "only one its policy allows)"},
     {AWS_KMS, "Encrypt", "kms:Encrypt", CLI, AWS_SCOPE_DATA_KEY, NULL,
      "encrypt a secret (the Slack signing secret) for the functions' environment"},
     {AWS_KMS, "Sign", "kms:Sign", EXEC | CLI, AWS_SCOPE_ACCOUNT_KEY, NULL,
@@ -52,8 +54,9 @@ static const struct aws_action s_actions[] = {
     {AWS_STS, "AssumeRole", "sts:AssumeRole", EXEC | CLI, AWS_SCOPE_ZONE_ROLES, NULL,
      "act in a hosted zone that lives in another account"},
 
-    {AWS_STS, "GetCallerIdentity", "sts:GetCallerIdentity", CLI, AWS_SCOPE_ANY, NULL,
-     "aaa doctor names the identity in use (IAM never denies this call)"},
+    {AWS_STS, "GetCallerIdentity", "sts:GetCallerIdentity", EXEC | CLI, AWS_SCOPE_ANY, NULL,
+     "aaa doctor (and the executor's doctor) names the identity in use (IAM never denies "
+     "this call)"},
 
     /* Lambda: hand work to the executor; the executor resumes itself. */
     {AWS_LAMBDA, "Invoke", "lambda:InvokeFunction", SCHED | DISP | EXEC, AWS_SCOPE_EXECUTOR, NULL,

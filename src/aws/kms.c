@@ -164,7 +164,13 @@ out:
 int kms_decrypt(const char *ciphertext_b64, const char *key_id, unsigned char **pt, size_t *len,
 		struct aws_reply *reply)
 {
-	cJSON *req = NULL, *ans = NULL;
+	return kms_decrypt_ctx(ciphertext_b64, key_id, NULL, NULL, pt, len, reply);
+}
+
+int kms_decrypt_ctx(const char *ciphertext_b64, const char *key_id, const char *ctx_key,
+		    const char *ctx_value, unsigned char **pt, size_t *len, struct aws_reply *reply)
+{
+	cJSON *req = NULL, *ans = NULL, *ctx;
 	unsigned char *blob = NULL;
 	size_t blen = 0;
 	int rc = -1;
@@ -180,6 +186,12 @@ int kms_decrypt(const char *ciphertext_b64, const char *key_id, unsigned char **
 	req = cJSON_CreateObject();
 	if (req == NULL || !cJSON_AddStringToObject(req, "CiphertextBlob", ciphertext_b64) ||
 	    (key_id && !cJSON_AddStringToObject(req, "KeyId", key_id))) {
+		s_message(reply, "Decrypt", key_id, "out of memory");
+		goto out;
+	}
+	if (ctx_key && ctx_value &&
+	    (!(ctx = cJSON_AddObjectToObject(req, "EncryptionContext")) ||
+	     !cJSON_AddStringToObject(ctx, ctx_key, ctx_value))) {
 		s_message(reply, "Decrypt", key_id, "out of memory");
 		goto out;
 	}

@@ -35,6 +35,12 @@ int kms_encrypt(const char *key_id, const void *pt, size_t len, char **ciphertex
  * caller wipes (mem_wipe) and frees; a NUL follows the len bytes. */
 int kms_decrypt(const char *ciphertext_b64, const char *key_id /* NULL ok */, unsigned char **pt,
 		size_t *len, struct aws_reply *reply);
+/* The same with an encryption context of one pair (ctx_key=ctx_value; both
+ * NULL: none): KMS refuses a ciphertext made with another context, so an
+ * IAM condition on the context limits what a role can decrypt. */
+int kms_decrypt_ctx(const char *ciphertext_b64, const char *key_id, const char *ctx_key,
+		    const char *ctx_value, unsigned char **pt, size_t *len,
+		    struct aws_reply *reply);
 
 /*
  * Signs msg[0..len) with MessageType RAW (KMS hashes it); algorithm is

@@ -12,18 +12,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acme/post.h"
+#include "agent/account.h"
 #include "agent/agent.h"
 #include "agent/certs.h"
-#include "handlers/executor_actions.h"
-#include "handlers/handlers.h"
+#include "agent/doctor.h"
 #include "agent/issue.h"
 #include "agent/job.h"
 #include "agent/ops.h"
-#include "slack/reply.h"
 #include "agent/targets.h"
+#include "aws/client.h"
+#include "aws/kms.h"
 #include "crypto/hash.h"
+#include "handlers/executor_actions.h"
+#include "handlers/handlers.h"
 #include "json/json.h"
 #include "log/log.h"
+#include "slack/reply.h"
 #include "util/mem.h"
 
 /* Stop and resume when less than this is left (a Route53 or CA call with
@@ -422,6 +427,212 @@ static cJSON *s_deploy(struct agent *a, const cJSON *event, const struct runtime
 	return out;
 }
 
+/* The encryption context the EAB HMAC ciphertext is made with; the
+ * executor's role may decrypt only what carries it (template.yaml). */
+#define EAB_CONTEXT_KEY	  "aaa"
+#define EAB_CONTEXT_VALUE "eab-hmac"
+
+static cJSON *s_answer(const char *action)
+{
+	cJSON *out = cJSON_CreateObject();
+
+	if (out) {
+		cJSON_AddNullToObject(out, "job");
+		cJSON_AddStringToObject(out, "action", action);
+	}
+	return out;
+}
+
+static void s_error(cJSON *out, const char *source, const char *code, const char *message)
+{
+	cJSON *e = cJSON_AddObjectToObject(out, "error");
+
+	cJSON_AddStringToObject(out, "state", "failed");
+	cJSON_AddStringToObject(e, "source", source);
+	cJSON_AddStringToObject(e, "code", code ? code : "");
+	cJSON_AddStringToObject(e, "message", message);
+}
+
+/*
+ * The EAB HMAC key from its KMS ciphertext, decrypted with the stack's key
+ * and the EAB encryption context. NULL with the failed answer filled in.
+ */
+static char *s_eab_hmac(struct agent *a, const char *ct, cJSON *out)
+{
+	struct aws_reply reply;
+	unsigned char *pt = NULL;
+	size_t n = 0;
+	char *msg;
+
+	memset(&reply, 0, sizeof(reply));
+	if (!a->cfg.kms_key_id) {
+		s_error(out, "input", "",
+			"eab.hmac_ciphertext is decrypted with this stack's KMS key, and "
+			"AAA_S3_KMS_KEY is not set");
+		return NULL;
+	}
+	if (kms_decrypt_ctx(ct, a->cfg.kms_key_id, EAB_CONTEXT_KEY, EAB_CONTEXT_VALUE, &pt, &n,
+			    &reply) != 0) {
+		msg = str_printf(
+		    "eab.hmac_ciphertext cannot be decrypted with this stack's key %s and the "
+		    "encryption context %s=%s: %s. Make it with: aws kms encrypt --key-id %s "
+		    "--encryption-context %s=%s --plaintext fileb://hmac-key.txt --query "
+		    "CiphertextBlob --output text (hmac-key.txt: the HMAC key the CA issued, as "
+		    "it gave it); nothing was registered",
+		    a->cfg.kms_key_id, EAB_CONTEXT_KEY, EAB_CONTEXT_VALUE,
+		    reply.message ? reply.message : "KMS Decrypt failed", a->cfg.kms_key_id,
+		    EAB_CONTEXT_KEY, EAB_CONTEXT_VALUE);
+		s_error(out, "aws", reply.err.code, msg ? msg : "KMS Decrypt failed");
+		free(msg);
+		aws_reply_free(&reply);
+		return NULL;
+	}
+	aws_reply_free(&reply);
+	while (n > 0 &&
+	       (pt[n - 1] == '\n' || pt[n - 1] == '\r' || pt[n - 1] == ' ' || pt[n - 1] == '\t'))
+		pt[--n] = '\0';
+	if (n == 0 || memchr(pt, '\0', n) != NULL) {
+		s_error(out, "input", "",
+			"eab.hmac_ciphertext decrypts to an empty or binary value: encrypt the "
+			"HMAC key as the CA gave it (base64url text); nothing was registered");
+		mem_wipe(pt, n);
+		free(pt);
+		return NULL;
+	}
+	log_add_secret((const char *)pt);
+	return (char *)pt;
+}
+
+/*
+ * reg: the account for email (default AAA_EMAIL) with account_key (a key
+ * type, or kms:KEY), EAB from a KMS ciphertext. Without agree a CA with
+ * terms gets nothing: the answer names the terms URL. Nothing is stored
+ * unless the CA accepted the account (agent_account_register).
+ */
+static cJSON *s_reg(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		    struct rt_error *err)
+{
+	const cJSON *eab = json_obj(event, "eab");
+	int agree = json_bool(event, "agree", 0), created = 0;
+	char *hmac = NULL;
+	cJSON *out, *acc;
+
+	(void)ctx;
+	if (eab && (!json_str(eab, "kid") || !*json_str(eab, "kid") ||
+		    !json_str(eab, "hmac_ciphertext") || !*json_str(eab, "hmac_ciphertext"))) {
+		rt_error_set(
+		    err, "InvalidRequest",
+		    "action \"reg\": \"eab\" needs \"kid\" (the key id the CA issued) "
+		    "and \"hmac_ciphertext\" (its HMAC key encrypted with this stack's KMS "
+		    "key), non-empty strings");
+		return NULL;
+	}
+	if (!(out = s_answer("reg")))
+		return NULL;
+	if (json_str(event, "email"))
+		a->cfg.email = json_str(event, "email");
+	if (json_str(event, "account_key"))
+		a->cfg.account_key = json_str(event, "account_key");
+	if (eab) {
+		if (!(hmac = s_eab_hmac(a, json_str(eab, "hmac_ciphertext"), out)))
+			return out;
+		a->cfg.eab_kid = json_str(eab, "kid");
+		a->cfg.eab_hmac = hmac;
+	}
+	if (agent_account_register(a, agree, &created) != 0) {
+		const char *terms = a->acme ? a->acme->dir.terms_of_service : NULL;
+
+		if (!agree && terms && strstr(a->error, "terms of service must be agreed")) {
+			cJSON_AddStringToObject(out, "state", "terms_not_agreed");
+			cJSON_AddStringToObject(out, "terms_url", terms);
+			cJSON_AddStringToObject(
+			    out, "message",
+			    "nothing was registered: read the CA's terms at terms_url, then invoke "
+			    "again with \"agree\":true");
+		} else {
+			cJSON_AddStringToObject(out, "state", "failed");
+			agent_error_json(a, out);
+			if (eab && strcmp(a->error_source, "acme") == 0)
+				cJSON_AddStringToObject(
+				    out, "fix",
+				    "check eab.kid and that eab.hmac_ciphertext encrypts the HMAC "
+				    "key "
+				    "the CA issued with that key id (EAB values are often "
+				    "single-use: "
+				    "ask the CA for a new pair if this one was used)");
+		}
+		goto out;
+	}
+	cJSON_AddStringToObject(out, "state", "done");
+	acc = cJSON_AddObjectToObject(out, "account");
+	json_add_str_opt(acc, "url", a->acme ? a->acme->kid : NULL);
+	cJSON_AddBoolToObject(acc, "created", created);
+	json_add_str_opt(acc, "directory", a->directory_url);
+	/* The contact the CA now has: the one asked for (an existing account's
+	 * is updated to it), else the stored one. */
+	json_add_str_opt(acc, "email", a->cfg.email ? a->cfg.email : a->account_email);
+	cJSON_AddBoolToObject(acc, "eab", eab != NULL);
+out:
+	a->cfg.eab_hmac = NULL;
+	str_wipe_free(hmac);
+	return out;
+}
+
+/*
+ * doctor: the checks of `aaa doctor` with this function's own role and
+ * settings (the store, the key, AAA_ZONE_ROLES), for the domains given.
+ * Every failure names the permission or setting to fix.
+ */
+static cJSON *s_doctor(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+		       struct rt_error *err)
+{
+	struct agent_config c;
+	struct doctor_opts o;
+	struct doctor_report r;
+	const char **domains = NULL;
+	size_t n = 0, i;
+	cJSON *out = s_answer("doctor"), *arr, *it;
+	int failed;
+
+	(void)a;
+	(void)ctx;
+	(void)err;
+	if (!out)
+		return NULL;
+	memset(&o, 0, sizeof(o));
+	agent_config_from_env(&c);
+	(void)json_str_array_view(json_arr(event, "domains"), &domains, &n);
+	o.s3_bucket = c.s3_bucket;
+	o.s3_kms_key = c.kms_key_id;
+	o.store = c.store_url;
+	o.domains = domains;
+	o.ndomains = n;
+	o.zone_roles = c.zone_roles;
+	o.nzone_roles = c.nzone_roles;
+	o.kms_through_s3_only = 1;
+	if (doctor_collect(&o, &r) != 0)
+		log_warn("doctor: a check could not be recorded (out of memory?)");
+	failed = doctor_report_failed(&r);
+	cJSON_AddStringToObject(out, "state", failed ? "failed" : "done");
+	cJSON_AddBoolToObject(out, "ok", !failed);
+	arr = cJSON_AddArrayToObject(out, "checks");
+	for (i = 0; arr && i < r.n; i++) {
+		if (!(it = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, it)) {
+			cJSON_Delete(it);
+			break;
+		}
+		cJSON_AddStringToObject(it, "name", r.checks[i].name);
+		cJSON_AddStringToObject(it, "status", doctor_status_names[r.checks[i].status]);
+		json_add_str_opt(it, "detail", r.checks[i].detail);
+		if (r.checks[i].fix)
+			cJSON_AddStringToObject(it, "fix", r.checks[i].fix);
+		else
+			cJSON_AddNullToObject(it, "fix");
+	}
+	doctor_report_free(&r);
+	free(domains);
+	return out;
+}
 static cJSON *s_cert(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
 		     struct rt_error *err)
 {
@@ -454,16 +665,28 @@ const struct exec_action exec_actions[] = {
       {"key_type", EXEC_STR_OPT, NULL},
       {"deploy", EXEC_LIST_OPT, NULL}},
      s_cert,
-     1},
-    {"renew", {{"name", EXEC_STR, NULL}}, s_renew, 1},
-    {"revoke", {{"name", EXEC_STR, NULL}, {"reason", EXEC_STR_OPT, NULL}}, s_revoke, 0},
-    {"ls", {{0}}, s_ls, 0},
+     1,
+     0},
+    {"renew", {{"name", EXEC_STR, NULL}}, s_renew, 1, 0},
+    {"revoke", {{"name", EXEC_STR, NULL}, {"reason", EXEC_STR_OPT, NULL}}, s_revoke, 0, 0},
+    {"ls", {{0}}, s_ls, 0, 0},
     {"status",
      {{"job", EXEC_EITHER, "a job id"}, {"name", EXEC_EITHER, "a certificate name"}},
      s_status,
+     0,
      0},
-    {"resume", {{"job", EXEC_STR, NULL}}, s_resume, 1},
-    {"deploy", {{"name", EXEC_STR, NULL}}, s_deploy, 0},
+    {"resume", {{"job", EXEC_STR, NULL}}, s_resume, 1, 0},
+    {"deploy", {{"name", EXEC_STR, NULL}}, s_deploy, 0, 0},
+    {"reg",
+     {{"email", EXEC_STR_OPT, NULL},
+      {"agree", EXEC_BOOL_OPT, NULL},
+      {"account_key", EXEC_STR_OPT, NULL},
+      {"eab", EXEC_OBJ_OPT, NULL}},
+     s_reg,
+     0,
+     0},
+    /* No agent: a configuration it would refuse is one of doctor's answers. */
+    {"doctor", {{"domains", EXEC_LIST_OPT, NULL}}, s_doctor, 0, 1},
 };
 const size_t exec_nactions = sizeof(exec_actions) / sizeof(exec_actions[0]);
 
@@ -477,7 +700,7 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 
 	if (executor_validate(event, &action, err) != 0)
 		goto out;
-	if (!(a = agent_open_env(ctx, err)))
+	if (!action->no_agent && !(a = agent_open_env(ctx, err)))
 		goto out;
 	out = action->run(a, event, ctx, err);
 	if (out && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "resumes"))) {
@@ -492,7 +715,7 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 	}
 	if (!out) {
 		if (!err->type[0])
-			rt_error_set(err, "Internal", "%s", a->error[0] ? a->error : "failed");
+			rt_error_set(err, "Internal", "%s", a && a->error[0] ? a->error : "failed");
 		goto out;
 	}
 	/* A Slack request for an action without a job (ls, status, revoke,

@@ -119,6 +119,8 @@ static int s_member(const cJSON *ev, const char *action, const struct exec_membe
 		return s_opt_type(ev, action, m->key, cJSON_String, "a string", err);
 	case EXEC_BOOL_OPT:
 		return s_opt_type(ev, action, m->key, cJSON_True, "true or false", err);
+	case EXEC_OBJ_OPT:
+		return s_opt_type(ev, action, m->key, cJSON_Object, "an object", err);
 	case EXEC_EITHER:
 		return 0; /* all of them at once, in s_either */
 	}

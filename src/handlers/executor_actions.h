@@ -21,6 +21,7 @@ enum exec_member_kind {
 	EXEC_LIST_OPT, /* optional: an array (may be empty) of non-empty strings */
 	EXEC_STR_OPT,  /* optional: a string */
 	EXEC_BOOL_OPT, /* optional: true or false */
+	EXEC_OBJ_OPT,  /* optional: an object (its members are the action's to check) */
 	EXEC_EITHER,   /* at least one of the action's EXEC_EITHER members is a string */
 };
 
@@ -49,6 +50,9 @@ struct exec_action {
 	/* 1: the job posts its outcome to Slack itself (cert, renew, resume);
 	 * 0: the executor posts the answer to the event's response_url. */
 	int job_posts;
+	/* 1: run without an agent (a is NULL): doctor, which reports a
+	 * configuration the agent would refuse as one of its checks. */
+	int no_agent;
 };
 
 /* The table (executor.c), in the order the error messages list them. */

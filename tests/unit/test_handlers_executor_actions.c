@@ -52,6 +52,18 @@ TEST(runtime_exec_valid_payloads)
 	CHECK_INT(s_validate("{\"action\":\"resume\",\"job\":\"j1\"}", &err), s_index("resume"));
 	CHECK_INT(s_validate("{\"action\":\"deploy\",\"name\":\"example.com\"}", &err),
 		  s_index("deploy"));
+	CHECK_INT(s_validate("{\"action\":\"reg\"}", &err), s_index("reg"));
+	CHECK_INT(s_validate("{\"action\":\"reg\",\"agree\":true,\"email\":\"a@b.example\","
+			     "\"account_key\":\"kms:k\",\"eab\":{\"kid\":\"k\","
+			     "\"hmac_ciphertext\":\"AQID\"}}",
+			     &err),
+		  s_index("reg"));
+	CHECK_INT(s_validate("{\"action\":\"doctor\"}", &err), s_index("doctor"));
+	CHECK_INT(s_validate("{\"action\":\"doctor\",\"domains\":[\"example.com\"]}", &err),
+		  s_index("doctor"));
+	/* doctor alone runs without an agent. */
+	CHECK_INT(exec_actions[s_index("doctor")].no_agent, 1);
+	CHECK_INT(exec_actions[s_index("reg")].no_agent, 0);
 	{
 		static const char *const names[] = {"cert",   "renew",	"revoke", "ls",
 						    "status", "resume", "deploy"};
@@ -103,6 +115,10 @@ TEST(runtime_exec_missing_fields)
 	    {"{\"action\":\"status\"}", "\"name\""},
 	    {"{\"action\":\"deploy\"}", "\"name\""},
 	    {"{\"action\":\"cert\",\"names\":[\"a.example\"],\"deploy\":[\"\"]}", "\"deploy\""},
+	    {"{\"action\":\"reg\",\"agree\":\"yes\"}", "\"agree\""},
+	    {"{\"action\":\"reg\",\"eab\":\"kid:hmac\"}", "\"eab\""},
+	    {"{\"action\":\"reg\",\"email\":[\"a@b.example\"]}", "\"email\""},
+	    {"{\"action\":\"doctor\",\"domains\":\"example.com\"}", "\"domains\""},
 	};
 	struct rt_error err;
 	size_t i;
