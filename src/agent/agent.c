@@ -278,6 +278,7 @@ int agent_invoke_async(const char *function, const cJSON *payload, long budget_m
 		goto out;
 	if (budget_ms > 0) {
 		pol.max_total_ms = (unsigned long)budget_ms;
+		pol.patient_throttling = 0; /* the caller's budget holds */
 		if (pol.cap_ms > pol.max_total_ms / 2)
 			pol.cap_ms = pol.max_total_ms / 2;
 	}

@@ -20,6 +20,7 @@
 #include "agent/certs.h"
 #include "deploy/deploy.h"
 #include "agent/targets.h"
+#include "aws/client.h"
 #include "crypto/jwk.h"
 #include "crypto/jws.h"
 #include "crypto/key.h"
@@ -63,6 +64,19 @@ static long s_wait_budget(const struct run *r)
 	if (left < 1000)
 		left = 1000;
 	return left < MAX_WAIT_MS ? (long)left : MAX_WAIT_MS;
+}
+
+/* What AWS calls may spend waiting out throttling: the time left before
+ * this invocation must save its job (the margin, and a second to save). */
+static long long s_aws_time_left(void *ctx)
+{
+	const struct run *r = ctx;
+	long long left = s_remaining(r);
+
+	if (left < 0)
+		return -1;
+	left -= (r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS) + 1000;
+	return left < 0 ? 0 : left;
 }
 
 static int s_names(struct run *r)
@@ -582,6 +596,7 @@ enum issue_result issue_run(struct agent *a, struct job *job, const struct issue
 	r.job = job;
 	r.o = o;
 	a->error[0] = '\0';
+	aws_client_set_time_left(s_aws_time_left, &r);
 	if (s_names(&r) != 0) {
 		agent_fail(a, "input", "", "job %s has no names", job_id(job));
 		goto out;
@@ -640,6 +655,7 @@ enum issue_result issue_run(struct agent *a, struct job *job, const struct issue
 		}
 	}
 out:
+	aws_client_set_time_left(NULL, NULL);
 	if (r.have_order)
 		acme_order_clear(&r.order);
 	dns01_free(r.dns);

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "aws/client.h"
 
+#include "aws/ratelimit.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +27,12 @@ static char *s_region;
 static int s_region_done;
 static long s_skew;
 static char *s_registered_key; /* access key id whose secrets went to log_add_secret */
+static long long (*s_time_left)(void *ctx);
+static void *s_time_left_ctx;
+/* One adaptive limiter per service for the process's life (ratelimit.h). */
+static struct aws_rate s_rates[AWS_SERVICE_MAX];
+static int s_rates_ready[AWS_SERVICE_MAX];
+static unsigned long s_throttles[AWS_SERVICE_MAX];
 
 /* The container/IMDS fetch the credentials chain needs, over http/. The
  * body holds secrets: it is wiped here after the copy is handed over. */
@@ -108,6 +116,44 @@ int aws_client_region(const char **out)
 	return 0;
 }
 
+void aws_client_set_time_left(long long (*fn)(void *ctx), void *ctx)
+{
+	s_time_left = fn;
+	s_time_left_ctx = ctx;
+}
+
+static double s_now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static struct aws_rate *s_rate(enum aws_service svc)
+{
+	if (!s_rates_ready[svc]) {
+		aws_rate_init(&s_rates[svc], s_now_s());
+		s_rates_ready[svc] = 1;
+	}
+	return &s_rates[svc];
+}
+
+void aws_client_rate(enum aws_service s, int *enabled, double *rate, unsigned long *throttles)
+{
+	struct aws_rate *r;
+
+	if ((unsigned)s >= AWS_SERVICE_MAX)
+		return;
+	r = s_rate(s);
+	if (enabled)
+		*enabled = r->enabled;
+	if (rate)
+		*rate = r->fill_rate;
+	if (throttles)
+		*throttles = s_throttles[s];
+}
+
 long aws_client_clock_skew(void)
 {
 	return s_skew;
@@ -123,6 +169,8 @@ void aws_client_cleanup(void)
 	s_skew = 0;
 	free(s_registered_key);
 	s_registered_key = NULL;
+	memset(s_rates_ready, 0, sizeof(s_rates_ready));
+	memset(s_throttles, 0, sizeof(s_throttles));
 }
 
 char *aws_client_transport_message(const char *label, const char *error, unsigned attempts)
@@ -270,12 +318,16 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	struct timespec t0;
 	struct buf label = BUF_INIT;
 	const char *svc = aws_service_name(c->service);
-	int sent = -1, skew_fixed = 0, rc = -1;
+	struct aws_rate *rate;
+	unsigned long wait;
+	long long left;
+	int sent = -1, skew_fixed = 0, throttled, rc = -1;
 
 	memset(reply, 0, sizeof(*reply));
 	memset(&ep, 0, sizeof(ep));
-	if (c->nheaders > CLIENT_MAX_HEADERS)
+	if (c->nheaders > CLIENT_MAX_HEADERS || (unsigned)c->service >= AWS_SERVICE_MAX)
 		goto out;
+	rate = s_rate(c->service);
 	if (buf_printf(&label, "%s %s", svc, c->operation) != 0 ||
 	    (c->resource && buf_printf(&label, " %s", c->resource) != 0))
 		goto out;
@@ -305,6 +357,12 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 			reply->message = str_printf("%s: %s", label.data, AWS_NO_CREDENTIALS_MSG);
 			goto out;
 		}
+		/* A throttled service is sent to no faster than it allows. */
+		wait = aws_rate_acquire(rate, s_now_s());
+		if (wait > 0) {
+			log_debug("%s: rate limited, sending in %lu ms", label.data, wait);
+			s_sleep_ms(wait);
+		}
 		sent = s_attempt(c, creds, &ep, &reply->resp);
 		reply->attempts++;
 		memset(&in, 0, sizeof(in));
@@ -327,7 +385,19 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 			}
 		}
 		in.elapsed_ms = s_ms_since(&t0);
+		left = s_time_left ? s_time_left(s_time_left_ctx) : -1;
+		if (left >= 0) {
+			in.has_deadline = 1;
+			in.time_left_ms = (unsigned long)left;
+		}
 		aws_retry_decide(c->policy, &in, &d);
+		/* Route53's PriorRequestNotComplete also means "slower, please". */
+		throttled =
+		    d.reason == AWS_RETRY_THROTTLED ||
+		    (in.error_code && strcmp(in.error_code, "PriorRequestNotComplete") == 0);
+		if (throttled)
+			s_throttles[c->service]++;
+		aws_rate_update(rate, s_now_s(), throttled);
 		if (!d.retry && !skew_fixed && sent == 0 && reply->resp.status == 403 &&
 		    s_skew_from_date(&reply->resp, label.data)) {
 			/* A 403 without a code (HEAD has no body) from a server
@@ -339,10 +409,10 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 			break;
 		if (d.reason == AWS_RETRY_CLOCK_SKEW && !skew_fixed)
 			skew_fixed = s_skew_from_date(&reply->resp, label.data);
-		log_info(
-		    "%s: %s, retry %u/%u in %lu ms", label.data,
-		    sent != 0 ? reply->resp.error : (reply->err.code ? reply->err.code : "error"),
-		    reply->attempts, c->policy ? c->policy->max_attempts : (unsigned)8, d.delay_ms);
+		log_info("%s: %s, retry %u in %lu ms", label.data,
+			 sent != 0 ? reply->resp.error
+				   : (reply->err.code ? reply->err.code : "error"),
+			 reply->attempts, d.delay_ms);
 		s_sleep_ms(d.delay_ms);
 	}
 	if (sent != 0) {

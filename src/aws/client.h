@@ -1,7 +1,8 @@
 /*
  * The one generic AWS call every service client uses: credentials (the
  * default chain, resolved once per process and cached), endpoint, SigV4,
- * http_send on the shared handle, retries with full-jitter backoff and
+ * http_send on the shared handle, an adaptive client-side rate limit per
+ * service (ratelimit.h), retries with full-jitter backoff and
  * RequestTimeTooSkewed clock correction, and AWS errors parsed into code,
  * message and request id.
  *
@@ -76,6 +77,19 @@ void aws_client_set_assume_role(aws_assume_role_fn fn, void *ctx);
 /* Region for regional services (cached): borrowed, NULL when none is
  * configured. 0/-1 (invalid configuration, logged). */
 int aws_client_region(const char **out);
+/*
+ * The time this process's work must end by: fn(ctx) gives the milliseconds
+ * left (-1: no deadline). Throttling answers are waited out until then
+ * (retry.h's patient_throttling), so a Lambda invocation stops retrying in
+ * time to save its job. NULL fn: no deadline (the CLI).
+ */
+void aws_client_set_time_left(long long (*fn)(void *ctx), void *ctx);
+/*
+ * The adaptive rate limiter of service s (ratelimit.h), for tests and the
+ * bench: *enabled 1 once throttled, *rate the send rate it allows, and
+ * *throttles the throttling answers seen. Borrowed values; any may be NULL.
+ */
+void aws_client_rate(enum aws_service s, int *enabled, double *rate, unsigned long *throttles);
 /* Server clock minus ours, learnt from a RequestTimeTooSkewed answer. */
 long aws_client_clock_skew(void);
 /* Frees the cached credentials chain and region and forgets the clock

@@ -129,8 +129,9 @@ void aws_retry_decide(const struct aws_retry_policy *policy, const struct aws_re
 		      struct aws_retry_decision *out)
 {
 	const struct aws_retry_policy def = AWS_RETRY_POLICY_DEFAULT;
-	unsigned long delay;
+	unsigned long delay, budget;
 	long after;
+	int patient;
 
 	if (policy == NULL)
 		policy = &def;
@@ -138,7 +139,10 @@ void aws_retry_decide(const struct aws_retry_policy *policy, const struct aws_re
 	out->reason = s_classify(in);
 	if (out->reason == AWS_RETRY_NO_ERROR || out->reason == AWS_RETRY_NOT_RETRYABLE)
 		return;
-	if (in->attempt >= policy->max_attempts) {
+	/* a throttled service asks us to wait: time, not a count, bounds it */
+	patient = policy->patient_throttling &&
+		  (out->reason == AWS_RETRY_THROTTLED || out->reason == AWS_RETRY_TRANSIENT);
+	if (!patient && in->attempt >= policy->max_attempts) {
 		out->budget_exhausted = 1;
 		return;
 	}
@@ -155,8 +159,10 @@ void aws_retry_decide(const struct aws_retry_policy *policy, const struct aws_re
 		if (a > delay)
 			delay = a;
 	}
-	if (in->elapsed_ms >= policy->max_total_ms ||
-	    delay > policy->max_total_ms - in->elapsed_ms) {
+	budget = in->elapsed_ms >= policy->max_total_ms ? 0 : policy->max_total_ms - in->elapsed_ms;
+	if (in->has_deadline && (patient || in->time_left_ms < budget))
+		budget = in->time_left_ms;
+	if (budget == 0 || delay > budget) {
 		out->budget_exhausted = 1;
 		return;
 	}

@@ -11,6 +11,12 @@
  * Backoff: "full jitter", delay = random * min(cap, base * 2^(attempt-1)),
  * at least a Retry-After the server asked for (capped), and no retry that
  * would end after the total time budget.
+ *
+ * Throttling is a wait, not a failure: with patient_throttling (the
+ * default policy), a throttling or PriorRequestNotComplete answer is
+ * retried without a count, for as long as the caller's time allows: the
+ * invocation's time left when it has a deadline (a Lambda executor then
+ * saves its job and resumes in a new invocation), else max_total_ms.
  */
 #ifndef AAA_AWS_RETRY_H
 #define AAA_AWS_RETRY_H
@@ -23,11 +29,12 @@ struct aws_retry_policy {
 	unsigned long cap_ms;		  /* largest backoff; default 20 s */
 	unsigned long max_total_ms;	  /* whole call, all attempts; default 60 s */
 	unsigned long retry_after_cap_ms; /* largest Retry-After honoured; default 20 s */
+	int patient_throttling;		  /* throttling bounded by time only; default 1 */
 };
 
 #define AWS_RETRY_POLICY_DEFAULT                                                                   \
 	{                                                                                          \
-		8, 100, 20000, 60000, 20000                                                        \
+		8, 100, 20000, 60000, 20000, 1                                                     \
 	}
 
 enum aws_outcome {
@@ -46,6 +53,8 @@ struct aws_retry_input {
 	time_t now;		  /* for an HTTP-date Retry-After */
 	unsigned long elapsed_ms; /* since the first attempt started */
 	double random;		  /* uniform in [0, 1) */
+	int has_deadline;	  /* the caller must be done within time_left_ms */
+	unsigned long time_left_ms;
 };
 
 enum aws_retry_reason {

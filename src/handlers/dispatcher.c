@@ -124,7 +124,7 @@ out:
 	return rc;
 }
 
-static const struct aws_retry_policy s_invoke_policy = {4, 50, 500, 1500, 500};
+static const struct aws_retry_policy s_invoke_policy = {4, 50, 500, 1500, 500, 0};
 
 /* The executor, asynchronously: Lambda queues the event and answers 202. */
 static int s_invoke(void *ctx, const char *function, const char *payload_json, char *err,

@@ -3,7 +3,8 @@
 Each row puts a fault in front of one side (AWS through the verifying proxy, the
 CA through the ACME proxy, the store through S3 PutObject) and runs a real
 issuance. Some counts are ones the retry policies absorb (AWS: 8 attempts with
-backoff for 5xx, throttling, resets, truncated bodies and clock skew; ACME: 15
+backoff for 5xx, resets, truncated bodies and clock skew, throttling waited out for
+60 s in the CLI; ACME: 15
 badNonce retries), others are ones they cannot, so both outcomes are exercised.
 For every row:
 

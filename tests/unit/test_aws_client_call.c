@@ -155,7 +155,7 @@ TEST(aws_call_retries_slowdown_then_succeeds)
 	struct fake f;
 	struct aws_call c;
 	struct aws_reply r;
-	struct aws_retry_policy p = {5, 1, 5, 10000, 1000};
+	struct aws_retry_policy p = {5, 1, 5, 10000, 1000, 0};
 
 	memset(&f, 0, sizeof(f));
 	f.answers[0] = SLOWDOWN;

@@ -23,6 +23,13 @@ Faults (the `fault` field):
             the first `bytes` bytes of the body (default half), then close
   pending   (Route53) answer ChangeInfo Status PENDING instead of INSYNC until
             `seconds` have passed since the change was submitted
+  ratelimit an account-wide rate limit: a token bucket of `rate` requests per
+            second and `burst` tokens (default: rate) over every matching request;
+            a request finding a token passes on to the later rules, one finding
+            none gets the service's throttling answer (as `throttle`). `count` is
+            ignored (the rule never runs out); `passed` counts what got through
+            and `passed_at` when (monotonic seconds), so a test can check the
+            upstream never saw more than rate * window + burst in any window.
 With `forward_first: true`, error and reset first pass the request to the
 upstream (so it takes effect) and then lose or replace the answer: "the write
 happened but the client never heard".
@@ -32,9 +39,10 @@ Rules are plain dicts over HTTP (POST /__stack/faults) and FaultRule objects in 
 
 import re
 import threading
+import time
 
 KINDS = {"error", "throttle", "slowdown", "skew", "badnonce", "reset", "hang", "delay",
-         "truncate", "pending"}
+         "truncate", "pending", "ratelimit"}
 
 
 class FaultRule:
@@ -43,7 +51,7 @@ class FaultRule:
     def __init__(self, fault, method=None, path=None, service=None, action=None, count=1,
                  skip=0, status=None, code=None, message=None, retry_after=None,
                  headers=None, ms=None, bytes=None, seconds=None, forward_first=False,
-                 body=None, name=None):
+                 body=None, name=None, rate=None, burst=None):
         if fault not in KINDS:
             raise ValueError(f"unknown fault {fault!r}; one of {sorted(KINDS)}")
         self.fault = fault
@@ -66,6 +74,16 @@ class FaultRule:
         self.name = name
         self.seen = 0
         self.fired = 0
+        self.rate = float(rate) if rate is not None else None
+        self.burst = float(burst) if burst is not None else self.rate
+        if fault == "ratelimit":
+            if not self.rate or self.rate <= 0:
+                raise ValueError("a ratelimit rule needs rate > 0")
+            self.count = None
+        self.passed = 0
+        self.passed_at = []
+        self._tokens = self.burst or 0.0
+        self._last = time.monotonic()
         self._re = {
             "method": re.compile(method, re.I) if method else None,
             "path": re.compile(path) if path else None,
@@ -85,9 +103,32 @@ class FaultRule:
     def as_dict(self):
         out = {k: v for k, v in vars(self).items() if not k.startswith("_") and v not in
                (None, {}, False)}
+        out.pop("passed_at", None)
         out["seen"] = self.seen
         out["fired"] = self.fired
+        out["passed"] = self.passed
         return out
+
+    def take_token(self):
+        """ratelimit: 1 when a token was there (the request passes), else 0."""
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            self.passed += 1
+            self.passed_at.append(now)
+            return 1
+        return 0
+
+    def max_in_window(self, seconds=1.0):
+        """ratelimit: the most requests that passed within any `seconds` window."""
+        t, best, j = self.passed_at, 0, 0
+        for i in range(len(t)):
+            while t[i] - t[j] >= seconds:
+                j += 1
+            best = max(best, i - j + 1)
+        return best
 
     def matches(self, method, path, service, action):
         r = self._re
@@ -142,6 +183,8 @@ class FaultPlan:
                     continue
                 rule.seen += 1
                 if rule.seen <= rule.skip:
+                    continue
+                if rule.fault == "ratelimit" and rule.take_token():
                     continue
                 rule.fired += 1
                 return rule

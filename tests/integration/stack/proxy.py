@@ -530,7 +530,7 @@ class ProxyServer:
             return self._acme_fault(rule)
         proto, model = info.get("protocol"), info.get("model")
         f = rule.fault
-        if f == "throttle":
+        if f in ("throttle", "ratelimit"):
             if model == "s3":
                 status, code = 503, "SlowDown"
             elif proto == "json":
@@ -560,7 +560,7 @@ class ProxyServer:
 
     def _acme_fault(self, rule):
         f = rule.fault
-        if f == "throttle":
+        if f in ("throttle", "ratelimit"):
             status, typ = 429, "rateLimited"
         elif f == "badnonce":
             status, typ = 400, "badNonce"
