@@ -5,7 +5,8 @@
 #   make            build/aaa
 #   make deps       install every build and test dependency (Debian, apt-get)
 #   make test       unit tests (plain and ASan+UBSan) and integration tests
-#   make demo       the main job end to end on the local stack
+#   make demo       the main job end to end on the local stack (CLI, then Lambda)
+#   make fresh-root-check   make demo from zero in a debootstrap Debian 12 root (root)
 #   make asan       build/asan/aaa and its unit tests with ASan+UBSan
 #   make coverage   unit tests with gcov, summary per file
 #   make lint       clang-format check, clang-tidy, cppcheck
@@ -18,6 +19,10 @@ BUILD   ?= build
 CC      ?= cc
 PKGS    := libcurl openssl libcjson libxml-2.0
 
+# Read when the Makefile is parsed: on a fresh machine that is before `make
+# deps` has installed the libraries, so the targets that install them (demo,
+# test, fresh-root-check) run the build in a new make after deps, and a build
+# without them stops at pkg-check with a message instead of a missing header.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -42,7 +47,8 @@ MAIN_OBJ  := $(BUILD)/obj/src/main.o
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 TOOLS     := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRCS)))
 
-.PHONY: print-srcs all deps test unit integration asan coverage lint format demo package fuzz bench clean tools
+.PHONY: print-srcs all deps test unit integration asan coverage lint format demo package fuzz bench clean tools \
+	pkg-check fresh-root-check
 
 all: $(BUILD)/aaa
 
@@ -58,12 +64,26 @@ $(BUILD)/tools/%: tests/tools/%.c $(OBJS)
 
 tools: $(TOOLS)
 
-$(BUILD)/obj/%.o: %.c
+# Every object waits for pkg-check (order-only: it never forces a rebuild).
+# Skipped when the flags come from the command line (the Lambda build's
+# trimmed libraries, deploy/sam.mk).
+ifneq ($(origin PKG_CFLAGS),command line)
+PKG_CHECK := pkg-check
+endif
+
+$(BUILD)/obj/%.o: %.c | $(PKG_CHECK)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 deps:
 	@sh tests/deps.sh
+
+pkg-check:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+		echo "make: pkg-config does not find all of $(PKGS):" >&2; \
+		pkg-config --print-errors --exists $(PKGS) 2>&1 | sed 's/^/  /' >&2 || true; \
+		echo "make: run \`make deps\` first (Debian 12, apt-get, needs root or sudo)" >&2; \
+		exit 1; }
 
 unit: $(BUILD)/unit
 	$(BUILD)/unit
@@ -104,8 +124,16 @@ lint:
 format:
 	clang-format -i $(LINT_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) $(wildcard src/*/*.h runtime/*.h tests/unit/*.h)
 
-demo: deps all
+# deps, then the build in a new make: this one read PKG_CFLAGS before deps ran.
+demo:
+	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh
+
+# A Debian 12 root from debootstrap, a clean clone of HEAD, and `make demo` in
+# it with nothing else installed (root; tests/fresh_root.sh says what it binds).
+fresh-root-check:
+	@sh tests/fresh_root.sh
 
 package: all
 	@sh deploy/package.sh

@@ -147,10 +147,26 @@ class Process:
 
 _moto_python = []
 
+# The moto the tests are written against. `make deps` (tests/deps.sh) installs
+# it into moto_venv() when no python on the machine has moto.
+MOTO_VERSION = "5.2.1"
+
+
+def moto_venv():
+    """Where `make deps` puts its moto virtual environment: $AAA_MOTO_VENV, else
+    ${XDG_DATA_HOME:-~/.local/share}/aaa/moto-VERSION."""
+    env = os.environ.get("AAA_MOTO_VENV")
+    if env:
+        return env
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                             "share")
+    return os.path.join(data, "aaa", "moto-" + MOTO_VERSION)
+
 
 def find_moto_python():
     """The interpreter that has moto: $AAA_MOTO_PYTHON, else the first python3 on PATH
-    that can `import moto` (the image's pyenv python), else None. A pyenv shim is
+    that can `import moto` (the image's pyenv python), then the pyenv shim, then the
+    virtual environment `make deps` makes (moto_venv()), else None. A pyenv shim is
     resolved to the real interpreter (its sys.executable): faster to start, and
     signals reach moto itself rather than a wrapper.
     """
@@ -168,6 +184,7 @@ def find_moto_python():
                 seen.add(p)
                 candidates.append(p)
     candidates.append("/root/.pyenv/shims/python3")
+    candidates.append(os.path.join(moto_venv(), "bin", "python3"))
     for p in candidates:
         if not os.access(p, os.X_OK):
             continue
@@ -233,3 +250,25 @@ def make_tls_files(directory, names=("localhost",), ips=(LOCALHOST,)):
     for path in (p["ca_cert"], p["cert"]):
         os.chmod(path, 0o644)
     return p
+
+
+if __name__ == "__main__":
+    # For tests/deps.sh, which runs this file directly (no package import, so
+    # nothing beyond the standard library is needed yet):
+    #   util.py find-moto   the python that has moto, or nothing (exit 1)
+    #   util.py moto-venv   where `make deps` installs moto
+    #   util.py moto-version
+    import sys
+
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
+    if what == "find-moto":
+        found = find_moto_python()
+        if found:
+            print(found)
+        sys.exit(0 if found else 1)
+    elif what == "moto-venv":
+        print(moto_venv())
+    elif what == "moto-version":
+        print(MOTO_VERSION)
+    else:
+        sys.exit("usage: util.py find-moto|moto-venv|moto-version")
