@@ -6,8 +6,44 @@
  */
 #include "aws/ratelimit.h"
 
-#include <math.h>
 #include <string.h>
+
+/*
+ * floor, ceil and a cube root without libm (the shipped build links no
+ * libm): times here are seconds since boot, far inside a long long, and
+ * the cube root is of a small positive rate, where Newton's method
+ * converges in a few steps.
+ */
+static double s_floor(double x)
+{
+	double t = (double)(long long)x;
+
+	return t > x ? t - 1 : t;
+}
+
+static double s_ceil(double x)
+{
+	double t = (double)(long long)x;
+
+	return t < x ? t + 1 : t;
+}
+
+static double s_cbrt(double x)
+{
+	double y = x > 1 ? x / 3 : 1;
+	int i;
+
+	if (x <= 0)
+		return 0;
+	for (i = 0; i < 100; i++) {
+		double next = y - (y * y * y - x) / (3 * y * y);
+
+		if (next == y)
+			break;
+		y = next;
+	}
+	return y;
+}
 
 void aws_rate_init(struct aws_rate *r, double now)
 {
@@ -15,7 +51,7 @@ void aws_rate_init(struct aws_rate *r, double now)
 	r->fill_rate = AWS_RATE_MIN;
 	r->capacity = 1;
 	r->last_fill = now;
-	r->last_bucket = floor(now / AWS_RATE_BUCKET_SEC) * AWS_RATE_BUCKET_SEC;
+	r->last_bucket = s_floor(now / AWS_RATE_BUCKET_SEC) * AWS_RATE_BUCKET_SEC;
 	r->last_throttle = now;
 }
 
@@ -40,13 +76,13 @@ unsigned long aws_rate_acquire(struct aws_rate *r, double now)
 	if (r->tokens >= 0)
 		return 0;
 	wait = -r->tokens / r->fill_rate;
-	return (unsigned long)ceil(wait * 1000.0);
+	return (unsigned long)s_ceil(wait * 1000.0);
 }
 
 /* The smoothed send rate, counted per half-second bucket. */
 static double s_measure(struct aws_rate *r, double now)
 {
-	double bucket = floor(now / AWS_RATE_BUCKET_SEC) * AWS_RATE_BUCKET_SEC;
+	double bucket = s_floor(now / AWS_RATE_BUCKET_SEC) * AWS_RATE_BUCKET_SEC;
 
 	r->count++;
 	if (bucket > r->last_bucket) {
@@ -62,7 +98,7 @@ static double s_measure(struct aws_rate *r, double now)
 /* Seconds after a throttle at which the cubic curve is back at w_max. */
 static double s_zero_point(double w_max)
 {
-	return cbrt(w_max * (1 - AWS_RATE_BETA) / AWS_RATE_SCALE);
+	return s_cbrt(w_max * (1 - AWS_RATE_BETA) / AWS_RATE_SCALE);
 }
 
 static void s_set_rate(struct aws_rate *r, double now, double rate)

@@ -3,11 +3,15 @@
  * policy's "throttling is a wait" budget. */
 #include "harness.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "aws/ratelimit.h"
 #include "aws/retry.h"
+
+static double s_abs(double x)
+{
+	return x < 0 ? -x : x;
+}
 
 TEST(aws_rate_out_of_the_way_until_throttled)
 {
@@ -37,7 +41,7 @@ TEST(aws_rate_throttle_slows_then_recovers)
 	CHECK_INT(r.enabled, 1);
 	/* the allowed rate drops below what was sent (times 0.7) */
 	CHECK(r.fill_rate < r.w_max);
-	CHECK(fabs(r.fill_rate - r.w_max * AWS_RATE_BETA) < 1e-9);
+	CHECK(s_abs(r.fill_rate - r.w_max * AWS_RATE_BETA) < 1e-9);
 	first = r.fill_rate;
 	/* no burst saved up right after a throttle: the next send waits */
 	CHECK(aws_rate_acquire(&r, t) > 0);
@@ -46,7 +50,24 @@ TEST(aws_rate_throttle_slows_then_recovers)
 		aws_rate_update(&r, t + 0.01 * i, 1);
 	CHECK(r.fill_rate < first);
 	CHECK(r.fill_rate >= AWS_RATE_MIN);
-	CHECK(fabs(r.fill_rate - AWS_RATE_MIN) < 1e-9);
+	CHECK(s_abs(r.fill_rate - AWS_RATE_MIN) < 1e-9);
+}
+
+/* The cubic curve is back at the throttled rate k seconds after the
+ * throttle, k = cbrt(w_max * (1 - beta) / scale). */
+TEST(aws_rate_cubic_zero_point)
+{
+	struct aws_rate r;
+	double t = 0;
+	int i;
+
+	aws_rate_init(&r, t);
+	for (i = 0; i < 200; i++, t += 0.01) /* 100 requests per second */
+		aws_rate_update(&r, t, 0);
+	aws_rate_update(&r, t, 1);
+	/* w_max * 0.3 / 0.4 = k^3 */
+	CHECK(s_abs(r.k * r.k * r.k - r.w_max * (1 - AWS_RATE_BETA) / AWS_RATE_SCALE) < 1e-6);
+	CHECK(r.k > 0);
 }
 
 TEST(aws_rate_acquire_spaces_requests)
