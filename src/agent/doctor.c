@@ -223,6 +223,15 @@ char *doctor_fix(const char *check, int rc, const struct aws_reply *reply, const
 		return str_printf(
 		    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, "
 		    "or run with an IAM role");
+	/* The chain found a source but could not use it: its line says how. */
+	if (rc == -1 && reply->message && strstr(reply->message, "aws sso login"))
+		return str_printf("sign in again: %s", strstr(reply->message, "aws sso login"));
+	if (rc == -1 && reply->message &&
+	    (strstr(reply->message, "credential_process") ||
+	     strstr(reply->message, "web identity") || strstr(reply->message, "uses SSO") ||
+	     strstr(reply->message, "SSO GetRoleCredentials")))
+		return str_printf("fix the credentials source the error names (AWS_PROFILE, "
+				  "~/.aws/config)");
 	if (rc == -1)
 		return str_printf("check network access to AWS (AWS_REGION, AWS_ENDPOINT_URL, "
 				  "HTTPS_PROXY)");

@@ -54,6 +54,17 @@ static const struct aws_action s_actions[] = {
     {AWS_STS, "AssumeRole", "sts:AssumeRole", EXEC | CLI, AWS_SCOPE_ZONE_ROLES, NULL,
      "act in a hosted zone that lives in another account"},
 
+    /* The credentials chain itself (CLI only; the Lambda functions get their
+     * role's keys in the environment). Both calls are unsigned: what allows
+     * them is the role's trust policy or the SSO token, never a policy of
+     * the caller, so no policy grants them. */
+    {AWS_STS, "AssumeRoleWithWebIdentity", "sts:AssumeRoleWithWebIdentity", CLI, AWS_SCOPE_ANY,
+     NULL,
+     "web identity credentials (GitHub Actions OIDC, EKS IRSA); the role's trust policy "
+     "allows it"},
+    {AWS_SSO, "GetRoleCredentials", "sso:GetRoleCredentials", CLI, AWS_SCOPE_ANY, NULL,
+     "an IAM Identity Center (SSO) profile's role credentials, for the token of aws sso login"},
+
     {AWS_STS, "GetCallerIdentity", "sts:GetCallerIdentity", EXEC | CLI, AWS_SCOPE_ANY, NULL,
      "aaa doctor (and the executor's doctor) names the identity in use (IAM never denies "
      "this call)"},

@@ -23,6 +23,10 @@
 static struct aws_credentials_chain *s_chain;
 static aws_assume_role_fn s_assume_role;
 static void *s_assume_role_ctx;
+static aws_web_identity_fn s_web_identity;
+static void *s_web_identity_ctx;
+static aws_sso_role_fn s_sso_role;
+static void *s_sso_role_ctx;
 static char *s_region;
 static int s_region_done;
 static long s_skew;
@@ -75,6 +79,18 @@ void aws_client_set_assume_role(aws_assume_role_fn fn, void *ctx)
 	s_assume_role_ctx = ctx;
 }
 
+void aws_client_set_web_identity(aws_web_identity_fn fn, void *ctx)
+{
+	s_web_identity = fn;
+	s_web_identity_ctx = ctx;
+}
+
+void aws_client_set_sso(aws_sso_role_fn fn, void *ctx)
+{
+	s_sso_role = fn;
+	s_sso_role_ctx = ctx;
+}
+
 /* The cached chain's credentials; the secret key and token are registered
  * with the log redactor whenever a new set appears. */
 static int s_credentials(const struct aws_credentials **out)
@@ -87,6 +103,10 @@ static int s_credentials(const struct aws_credentials **out)
 		deps.fetch = aws_client_fetch;
 		deps.assume_role = s_assume_role;
 		deps.assume_role_ctx = s_assume_role_ctx;
+		deps.web_identity = s_web_identity;
+		deps.web_identity_ctx = s_web_identity_ctx;
+		deps.sso_role = s_sso_role;
+		deps.sso_role_ctx = s_sso_role_ctx;
 		s_chain = aws_credentials_chain_new(&deps);
 		if (s_chain == NULL)
 			goto out;
@@ -206,8 +226,25 @@ static void s_sleep_ms(unsigned long ms)
 		;
 }
 
-/* One signed attempt. Fills resp; 0 when an answer arrived, -1 when not
- * (resp->error says why; a signing failure leaves a message there too). */
+/* "Name: value" lines of an unsigned request, NULL-terminated, freed (and
+ * wiped: a bearer token may be among them) by sigv4_header_lines_free. */
+static char **s_plain_header_lines(const struct aws_header *h, size_t n)
+{
+	char **lines = calloc(n + 1, sizeof(*lines));
+	size_t i;
+
+	for (i = 0; lines && i < n; i++) {
+		lines[i] = str_printf("%s: %s", h[i].name, h[i].value);
+		if (lines[i] == NULL) {
+			sigv4_header_lines_free(lines);
+			return NULL;
+		}
+	}
+	return lines;
+}
+
+/* One signed (or, for an anonymous call, unsigned) attempt. Fills resp; 0 when an answer arrived,
+ * -1 when not (resp->error says why; a signing failure leaves a message there too). */
 static int s_attempt(const struct aws_call *c, const struct aws_credentials *creds,
 		     const struct aws_endpoint *ep, struct http_response *resp)
 {
@@ -249,12 +286,17 @@ static int s_attempt(const struct aws_call *c, const struct aws_credentials *cre
 	/* S3 signs the wire path as is (single encoding) with a payload hash
 	 * header; every other service normalises and double-encodes. */
 	sp.flags = c->service == AWS_S3 ? SIGV4_S3 : 0;
-	if (sigv4_sign(&sr, &sp, &res) != 0) {
-		snprintf(resp->error, sizeof(resp->error), "cannot sign the request");
-		goto out;
+	if (c->anonymous) {
+		lines = s_plain_header_lines(hdrs, c->nheaders + 1);
+		url = aws_target_url(&t, c->query);
+	} else {
+		if (sigv4_sign(&sr, &sp, &res) != 0) {
+			snprintf(resp->error, sizeof(resp->error), "cannot sign the request");
+			goto out;
+		}
+		lines = sigv4_header_lines(&sr, &res);
+		url = aws_target_url(&t, res.query);
 	}
-	lines = sigv4_header_lines(&sr, &res);
-	url = aws_target_url(&t, res.query);
 	if (lines == NULL || url == NULL) {
 		snprintf(resp->error, sizeof(resp->error), "out of memory");
 		goto out;
@@ -351,10 +393,17 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	for (;;) {
 		aws_error_free(&reply->err);
 		memset(&reply->err, 0, sizeof(reply->err));
-		if (c->credentials != NULL) {
+		if (c->anonymous) {
+			creds = NULL;
+		} else if (c->credentials != NULL) {
 			creds = c->credentials;
 		} else if (s_credentials(&creds) != 0) {
-			reply->message = str_printf("%s: %s", label.data, AWS_NO_CREDENTIALS_MSG);
+			/* The chain logged why (an expired SSO token, a failed
+			 * credential_process...): say that, not a generic line. */
+			const char *why = log_last_error();
+
+			reply->message =
+			    str_printf("%s: %s", label.data, *why ? why : AWS_NO_CREDENTIALS_MSG);
 			goto out;
 		}
 		/* A throttled service is sent to no faster than it allows. */
@@ -422,8 +471,9 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	}
 	if (!s_is_success(reply->resp.status)) {
 		/* An expired token: the next call resolves the chain again. */
-		if (c->credentials == NULL && (aws_error_is(&reply->err, "ExpiredToken") ||
-					       aws_error_is(&reply->err, "ExpiredTokenException")))
+		if (c->credentials == NULL && !c->anonymous &&
+		    (aws_error_is(&reply->err, "ExpiredToken") ||
+		     aws_error_is(&reply->err, "ExpiredTokenException")))
 			aws_credentials_chain_clear(s_chain);
 		reply->message = aws_error_format(&reply->err, svc, c->operation, c->resource);
 		rc = 1;

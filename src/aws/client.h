@@ -48,6 +48,11 @@ struct aws_call {
 	/* NULL: the configured one. Else this region (borrowed), e.g. ACM in
 	 * us-east-1 for CloudFront, or the region in a listener's ARN. */
 	const char *region;
+	/* 1: sent unsigned, with no credentials at all (STS
+	 * AssumeRoleWithWebIdentity, the SSO portal: the request carries its
+	 * own token). The credentials chain itself calls these, so they must
+	 * never ask it for credentials. */
+	int anonymous;
 };
 
 /* The final answer. Free with aws_reply_free (also after a failure). */
@@ -74,6 +79,10 @@ void aws_reply_free(struct aws_reply *reply);
  * clear message from the credentials chain.
  */
 void aws_client_set_assume_role(aws_assume_role_fn fn, void *ctx);
+/* The same for web identity (STS AssumeRoleWithWebIdentity) and SSO
+ * profiles (the portal's GetRoleCredentials); sts_install sets all three. */
+void aws_client_set_web_identity(aws_web_identity_fn fn, void *ctx);
+void aws_client_set_sso(aws_sso_role_fn fn, void *ctx);
 /* Region for regional services (cached): borrowed, NULL when none is
  * configured. 0/-1 (invalid configuration, logged). */
 int aws_client_region(const char **out);

@@ -268,10 +268,37 @@ out:
 	return rc;
 }
 
+/*
+ * What a profile holds after role_arn and web identity, in botocore's order:
+ * SSO, the credentials file's keys, credential_process, the config file's
+ * keys.
+ */
+static int s_profile_rest(const struct aws_credentials_deps *d, const struct aws_profiles *p,
+			  const char *name, time_t now, struct aws_credentials **out)
+{
+	const char *cp;
+	int rc;
+
+	*out = NULL;
+	rc = aws_credentials_from_sso(d, p, name, now, out);
+	if (rc != 0 || *out != NULL)
+		return rc;
+	if (aws_ini_get(&p->credentials, name, "aws_access_key_id") ||
+	    aws_ini_get(&p->credentials, name, "aws_secret_access_key"))
+		return s_profile_static(p, name, out);
+	cp = aws_profile_get(p, name, "credential_process", NULL);
+	if (cp)
+		return aws_credentials_from_process(name, cp, now, out);
+	return s_profile_static(p, name, out);
+}
+
+/* One profile's credentials; use_env: the selected profile, whose web
+ * identity may come from the environment. */
 static int s_profile_creds(const struct aws_credentials_deps *d, const struct aws_profiles *p,
 			   const char *name, time_t now, int depth, struct aws_credentials **out)
 {
 	const char *role_arn = aws_profile_get(p, name, "role_arn", NULL);
+	const char *wif = aws_profile_get(p, name, "web_identity_token_file", NULL);
 	int rc = -1;
 
 	*out = NULL;
@@ -281,10 +308,14 @@ static int s_profile_creds(const struct aws_credentials_deps *d, const struct aw
 			  name, S_MAX_ROLE_CHAIN);
 		goto out;
 	}
-	if (role_arn)
+	if (role_arn && wif == NULL) {
 		rc = s_profile_role(d, p, name, role_arn, now, depth, out);
-	else
-		rc = s_profile_static(p, name, out);
+		goto out;
+	}
+	rc = aws_credentials_from_web_identity(d, p, name, depth == 0, now, out);
+	if (rc != 0 || *out != NULL)
+		goto out;
+	rc = s_profile_rest(d, p, name, now, out);
 out:
 	return rc;
 }
@@ -306,7 +337,8 @@ int aws_credentials_from_profile(const struct aws_credentials_deps *d, time_t no
 		goto out;
 	if (!aws_profile_exists(&p, name)) {
 		if (strcmp(name, "default") == 0) {
-			rc = 0;
+			/* no profile: the web identity variables alone still count */
+			rc = aws_credentials_from_web_identity(d, &p, NULL, 1, now, out);
 			goto out;
 		}
 		log_error("AWS profile %s not found in %s or %s", name,

@@ -1,23 +1,40 @@
 /*
- * AWS credentials and the default provider chain, in the SDKs' order:
+ * AWS credentials and the default provider chain, in the order of the AWS
+ * CLI v2 (botocore):
  *
  *   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
- *   2. shared files: the AWS_PROFILE (else "default") profile of
- *      ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE,
- *      AWS_CONFIG_FILE), static keys or role_arn with source_profile or
- *      credential_source -> STS AssumeRole
+ *   2. the selected profile (AWS_PROFILE, else "default") of ~/.aws/config and
+ *      ~/.aws/credentials (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE):
+ *      a. role_arn with source_profile or credential_source -> STS AssumeRole
+ *      b. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN
+ *         (+ AWS_ROLE_SESSION_NAME), or web_identity_token_file + role_arn in
+ *         the profile -> STS AssumeRoleWithWebIdentity (GitHub Actions OIDC,
+ *         EKS IRSA); the variables win over the profile, key by key
+ *      c. IAM Identity Center (SSO): sso_session (an [sso-session NAME]
+ *         section) or the legacy sso_start_url + sso_region, with
+ *         sso_account_id + sso_role_name; the token `aws sso login` cached in
+ *         ~/.aws/sso/cache -> the portal's GetRoleCredentials
+ *      d. static keys in the credentials file
+ *      e. credential_process: a command whose JSON output holds the keys
+ *      f. static keys in the config file
  *   3. container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI
  *   4. EC2 instance metadata (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true
  *
- * The network steps go through two function pointers (struct
- * aws_credentials_deps): an HTTP fetch (container, IMDS) and an AssumeRole
- * call. The lead wires them to http/ and the STS client; unit tests pass
- * fakes, and a fake environment (aws/env.h).
+ * A source_profile may itself be any of a-f (the variables of b are read
+ * only for the selected profile, as botocore does).
+ *
+ * The network steps go through injected functions (struct
+ * aws_credentials_deps): an HTTP fetch (container, IMDS), AssumeRole,
+ * AssumeRoleWithWebIdentity and the SSO portal call. The STS and SSO
+ * clients provide the real ones (sts_install); unit tests pass fakes, and a
+ * fake environment (aws/env.h). credential_process runs the command itself.
  *
  * Every provider returns 0 with *out set when it found credentials, 0 with
  * *out NULL when it is not configured (the chain tries the next one), and
  * -1 when it is configured but broken (logged; the chain stops there, as
- * the SDKs do, rather than silently using another identity).
+ * the SDKs do, rather than silently using another identity). No message
+ * ever holds a secret: keys, session tokens, SSO and web identity tokens,
+ * or a credential_process's output.
  */
 #ifndef AAA_AWS_CREDENTIALS_H
 #define AAA_AWS_CREDENTIALS_H
@@ -89,12 +106,41 @@ typedef int (*aws_assume_role_fn)(void *ctx, const struct aws_credentials *sourc
 				  const struct aws_assume_role_request *req,
 				  struct aws_credentials **out);
 
+struct aws_web_identity_request {
+	const char *role_arn;
+	const char *session_name;
+	const char *token;  /* the OIDC token (a secret), read from the token file */
+	const char *region; /* the profile's region, or NULL: the configured one */
+};
+
+/* Calls STS AssumeRoleWithWebIdentity (unsigned: the token is the
+ * credential); fills *out (caller frees). 0, or -1 (logged). */
+typedef int (*aws_web_identity_fn)(void *ctx, const struct aws_web_identity_request *req,
+				   struct aws_credentials **out);
+
+struct aws_sso_request {
+	const char *region;	  /* sso_region: where the portal is */
+	const char *access_token; /* from the SSO token cache (a secret) */
+	const char *account_id;
+	const char *role_name;
+};
+
+/* Calls the IAM Identity Center portal's GetRoleCredentials; fills *out
+ * (caller frees). 0; 1 when the portal refused the token (expired or
+ * signed out: the caller says to run aws sso login); -1 otherwise (logged). */
+typedef int (*aws_sso_role_fn)(void *ctx, const struct aws_sso_request *req,
+			       struct aws_credentials **out);
+
 struct aws_credentials_deps {
 	const struct aws_env *env; /* NULL: the process environment */
 	aws_fetch_fn fetch;	   /* NULL: container and IMDS are skipped */
 	void *fetch_ctx;
 	aws_assume_role_fn assume_role; /* NULL: role_arn profiles fail clearly */
 	void *assume_role_ctx;
+	aws_web_identity_fn web_identity; /* NULL: web identity fails clearly */
+	void *web_identity_ctx;
+	aws_sso_role_fn sso_role; /* NULL: SSO profiles fail clearly */
+	void *sso_role_ctx;
 };
 
 /* --- the providers (contract in the comment at the top) --- */
@@ -105,6 +151,35 @@ int aws_credentials_from_profile(const struct aws_credentials_deps *d, time_t no
 int aws_credentials_from_container(const struct aws_credentials_deps *d,
 				   struct aws_credentials **out);
 int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_credentials **out);
+/*
+ * Web identity for profile name (NULL: no profile, the variables only);
+ * use_env: read AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
+ * AWS_ROLE_SESSION_NAME first (the selected profile only).
+ */
+struct aws_profiles;
+int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
+				      const struct aws_profiles *p, const char *name, int use_env,
+				      time_t now, struct aws_credentials **out);
+/* IAM Identity Center for profile name (see the top of this file). */
+int aws_credentials_from_sso(const struct aws_credentials_deps *d, const struct aws_profiles *p,
+			     const char *name, time_t now, struct aws_credentials **out);
+/* The SSO token cache file for key (an sso_session name or a start URL):
+ * $HOME/.aws/sso/cache/<sha1 hex of key>.json. Caller frees; NULL without HOME. */
+char *aws_sso_cache_path(const struct aws_env *env, const char *key);
+/*
+ * credential_process of profile name: command is split into words as a
+ * POSIX shell would (quotes, backslashes; no expansion, no shell), run with
+ * stdin inherited, and its stdout read as {"Version":1,"AccessKeyId",
+ * "SecretAccessKey","SessionToken"?,"Expiration"?}. A nonzero exit is an
+ * error quoting the first line of its stderr.
+ */
+int aws_credentials_from_process(const char *name, const char *command, time_t now,
+				 struct aws_credentials **out);
+/* The words of command (shell-like splitting, as above): a NULL-terminated
+ * array, free with aws_argv_free. NULL on an unterminated quote, a trailing
+ * backslash or an empty command (logged without the command's text). */
+char **aws_split_command(const char *command);
+void aws_argv_free(char **argv);
 /* The whole chain, uncached. 0 with *out set, or -1 (logged; with
  * AWS_NO_CREDENTIALS_MSG when no provider was configured). */
 int aws_credentials_resolve(const struct aws_credentials_deps *d, time_t now,

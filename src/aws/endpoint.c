@@ -25,6 +25,8 @@ const struct aws_service_info aws_services[AWS_SERVICE_MAX] = {
     [AWS_ELBV2] = {"ELBv2", "elasticloadbalancing", "elasticloadbalancing",
 		   "ELASTIC_LOAD_BALANCING_V2", 0},
     [AWS_CLOUDFRONT] = {"CloudFront", "cloudfront", "cloudfront", "CLOUDFRONT", 1},
+    /* portal.sso.<region>.amazonaws.com; AWS_ENDPOINT_URL_SSO as the SDKs */
+    [AWS_SSO] = {"SSO", "awsssoportal", "portal.sso", "SSO", 0},
 };
 
 /*

@@ -26,6 +26,7 @@ enum aws_service {
 	AWS_ELB,
 	AWS_ELBV2,
 	AWS_CLOUDFRONT,
+	AWS_SSO, /* the IAM Identity Center portal (GetRoleCredentials), unsigned */
 	AWS_SERVICE_MAX
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aws/awstime.h"
+#include "aws/sso.h"
 #include "log/log.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -149,6 +150,106 @@ int sts_assume_role(const char *role_arn, const char *session_name, const char *
 			     reply);
 }
 
+/* The form of AssumeRoleWithWebIdentity; it holds the token, so the
+ * caller wipes it. 0/-1. */
+static int s_web_identity_form(struct buf *form, const char *role_arn, const char *session_name,
+			       const char *token, int duration_s)
+{
+	char dur[16];
+
+	snprintf(dur, sizeof(dur), "%d", duration_s);
+	return s_form_add(form, "Action", "AssumeRoleWithWebIdentity") ||
+	       s_form_add(form, "Version", STS_API_VERSION) ||
+	       s_form_add(form, "RoleArn", role_arn) ||
+	       s_form_add(form, "RoleSessionName", session_name) ||
+	       s_form_add(form, "WebIdentityToken", token) ||
+	       (duration_s > 0 && s_form_add(form, "DurationSeconds", dur));
+}
+
+int sts_assume_role_with_web_identity(const char *role_arn, const char *session_name,
+				      const char *token, int duration_s, const char *region,
+				      struct aws_credentials **out, struct aws_reply *reply)
+{
+	static const char op[] = "AssumeRoleWithWebIdentity";
+	struct buf form = BUF_INIT;
+	struct aws_header h[1];
+	struct aws_call c;
+	xmlDoc *doc = NULL;
+	xmlNode *cr = NULL;
+	char *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL, *src = NULL;
+	time_t expiration = 0;
+	int rc = -1;
+
+	*out = NULL;
+	memset(reply, 0, sizeof(*reply));
+	if (role_arn == NULL || session_name == NULL || token == NULL) {
+		s_message(reply, op, role_arn, "a role ARN, a session name and a token are needed");
+		goto out;
+	}
+	if (s_web_identity_form(&form, role_arn, session_name, token, duration_s) != 0) {
+		s_message(reply, op, role_arn, "out of memory");
+		goto out;
+	}
+	h[0].name = "Content-Type";
+	h[0].value = STS_CONTENT_TYPE;
+	memset(&c, 0, sizeof(c));
+	c.service = AWS_STS;
+	c.operation = "AssumeRoleWithWebIdentity";
+	c.resource = role_arn;
+	c.method = "POST";
+	c.path = "/";
+	c.headers = h;
+	c.nheaders = 1;
+	c.body = form.data;
+	c.body_len = form.len;
+	c.region = region;
+	c.anonymous = 1; /* the token authenticates the call; it is not signed */
+	rc = aws_call(&c, reply);
+	if (reply->resp.body.data && rc == 0)
+		doc = xml_parse(reply->resp.body.data, reply->resp.body.len, NULL);
+	if (reply->resp.body.data)
+		mem_wipe(reply->resp.body.data, reply->resp.body.len);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	cr = doc ? xml_path(xml_root(doc), "AssumeRoleWithWebIdentityResult/Credentials") : NULL;
+	ak = cr ? xml_path_text(cr, "AccessKeyId") : NULL;
+	sk = cr ? xml_path_text(cr, "SecretAccessKey") : NULL;
+	tok = cr ? xml_path_text(cr, "SessionToken") : NULL;
+	exp = cr ? xml_path_text(cr, "Expiration") : NULL;
+	if (ak == NULL || sk == NULL || tok == NULL || *ak == '\0' || *sk == '\0') {
+		s_message(reply, op, role_arn, "the answer has no credentials");
+		goto out;
+	}
+	if (exp == NULL || aws_time_parse_iso8601(exp, &expiration) != 0) {
+		s_message(reply, op, role_arn, "the answer has no Expiration date");
+		goto out;
+	}
+	src = str_printf("sts:AssumeRoleWithWebIdentity %s", role_arn);
+	if (src == NULL)
+		goto out;
+	*out = aws_credentials_new(ak, sk, tok, expiration, src);
+	if (*out == NULL)
+		goto out;
+	log_add_secret(sk);
+	log_add_secret(tok);
+	rc = 0;
+out:
+	if (rc == -1 && reply->message == NULL)
+		s_message(reply, op, role_arn, "failed");
+	if (doc)
+		xmlFreeDoc(doc);
+	if (form.data)
+		mem_wipe(form.data, form.len);
+	buf_free(&form);
+	free(ak);
+	str_wipe_free(sk);
+	str_wipe_free(tok);
+	free(exp);
+	free(src);
+	return rc;
+}
+
 int sts_get_caller_identity(const struct aws_credentials *creds, char **account, char **arn,
 			    struct aws_reply *reply)
 {
@@ -222,7 +323,35 @@ int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
 	return rc;
 }
 
+/*
+ * For web identity: the profile's region, else the configured one, else
+ * us-east-1 (STS answers there for every account, as the SDKs' global
+ * endpoint does; a CI job need not set a region to get credentials).
+ */
+int sts_web_identity_adapter(void *ctx, const struct aws_web_identity_request *req,
+			     struct aws_credentials **out)
+{
+	struct aws_reply reply;
+	const char *region = req->region;
+	int rc = -1;
+
+	(void)ctx;
+	*out = NULL;
+	if (region == NULL && (aws_client_region(&region) != 0 || region == NULL))
+		region = "us-east-1";
+	if (sts_assume_role_with_web_identity(req->role_arn, req->session_name, req->token, 0,
+					      region, out, &reply) == 0)
+		rc = 0;
+	else
+		log_error("%s",
+			  reply.message ? reply.message : "STS AssumeRoleWithWebIdentity failed");
+	aws_reply_free(&reply);
+	return rc;
+}
+
 void sts_install(void)
 {
 	aws_client_set_assume_role(sts_assume_role_adapter, NULL);
+	aws_client_set_web_identity(sts_web_identity_adapter, NULL);
+	sso_install();
 }

@@ -36,8 +36,19 @@ int sts_assume_role(const char *role_arn, const char *session_name, const char *
 int sts_get_caller_identity(const struct aws_credentials *creds, char **account, char **arn,
 			    struct aws_reply *reply);
 
-/* aws_client_set_assume_role(<STS adapter>), so role_arn profiles of the
- * shared config work. Call once at startup, before the first AWS call. */
+/*
+ * AssumeRoleWithWebIdentity, unsigned (the OIDC token is the credential),
+ * in region (NULL: the configured one). duration_s 0: the role's default.
+ * *out has source "sts:AssumeRoleWithWebIdentity <role_arn>". The form that
+ * carries the token and the answer are wiped.
+ */
+int sts_assume_role_with_web_identity(const char *role_arn, const char *session_name,
+				      const char *token, int duration_s, const char *region,
+				      struct aws_credentials **out, struct aws_reply *reply);
+
+/* Installs the network halves of the credentials chain: STS AssumeRole for
+ * role_arn profiles, AssumeRoleWithWebIdentity for web identity, and the
+ * SSO portal (sso_install). Call once at startup, before the first AWS call. */
 void sts_install(void);
 
 /* The adapter itself (aws_assume_role_fn), for code that builds its own
@@ -45,5 +56,9 @@ void sts_install(void);
 int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
 			    const struct aws_assume_role_request *req,
 			    struct aws_credentials **out);
+
+/* The web identity adapter (aws_web_identity_fn); logs the STS error line. */
+int sts_web_identity_adapter(void *ctx, const struct aws_web_identity_request *req,
+			     struct aws_credentials **out);
 
 #endif

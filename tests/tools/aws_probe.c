@@ -2,8 +2,9 @@
  * Test program for the AWS core, wired to http/ the way the service
  * clients will be: build request -> sign -> send -> classify. It holds the
  * two adapters the credentials chain needs (an HTTP fetch for container
- * and IMDS credentials, an STS AssumeRole call), so the integration tests
- * run the real chain against real servers on 127.0.0.1.
+ * and IMDS credentials, an STS AssumeRole call) and takes the STS client's
+ * web identity and the SSO client's portal adapters, so the integration
+ * tests run the real chain against real servers on 127.0.0.1.
  *
  *   aws_probe creds    {"source","access_key_id","session_token":bool,"expiration"}
  *   aws_probe region   {"region": "..." | null}
@@ -26,6 +27,8 @@
 #include "aws/credentials.h"
 #include "aws/endpoint.h"
 #include "aws/sigv4.h"
+#include "aws/sso.h"
+#include "aws/sts.h"
 #include "http/http.h"
 #include "log/log.h"
 #include "util/buf.h"
@@ -221,7 +224,10 @@ static int s_service(const char *name, enum aws_service *out)
 
 int main(int argc, char **argv)
 {
-	struct aws_credentials_deps deps = {NULL, aws_client_fetch, NULL, s_assume_role, NULL};
+	struct aws_credentials_deps deps = {.fetch = aws_client_fetch,
+					    .assume_role = s_assume_role,
+					    .web_identity = sts_web_identity_adapter,
+					    .sso_role = sso_role_adapter};
 	struct aws_credentials_chain *chain = NULL;
 	const struct aws_credentials *creds = NULL;
 	struct http_response resp;

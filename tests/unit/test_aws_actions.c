@@ -35,6 +35,8 @@ static const char *s_prefix(enum aws_service s)
 		return "elasticloadbalancing:";
 	case AWS_CLOUDFRONT:
 		return "cloudfront:";
+	case AWS_SSO:
+		return "sso:";
 	default:
 		return "?";
 	}

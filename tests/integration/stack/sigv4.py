@@ -59,6 +59,18 @@ class Verdict:
         return f"Verdict(ok={self.ok}, code={self.code!r}, message={self.message!r})"
 
 
+# STS operations AWS accepts unsigned (botocore's UNSIGNED for them).
+UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+
+
+def _unsigned_sts_action(method, headers, body):
+    if method.upper() != "POST" or "x-www-form-urlencoded" not in (
+            headers.get("Content-Type") or ""):
+        return False
+    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    return dict(parse_qsl(raw)).get("Action") in UNSIGNED_STS_ACTIONS
+
+
 def _refuse(status, code, message, **kw):
     return Verdict(False, status, code, message, **kw)
 
@@ -154,6 +166,9 @@ class SigV4Verifier:
             return self._verify_header_auth(method, path, headers, body, auth_header, qpairs)
         if "X-Amz-Signature" in qnames or "X-Amz-Credential" in qnames:
             return self._verify_query_auth(method, path, headers, body, qpairs)
+        if _unsigned_sts_action(method, headers, body):
+            # STS takes these without a signature: the token is the credential.
+            return Verdict(True, 200, service="sts")
         return _refuse(403, "MissingAuthenticationToken",
                        "Request is missing Authentication Token")
 

@@ -1,0 +1,140 @@
+/*
+ * The SSO portal's GetRoleCredentials over aws_call. See sso.h.
+ */
+#define _GNU_SOURCE
+#include "aws/sso.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/json.h"
+#include "log/log.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+static void s_message(struct aws_reply *reply, const char *what)
+{
+	free(reply->message);
+	reply->message = str_printf("SSO GetRoleCredentials: %s", what);
+}
+
+int sso_get_role_credentials(const char *region, const char *access_token, const char *account_id,
+			     const char *role_name, struct aws_credentials **out,
+			     struct aws_reply *reply)
+{
+	struct buf q = BUF_INIT, res = BUF_INIT;
+	struct aws_header h[1];
+	struct aws_call c;
+	const cJSON *rc_obj, *exp;
+	cJSON *doc = NULL, *it;
+	const char *ak, *sk, *tok;
+	char *src = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	memset(reply, 0, sizeof(*reply));
+	if (region == NULL || access_token == NULL || account_id == NULL || role_name == NULL) {
+		s_message(reply, "a region, a token, an account and a role are needed");
+		goto out;
+	}
+	if (strpbrk(access_token, "\r\n") != NULL) {
+		s_message(reply, "the cached access token contains a line break");
+		goto out;
+	}
+	if (buf_append_str(&q, "account_id=") ||
+	    aws_uri_encode_buf(&q, account_id, strlen(account_id), 1) ||
+	    buf_append_str(&q, "&role_name=") ||
+	    aws_uri_encode_buf(&q, role_name, strlen(role_name), 1) ||
+	    buf_printf(&res, "%s in account %s", role_name, account_id)) {
+		s_message(reply, "out of memory");
+		goto out;
+	}
+	h[0].name = "x-amz-sso_bearer_token";
+	h[0].value = access_token;
+	memset(&c, 0, sizeof(c));
+	c.service = AWS_SSO;
+	c.operation = "GetRoleCredentials";
+	c.resource = res.data;
+	c.method = "GET";
+	c.path = "/federation/credentials";
+	c.query = q.data;
+	c.headers = h;
+	c.nheaders = 1;
+	c.region = region;
+	c.anonymous = 1; /* the bearer token authenticates the call */
+	rc = aws_call(&c, reply);
+	if (rc == 0)
+		doc = json_parse(reply->resp.body.data ? reply->resp.body.data : "",
+				 reply->resp.body.len, NULL);
+	if (reply->resp.body.data)
+		mem_wipe(reply->resp.body.data, reply->resp.body.len);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	rc_obj = doc ? json_obj(doc, "roleCredentials") : NULL;
+	ak = rc_obj ? json_str(rc_obj, "accessKeyId") : NULL;
+	sk = rc_obj ? json_str(rc_obj, "secretAccessKey") : NULL;
+	tok = rc_obj ? json_str(rc_obj, "sessionToken") : NULL;
+	exp = rc_obj ? cJSON_GetObjectItemCaseSensitive(rc_obj, "expiration") : NULL;
+	if (ak == NULL || sk == NULL || tok == NULL || *ak == '\0' || *sk == '\0') {
+		s_message(reply, "the answer has no roleCredentials");
+		goto out;
+	}
+	if (!cJSON_IsNumber(exp) || exp->valuedouble <= 0) {
+		s_message(reply, "the answer has no expiration");
+		goto out;
+	}
+	src = str_printf("sso:GetRoleCredentials %s", res.data);
+	if (src == NULL)
+		goto out;
+	/* expiration is in milliseconds */
+	*out = aws_credentials_new(ak, sk, tok, (time_t)(exp->valuedouble / 1000.0), src);
+	if (*out == NULL)
+		goto out;
+	log_add_secret(sk);
+	log_add_secret(tok);
+	rc = 0;
+out:
+	if (rc == -1 && reply->message == NULL)
+		s_message(reply, "failed");
+	if (doc) {
+		const cJSON *inner = json_obj(doc, "roleCredentials");
+
+		cJSON_ArrayForEach(it, inner)
+		{
+			if (cJSON_IsString(it) && it->valuestring)
+				mem_wipe(it->valuestring, strlen(it->valuestring));
+		}
+		cJSON_Delete(doc);
+	}
+	buf_free(&q);
+	buf_free(&res);
+	free(src);
+	return rc;
+}
+
+int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out)
+{
+	struct aws_reply reply;
+	int rc;
+
+	(void)ctx;
+	*out = NULL;
+	rc = sso_get_role_credentials(req->region, req->access_token, req->account_id,
+				      req->role_name, out, &reply);
+	if (rc == 1 &&
+	    (reply.err.http_status == 401 || aws_error_is(&reply.err, "UnauthorizedException"))) {
+		log_info("%s", reply.message ? reply.message : "SSO GetRoleCredentials: refused");
+	} else if (rc != 0) {
+		log_error("%s", reply.message ? reply.message : "SSO GetRoleCredentials failed");
+		rc = -1;
+	}
+	aws_reply_free(&reply);
+	return rc;
+}
+
+void sso_install(void)
+{
+	aws_client_set_sso(sso_role_adapter, NULL);
+}
