@@ -219,6 +219,24 @@ def test_doctor_names_each_missing_permission(tmp_path, env, aws, aws_resources,
     assert c["fix"].startswith(fix.format(b=b)), c
 
 
+@pytest.mark.parametrize("action,check,perm,fix", [
+    ("PutObject", "s3-put", "kms:GenerateDataKey",
+     "allow kms:GenerateDataKey on {k} (SSE-KMS writes need it)"),
+    ("GetObject", "s3-get", "kms:Decrypt", "allow kms:Decrypt on {k}"),
+])
+def test_doctor_names_the_key_permission_s3_needs(tmp_path, env, aws, aws_resources, action,
+                                                  check, perm, fix):
+    """S3 refuses for the key (the role lacks the via-S3 KMS grant): the fix
+    names the KMS permission, not the S3 one."""
+    k = env["AAA_S3_KMS_KEY"]
+    aws.proxy.faults.add(fault="error", status=403, code="AccessDenied",
+                         message=f"User is not authorized to perform: {perm}", service="s3",
+                         action=action, count=None)
+    _, out, _ = _invoke(tmp_path, env, {"action": "doctor"})
+    c = _checks(out)[check]
+    assert c["status"] == "fail" and c["fix"].startswith(fix.format(k=k)), c
+
+
 def test_doctor_reports_a_missing_store_setting(tmp_path, env):
     e = dict(env)
     e.pop("AAA_S3_BUCKET")
