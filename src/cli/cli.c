@@ -1,7 +1,8 @@
 /*
- * Argument parsing with glibc's getopt_long (long GNU style, --flag=value
- * and --flag value), a table of commands, and the environment twins of the
- * common flags (AAA_EMAIL, AAA_S3_BUCKET, ...) for the Lambda functions.
+ * Argument parsing with glibc's getopt_long (GNU style: --flag=value,
+ * --flag value, -d value, -dvalue), driven by the option table of
+ * cli/table.c, and the environment twins of the common flags (AAA_EMAIL,
+ * AAA_S3_BUCKET, ...) for the Lambda functions.
  */
 #define _GNU_SOURCE
 #include "cli/cli.h"
@@ -13,132 +14,17 @@
 
 #include "aws/sts.h"
 #include "cli/commands.h"
+#include "cli/table.h"
+#include "crypto/hash.h"
+#include "http/http.h"
+#include "json/json.h"
 #include "log/log.h"
 #include "version.h"
+#include "xml/xml.h"
 
-enum opt_id {
-	OPT_EMAIL = 256,
-	OPT_S3_BUCKET,
-	OPT_S3_KMS_KEY,
-	OPT_STORE,
-	OPT_DIRECTORY,
-	OPT_EAB_KID,
-	OPT_EAB_HMAC_KEY,
-	OPT_ACCOUNT_KEY,
-	OPT_AGREE,
-	OPT_DOMAIN,
-	OPT_CN,
-	OPT_CREATE_KEY,
-	OPT_KEY_TYPE,
-	OPT_CHALLENGE,
-	OPT_DEPLOY,
-	OPT_DIR,
-	OPT_POST_HOOK,
-	OPT_REASON,
-	OPT_PREFERRED_CHAIN,
-	OPT_PROFILE,
-	OPT_ZONE_ROLE,
-	OPT_ZONE_ID,
-	OPT_JSON,
-	OPT_HELP,
-	OPT_MAX
-};
-
-/* Bits for the commands that accept an option. */
-enum {
-	C_REG = 1 << 0,
-	C_AUTHZ = 1 << 1,
-	C_CERT = 1 << 2,
-	C_LS = 1 << 3,
-	C_SYNC = 1 << 4,
-	C_REVOKE = 1 << 5,
-	C_DOCTOR = 1 << 6,
-	C_LAMBDA = 1 << 7,
-};
-
-/* The common flags of the original aaa: every command accepts them (and
- * their environment twins), so scripts that pass the same flags to every
- * command keep working; a command ignores what it does not need. */
-#define C_ALL (C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR | C_LAMBDA)
-
-struct opt_spec {
-	const char *name;
-	int id;
-	int has_arg;
-	unsigned cmds;
-	const char *env; /* environment twin, or NULL */
-	const char *arg; /* placeholder in help, NULL for a switch */
-	const char *help;
-};
-
-static const struct opt_spec s_opts[] = {
-    {"email", OPT_EMAIL, 1, C_ALL, "AAA_EMAIL", "EMAIL", "contact email of the ACME account"},
-    {"s3-bucket", OPT_S3_BUCKET, 1, C_ALL, "AAA_S3_BUCKET", "BUCKET",
-     "S3 bucket holding aaa-data/ (with --s3-kms-key)"},
-    {"s3-kms-key", OPT_S3_KMS_KEY, 1, C_ALL, "AAA_S3_KMS_KEY", "KEY",
-     "KMS key id, ARN or alias for SSE-KMS"},
-    {"store", OPT_STORE, 1, C_ALL, "AAA_STORE", "URL",
-     "store URL: s3://BUCKET[/PREFIX] or file://DIR"},
-    {"directory", OPT_DIRECTORY, 1, C_ALL, "AAA_DIRECTORY", "URL",
-     "ACME directory URL, or letsencrypt, letsencrypt-staging (default), zerossl"},
-    {"eab-kid", OPT_EAB_KID, 1, C_REG, NULL, "KID", "External Account Binding key id"},
-    {"eab-hmac-key", OPT_EAB_HMAC_KEY, 1, C_REG, NULL, "KEY",
-     "External Account Binding HMAC key (base64url)"},
-    {"account-key", OPT_ACCOUNT_KEY, 1, C_REG, NULL, "SPEC",
-     "account key type (ec256, rsa2048, ...) or kms:KEY_ID to sign with KMS"},
-    {"agree", OPT_AGREE, 0, C_REG, NULL, NULL, "agree to the CA's terms of service"},
-    {"domain", OPT_DOMAIN, 1, C_AUTHZ | C_CERT | C_SYNC | C_REVOKE | C_DOCTOR, NULL, "NAME",
-     "a domain name (repeatable)"},
-    {"cn", OPT_CN, 1, C_CERT, NULL, "NAME", "common name; the certificate's name in the store"},
-    {"create-key", OPT_CREATE_KEY, 0, C_CERT, NULL, NULL,
-     "generate a new certificate key instead of reusing the stored one"},
-    {"key-type", OPT_KEY_TYPE, 1, C_CERT, NULL, "TYPE",
-     "ec256 (default), ec384, rsa2048, rsa3072 or rsa4096"},
-    {"challenge", OPT_CHALLENGE, 1, C_AUTHZ, NULL, "TYPE", "challenge type: dns-01"},
-    {"deploy", OPT_DEPLOY, 1, C_CERT, NULL, "TARGET",
-     "deploy target: acm[:REGION], iam[:PATH], elb:NAME[:PORT], elbv2:ARN, cloudfront:ID"},
-    {"dir", OPT_DIR, 1, C_SYNC, NULL, "DIR",
-     "folder for cert.pem chain.pem fullchain.pem privkey.pem (default: ./NAME)"},
-    {"post-hook", OPT_POST_HOOK, 1, C_SYNC, NULL, "CMD", "command to run when files changed"},
-    {"reason", OPT_REASON, 1, C_REVOKE, NULL, "REASON",
-     "revocation reason: unspecified, keyCompromise, superseded, cessationOfOperation"},
-    {"preferred-chain", OPT_PREFERRED_CHAIN, 1, C_CERT, NULL, "ISSUER",
-     "pick the alternate chain whose root has this issuer name"},
-    {"profile", OPT_PROFILE, 1, C_CERT, NULL, "NAME", "ACME certificate profile"},
-    {"zone-role", OPT_ZONE_ROLE, 1, C_AUTHZ | C_CERT | C_DOCTOR, NULL, "DOMAIN=ROLE_ARN",
-     "assume this role for the hosted zone of DOMAIN (repeatable)"},
-    {"zone-id", OPT_ZONE_ID, 1, C_AUTHZ | C_CERT | C_DOCTOR, NULL, "DOMAIN=ZONE_ID",
-     "use this hosted zone for DOMAIN instead of looking it up (repeatable)"},
-    {"json", OPT_JSON, 0, C_DOCTOR, NULL, NULL, "print the report as JSON"},
-};
-
-#define NOPTS (sizeof(s_opts) / sizeof(s_opts[0]))
-
-struct command {
-	const char *name;
-	unsigned bit;
-	int (*run)(const struct cli_opts *opts);
-	const char *usage;
-	const char *summary;
-};
-
-static const struct command s_cmds[] = {
-    {"reg", C_REG, cmd_reg, "--email EMAIL [--agree] [--eab-kid K --eab-hmac-key H]",
-     "register an ACME account (prints the terms URL unless --agree)"},
-    {"authz", C_AUTHZ, cmd_authz, "--domain NAME... [--challenge dns-01]",
-     "authorize names with DNS-01 on Route53"},
-    {"cert", C_CERT, cmd_cert, "--cn NAME [--domain NAME...] [--create-key] [--key-type T]",
-     "issue or renew a certificate"},
-    {"ls", C_LS, cmd_ls, "", "list account, authorizations and certificates as JSON"},
-    {"sync", C_SYNC, cmd_sync, "--domain NAME [--dir DIR] [--post-hook CMD]",
-     "write a stored certificate and key into a folder"},
-    {"revoke", C_REVOKE, cmd_revoke, "--domain NAME [--reason R]", "revoke a certificate"},
-    {"doctor", C_DOCTOR, cmd_doctor, "[--domain NAME...] [--json]",
-     "check credentials, bucket, KMS key and hosted zones"},
-    {"lambda", C_LAMBDA, cmd_lambda, "", "run the AWS Lambda runtime loop (used by bootstrap)"},
-};
-
-#define NCMDS (sizeof(s_cmds) / sizeof(s_cmds[0]))
+/* getopt_long's value for the option at table index i. A short option's
+ * character is mapped to the same index (see s_parse). */
+#define LONG_BASE 256
 
 static void s_print_main_help(FILE *out)
 {
@@ -147,81 +33,47 @@ static void s_print_main_help(FILE *out)
 	fprintf(out,
 		"aaa %s - ACME Agent for AWS\n\n"
 		"usage: aaa COMMAND [OPTIONS]\n"
-		"       aaa COMMAND --help\n"
-		"       aaa --version\n\ncommands:\n",
+		"       aaa COMMAND -h|--help\n"
+		"       aaa -V|--version\n\ncommands:\n",
 		AAA_VERSION);
-	for (i = 0; i < NCMDS; i++)
-		fprintf(out, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);
+	for (i = 0; i < cli_ncommands; i++)
+		fprintf(out, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
 	fprintf(out, "\nexit codes: 0 ok, 1 failure, 2 usage error\n");
 }
 
-static void s_print_cmd_help(FILE *out, const struct command *cmd)
+static void s_print_cmd_help(FILE *out, const struct cli_command *cmd)
 {
-	char left[64];
+	char *syn = cli_synopsis(cmd);
 	size_t i;
 
-	fprintf(out, "usage: aaa %s %s\n\n%s\n\noptions:\n", cmd->name, cmd->usage, cmd->summary);
-	for (i = 0; i < NOPTS; i++) {
-		if (!(s_opts[i].cmds & cmd->bit))
+	fprintf(out, "usage: %s\n\n%s\n\noptions:\n", syn ? syn : cmd->name, cmd->summary);
+	free(syn);
+	for (i = 0; i < cli_noptions; i++) {
+		const struct cli_option *o = &cli_options[i];
+		char *label;
+
+		if (!(o->cmds & cmd->bit))
 			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", s_opts[i].name, s_opts[i].arg ? " " : "",
-			 s_opts[i].arg ? s_opts[i].arg : "");
-		fprintf(out, "  %-28s %s", left, s_opts[i].help);
-		if (s_opts[i].env)
-			fprintf(out, " [env %s]", s_opts[i].env);
+		label = cli_option_label(o);
+		fprintf(out, "  %-30s %s", label ? label : o->name, o->help);
+		if (o->required & cmd->bit)
+			fprintf(out, " (required)");
+		if (o->env)
+			fprintf(out, " [env %s]", o->env);
 		fputc('\n', out);
+		free(label);
 	}
-	fprintf(out, "  %-28s %s\n", "--help", "show this help");
 }
 
-static const struct command *s_find_cmd(const char *name)
+/* aaa -V: its own version and those of the libraries it runs with (the
+ * shared objects loaded now, not the headers it was built against). */
+static void s_print_version(FILE *out)
 {
-	size_t i;
-
-	for (i = 0; i < NCMDS; i++)
-		if (strcmp(s_cmds[i].name, name) == 0)
-			return &s_cmds[i];
-	return NULL;
-}
-
-static const char **s_field(struct cli_opts *o, int id)
-{
-	switch (id) {
-	case OPT_EMAIL:
-		return &o->email;
-	case OPT_S3_BUCKET:
-		return &o->s3_bucket;
-	case OPT_S3_KMS_KEY:
-		return &o->s3_kms_key;
-	case OPT_STORE:
-		return &o->store;
-	case OPT_DIRECTORY:
-		return &o->directory;
-	case OPT_EAB_KID:
-		return &o->eab_kid;
-	case OPT_EAB_HMAC_KEY:
-		return &o->eab_hmac_key;
-	case OPT_ACCOUNT_KEY:
-		return &o->account_key;
-	case OPT_CN:
-		return &o->cn;
-	case OPT_KEY_TYPE:
-		return &o->key_type;
-	case OPT_CHALLENGE:
-		return &o->challenge;
-	case OPT_DIR:
-		return &o->dir;
-	case OPT_POST_HOOK:
-		return &o->post_hook;
-	case OPT_REASON:
-		return &o->reason;
-	case OPT_PREFERRED_CHAIN:
-		return &o->preferred_chain;
-	case OPT_PROFILE:
-		return &o->profile;
-	default:
-		return NULL;
-	}
+	fprintf(out, "aaa %s\n", AAA_VERSION);
+	fprintf(out, "libcurl %s\n", http_library_version());
+	fprintf(out, "%s\n", crypto_library_version());
+	fprintf(out, "cJSON %s\n", json_library_version());
+	fprintf(out, "libxml2 %s\n", xml_library_version());
 }
 
 static int s_list_add(struct str_list *l, const char *s)
@@ -237,115 +89,180 @@ static int s_list_add(struct str_list *l, const char *s)
 
 void cli_opts_free(struct cli_opts *opts)
 {
-	free(opts->domains.items);
-	free(opts->deploy.items);
-	free(opts->zone_roles.items);
-	free(opts->zone_ids.items);
+	size_t i;
+
+	for (i = 0; i < cli_noptions; i++)
+		if (cli_options[i].kind == CLI_LIST)
+			free(((struct str_list *)((char *)opts + cli_options[i].off))->items);
+	free(opts->args.items);
 	memset(opts, 0, sizeof(*opts));
+}
+
+/* The table index of the short option c for cmd, or -1. */
+static int s_short_index(const struct cli_command *cmd, int c)
+{
+	size_t i;
+
+	for (i = 0; i < cli_noptions; i++)
+		if (cli_options[i].short_name == c && (cli_options[i].cmds & cmd->bit))
+			return (int)i;
+	return -1;
+}
+
+/* What the user typed for the option that just failed, for the message. */
+static const char *s_bad_opt(int argc, char **argv, char *buf, size_t len)
+{
+	if (optopt > 0 && optopt < LONG_BASE) {
+		snprintf(buf, len, "-%c", optopt);
+		return buf;
+	}
+	if (optind - 1 >= 1 && optind - 1 < argc)
+		return argv[optind - 1];
+	return "?";
+}
+
+/* A required option of cmd left unset: its name, or NULL when all are set. */
+static const struct cli_option *s_missing(const struct cli_command *cmd, const struct cli_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < cli_noptions; i++) {
+		const struct cli_option *opt = &cli_options[i];
+		const char *base = (const char *)o + opt->off;
+
+		if (!(opt->required & cmd->bit))
+			continue;
+		if (opt->kind == CLI_STR && *(const char *const *)base == NULL)
+			return opt;
+		if (opt->kind == CLI_LIST && ((const struct str_list *)base)->n == 0)
+			return opt;
+	}
+	return NULL;
 }
 
 /*
  * Parses the options of one command. Returns 0, EXIT_USAGE after printing
- * the problem, or -1 when --help was printed (exit 0).
+ * the problem, or -1 when --help or --version was printed (exit 0).
  */
-static int s_parse(const struct command *cmd, int argc, char **argv, struct cli_opts *o)
+static int s_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_opts *o)
 {
-	struct option lopts[NOPTS + 2];
-	size_t i, n = 0;
+	struct option lopts[2 * 64 + 1];
+	char shorts[3 * 64 + 2], bad[8];
+	size_t i, n = 0, ns = 0;
 	int c, idx;
-	int rc = EXIT_USAGE;
+	const struct cli_option *missing;
 
-	for (i = 0; i < NOPTS; i++) {
-		if (!(s_opts[i].cmds & cmd->bit))
+	shorts[ns++] = ':';
+	for (i = 0; i < cli_noptions && n + 2 < sizeof(lopts) / sizeof(lopts[0]); i++) {
+		const struct cli_option *opt = &cli_options[i];
+		const char *names[2] = {opt->name, opt->alias};
+		size_t k;
+
+		if (!(opt->cmds & cmd->bit))
 			continue;
-		lopts[n].name = s_opts[i].name;
-		lopts[n].has_arg = s_opts[i].has_arg ? required_argument : no_argument;
-		lopts[n].flag = NULL;
-		lopts[n].val = s_opts[i].id;
-		n++;
+		for (k = 0; k < 2 && names[k]; k++) {
+			lopts[n].name = names[k];
+			lopts[n].has_arg = opt->arg ? required_argument : no_argument;
+			lopts[n].flag = NULL;
+			lopts[n].val = LONG_BASE + (int)i;
+			n++;
+		}
+		if (opt->short_name && ns + 3 < sizeof(shorts)) {
+			shorts[ns++] = opt->short_name;
+			if (opt->arg)
+				shorts[ns++] = ':';
+		}
 	}
-	lopts[n].name = "help";
-	lopts[n].has_arg = no_argument;
-	lopts[n].flag = NULL;
-	lopts[n].val = OPT_HELP;
-	n++;
+	shorts[ns] = '\0';
 	memset(&lopts[n], 0, sizeof(lopts[n]));
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", lopts, &idx)) != -1) {
-		const char **field;
+	while ((c = getopt_long(argc, argv, shorts, lopts, &idx)) != -1) {
+		const struct cli_option *opt;
+		char *base;
 
-		switch (c) {
-		case OPT_HELP:
+		if (c == ':') {
+			fprintf(stderr, "aaa %s: option '%s' needs a value\n", cmd->name,
+				s_bad_opt(argc, argv, bad, sizeof(bad)));
+			return EXIT_USAGE;
+		}
+		if (c == '?') {
+			fprintf(stderr, "aaa %s: unknown option '%s' (see 'aaa %s --help')\n",
+				cmd->name, s_bad_opt(argc, argv, bad, sizeof(bad)), cmd->name);
+			return EXIT_USAGE;
+		}
+		if (c < LONG_BASE)
+			c = LONG_BASE + s_short_index(cmd, c);
+		if (c < LONG_BASE || (size_t)(c - LONG_BASE) >= cli_noptions)
+			return EXIT_USAGE;
+		opt = &cli_options[c - LONG_BASE];
+		base = (char *)o + opt->off;
+		switch (opt->kind) {
+		case CLI_HELP:
 			s_print_cmd_help(stdout, cmd);
 			return -1;
-		case OPT_AGREE:
-			o->agree = 1;
+		case CLI_VERSION:
+			s_print_version(stdout);
+			return -1;
+		case CLI_FLAG:
+			*(int *)base = 1;
 			break;
-		case OPT_CREATE_KEY:
-			o->create_key = 1;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_DOMAIN:
-			if (s_list_add(&o->domains, optarg) != 0)
-				goto out;
-			break;
-		case OPT_DEPLOY:
-			if (s_list_add(&o->deploy, optarg) != 0)
-				goto out;
-			break;
-		case OPT_ZONE_ROLE:
-			if (s_list_add(&o->zone_roles, optarg) != 0)
-				goto out;
-			break;
-		case OPT_ZONE_ID:
-			if (s_list_add(&o->zone_ids, optarg) != 0)
-				goto out;
-			break;
-		case ':':
-			fprintf(stderr, "aaa %s: option '%s' needs a value\n", cmd->name,
-				argv[optind - 1]);
-			goto out;
-		case '?':
-			fprintf(stderr, "aaa %s: unknown option '%s' (see 'aaa %s --help')\n",
-				cmd->name, argv[optind - 1], cmd->name);
-			goto out;
-		default:
-			field = s_field(o, c);
-			if (field == NULL)
-				goto out;
+		case CLI_STR:
+		case CLI_LIST:
 			if (*optarg == '\0') {
-				fprintf(stderr, "aaa %s: option '%s' needs a non-empty value\n",
-					cmd->name, argv[optind - 1]);
-				goto out;
+				fprintf(stderr, "aaa %s: option '--%s' needs a non-empty value\n",
+					cmd->name, opt->name);
+				return EXIT_USAGE;
 			}
-			*field = optarg;
+			if (opt->kind == CLI_STR)
+				*(const char **)base = optarg;
+			else if (s_list_add((struct str_list *)base, optarg) != 0)
+				return EXIT_FAIL;
 			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "aaa %s: unexpected argument '%s' (see 'aaa %s --help')\n",
-			cmd->name, argv[optind], cmd->name);
-		goto out;
+	for (; optind < argc; optind++) {
+		if (!cmd->args || o->args.n >= 1) {
+			fprintf(stderr, "aaa %s: unexpected argument '%s' (see 'aaa %s --help')\n",
+				cmd->name, argv[optind], cmd->name);
+			return EXIT_USAGE;
+		}
+		if (s_list_add(&o->args, argv[optind]) != 0)
+			return EXIT_FAIL;
 	}
 	/* Environment twins fill what the command line left unset. */
-	for (i = 0; i < NOPTS; i++) {
-		const char **field = s_field(o, s_opts[i].id);
+	for (i = 0; i < cli_noptions; i++) {
+		const struct cli_option *opt = &cli_options[i];
+		const char **field = (const char **)((char *)o + opt->off);
 		const char *v;
 
-		if (!(s_opts[i].cmds & cmd->bit) || s_opts[i].env == NULL || field == NULL ||
-		    *field != NULL)
+		if (!(opt->cmds & cmd->bit) || !opt->env || opt->kind != CLI_STR || *field)
 			continue;
-		v = getenv(s_opts[i].env);
+		v = getenv(opt->env);
 		if (v && *v)
 			*field = v;
 	}
-	rc = 0;
-out:
-	return rc;
+	if ((missing = s_missing(cmd, o))) {
+		fprintf(stderr, "aaa %s: missing --%s %s (see 'aaa %s --help')\n", cmd->name,
+			missing->name, missing->arg ? missing->arg : "", cmd->name);
+		return EXIT_USAGE;
+	}
+	if ((cmd->flags & CLI_CMD_STORE) && !o->store && !o->s3_bucket) {
+		fprintf(stderr,
+			"aaa %s: missing --s3-bucket BUCKET or --store URL (or AAA_S3_BUCKET, "
+			"AAA_STORE)\n",
+			cmd->name);
+		return EXIT_USAGE;
+	}
+	if (cmd->args && o->args.n == 0) {
+		fprintf(stderr, "aaa %s: missing %s (see 'aaa %s --help')\n", cmd->name, cmd->args,
+			cmd->name);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /*
@@ -353,16 +270,18 @@ out:
  * function's configuration); a common flag given on its command line
  * becomes that environment variable, so it is honoured, not ignored.
  */
-static int s_export_env(struct cli_opts *o)
+static int s_export_env(const struct cli_opts *o)
 {
 	size_t i;
 
-	for (i = 0; i < NOPTS; i++) {
-		const char **field = s_field(o, s_opts[i].id);
+	for (i = 0; i < cli_noptions; i++) {
+		const struct cli_option *opt = &cli_options[i];
+		const char *v;
 
-		if (s_opts[i].env == NULL || field == NULL || *field == NULL)
+		if (!opt->env || opt->kind != CLI_STR)
 			continue;
-		if (setenv(s_opts[i].env, *field, 1) != 0)
+		v = *(const char *const *)((const char *)o + opt->off);
+		if (v && setenv(opt->env, v, 1) != 0)
 			return -1;
 	}
 	return 0;
@@ -371,7 +290,8 @@ static int s_export_env(struct cli_opts *o)
 int cli_main(int argc, char **argv)
 {
 	struct cli_opts opts;
-	const struct command *cmd;
+	const struct cli_command *cmd;
+	const char *first;
 	int rc;
 
 	memset(&opts, 0, sizeof(opts));
@@ -382,24 +302,33 @@ int cli_main(int argc, char **argv)
 		s_print_main_help(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	first = argv[1];
+	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
 		s_print_main_help(stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-		printf("aaa %s\n", AAA_VERSION);
+	if (strcmp(first, "help") == 0) {
+		/* aaa help [COMMAND] */
+		if (argc > 2 && (cmd = cli_command_find(argv[2]))) {
+			s_print_cmd_help(stdout, cmd);
+			return EXIT_OK;
+		}
+		s_print_main_help(argc > 2 ? stderr : stdout);
+		return argc > 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0 ||
+	    strcmp(first, "version") == 0) {
+		s_print_version(stdout);
 		return EXIT_OK;
 	}
-	cmd = s_find_cmd(argv[1]);
+	cmd = cli_command_find(first);
 	if (cmd == NULL) {
-		fprintf(stderr, "aaa: unknown command '%s' (see 'aaa --help')\n", argv[1]);
+		fprintf(stderr, "aaa: unknown command '%s' (see 'aaa --help')\n", first);
 		return EXIT_USAGE;
 	}
 	/* On a terminal the progress lines tell the story; logs are for
 	 * warnings unless a level is asked for. The runtime keeps info. */
-	if (strcmp(argv[1], "lambda") != 0 && !getenv("AAA_LOG_LEVEL") &&
-	    !getenv("AWS_LAMBDA_LOG_LEVEL"))
+	if (cmd->bit != C_LAMBDA && !getenv("AAA_LOG_LEVEL") && !getenv("AWS_LAMBDA_LOG_LEVEL"))
 		log_configure(LOG_WARN, 0, stderr);
 	rc = s_parse(cmd, argc - 1, argv + 1, &opts);
 	if (rc == -1)

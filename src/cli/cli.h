@@ -37,6 +37,7 @@ struct cli_opts {
 	struct str_list deploy;
 	struct str_list zone_roles;
 	struct str_list zone_ids;
+	struct str_list args; /* positional arguments (commands that take some) */
 	int agree;
 	int create_key;
 	int json;

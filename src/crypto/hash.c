@@ -1,5 +1,6 @@
 #include "crypto/hash.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -79,4 +80,9 @@ void crypto_log_errors(const char *func, const char *what)
 	}
 	if (!any)
 		log_msg(LOG_ERROR, func, "%s failed", what);
+}
+
+const char *crypto_library_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
 }

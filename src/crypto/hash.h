@@ -17,6 +17,8 @@ int crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t 
 		       unsigned char out[SHA256_LEN]);
 /* Writes 2*len lower-case hex digits and a NUL to out. */
 void hex_encode(const unsigned char *in, size_t len, char *out);
+/* The OpenSSL loaded now ("OpenSSL 3.0.15 3 Sep 2024"); static storage. */
+const char *crypto_library_version(void);
 /* Cryptographically secure random bytes; -1 if the CSPRNG fails. */
 int crypto_random(void *out, size_t len);
 /* Logs and clears OpenSSL's error queue, prefixed with the caller's context. */

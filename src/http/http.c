@@ -461,3 +461,17 @@ void http_response_free(struct http_response *resp)
 	buf_free(&resp->body);
 	resp->status = 0;
 }
+
+const char *http_library_version(void)
+{
+	static char v[128];
+	const curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
+
+	if (!d || !d->version)
+		return "unknown";
+	if (d->ssl_version)
+		snprintf(v, sizeof(v), "%s (%s)", d->version, d->ssl_version);
+	else
+		snprintf(v, sizeof(v), "%s", d->version);
+	return v;
+}

@@ -63,5 +63,8 @@ const char *http_response_header(const struct http_response *resp, const char *n
 void http_response_free(struct http_response *resp);
 /* Number of new connections opened so far (tests of keep-alive). */
 long http_connections_opened(void);
+/* The version of the libcurl loaded now, with its TLS library ("8.1.2
+ * (OpenSSL/3.0.15)"); static storage. */
+const char *http_library_version(void);
 
 #endif

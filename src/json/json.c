@@ -225,3 +225,8 @@ int json_add_str_opt(cJSON *obj, const char *key, const char *value)
 		return 0;
 	return cJSON_AddStringToObject(obj, key, value) ? 0 : -1;
 }
+
+const char *json_library_version(void)
+{
+	return cJSON_Version();
+}

@@ -45,5 +45,7 @@ int json_str_array_view(const cJSON *arr, const char ***out, size_t *n);
 int json_add_str_array(cJSON *obj, const char *key, const char *const *items, size_t n);
 /* Adds a string member only when value is non-NULL. 0/-1. */
 int json_add_str_opt(cJSON *obj, const char *key, const char *value);
+/* The version of the cJSON loaded now ("1.7.15"); static storage. */
+const char *json_library_version(void);
 
 #endif

@@ -1,5 +1,6 @@
 #include "xml/xml.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,4 +172,14 @@ char *xml_to_string(xmlDoc *doc, size_t *len)
 	if (out && len)
 		*len = (size_t)n;
 	return out;
+}
+
+/* libxml2 gives its version as digits, "20914" for 2.9.14. */
+const char *xml_library_version(void)
+{
+	static char v[32];
+	long n = strtol(xmlParserVersion, NULL, 10);
+
+	snprintf(v, sizeof(v), "%ld.%ld.%ld", n / 10000, n / 100 % 100, n % 100);
+	return v;
 }

@@ -81,3 +81,66 @@ def test_every_command_accepts_the_common_flags():
         assert p.returncode == 0, (c, p.stderr)
         for flag in ["--email", "--s3-bucket", "--s3-kms-key", "--store", "--directory"]:
             assert flag in p.stdout, (c, flag)
+
+
+def test_dash_h_on_every_command():
+    for c in COMMANDS:
+        for h in ("-h", "--help"):
+            p = run(c, h)
+            assert p.returncode == 0, (c, h, p.stderr)
+            assert p.stdout.startswith(f"usage: aaa {c}"), (c, p.stdout)
+    p = run("help", "cert")
+    assert p.returncode == 0 and p.stdout.startswith("usage: aaa cert --cn NAME")
+    p = run("-h")
+    assert p.returncode == 0 and "commands:" in p.stdout
+
+
+def _deb_version(pkg):
+    p = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True,
+                       text=True)
+    assert p.returncode == 0, pkg
+    return p.stdout.split(":")[-1]
+
+
+def test_version_names_the_libraries_it_runs_with():
+    # The versions of the shared libraries loaded at run time, checked against
+    # the Debian packages that installed them.
+    for args in (["-V"], ["--version"], ["version"], ["ls", "-V"]):
+        p = run(*args)
+        assert p.returncode == 0, args
+        lines = dict(line.split(" ", 1) for line in p.stdout.splitlines())
+        assert set(lines) == {"aaa", "libcurl", "OpenSSL", "cJSON", "libxml2"}, p.stdout
+        assert _deb_version("libcurl4").startswith(lines["libcurl"].split()[0])
+        assert _deb_version("libssl3").startswith(lines["OpenSSL"].split()[0])
+        assert _deb_version("libcjson1").startswith(lines["cJSON"])
+        assert _deb_version("libxml2").startswith(lines["libxml2"])
+
+
+def test_missing_required_flags_are_usage_errors_naming_them(tmp_path):
+    store = ["--store", f"file://{tmp_path}/store"]
+    cases = [
+        (["cert", *store], "--cn"),
+        (["cert", "-d", "a.example", *store], "--cn"),
+        (["authz", *store], "--domain"),
+        (["sync", *store], "--domain"),
+        (["revoke", *store], "--domain"),
+        (["ls"], "--s3-bucket"),
+        (["reg", "-m", "a@example.test", "--agree"], "--s3-bucket"),
+        (["cert", "--cn", "a.example"], "--s3-bucket"),
+    ]
+    env = {k: "" for k in ("AAA_STORE", "AAA_S3_BUCKET")}
+    for args, flag in cases:
+        p = run(*args, env=env)
+        assert p.returncode == 2, (args, p.stderr)
+        assert f"missing {flag}" in p.stderr, (args, p.stderr)
+        assert p.stdout == ""
+    assert not (tmp_path / "store").exists(), "a usage error writes nothing"
+
+
+def test_short_options_and_aliases_parse():
+    p = run("reg", "-m", "a@example.test", "--agree-tos", "-x")
+    assert p.returncode == 2 and "unknown option '-x'" in p.stderr
+    p = run("cert", "-d")
+    assert p.returncode == 2 and "'-d' needs a value" in p.stderr
+    p = run("ls", "-d", "a.example")
+    assert p.returncode == 2 and "unknown option '-d'" in p.stderr

@@ -101,3 +101,18 @@ def test_every_readme_line_as_written(aaa_bin, aaa_env, aws_resources, pebble, a
     assert keys and all(k.startswith("aaa-data/") for k in keys)
     head = s3.head_object(Bucket=fill["B"], Key=[k for k in keys if k.endswith("privkey.pem")][0])
     assert head["ServerSideEncryption"] == "aws:kms"
+
+
+def test_certbot_short_forms_and_agree_tos(aaa, tmp_path, aws, pebble):
+    """-m (email), --agree-tos and -d (domain), as certbot spells them."""
+    import uuid
+    zone = f"s{uuid.uuid4().hex[:8]}.example.test"
+    aws.create_zone(zone)
+    store = ["--store", f"file://{tmp_path}/store"]
+    p = aaa("reg", "-m", f"admin@{zone}", "--agree-tos", *store)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["email"] == f"admin@{zone}"
+    p = aaa("cert", "--cn", f"a.{zone}", "-d", f"b.{zone}", f"-dc.{zone}", *store)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["certificate"]["san"] == sorted(
+        [f"a.{zone}", f"b.{zone}", f"c.{zone}"])
