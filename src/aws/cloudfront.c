@@ -45,7 +45,9 @@ static char *s_path(const char *id)
 	return str_printf(CF_API "/distribution/%s/config", id);
 }
 
-int cloudfront_get_config(const char *id, xmlDoc **doc, char **etag, struct aws_reply *reply)
+/* GetDistributionConfig: the <DistributionConfig> document (caller frees
+ * with xmlFreeDoc) and its ETag (caller frees). */
+static int s_get_config(const char *id, xmlDoc **doc, char **etag, struct aws_reply *reply)
 {
 	struct aws_call c;
 	char *path = s_path(id);
@@ -91,7 +93,8 @@ out:
 	return rc;
 }
 
-int cloudfront_update_config(const char *id, xmlDoc *doc, const char *etag, struct aws_reply *reply)
+/* UpdateDistribution with If-Match: etag. */
+static int s_update_config(const char *id, xmlDoc *doc, const char *etag, struct aws_reply *reply)
 {
 	struct aws_call c;
 	struct aws_header h[2];
@@ -136,7 +139,7 @@ static void s_drop(xmlNode *parent, const char *name)
 	}
 }
 
-int cloudfront_set_viewer_acm(xmlDoc *doc, const char *arn)
+static int s_set_viewer_acm(xmlDoc *doc, const char *arn)
 {
 	static const char *const drop[] = {"CloudFrontDefaultCertificate",
 					   "IAMCertificateId",
@@ -186,11 +189,45 @@ out:
 	return rc;
 }
 
-char *cloudfront_viewer_acm(xmlDoc *doc)
+/* The ACMCertificateArn in doc's ViewerCertificate (caller frees), or NULL. */
+static char *s_viewer_acm(xmlDoc *doc)
 {
 	xmlNode *root = doc ? xml_root(doc) : NULL;
 
 	return root ? xml_path_text(root, "ViewerCertificate/ACMCertificateArn") : NULL;
+}
+
+int cloudfront_get_viewer(const char *id, struct cloudfront_viewer *v, struct aws_reply *reply)
+{
+	xmlDoc *doc = NULL;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	rc = s_get_config(id, &doc, &v->etag, reply);
+	if (rc == 0)
+		v->acm_arn = s_viewer_acm(doc);
+	if (doc)
+		xmlFreeDoc(doc);
+	return rc;
+}
+
+void cloudfront_viewer_clear(struct cloudfront_viewer *v)
+{
+	free(v->acm_arn);
+	free(v->etag);
+	memset(v, 0, sizeof(*v));
+}
+
+char *cloudfront_config_with_acm(const char *xml, size_t len, const char *arn, size_t *out_len)
+{
+	xmlDoc *doc = xml_parse(xml, len, "CloudFront DistributionConfig");
+	char *out = NULL;
+
+	if (doc && s_set_viewer_acm(doc, arn) == 0)
+		out = xml_to_string(doc, out_len);
+	if (doc)
+		xmlFreeDoc(doc);
+	return out;
 }
 
 int cloudfront_should_retry(long http_status, const char *code, unsigned attempt, unsigned max)
@@ -223,18 +260,18 @@ int cloudfront_set_acm_certificate(const char *id, const char *arn, unsigned *at
 		free(etag);
 		etag = NULL;
 		aws_reply_free(reply);
-		rc = cloudfront_get_config(id, &doc, &etag, reply);
+		rc = s_get_config(id, &doc, &etag, reply);
 		if (rc != 0)
 			goto out;
 		aws_reply_free(reply);
-		if (cloudfront_set_viewer_acm(doc, arn) != 0) {
+		if (s_set_viewer_acm(doc, arn) != 0) {
 			reply->message = str_printf("CloudFront %s: the configuration has no "
 						    "DistributionConfig",
 						    id);
 			rc = -1;
 			goto out;
 		}
-		rc = cloudfront_update_config(id, doc, etag, reply);
+		rc = s_update_config(id, doc, etag, reply);
 		n++;
 		if (rc == 1 && cloudfront_should_retry(reply->err.http_status, reply->err.code, n,
 						       CLOUDFRONT_MAX_ATTEMPTS)) {

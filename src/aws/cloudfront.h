@@ -15,8 +15,6 @@
 #ifndef AAA_AWS_CLOUDFRONT_H
 #define AAA_AWS_CLOUDFRONT_H
 
-#include <libxml/tree.h>
-
 #include "aws/client.h"
 
 #define CLOUDFRONT_ACM_REGION	"us-east-1"
@@ -34,25 +32,27 @@ int cloudfront_id_valid(const char *id);
  */
 int cloudfront_key_type_ok(const char *key_type, const char **why);
 
-/* GetDistributionConfig: the <DistributionConfig> document (caller frees
- * with xmlFreeDoc) and its ETag (caller frees). */
-int cloudfront_get_config(const char *id, xmlDoc **doc, char **etag, struct aws_reply *reply);
-/* UpdateDistribution with If-Match: etag. */
-int cloudfront_update_config(const char *id, xmlDoc *doc, const char *etag,
-			     struct aws_reply *reply);
+/* What a distribution's viewer side serves, as GetDistributionConfig tells. */
+struct cloudfront_viewer {
+	char *acm_arn; /* ViewerCertificate/ACMCertificateArn; NULL when none */
+	char *etag;    /* the configuration's ETag */
+};
+
+/* GetDistributionConfig, read into v (clear with cloudfront_viewer_clear). */
+int cloudfront_get_viewer(const char *id, struct cloudfront_viewer *v, struct aws_reply *reply);
+void cloudfront_viewer_clear(struct cloudfront_viewer *v);
 
 /*
- * Rewrites <ViewerCertificate> to serve the ACM certificate arn over SNI:
- * CloudFrontDefaultCertificate false, ACMCertificateArn, SSLSupportMethod
- * (kept when it is "vip" or "static-ip", else sni-only),
- * MinimumProtocolVersion (kept when a custom certificate was in place
- * before, else TLSv1.2_2021), in the schema's order;
- * IAMCertificateId, Certificate and CertificateSource (which name the old
- * certificate) are dropped. 0/-1 (not a DistributionConfig).
+ * The DistributionConfig document xml with <ViewerCertificate> rewritten to
+ * serve the ACM certificate arn over SNI (caller frees; NULL when xml is
+ * not a DistributionConfig): CloudFrontDefaultCertificate false,
+ * ACMCertificateArn, SSLSupportMethod (kept when it is "vip" or
+ * "static-ip", else sni-only), MinimumProtocolVersion (kept when a custom
+ * certificate was in place before, else TLSv1.2_2021), in the schema's
+ * order; IAMCertificateId, Certificate and CertificateSource (which name
+ * the old certificate) are dropped; nothing else is touched.
  */
-int cloudfront_set_viewer_acm(xmlDoc *doc, const char *arn);
-/* The ACMCertificateArn in doc's ViewerCertificate (caller frees), or NULL. */
-char *cloudfront_viewer_acm(xmlDoc *doc);
+char *cloudfront_config_with_acm(const char *xml, size_t len, const char *arn, size_t *out_len);
 
 /*
  * 1 when an UpdateDistribution answer means "the ETag is stale, read

@@ -51,13 +51,13 @@ int deploy_target_validate(const char *target, char **err);
 
 /* Deploys one target. state is that target's object in meta.json ("deployed"[target]), read
  * and updated in place (e.g. the ACM ARN from the first import, the IAM names we created, the
- * serial in place); the lead persists it. Reads back and confirms the serial. 0 ok; -1 with
+ * serial in place); the caller persists it. Reads back and confirms the serial. 0 ok; -1 with
  * *err (caller frees; one line with AWS's code and what to do). *detail (caller frees) is a
  * short human result ("arn:aws:acm:...:certificate/..", "listener ...: default certificate"). */
 int deploy_run(const char *target, const struct deploy_cert *c, cJSON *state, char **detail,
 	       char **err);
 
-/* ---- below: the pieces, exposed for tests ---- */
+/* ---- below: the pieces, exposed for tests and the target files ---- */
 
 enum deploy_kind {
 	DEPLOY_ACM,
@@ -67,8 +67,6 @@ enum deploy_kind {
 	DEPLOY_CLOUDFRONT,
 	DEPLOY_KIND_MAX
 };
-
-extern const char *const deploy_kind_names[DEPLOY_KIND_MAX];
 
 /* A parsed target. Strings owned; clear with deploy_target_clear. */
 struct deploy_target {
@@ -84,6 +82,38 @@ struct deploy_target {
 
 int deploy_target_parse(const char *target, struct deploy_target *t, char **err);
 void deploy_target_clear(struct deploy_target *t);
+
+/*
+ * One deploy target kind: one file (deploy/acm.c, iam.c, elb.c, elbv2.c,
+ * cloudfront.c) and one line in the table (deploy.c). deploy_run calls
+ * run, then read_back, then (when set) tidy; each returns 0, or -1 with
+ * *err (one line: "<target>: <what>; <what to do>").
+ */
+struct deploy_ops {
+	enum deploy_kind kind;
+	const char *name;   /* "acm": the target string's first word */
+	const char *syntax; /* "acm[:REGION]", for the error that lists them */
+	/* arg is what follows "<name>:" ("" for the bare name); fills t. */
+	int (*parse)(const char *arg, struct deploy_target *t, char **err);
+	/* Puts c in place and records in state what is where (ARNs, names),
+	 * as soon as AWS created it; *detail: a short human result. */
+	int (*run)(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
+		   cJSON *state, char **detail, char **err);
+	/* Reads the target back: 0 when it serves what run recorded in state. */
+	int (*read_back)(const char *target, const struct deploy_target *t,
+			 const struct deploy_cert *c, cJSON *state, char **err);
+	/* Optional, after a confirmed deployment: clean-up that never fails the
+	 * deployment (IAM prunes older uploads); notes go to *detail. */
+	void (*tidy)(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
+		     cJSON *state, char **detail);
+	/* The IAM actions the executor needs for this kind (NULL-terminated);
+	 * the access-denied hints name them, and tests check them against
+	 * aws/actions.c and the template. */
+	const char *const *permissions;
+};
+
+/* The table, in kind order (deploy_targets[k]->kind == k). */
+extern const struct deploy_ops *const deploy_targets[DEPLOY_KIND_MAX];
 
 /* One IAM server certificate seen under our path, for the prune decision. */
 struct deploy_prune_item {

@@ -11,6 +11,9 @@
  *       and exits 0 or 1
  *   deploy_tool iam-name NAME SERIAL
  *       {"name":...,"prefix":...}
+ *   deploy_tool targets
+ *       the table of kinds: {"acm":["acm:ImportCertificate",...],...}, each
+ *       kind with the IAM actions it needs
  * The serial comes from the certificate (crypto/x509.h), as the agent does.
  */
 #define _GNU_SOURCE
@@ -167,9 +170,22 @@ int main(int argc, char **argv)
 		free(n);
 		free(p);
 		rc = 0;
+	} else if (argc == 2 && strcmp(argv[1], "targets") == 0) {
+		size_t k, i;
+
+		o = cJSON_CreateObject();
+		for (k = 0; o && k < DEPLOY_KIND_MAX; k++) {
+			cJSON *perms = cJSON_AddArrayToObject(o, deploy_targets[k]->name);
+
+			for (i = 0; perms && deploy_targets[k]->permissions[i]; i++)
+				cJSON_AddItemToArray(
+				    perms, cJSON_CreateString(deploy_targets[k]->permissions[i]));
+		}
+		s_print(o);
+		rc = 0;
 	} else {
 		fprintf(stderr, "usage: deploy_tool validate TARGET | run TARGET NAME KEYTYPE CERT "
-				"KEY CHAIN STATE | iam-name NAME SERIAL\n");
+				"KEY CHAIN STATE | iam-name NAME SERIAL | targets\n");
 	}
 	free(err);
 	aws_client_cleanup();

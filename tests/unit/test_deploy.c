@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "deploy/deploy.h"
+#include "aws/actions.h"
 #include "aws/iam.h"
 #include "harness.h"
 
@@ -269,4 +270,69 @@ TEST(deploy_run_refuses_before_aws)
 	CHECK(err && strstr(err, "nothing to deploy"));
 	free(err);
 	cJSON_Delete(st);
+}
+
+/* The table: each kind at its index, and the IAM actions each kind names
+ * are rows of the AWS action table granted to the executor and the CLI;
+ * every deploy-service row there is needed by some kind. */
+TEST(deploy_targets_table_and_permissions)
+{
+	static const enum aws_service deploy_services[] = {AWS_ACM, AWS_IAM, AWS_ELB, AWS_ELBV2,
+							   AWS_CLOUDFRONT};
+	const struct aws_action *rows;
+	size_t n, k, i, j, s;
+	unsigned need = AWS_CALLER_EXECUTOR | AWS_CALLER_CLI;
+
+	rows = aws_actions(&n);
+	for (k = 0; k < DEPLOY_KIND_MAX; k++) {
+		const struct deploy_ops *o = deploy_targets[k];
+
+		REQUIRE(o != NULL);
+		CHECK_INT(o->kind, k);
+		CHECK(o->name && o->syntax && o->parse && o->run && o->read_back &&
+		      o->permissions && o->permissions[0]);
+		for (i = 0; o->permissions[i]; i++) {
+			int found = 0;
+
+			for (j = 0; j < n; j++)
+				if (strcmp(rows[j].iam, o->permissions[i]) == 0 &&
+				    (rows[j].callers & need) == need)
+					found = 1;
+			if (!found)
+				harness_fail(__FILE__, __LINE__,
+					     "%s needs %s, which aws/actions.c does not grant the "
+					     "executor and the CLI",
+					     o->name, o->permissions[i]);
+		}
+	}
+	for (j = 0; j < n; j++) {
+		int deploy = 0, found = 0;
+
+		for (s = 0; s < sizeof(deploy_services) / sizeof(deploy_services[0]); s++)
+			deploy |= rows[j].service == deploy_services[s];
+		if (!deploy)
+			continue;
+		for (k = 0; k < DEPLOY_KIND_MAX; k++)
+			for (i = 0; deploy_targets[k]->permissions[i]; i++)
+				found |=
+				    strcmp(rows[j].iam, deploy_targets[k]->permissions[i]) == 0;
+		if (!found)
+			harness_fail(__FILE__, __LINE__,
+				     "aws/actions.c grants %s, no deploy target needs it",
+				     rows[j].iam);
+	}
+}
+
+/* An unknown kind's error lists every kind's syntax from the table. */
+TEST(deploy_unknown_target_lists_the_table)
+{
+	struct deploy_target t;
+	char *err = NULL;
+	size_t k;
+
+	CHECK_INT(deploy_target_parse("s3:bucket", &t, &err), -1);
+	REQUIRE(err != NULL);
+	for (k = 0; k < DEPLOY_KIND_MAX; k++)
+		CHECK(strstr(err, deploy_targets[k]->syntax) != NULL);
+	free(err);
 }

@@ -249,9 +249,25 @@ static const char CF_CUSTOM[] =
     "<MinimumProtocolVersion>TLSv1.2_2019</MinimumProtocolVersion></ViewerCertificate>"
     "</DistributionConfig>";
 
+/* cloudfront_config_with_acm on xml, parsed back (NULL when it refused). */
+static xmlDoc *s_rewrite(const char *xml, const char *arn)
+{
+	size_t len = 0;
+	char *text = cloudfront_config_with_acm(xml, strlen(xml), arn, &len);
+	xmlDoc *doc = text ? xml_parse(text, len, "rewritten") : NULL;
+
+	free(text);
+	return doc;
+}
+
+static char *s_viewer_acm(xmlDoc *doc)
+{
+	return xml_path_text(xml_root(doc), "ViewerCertificate/ACMCertificateArn");
+}
+
 TEST(deploy_cloudfront_viewer_rewrite)
 {
-	xmlDoc *doc = xml_parse(CF_CONFIG, sizeof(CF_CONFIG) - 1, "test");
+	xmlDoc *doc = s_rewrite(CF_CONFIG, "arn:aws:acm:us-east-1:1:certificate/n");
 	xmlNode *vc, *n;
 	char *s, *text;
 	size_t len;
@@ -260,8 +276,7 @@ TEST(deploy_cloudfront_viewer_rewrite)
 	size_t i = 0;
 
 	REQUIRE(doc != NULL);
-	REQUIRE(cloudfront_set_viewer_acm(doc, "arn:aws:acm:us-east-1:1:certificate/n") == 0);
-	s = cloudfront_viewer_acm(doc);
+	s = s_viewer_acm(doc);
 	CHECK_STR(s, "arn:aws:acm:us-east-1:1:certificate/n");
 	free(s);
 	vc = xml_child(xml_root(doc), "ViewerCertificate");
@@ -296,9 +311,8 @@ TEST(deploy_cloudfront_viewer_rewrite)
 	xmlFreeDoc(doc);
 
 	/* A custom certificate before: the user's minimum version is kept. */
-	doc = xml_parse(CF_CUSTOM, sizeof(CF_CUSTOM) - 1, "test");
+	doc = s_rewrite(CF_CUSTOM, "arn:new");
 	REQUIRE(doc != NULL);
-	REQUIRE(cloudfront_set_viewer_acm(doc, "arn:new") == 0);
 	vc = xml_child(xml_root(doc), "ViewerCertificate");
 	s = vc ? xml_path_text(vc, "MinimumProtocolVersion") : NULL;
 	CHECK_STR(s, "TLSv1.2_2019");
@@ -306,15 +320,13 @@ TEST(deploy_cloudfront_viewer_rewrite)
 	s = vc ? xml_path_text(vc, "SSLSupportMethod") : NULL;
 	CHECK_STR(s, "vip");
 	free(s);
-	s = cloudfront_viewer_acm(doc);
+	s = s_viewer_acm(doc);
 	CHECK_STR(s, "arn:new");
 	free(s);
 	xmlFreeDoc(doc);
 
-	doc = xml_parse("<Other/>", 8, "test");
-	REQUIRE(doc != NULL);
-	CHECK(cloudfront_set_viewer_acm(doc, "arn") == -1);
-	xmlFreeDoc(doc);
+	CHECK(s_rewrite("<Other/>", "arn") == NULL);
+	CHECK(s_rewrite("not xml", "arn") == NULL);
 }
 
 TEST(deploy_cloudfront_rules)

@@ -1,0 +1,144 @@
+/*
+ * elb:NAME[:PORT]: a classic ELB listener (default port 443) serves an ACM
+ * certificate this target imports itself (and re-imports in place on
+ * renewal) in the configured region; its ARN is kept in the target's own
+ * state ("acm": {"arn","region"}).
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/elb.h"
+#include "deploy/ops.h"
+#include "json/json.h"
+#include "util/mem.h"
+
+enum { P_DESCRIBE = 1u << 3, P_SET = 1u << 4 };
+static const char *const s_perms[] = {
+    DEPLOY_ACM_PERMISSIONS, "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:SetLoadBalancerListenerSSLCertificate", NULL};
+
+static int s_port(const char *s, unsigned *port)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > 65535)
+		return -1;
+	*port = (unsigned)v;
+	return 0;
+}
+
+static int s_parse(const char *a, struct deploy_target *t, char **err)
+{
+	const char *colon = strchr(a, ':');
+
+	if (*a == '\0') {
+		*err = str_dup("elb needs a load balancer name (elb:NAME[:PORT])");
+		return -1;
+	}
+	t->port = DEPLOY_ELB_DEFAULT_PORT;
+	t->name = colon ? str_ndup(a, (size_t)(colon - a)) : str_dup(a);
+	if (t->name == NULL)
+		return -1;
+	if (!elb_name_valid(t->name)) {
+		*err = str_printf("\"%s\" is not a classic load balancer name (elb:NAME[:PORT]; "
+				  "1-32 letters, digits, '-')",
+				  t->name);
+		return -1;
+	}
+	if (colon && s_port(colon + 1, &t->port) != 0) {
+		*err = str_printf("\"%s\" is not a port (elb:NAME[:PORT], 1-65535)", colon + 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int s_run(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
+		 cJSON *state, char **detail, char **err)
+{
+	struct aws_reply r;
+	struct elb_listener_list l = {NULL, 0};
+	cJSON *acm = deploy_sub(state, "acm");
+	const char *arn = NULL;
+	size_t i;
+	int rc = -1, arc, found = 0;
+
+	memset(&r, 0, sizeof(r));
+	/* The listener first: a wrong name or port costs no ACM import. */
+	arc = elb_describe_listeners(t->name, &l, &r);
+	if (arc != 0) {
+		deploy_fail(err, target, arc, &r, s_perms, P_DESCRIBE);
+		goto out;
+	}
+	for (i = 0; i < l.n; i++)
+		if (l.items[i].port == t->port && (strcasecmp(l.items[i].protocol, "HTTPS") == 0 ||
+						   strcasecmp(l.items[i].protocol, "SSL") == 0))
+			found = 1;
+	if (!found) {
+		*err = str_printf("%s: load balancer %s has no HTTPS or SSL listener on port %u; "
+				  "check the target (elb:NAME[:PORT]); nothing was changed",
+				  target, t->name, t->port);
+		goto out;
+	}
+	aws_reply_free(&r);
+	if (acm == NULL || deploy_acm_ensure(target, NULL, c, acm, &arn, err) != 0)
+		goto out;
+	arc = elb_set_listener_cert(t->name, t->port, arn, &r);
+	if (arc != 0) {
+		deploy_fail(err, target, arc, &r, s_perms, P_SET);
+		goto out;
+	}
+	if (deploy_set(state, "cert_arn", arn) != 0)
+		goto out;
+	*detail = str_printf("load balancer %s port %u: %s", t->name, t->port, arn);
+	rc = *detail ? 0 : -1;
+out:
+	if (rc != 0 && *err == NULL)
+		*err = str_printf("%s: out of memory", target);
+	aws_reply_free(&r);
+	elb_listener_list_clear(&l);
+	return rc;
+}
+
+/* DescribeLoadBalancers: the port's listener serves state's certificate. */
+static int s_read_back(const char *target, const struct deploy_target *t,
+		       const struct deploy_cert *c, cJSON *state, char **err)
+{
+	struct aws_reply r;
+	struct elb_listener_list l = {NULL, 0};
+	const char *arn = json_str(state, "cert_arn");
+	size_t i;
+	int rc = -1, arc, found = 0;
+
+	(void)c;
+	memset(&r, 0, sizeof(r));
+	arc = elb_describe_listeners(t->name, &l, &r);
+	if (arc != 0) {
+		deploy_fail(err, target, arc, &r, s_perms, P_DESCRIBE);
+		goto out;
+	}
+	for (i = 0; i < l.n; i++)
+		if (l.items[i].port == t->port && l.items[i].cert_id && arn &&
+		    strcmp(l.items[i].cert_id, arn) == 0)
+			found = 1;
+	if (!found) {
+		*err = str_printf("%s: load balancer %s port %u does not show %s after the switch; "
+				  "check that the listener is HTTPS or SSL",
+				  target, t->name, t->port, arn ? arn : "(none)");
+		goto out;
+	}
+	rc = 0;
+out:
+	aws_reply_free(&r);
+	elb_listener_list_clear(&l);
+	return rc;
+}
+
+const struct deploy_ops deploy_elb_ops = {
+    DEPLOY_ELB, "elb", "elb:NAME[:PORT]", s_parse, s_run, s_read_back, NULL, s_perms,
+};
