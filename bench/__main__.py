@@ -2,7 +2,8 @@
 
 Starts the local stack (moto + verifying proxy + Route53 DNS + pebble with
 VA NOSLEEP, nonce rejection off, authorization reuse off), the TXT side door
-for the peers' hooks, runs the side-by-side issuance and the Lambda numbers,
+for the peers' hooks, runs the side-by-side issuance, the same under realistic
+latencies (bench/realistic.py) and the Lambda numbers,
 writes bench/results.md (and a .json next to it), and stops everything it
 started on the way out, also on an error, SIGINT or SIGTERM.
 
@@ -28,7 +29,7 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 from bench import clients as clients_mod  # noqa: E402
-from bench import issuance, lambda_numbers, measure, results  # noqa: E402
+from bench import issuance, lambda_numbers, measure, realistic, results  # noqa: E402
 from bench.txtdoor import TxtDoor  # noqa: E402
 from tests.integration.stack import Stack  # noqa: E402
 
@@ -91,6 +92,14 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=120, help="bound on each client run (s)")
     p.add_argument("--zip", default=None, help="the Lambda zip (default: next to --aaa)")
     p.add_argument("--no-lambda", action="store_true", help="skip the Lambda numbers")
+    p.add_argument("--no-realistic", action="store_true",
+                   help="skip the realistic-latency part (bench/realistic.py)")
+    p.add_argument("--realistic-sizes", default="1,5,20",
+                   help="names per certificate in the realistic-latency part")
+    p.add_argument("--pending-s", type=float, default=realistic.PENDING_S,
+                   help="seconds Route53 holds a change PENDING there (default 30)")
+    p.add_argument("--validation-s", type=float, default=realistic.VALIDATION_S,
+                   help="seconds the CA takes to validate there (default 3)")
     p.add_argument("--slack-requests", type=int, default=1000,
                    help="Slack requests for the dispatcher's p50/p99")
     p.add_argument("--out", default=os.path.join(_REPO, "bench", "results.md"))
@@ -99,6 +108,7 @@ def parse_args(argv):
     p.add_argument("--command", default=None, help="the command line to quote in results")
     a = p.parse_args(argv)
     a.sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
+    a.realistic_sizes = [int(s) for s in a.realistic_sizes.split(",") if s.strip()]
     if a.clients is None:
         a.clients = "aaa,aaa-lambda,uacme,lego,certbot" if a.aaa_lambda else \
             "aaa,uacme,lego,certbot"
@@ -163,6 +173,14 @@ def main(argv=None):
         data["door"] = {"present": sum(1 for e in door.log if e[0] == "present"),
                         "cleanup": sum(1 for e in door.log if e[0] == "cleanup"),
                         "fqdns": sorted({e[1] for e in door.log})}
+        if not args.no_realistic and args.realistic_sizes:
+            log("bench: realistic latencies (Route53 PENDING "
+                f"{args.pending_s:g} s, validation {args.validation_s:g} s)")
+            rl = realistic.RealisticBench(stack, ctx, args.clients, args.realistic_sizes,
+                                          args.pending_s, args.validation_s,
+                                          extra_zones={ZONE: zone_id}, log=log)
+            rl.setup()
+            data["realistic"] = rl.run()
         if not args.no_lambda:
             data["lambda"] = lambda_numbers.run_all(stack, ctx, args, work, log=log)
         rc = 0

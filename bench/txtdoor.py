@@ -14,10 +14,19 @@ costs one small shell process and no interpreter start):
     cleanup FQDN VALUE\n   ->  ok\n | err MESSAGE\n
 Several values on one name are kept together (UPSERT of the whole set), as a
 wildcard and its apex need.
+
+For the realistic-latency part (bench/realistic.py) the door is built with
+`aws_url` (the verifying proxy, which holds Route53 changes PENDING): then it
+writes through the proxy and `present` answers only once GetChange says INSYNC,
+as a hook on real Route53 must (a hook sees one name at a time, so it waits
+once per name; lego's own route53 provider waits the same way). It asks every
+`insync_poll_s` (0.25 s), so a peer loses at most that to the door's polling.
+`cleanup` does not wait.
 """
 
 import socketserver
 import threading
+import time
 import uuid
 
 from tests.integration.stack.stack import botocore_client
@@ -35,8 +44,11 @@ class TxtDoor:
     `log` keeps (op, fqdn, value, outcome) for the tests.
     """
 
-    def __init__(self, moto_url, zones):
-        self._r53 = botocore_client("route53", moto_url)
+    def __init__(self, moto_url, zones, aws_url=None, insync_poll_s=0.25, insync_timeout_s=300):
+        self._r53 = botocore_client("route53", aws_url or moto_url)
+        self.wait_insync = aws_url is not None
+        self.insync_poll_s = insync_poll_s
+        self.insync_timeout_s = insync_timeout_s
         self.zones = {_fqdn(k): v for k, v in zones.items()}
         self._values = {}
         self._lock = threading.Lock()
@@ -105,11 +117,22 @@ class TxtDoor:
                 change = {"Action": "UPSERT", "ResourceRecordSet": self._rrset(fqdn, new)}
             else:
                 change = {"Action": "DELETE", "ResourceRecordSet": self._rrset(fqdn, old)}
-            self._r53.change_resource_record_sets(
+            r = self._r53.change_resource_record_sets(
                 HostedZoneId=zone,
                 ChangeBatch={"Comment": f"bench {uuid.uuid4().hex[:8]}", "Changes": [change]})
             self._values[fqdn] = new
             self.log.append((op, fqdn, value, "ok"))
+        # Outside the lock: other hooks' changes go on while this one waits.
+        if self.wait_insync and op == "present":
+            self._wait(r["ChangeInfo"])
+
+    def _wait(self, info):
+        deadline = time.monotonic() + self.insync_timeout_s
+        while info.get("Status") != "INSYNC":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"change {info.get('Id')} still {info.get('Status')}")
+            time.sleep(self.insync_poll_s)
+            info = self._r53.get_change(Id=info["Id"])["ChangeInfo"]
 
     @staticmethod
     def _rrset(fqdn, values):

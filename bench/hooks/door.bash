@@ -6,7 +6,7 @@ door() {
 	local answer=""
 	exec 3<>"/dev/tcp/127.0.0.1/${BENCH_TXT_PORT:?BENCH_TXT_PORT is not set}" || return 1
 	printf '%s %s %s\n' "$1" "$2" "$3" >&3
-	IFS= read -r -t 30 answer <&3
+	IFS= read -r -t "${BENCH_DOOR_TIMEOUT:-30}" answer <&3
 	exec 3<&- 3>&-
 	if [ "$answer" != ok ]; then
 		echo "bench hook: $1 $2: ${answer:-no answer}" >&2

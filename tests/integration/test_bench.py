@@ -87,7 +87,11 @@ def smoke(tmp_path_factory):
     base = tmp_path_factory.mktemp("bench")
     work, out = str(base / "work"), str(base / "results.md")
     zip_path = _small_zip(str(base / "aaa-lambda.zip"))
+    # The realistic-latency part with short latencies (2 s PENDING, 0.5 s to
+    # validate): the machinery, not the figures (make bench runs 30 s and 3 s).
     p = subprocess.run(_bench_argv(work, out, "--runs", "1", "--sizes", "2",
+                                   "--realistic-sizes", "2", "--pending-s", "2",
+                                   "--validation-s", "0.5",
                                    "--slack-requests", "5", "--timeout", "90",
                                    "--aaa-lambda", AAA_BIN, zip_path=zip_path),
                        cwd=_REPO, capture_output=True, text=True, timeout=600)
@@ -150,6 +154,27 @@ def test_aaa_row(smoke):
     assert md.count("1.00×") >= 3  # aaa's own row: wall, RSS, requests
     r = data["issuance"]["aaa-lambda"]["2"][0]  # --aaa-lambda: one more client
     assert r["ok"], f"{r['problem']} (log {r['log']})"
+
+
+def test_realistic_part_held_and_issued(smoke):
+    """Every client issued under the hold; aaa saw PENDING (more than one GetChange
+    per zone: without the hold its first GetChange is INSYNC), the peers' hooks
+    waited through the door, and the table shows the floor beside each."""
+    data, md = smoke["data"], smoke["md"]
+    rl = data["realistic"]
+    assert rl["pending_s"] == 2 and rl["validation_s"] == 0.5 and rl["sizes"] == [2]
+    for c in ["aaa"] + PEERS:
+        e = rl["runs"][c]["2"]
+        assert e["ok"], f"{c}: {e['problem']} (log {e['log']})"
+    a = rl["runs"]["aaa"]["2"]
+    # Two names over two zones: one change each, each polled until the hold ends.
+    assert a["aws_by_action"].get("route53:ChangeResourceRecordSets", 0) >= 2
+    assert a["aws_by_action"].get("route53:GetChange", 0) > 2, a["aws_by_action"]
+    assert a["acme_requests"] >= results.rfc_minimum(2)
+    assert rl["floor_s"]["2"] > 2.5  # the hold and the validation are in the floor
+    assert "## Under realistic latencies" in md
+    row = [ln for ln in md.splitlines() if ln.startswith(f"| 2 | {rl['floor_s']['2']:.2f} |")]
+    assert row and row[0].count("×") == 1 + len(PEERS), row
 
 
 def test_results_md_has_everything(smoke):

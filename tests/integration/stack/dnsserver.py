@@ -16,6 +16,7 @@ Every query is logged in `queries` for tests (name, type, rcode, answers).
 
 import re
 import threading
+import time
 
 import botocore.session
 from botocore.config import Config
@@ -90,6 +91,10 @@ class Route53DNS:
         self._lock = threading.Lock()
         self.queries = []
         self.port = None
+        # Seconds to hold each answer to a TXT query for an _acme-challenge name
+        # (the server is threaded, so queries wait side by side): a CA that
+        # validates a few seconds after the challenge answer, for the benchmark.
+        self.challenge_txt_delay_s = 0.0
         self._udp = self._tcp = None
 
     # -- life cycle -------------------------------------------------------------
@@ -230,6 +235,9 @@ class Route53DNS:
         reply.header.aa = 1
         qname = _unescape_name(str(request.q.qname))
         qtype = QTYPE[request.q.qtype]
+        if (self.challenge_txt_delay_s > 0 and qtype == "TXT"
+                and qname.startswith("_acme-challenge.")):
+            time.sleep(self.challenge_txt_delay_s)
         try:
             zones = self._zones()
             if self._zone_for(qname, zones) is None:

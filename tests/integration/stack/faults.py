@@ -22,7 +22,8 @@ Faults (the `fault` field):
   truncate  forward, then send the headers (with the full Content-Length) and only
             the first `bytes` bytes of the body (default half), then close
   pending   (Route53) answer ChangeInfo Status PENDING instead of INSYNC until
-            `seconds` have passed since the change was submitted
+            `seconds` have passed since the change was submitted; each change
+            the rule sees gets an id of its own (moto reuses one for all)
   ratelimit an account-wide rate limit: a token bucket of `rate` requests per
             second and `burst` tokens (default: rate) over every matching request;
             a request finding a token passes on to the later rules, one finding

@@ -26,6 +26,7 @@ response headers are re-framed.
 import collections
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
@@ -417,6 +418,7 @@ class ProxyServer:
         self._stopped = threading.Event()
         self._conns = set()
         self._changes = {}  # Route53 change id -> time first seen
+        self._change_seq = 0
         self.reset_stats()
         u = urlsplit(self.upstream)
         self._up_https = u.scheme == "https"
@@ -601,6 +603,16 @@ class ProxyServer:
             m = _CHANGE_ID_RE.search(data)
             if m:
                 cid = m.group(1).decode()
+                if (rule is not None and rule.fault == "pending"
+                        and info.get("action") == "ChangeResourceRecordSets"):
+                    # moto gives every change the same id; Route53 gives each its
+                    # own, which a hold needs to time each from its own submission
+                    # (moto's GetChange answers any id, INSYNC).
+                    with self._lock:
+                        self._change_seq += 1
+                        new = f"C{os.getpid() % 65536:04X}{self._change_seq:09X}"
+                    data = data[:m.start(1)] + new.encode() + data[m.end(1):]
+                    cid = new
                 with self._lock:
                     first = self._changes.setdefault(cid, time.time())
                 if rule is not None and rule.fault == "pending":
