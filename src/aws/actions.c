@@ -64,6 +64,8 @@ static const struct aws_action s_actions[] = {
      "allows it"},
     {AWS_SSO, "GetRoleCredentials", "sso:GetRoleCredentials", CLI, AWS_SCOPE_ANY, NULL,
      "an IAM Identity Center (SSO) profile's role credentials, for the token of aws sso login"},
+    {AWS_SSO_OIDC, "CreateToken", "sso-oauth:CreateToken", CLI, AWS_SCOPE_ANY, NULL,
+     "refresh an sso_session profile's token near its end, as the AWS CLI does"},
 
     {AWS_STS, "GetCallerIdentity", "sts:GetCallerIdentity", EXEC | CLI, AWS_SCOPE_ANY, NULL,
      "aaa doctor (and the executor's doctor) names the identity in use (IAM never denies "

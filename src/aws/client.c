@@ -27,6 +27,8 @@ static aws_web_identity_fn s_web_identity;
 static void *s_web_identity_ctx;
 static aws_sso_role_fn s_sso_role;
 static void *s_sso_role_ctx;
+static aws_sso_refresh_fn s_sso_refresh;
+static void *s_sso_refresh_ctx;
 static char *s_region;
 static int s_region_done;
 static long s_skew;
@@ -85,10 +87,13 @@ void aws_client_set_web_identity(aws_web_identity_fn fn, void *ctx)
 	s_web_identity_ctx = ctx;
 }
 
-void aws_client_set_sso(aws_sso_role_fn fn, void *ctx)
+void aws_client_set_sso(aws_sso_role_fn fn, void *ctx, aws_sso_refresh_fn refresh,
+			void *refresh_ctx)
 {
 	s_sso_role = fn;
 	s_sso_role_ctx = ctx;
+	s_sso_refresh = refresh;
+	s_sso_refresh_ctx = refresh_ctx;
 }
 
 /* The cached chain's credentials; the secret key and token are registered
@@ -107,6 +112,8 @@ static int s_credentials(const struct aws_credentials **out)
 		deps.web_identity_ctx = s_web_identity_ctx;
 		deps.sso_role = s_sso_role;
 		deps.sso_role_ctx = s_sso_role_ctx;
+		deps.sso_refresh = s_sso_refresh;
+		deps.sso_refresh_ctx = s_sso_refresh_ctx;
 		s_chain = aws_credentials_chain_new(&deps);
 		if (s_chain == NULL)
 			goto out;

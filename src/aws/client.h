@@ -80,9 +80,11 @@ void aws_reply_free(struct aws_reply *reply);
  */
 void aws_client_set_assume_role(aws_assume_role_fn fn, void *ctx);
 /* The same for web identity (STS AssumeRoleWithWebIdentity) and SSO
- * profiles (the portal's GetRoleCredentials); sts_install sets all three. */
+ * profiles (the portal's GetRoleCredentials, SSO OIDC's token refresh);
+ * sts_install sets them all. */
 void aws_client_set_web_identity(aws_web_identity_fn fn, void *ctx);
-void aws_client_set_sso(aws_sso_role_fn fn, void *ctx);
+void aws_client_set_sso(aws_sso_role_fn fn, void *ctx, aws_sso_refresh_fn refresh,
+			void *refresh_ctx);
 /* Region for regional services (cached): borrowed, NULL when none is
  * configured. 0/-1 (invalid configuration, logged). */
 int aws_client_region(const char **out);

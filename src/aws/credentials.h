@@ -13,7 +13,9 @@
  *      c. IAM Identity Center (SSO): sso_session (an [sso-session NAME]
  *         section) or the legacy sso_start_url + sso_region, with
  *         sso_account_id + sso_role_name; the token `aws sso login` cached in
- *         ~/.aws/sso/cache -> the portal's GetRoleCredentials
+ *         ~/.aws/sso/cache (an sso_session's token refreshed with SSO OIDC
+ *         CreateToken when it nears its end, as the CLI does) -> the
+ *         portal's GetRoleCredentials
  *      d. static keys in the credentials file
  *      e. credential_process: a command whose JSON output holds the keys
  *      f. static keys in the config file
@@ -131,6 +133,28 @@ struct aws_sso_request {
 typedef int (*aws_sso_role_fn)(void *ctx, const struct aws_sso_request *req,
 			       struct aws_credentials **out);
 
+struct aws_sso_refresh_request {
+	const char *region; /* sso_region: where the OIDC service is */
+	const char *client_id;
+	const char *client_secret; /* secrets, from the token cache */
+	const char *refresh_token;
+};
+
+/* A new access token (both strings owned; refresh_token NULL when the
+ * service kept the old one). Free with aws_sso_token_free. */
+struct aws_sso_token {
+	char *access_token;
+	char *refresh_token;
+	long expires_in; /* seconds */
+};
+void aws_sso_token_free(struct aws_sso_token *t);
+
+/* Calls SSO OIDC CreateToken with grant type refresh_token (what the AWS
+ * CLI does for an sso_session profile near its token's expiry). 0, or -1
+ * (logged). */
+typedef int (*aws_sso_refresh_fn)(void *ctx, const struct aws_sso_refresh_request *req,
+				  struct aws_sso_token *out);
+
 struct aws_credentials_deps {
 	const struct aws_env *env; /* NULL: the process environment */
 	aws_fetch_fn fetch;	   /* NULL: container and IMDS are skipped */
@@ -141,6 +165,8 @@ struct aws_credentials_deps {
 	void *web_identity_ctx;
 	aws_sso_role_fn sso_role; /* NULL: SSO profiles fail clearly */
 	void *sso_role_ctx;
+	aws_sso_refresh_fn sso_refresh; /* NULL: an expiring SSO token is not refreshed */
+	void *sso_refresh_ctx;
 };
 
 /* --- the providers (contract in the comment at the top) --- */

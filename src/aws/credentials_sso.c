@@ -12,8 +12,11 @@
  * `aws sso login` leaves the access token in ~/.aws/sso/cache/<sha1>.json,
  * the SHA-1 (hex) of the session name, or of the start URL in the legacy
  * form; its accessToken buys the role's credentials from the portal
- * (GetRoleCredentials, through deps->sso_role). aaa reads the cache and
- * never writes it: an expired token is for `aws sso login` to renew.
+ * (GetRoleCredentials, through deps->sso_role). An sso_session token near
+ * its end is refreshed as the AWS CLI does (SSO OIDC CreateToken with the
+ * cached refresh token, through deps->sso_refresh) and written back to the
+ * same file; an expired token that cannot be refreshed, and every legacy
+ * token, is for `aws sso login` to renew.
  */
 #define _DEFAULT_SOURCE
 #include "aws/credentials.h"
@@ -23,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -35,6 +39,8 @@
 #include "util/mem.h"
 
 #define S_CACHE_MAX (256u * 1024u)
+/* botocore refreshes an sso_session token with less than 15 minutes left. */
+#define S_REFRESH_WINDOW (15 * 60)
 
 static const struct aws_env *s_env(const struct aws_credentials_deps *d)
 {
@@ -82,19 +88,150 @@ static void s_login_hint(const char *name, char *out, size_t len)
 		snprintf(out, len, "aws sso login --profile %s", name);
 }
 
+/* An expiresAt: ISO 8601, or older CLIs' "2019-11-14T04:05:45UTC". 0/-1. */
+static int s_parse_time(const char *v, time_t *out)
+{
+	size_t n = v ? strlen(v) : 0;
+	char *fixed = NULL;
+	int rc;
+
+	if (n > 3 && strcmp(v + n - 3, "UTC") == 0)
+		fixed = str_printf("%.*sZ", (int)(n - 3), v);
+	rc = v ? aws_time_parse_iso8601(fixed ? fixed : v, out) : -1;
+	free(fixed);
+	return rc;
+}
+
+/* Sets doc's member key to a copy of value, wiping the old one (a secret). 0/-1. */
+static int s_set_str(cJSON *doc, const char *key, const char *value)
+{
+	cJSON *old = cJSON_GetObjectItemCaseSensitive(doc, key), *v = cJSON_CreateString(value);
+
+	if (v == NULL)
+		return -1;
+	if (old && cJSON_IsString(old) && old->valuestring)
+		mem_wipe(old->valuestring, strlen(old->valuestring));
+	if (old)
+		return cJSON_ReplaceItemInObjectCaseSensitive(doc, key, v) ? 0 : -1;
+	return cJSON_AddItemToObject(doc, key, v) ? 0 : -1;
+}
+
+/* Writes text to path through a 0600 temporary file and a rename: the AWS
+ * CLI shares the file and must never see it half-written. 0/-1 (errno). */
+static int s_write_atomic(const char *path, const char *text)
+{
+	char *tmp = str_printf("%s.aaa-XXXXXX", path);
+	size_t len = strlen(text), off = 0;
+	ssize_t w;
+	int fd = -1, rc = -1, e;
+
+	if (tmp == NULL)
+		return -1;
+	fd = mkstemp(tmp); /* 0600 */
+	if (fd < 0)
+		goto out;
+	while (off < len) {
+		w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto out;
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto out;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto out;
+	rc = 0;
+out:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	errno = e;
+	return rc;
+}
+
+/*
+ * The AWS CLI's refresh of an sso_session token: when it has less than
+ * S_REFRESH_WINDOW left, SSO OIDC CreateToken with the cached refresh token
+ * and client registration; the new token goes back into the cache file.
+ * 0 with doc updated and *expires set; -1 when there is nothing to refresh
+ * with or the refresh failed (logged at info: the caller decides).
+ */
+static int s_refresh(const struct aws_credentials_deps *d, const char *name, const char *path,
+		     const char *region, cJSON *doc, time_t now, time_t *expires)
+{
+	struct aws_sso_refresh_request req;
+	struct aws_sso_token tok = {NULL, NULL, 0};
+	const char *regexp = json_str(doc, "registrationExpiresAt");
+	char when[21] = "", *text = NULL;
+	time_t reg = 0;
+	int rc = -1;
+
+	memset(&req, 0, sizeof(req));
+	req.region = region;
+	req.client_id = json_str(doc, "clientId");
+	req.client_secret = json_str(doc, "clientSecret");
+	req.refresh_token = json_str(doc, "refreshToken");
+	if (req.client_id == NULL || req.client_secret == NULL || req.refresh_token == NULL ||
+	    d == NULL || d->sso_refresh == NULL)
+		goto out;
+	if (regexp && s_parse_time(regexp, &reg) == 0 && reg <= now) {
+		log_info("profile %s: the SSO client registration expired; not refreshing", name);
+		goto out;
+	}
+	if (d->sso_refresh(d->sso_refresh_ctx, &req, &tok) != 0 || tok.access_token == NULL ||
+	    *tok.access_token == '\0' || tok.expires_in <= 0) {
+		log_info("profile %s: refreshing the SSO token failed", name);
+		goto out;
+	}
+	log_add_secret(tok.access_token);
+	if (tok.refresh_token)
+		log_add_secret(tok.refresh_token);
+	*expires = now + tok.expires_in;
+	aws_time_format_iso8601(*expires, when);
+	if (s_set_str(doc, "accessToken", tok.access_token) != 0 ||
+	    s_set_str(doc, "expiresAt", when) != 0 ||
+	    (tok.refresh_token && s_set_str(doc, "refreshToken", tok.refresh_token) != 0))
+		goto out;
+	rc = 0;
+	log_info("profile %s: refreshed the SSO token (valid until %s)", name, when);
+	text = cJSON_PrintUnformatted(doc);
+	if (text == NULL || s_write_atomic(path, text) != 0)
+		log_warn("profile %s: could not save the refreshed SSO token in %s (%s); it is "
+			 "used for this run only",
+			 name, path, text ? strerror(errno) : "out of memory");
+out:
+	if (text) {
+		mem_wipe(text, strlen(text));
+		free(text);
+	}
+	aws_sso_token_free(&tok);
+	return rc;
+}
+
 /*
  * The cached token for key: 0 with *token (caller wipes and frees), -1
  * when it is missing, unreadable or expired (logged with the login hint).
+ * refresh: an sso_session profile, whose token may be refreshed.
  */
-static int s_cached_token(const struct aws_env *env, const char *name, const char *key,
-			  const char *what, time_t now, char **token)
+static int s_cached_token(const struct aws_credentials_deps *d, const char *name, const char *key,
+			  const char *region, int refresh, time_t now, char **token)
 {
-	char *path = aws_sso_cache_path(env, key), *text = NULL, hint[160], *fixed = NULL;
+	char *path = aws_sso_cache_path(s_env(d), key), *text = NULL, hint[160], when[21] = "";
 	const char *tok, *exp;
 	cJSON *doc = NULL, *it;
 	time_t expires = 0;
 	size_t len = 0;
-	int rc = -1;
+	int rc = -1, refreshed = 0;
 
 	*token = NULL;
 	s_login_hint(name, hint, sizeof(hint));
@@ -105,17 +242,17 @@ static int s_cached_token(const struct aws_env *env, const char *name, const cha
 	text = aws_read_small_file(path, S_CACHE_MAX, &len);
 	if (text == NULL) {
 		if (errno == ENOENT)
-			log_error("profile %s: no SSO token for %s in %s: run %s", name, what, path,
-				  hint);
+			log_error("profile %s: no SSO token for %s in %s: run %s", name,
+				  refresh ? "sso_session" : "sso_start_url", path, hint);
 		else
 			log_error("profile %s: cannot read the SSO token cache %s: %s", name, path,
 				  strerror(errno));
 		goto out;
 	}
 	doc = json_parse(text, len, "the SSO token cache");
-	if (doc == NULL) {
-		log_error("profile %s: the SSO token cache %s is not JSON: run %s", name, path,
-			  hint);
+	if (doc == NULL || !cJSON_IsObject(doc)) {
+		log_error("profile %s: the SSO token cache %s is not a JSON object: run %s", name,
+			  path, hint);
 		goto out;
 	}
 	tok = json_str(doc, "accessToken");
@@ -126,23 +263,24 @@ static int s_cached_token(const struct aws_env *env, const char *name, const cha
 			  name, path, hint);
 		goto out;
 	}
-	/* Older CLIs wrote "2019-11-14T04:05:45UTC". */
-	len = strlen(exp);
-	if (len > 3 && strcmp(exp + len - 3, "UTC") == 0)
-		fixed = str_printf("%.*sZ", (int)(len - 3), exp);
-	if (aws_time_parse_iso8601(fixed ? fixed : exp, &expires) != 0) {
+	if (s_parse_time(exp, &expires) != 0) {
 		log_error("profile %s: the SSO token cache %s has an unreadable expiresAt: run %s",
 			  name, path, hint);
 		goto out;
 	}
+	if (refresh && expires - now < S_REFRESH_WINDOW &&
+	    s_refresh(d, name, path, region, doc, now, &expires) == 0)
+		refreshed = 1;
 	if (expires <= now) {
-		char when[21] = "";
-
 		aws_time_format_iso8601(expires, when);
-		log_error("profile %s: the SSO token expired at %s: run %s", name, when, hint);
+		log_error("profile %s: the SSO token expired at %s%s: run %s", name, when,
+			  refresh && !refreshed && json_str(doc, "refreshToken")
+			      ? " and could not be refreshed"
+			      : "",
+			  hint);
 		goto out;
 	}
-	*token = str_dup(tok);
+	*token = str_dup(json_str(doc, "accessToken"));
 	if (*token == NULL)
 		goto out;
 	log_add_secret(*token);
@@ -160,7 +298,6 @@ out:
 		mem_wipe(text, len);
 		free(text);
 	}
-	free(fixed);
 	free(path);
 	return rc;
 }
@@ -241,10 +378,8 @@ int aws_credentials_from_sso(const struct aws_credentials_deps *d, const struct 
 		log_error("profile %s: sso_region is not a region name such as us-east-1", name);
 		goto out;
 	}
-	if (s_cached_token(s_env(d), name, key,
-			   aws_profile_get(p, name, "sso_session", NULL) ? "sso_session"
-									 : "sso_start_url",
-			   now, &token) != 0)
+	if (s_cached_token(d, name, key, req.region,
+			   aws_profile_get(p, name, "sso_session", NULL) != NULL, now, &token) != 0)
 		goto out;
 	req.access_token = token;
 	if (d == NULL || d->sso_role == NULL) {
@@ -280,4 +415,13 @@ out:
 	str_wipe_free(token);
 	aws_credentials_free(res);
 	return rc;
+}
+
+void aws_sso_token_free(struct aws_sso_token *t)
+{
+	if (t == NULL)
+		return;
+	str_wipe_free(t->access_token);
+	str_wipe_free(t->refresh_token);
+	memset(t, 0, sizeof(*t));
 }

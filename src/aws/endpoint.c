@@ -27,6 +27,8 @@ const struct aws_service_info aws_services[AWS_SERVICE_MAX] = {
     [AWS_CLOUDFRONT] = {"CloudFront", "cloudfront", "cloudfront", "CLOUDFRONT", 1},
     /* portal.sso.<region>.amazonaws.com; AWS_ENDPOINT_URL_SSO as the SDKs */
     [AWS_SSO] = {"SSO", "awsssoportal", "portal.sso", "SSO", 0},
+    /* oidc.<region>.amazonaws.com; AWS_ENDPOINT_URL_SSO_OIDC */
+    [AWS_SSO_OIDC] = {"SSO OIDC", "sso-oauth", "oidc", "SSO_OIDC", 0},
 };
 
 /*

@@ -26,7 +26,8 @@ enum aws_service {
 	AWS_ELB,
 	AWS_ELBV2,
 	AWS_CLOUDFRONT,
-	AWS_SSO, /* the IAM Identity Center portal (GetRoleCredentials), unsigned */
+	AWS_SSO,      /* the IAM Identity Center portal (GetRoleCredentials), unsigned */
+	AWS_SSO_OIDC, /* its OIDC service (CreateToken: refresh an SSO token), unsigned */
 	AWS_SERVICE_MAX
 };
 

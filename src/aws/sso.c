@@ -134,7 +134,119 @@ int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_cr
 	return rc;
 }
 
+int sso_oidc_refresh_token(const char *region, const char *client_id, const char *client_secret,
+			   const char *refresh_token, struct aws_sso_token *out,
+			   struct aws_reply *reply)
+{
+	struct aws_header h[1];
+	struct aws_call c;
+	cJSON *req = NULL, *doc = NULL, *it;
+	const cJSON *exp;
+	const char *at, *rt;
+	char *body = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(reply, 0, sizeof(*reply));
+	if (region == NULL || client_id == NULL || client_secret == NULL || refresh_token == NULL) {
+		free(reply->message);
+		reply->message = str_printf("SSO OIDC CreateToken: a region, a client and a "
+					    "refresh token are needed");
+		goto out;
+	}
+	req = cJSON_CreateObject();
+	if (req == NULL || !cJSON_AddStringToObject(req, "clientId", client_id) ||
+	    !cJSON_AddStringToObject(req, "clientSecret", client_secret) ||
+	    !cJSON_AddStringToObject(req, "grantType", "refresh_token") ||
+	    !cJSON_AddStringToObject(req, "refreshToken", refresh_token))
+		goto out;
+	body = cJSON_PrintUnformatted(req);
+	if (body == NULL)
+		goto out;
+	h[0].name = "Content-Type";
+	h[0].value = "application/json";
+	memset(&c, 0, sizeof(c));
+	c.service = AWS_SSO_OIDC;
+	c.operation = "CreateToken";
+	c.method = "POST";
+	c.path = "/token";
+	c.headers = h;
+	c.nheaders = 1;
+	c.body = body;
+	c.body_len = strlen(body);
+	c.region = region;
+	c.anonymous = 1; /* the client secret and refresh token authenticate it */
+	rc = aws_call(&c, reply);
+	if (rc == 0)
+		doc = json_parse(reply->resp.body.data ? reply->resp.body.data : "",
+				 reply->resp.body.len, NULL);
+	if (reply->resp.body.data)
+		mem_wipe(reply->resp.body.data, reply->resp.body.len);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	at = doc ? json_str(doc, "accessToken") : NULL;
+	rt = doc ? json_str(doc, "refreshToken") : NULL;
+	exp = doc ? cJSON_GetObjectItemCaseSensitive(doc, "expiresIn") : NULL;
+	if (at == NULL || *at == '\0' || !cJSON_IsNumber(exp) || exp->valuedouble <= 0) {
+		free(reply->message);
+		reply->message =
+		    str_printf("SSO OIDC CreateToken: the answer has no accessToken or expiresIn");
+		goto out;
+	}
+	out->access_token = str_dup(at);
+	out->refresh_token = rt && *rt ? str_dup(rt) : NULL;
+	out->expires_in = (long)exp->valuedouble;
+	if (out->access_token == NULL || (rt && *rt && out->refresh_token == NULL))
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1 && reply->message == NULL)
+		reply->message = str_printf("SSO OIDC CreateToken: failed");
+	if (rc != 0)
+		aws_sso_token_free(out);
+	if (doc) {
+		cJSON_ArrayForEach(it, doc)
+		{
+			if (cJSON_IsString(it) && it->valuestring)
+				mem_wipe(it->valuestring, strlen(it->valuestring));
+		}
+		cJSON_Delete(doc);
+	}
+	if (req) {
+		cJSON_ArrayForEach(it, req)
+		{
+			if (cJSON_IsString(it) && it->valuestring)
+				mem_wipe(it->valuestring, strlen(it->valuestring));
+		}
+		cJSON_Delete(req);
+	}
+	if (body) {
+		mem_wipe(body, strlen(body));
+		free(body);
+	}
+	return rc;
+}
+
+int sso_refresh_adapter(void *ctx, const struct aws_sso_refresh_request *req,
+			struct aws_sso_token *out)
+{
+	struct aws_reply reply;
+	int rc;
+
+	(void)ctx;
+	rc = sso_oidc_refresh_token(req->region, req->client_id, req->client_secret,
+				    req->refresh_token, out, &reply);
+	if (rc != 0) {
+		/* not an error yet: a token that is still valid is used anyway */
+		log_info("%s", reply.message ? reply.message : "SSO OIDC CreateToken failed");
+		rc = -1;
+	}
+	aws_reply_free(&reply);
+	return rc;
+}
+
 void sso_install(void)
 {
-	aws_client_set_sso(sso_role_adapter, NULL);
+	aws_client_set_sso(sso_role_adapter, NULL, sso_refresh_adapter, NULL);
 }

@@ -28,7 +28,23 @@ int sso_get_role_credentials(const char *region, const char *access_token, const
  * token (HTTP 401), -1 on any other failure (the error line logged). */
 int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out);
 
-/* aws_client_set_sso(sso_role_adapter); sts_install calls it. */
+/*
+ * SSO OIDC CreateToken with grant type refresh_token (unsigned; JSON):
+ *   POST https://oidc.<region>.amazonaws.com/token
+ *   {"clientId","clientSecret","grantType":"refresh_token","refreshToken"}
+ *   -> {"accessToken","expiresIn","refreshToken"?,"tokenType"}
+ * (AWS_ENDPOINT_URL_SSO_OIDC overrides the endpoint). *out freed with
+ * aws_sso_token_free. Return values as sso_get_role_credentials.
+ */
+int sso_oidc_refresh_token(const char *region, const char *client_id, const char *client_secret,
+			   const char *refresh_token, struct aws_sso_token *out,
+			   struct aws_reply *reply);
+/* The chain's adapter (aws_sso_refresh_fn): 0, or -1 with the answer logged
+ * at info level (the chain decides whether that is an error). */
+int sso_refresh_adapter(void *ctx, const struct aws_sso_refresh_request *req,
+			struct aws_sso_token *out);
+
+/* aws_client_set_sso(both adapters); sts_install calls it. */
 void sso_install(void);
 
 #endif

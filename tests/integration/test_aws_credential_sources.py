@@ -2,8 +2,9 @@
 order: IAM Identity Center (SSO) profiles, credential_process, and web identity.
 
 SSO: a stand-in of the portal (GET /federation/credentials, the bearer token in
-x-amz-sso_bearer_token) on 127.0.0.1, reached through AWS_ENDPOINT_URL_SSO as a
-user would point any AWS endpoint elsewhere; the token cache is written where
+x-amz-sso_bearer_token) and of SSO OIDC's token refresh (POST /token) on
+127.0.0.1, reached through AWS_ENDPOINT_URL_SSO(_OIDC) as a user would point any
+AWS endpoint elsewhere; the token cache is written where
 and as the AWS CLI writes it (~/.aws/sso/cache/<sha1>.json). moto has no portal.
 Web identity: moto's STS AssumeRoleWithWebIdentity behind the stack's proxy,
 which (like AWS) takes that call unsigned and checks every later signature
@@ -94,6 +95,23 @@ class PortalHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        """SSO OIDC CreateToken (grant type refresh_token), as oidc.<region> answers."""
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        self.server.oidc.append({"path": self.path, "body": body,
+                                 "authorization": self.headers.get("Authorization")})
+        if self.path != "/token":
+            return self._reply(404, {"message": "no such path"})
+        if (body.get("grantType"), body.get("clientId"), body.get("clientSecret"),
+                body.get("refreshToken")) != ("refresh_token", "client-1", "client-secret-1",
+                                              "refresh-token-1"):
+            return self._reply(400, {"error": "invalid_grant",
+                                     "error_description": "Invalid refresh token provided"},
+                               "InvalidGrantException")
+        self.server.token = "refreshed-access-token"
+        return self._reply(200, {"accessToken": "refreshed-access-token", "expiresIn": 3600,
+                                 "refreshToken": "refresh-token-2", "tokenType": "Bearer"})
+
     def do_GET(self):
         u = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
@@ -117,7 +135,8 @@ class PortalHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def portal():
     srv = _Server(("127.0.0.1", 0), PortalHandler)
-    srv.seen, srv.token, srv.keys = [], SSO_TOKEN, ("ASIAPORTAL", PORTAL_SECRET)
+    srv.seen, srv.oidc, srv.token = [], [], SSO_TOKEN
+    srv.keys = ("ASIAPORTAL", PORTAL_SECRET)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     srv.url = f"http://127.0.0.1:{srv.server_port}"
     yield srv
@@ -227,6 +246,43 @@ def test_sso_role_not_assigned(home, portal):
     assert rc == 1
     assert "SSO GetRoleCredentials SomeoneElse in account 123456789012: ForbiddenException: " \
            "No access (request id portal-req-1, HTTP 403)" in err
+
+
+def test_sso_session_token_refreshed_like_the_cli(home, portal):
+    """Ten minutes left and a refresh token: SSO OIDC CreateToken first (as the
+    AWS CLI does within 15 minutes of the end), the new token to the portal and
+    into the cache file; a refused refresh of an expired token says to log in."""
+    import datetime
+    soon = (datetime.datetime.now(datetime.timezone.utc) +
+            datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (home / ".aws" / "config").write_text(SSO_CONFIG)
+    path = write_token(home, "acme", expires=soon, token="old-access-token",
+                       clientId="client-1", clientSecret="client-secret-1",
+                       refreshToken="refresh-token-1",
+                       registrationExpiresAt="2099-01-01T00:00:00Z")
+    env = clean_env(home, AWS_PROFILE="dev", AWS_ENDPOINT_URL_SSO=portal.url,
+                    AWS_ENDPOINT_URL_SSO_OIDC=portal.url)
+    rc, out, err = probe(env, "creds")
+    assert rc == 0, err
+    assert out["access_key_id"] == "ASIAPORTAL"
+    assert [(o["path"], o["body"]["grantType"], o["authorization"]) for o in portal.oidc] == \
+        [("/token", "refresh_token", None)]
+    assert [s["token"] for s in portal.seen] == ["refreshed-access-token"]
+    cache = json.loads(path.read_text())
+    assert cache["accessToken"] == "refreshed-access-token"
+    assert cache["refreshToken"] == "refresh-token-2"
+    assert cache["expiresAt"] > soon and cache["clientSecret"] == "client-secret-1"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for secret in ("refreshed-access-token", "refresh-token-", "client-secret-1"):
+        assert secret not in err
+
+    write_token(home, "acme", expires="2001-01-01T00:00:00Z", clientId="client-1",
+                clientSecret="client-secret-1", refreshToken="revoked-refresh-token")
+    rc, _, err = probe(env, "creds")
+    assert rc == 1
+    assert "the SSO token expired at 2001-01-01T00:00:00Z and could not be refreshed: " \
+           "run aws sso login --profile dev" in err
+    assert "revoked-refresh-token" not in err
 
 
 @pytest.mark.parametrize("config, message", [

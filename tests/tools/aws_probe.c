@@ -227,7 +227,8 @@ int main(int argc, char **argv)
 	struct aws_credentials_deps deps = {.fetch = aws_client_fetch,
 					    .assume_role = s_assume_role,
 					    .web_identity = sts_web_identity_adapter,
-					    .sso_role = sso_role_adapter};
+					    .sso_role = sso_role_adapter,
+					    .sso_refresh = sso_refresh_adapter};
 	struct aws_credentials_chain *chain = NULL;
 	const struct aws_credentials *creds = NULL;
 	struct http_response resp;

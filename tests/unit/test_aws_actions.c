@@ -37,6 +37,8 @@ static const char *s_prefix(enum aws_service s)
 		return "cloudfront:";
 	case AWS_SSO:
 		return "sso:";
+	case AWS_SSO_OIDC:
+		return "sso-oauth:";
 	default:
 		return "?";
 	}

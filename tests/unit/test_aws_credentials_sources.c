@@ -49,6 +49,8 @@ static void s_write(const char *dir, const char *rel, const char *text)
 
 struct fake_remote {
 	int wi_calls, sso_calls, sso_answer; /* sso_answer: 0 ok, 1 refused, -1 fails */
+	int refresh_calls, refresh_fails;
+	char client_id[64], client_secret[64], refresh_token[64];
 	char role_arn[128], session[80], token[256], region[32], account[32], role[64];
 };
 
@@ -81,6 +83,24 @@ static int fake_sso(void *ctx, const struct aws_sso_request *req, struct aws_cre
 	return *out ? 0 : -1;
 }
 
+static int fake_refresh(void *ctx, const struct aws_sso_refresh_request *req,
+			struct aws_sso_token *out)
+{
+	struct fake_remote *f = ctx;
+
+	f->refresh_calls++;
+	snprintf(f->client_id, sizeof(f->client_id), "%s", req->client_id);
+	snprintf(f->client_secret, sizeof(f->client_secret), "%s", req->client_secret);
+	snprintf(f->refresh_token, sizeof(f->refresh_token), "%s", req->refresh_token);
+	snprintf(f->region, sizeof(f->region), "%s", req->region);
+	if (f->refresh_fails)
+		return -1;
+	out->access_token = strdup("fresh-access-token");
+	out->refresh_token = strdup("rotated-refresh-token");
+	out->expires_in = 3600;
+	return 0;
+}
+
 struct env_buf {
 	char home[1100];
 	const char *vars[16];
@@ -106,6 +126,8 @@ static const struct aws_credentials_deps *s_deps(struct env_buf *b, const char *
 		b->d.web_identity_ctx = f;
 		b->d.sso_role = fake_sso;
 		b->d.sso_role_ctx = f;
+		b->d.sso_refresh = fake_refresh;
+		b->d.sso_refresh_ctx = f;
 	}
 	return &b->d;
 }
@@ -288,6 +310,89 @@ TEST(aws_creds_sso_profiles)
 	/* no portal wired in */
 	CHECK_STR(s_akid(s_deps(&b, dir, old, NULL), NULL, 0), "-");
 	CHECK(strstr(log_last_error(), "portal call is not available") != NULL);
+}
+
+/* The sso_session cache file's path relative to dir (into rel). */
+static void s_cache_rel(const struct aws_credentials_deps *d, const char *key, char *rel,
+			size_t len)
+{
+	char *path = aws_sso_cache_path(d->env, key);
+
+	snprintf(rel, len, ".aws/sso/cache/%s", path ? strrchr(path, '/') + 1 : "?");
+	free(path);
+}
+
+TEST(aws_creds_sso_token_refresh)
+{
+	const char *dir = test_tmpdir();
+	const char *dev[] = {"AWS_PROFILE=dev", NULL};
+	const char *old[] = {"AWS_PROFILE=old", NULL};
+	/* ten minutes left: inside the CLI's 15-minute window */
+	const char *expiring =
+	    "{\"startUrl\":\"https://corp.awsapps.com/start\",\"region\":\"eu-west-1\","
+	    "\"accessToken\":\"old-access-token\",\"expiresAt\":\"2023-11-14T22:23:20Z\","
+	    "\"clientId\":\"cid\",\"clientSecret\":\"csecret\","
+	    "\"registrationExpiresAt\":\"2024-02-01T00:00:00Z\","
+	    "\"refreshToken\":\"old-refresh-token\"}";
+	char rel[256], path[1400], *text;
+	struct fake_remote f;
+	struct env_buf b;
+	struct stat st;
+	size_t len = 0;
+
+	memset(&f, 0, sizeof(f));
+	s_write(dir, ".aws/config", SSO_CONFIG);
+	s_cache_rel(s_deps(&b, dir, dev, &f), "corp", rel, sizeof(rel));
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	s_write(dir, rel, expiring);
+	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "ASIASSO");
+	CHECK_INT(f.refresh_calls, 1);
+	CHECK_STR(f.client_id, "cid");
+	CHECK_STR(f.client_secret, "csecret");
+	CHECK_STR(f.refresh_token, "old-refresh-token");
+	CHECK_STR(f.region, "eu-west-1");
+	CHECK_STR(f.token, "fresh-access-token"); /* what the portal got */
+	/* written back, 0600, the other members kept */
+	text = read_file_all(path, &len);
+	REQUIRE(text != NULL);
+	CHECK(strstr(text, "\"accessToken\":\"fresh-access-token\"") != NULL);
+	CHECK(strstr(text, "\"refreshToken\":\"rotated-refresh-token\"") != NULL);
+	CHECK(strstr(text, "\"expiresAt\":\"2023-11-14T23:13:20Z\"") != NULL);
+	CHECK(strstr(text, "\"clientSecret\":\"csecret\"") != NULL);
+	CHECK(strstr(text, "old-access-token") == NULL);
+	free(text);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* now an hour left: no refresh */
+	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "ASIASSO");
+	CHECK_INT(f.refresh_calls, 1);
+
+	/* the refresh fails: a token still valid is used, an expired one is an error */
+	f.refresh_fails = 1;
+	s_write(dir, rel, expiring);
+	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "ASIASSO");
+	CHECK_STR(f.token, "old-access-token");
+	s_write(dir, rel,
+		"{\"accessToken\":\"old-access-token\",\"expiresAt\":\"2023-11-14T22:00:00Z\","
+		"\"clientId\":\"cid\",\"clientSecret\":\"csecret\","
+		"\"refreshToken\":\"old-refresh-token\"}");
+	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
+	CHECK_STR(log_last_error(), "profile dev: the SSO token expired at 2023-11-14T22:00:00Z "
+				    "and could not be refreshed: run aws sso login --profile dev");
+	/* an expired client registration is not used */
+	f.refresh_fails = 0;
+	f.refresh_calls = 0;
+	s_write(dir, rel,
+		"{\"accessToken\":\"a\",\"expiresAt\":\"2023-11-14T22:00:00Z\","
+		"\"clientId\":\"cid\",\"clientSecret\":\"csecret\",\"refreshToken\":\"r\","
+		"\"registrationExpiresAt\":\"2023-11-01T00:00:00Z\"}");
+	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
+	CHECK_INT(f.refresh_calls, 0);
+	/* the legacy form has no refresh */
+	s_cache_rel(s_deps(&b, dir, old, &f), "https://corp.awsapps.com/start", rel, sizeof(rel));
+	s_write(dir, rel, expiring);
+	CHECK_STR(s_akid(s_deps(&b, dir, old, &f), NULL, 0), "ASIASSO");
+	CHECK_INT(f.refresh_calls, 0);
+	CHECK_STR(f.token, "old-access-token");
 }
 
 /* --- credential_process --- */
@@ -502,4 +607,44 @@ TEST(sso_get_role_credentials_on_the_wire)
 	free(ok);
 	free(refused);
 	free(forbidden);
+}
+
+TEST(sso_oidc_refresh_on_the_wire)
+{
+	struct aws_sso_refresh_request req;
+	struct aws_sso_token out = {NULL, NULL, 0};
+	char *ok = fake_aws_answer("200 OK", "Content-Type: application/json\r\n",
+				   "{\"accessToken\":\"new-at\",\"expiresIn\":28800,"
+				   "\"refreshToken\":\"new-rt\",\"tokenType\":\"Bearer\"}");
+	char *bad =
+	    fake_aws_answer("400 Bad Request", "x-amzn-ErrorType: InvalidGrantException\r\n",
+			    "{\"error\":\"invalid_grant\",\"error_description\":"
+			    "\"Invalid refresh token provided\"}");
+
+	memset(&s_f, 0, sizeof(s_f));
+	REQUIRE(ok && bad);
+	s_f.answers[0] = ok;
+	s_f.answers[1] = bad;
+	s_f.nanswers = 2;
+	REQUIRE(fake_aws_start(&s_f) == 0);
+	memset(&req, 0, sizeof(req));
+	req.region = "eu-west-1";
+	req.client_id = "cid";
+	req.client_secret = "csecret";
+	req.refresh_token = "rt";
+	CHECK_INT(sso_refresh_adapter(NULL, &req, &out), 0);
+	CHECK(strncmp(s_f.head[0], "POST /token HTTP/1.1\r\n", 22) == 0);
+	CHECK(strcasestr(s_f.head[0], "\r\nAuthorization:") == NULL);
+	CHECK(fake_aws_has_header(&s_f, 0, "Content-Type", "application/json"));
+	CHECK_STR(s_f.body[0], "{\"clientId\":\"cid\",\"clientSecret\":\"csecret\","
+			       "\"grantType\":\"refresh_token\",\"refreshToken\":\"rt\"}");
+	CHECK_STR(out.access_token, "new-at");
+	CHECK_STR(out.refresh_token, "new-rt");
+	CHECK_INT(out.expires_in, 28800);
+	aws_sso_token_free(&out);
+	CHECK_INT(sso_refresh_adapter(NULL, &req, &out), -1);
+	CHECK(out.access_token == NULL);
+	fake_aws_stop(&s_f);
+	free(ok);
+	free(bad);
 }

@@ -42,7 +42,7 @@ static int service_of(const char *name)
 	    [AWS_STS] = "STS",	       [AWS_ACM] = "ACM",
 	    [AWS_IAM] = "IAM",	       [AWS_ELB] = "ELB",
 	    [AWS_ELBV2] = "ELBV2",     [AWS_CLOUDFRONT] = "CLOUDFRONT",
-	    [AWS_SSO] = "SSO",
+	    [AWS_SSO] = "SSO",	       [AWS_SSO_OIDC] = "SSO_OIDC",
 	};
 	int i;
 
