@@ -9,7 +9,7 @@
 #   make fresh-root-check   make demo from zero in a debootstrap Debian 12 root (root)
 #   make asan       build/asan/aaa and its unit tests with ASan+UBSan
 #   make coverage   unit tests with gcov, summary per file
-#   make lint       clang-format check, clang-tidy, cppcheck
+#   make lint       include direction, clang-format check, clang-tidy, cppcheck
 #   make package    build/aaa-lambda.zip
 #   make fuzz       libFuzzer targets under ASan+UBSan (FUZZ_SECONDS=N each, default 60)
 #   make bench      side-by-side benchmarks, written to bench/results.md
@@ -116,6 +116,7 @@ coverage:
 
 LINT_SRCS = $(SRCS) src/main.c
 lint:
+	sh tests/check_includes.sh
 	clang-format --dry-run --Werror $(LINT_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) $(wildcard src/*/*.h runtime/*.h tests/unit/*.h)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -Isrc -I. $(LINT_SRCS)

@@ -1,5 +1,5 @@
 """bench/results.md from the raw results: side-by-side table with ratios to aaa,
-the DESIGN.md targets beside aaa's figures, versions and the exact commands.
+the performance targets beside aaa's figures, versions and the exact commands.
 """
 
 import os
@@ -215,7 +215,7 @@ def _scaling(data):
             parts.append(f"{c} {many / one:.2f}×")
     if not parts:
         return ""
-    return (f"\n{big}-name / 1-name wall time (DESIGN.md: aaa ≤ 1.2×): " + ", ".join(parts) +
+    return (f"\n{big}-name / 1-name wall time (target: aaa ≤ 1.2×): " + ", ".join(parts) +
             ".\n")
 
 
@@ -349,7 +349,7 @@ def markdown(data):
         parts += ["\n## Under realistic latencies (Route53 PENDING, a CA that takes seconds)\n",
                   _realistic(data["realistic"])]
     parts += [
-        "\n## aaa against the DESIGN.md targets\n",
+        "\n## aaa against the performance targets\n",
         _table(["figure", "aaa", "target", "met"], _aaa_targets(data)),
     ]
     lam = data.get("lambda")

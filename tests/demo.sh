@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make demo`: the seed project's flow, end to end, with the real binary on
+# `make demo`: the original Go aaa's flow, end to end, with the real binary on
 # the local stack (all on 127.0.0.1): pebble as the CA, moto_server as AWS
 # (S3 + KMS + Route53) behind a SigV4-verifying proxy, and a DNS server that
 # answers pebble from moto's Route53. It registers an account, issues one

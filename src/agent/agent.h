@@ -22,7 +22,7 @@
 /* Everything borrowed: from argv, the environment or an event. */
 struct agent_config {
 	const char *store_url;	/* s3://B[/P] or file://DIR; NULL: from s3_bucket */
-	const char *s3_bucket;	/* the seed's --s3-bucket */
+	const char *s3_bucket;	/* the original aaa's --s3-bucket */
 	const char *kms_key_id; /* SSE-KMS key for the s3 store */
 	const char *directory;	/* URL or letsencrypt|letsencrypt-staging|zerossl; NULL: staging */
 	const char *email;

@@ -344,7 +344,7 @@ static char *s_job_key_key(const struct run *r)
 }
 
 /*
- * The certificate key: the stored one (the seed's default, so pinned keys
+ * The certificate key: the stored one (the original aaa's default, so pinned keys
  * keep working), or a new one with --create-key, for a first certificate,
  * or when the key type changes. A new key is saved with the job before
  * finalize, so a resumed job stores the key that matches its certificate.

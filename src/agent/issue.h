@@ -1,5 +1,5 @@
 /*
- * Runs an issuance job through its states (DESIGN.md "The issuance job"):
+ * Runs an issuance job through its states (docs/architecture.md "The job state machine"):
  * order, DNS-01 on Route53, validation, finalize, download, store, deploy.
  * The same code serves the CLI (no deadline) and the Lambda executor (which
  * must stop before its deadline and continue in a new invocation).

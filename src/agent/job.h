@@ -1,5 +1,5 @@
 /*
- * The issuance job (DESIGN.md "The issuance job"): a JSON object in the
+ * The issuance job (docs/architecture.md "The job state machine"): a JSON object in the
  * store at jobs/<id>.json, moved through its states by one conditional PUT
  * per transition, under a lease so only one worker acts at a time.
  *

@@ -1,6 +1,6 @@
 /*
  * aaa ls: every account and certificate in the store, as JSON, so other
- * programs can consume it (the seed project's promise).
+ * programs can consume it (the original Go aaa's promise).
  */
 #define _GNU_SOURCE
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 #include "agent/agent.h"
 
 /*
- * What `aaa ls` prints, in the seed project's shape: an array of accounts
+ * What `aaa ls` prints, in the original Go aaa's shape: an array of accounts
  * {"email","directory","account","domains":[{"domain","authorization":
  * {"expires"},"certificate":{"not_before","not_after","san",...}}]}.
  * NULL on error (a->error).

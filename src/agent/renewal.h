@@ -1,5 +1,5 @@
 /*
- * When to renew (DESIGN.md "Renewal policy"), as pure functions: the
+ * When to renew (README.md "Scheduler"), as pure functions: the
  * scheduler and the tests pass the time and the randomness in.
  */
 #ifndef AAA_AGENT_RENEWAL_H

@@ -72,7 +72,7 @@ void dns01_free(struct dns01 *d);
 int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,
 		    char **zone_name, char **err);
 
-/* --- additions beyond the lead's API --- */
+/* --- the details of one run --- */
 
 /* The record name and zone serving identifier after resolve (borrowed;
  * NULL when the identifier was not resolved). */

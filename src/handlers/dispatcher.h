@@ -1,6 +1,6 @@
 /*
- * The dispatcher Lambda handler: Slack slash commands through API Gateway
- * (issue 7). The work is slack_dispatch (slack/dispatch.h); this file
+ * The dispatcher Lambda handler: Slack slash commands through API Gateway.
+ * The work is slack_dispatch (slack/dispatch.h); this file
  * wires it to the environment, KMS and Lambda:
  *
  *   AAA_SLACK_SIGNING_SECRET      the signing secret, KMS ciphertext (base64);

@@ -1,5 +1,5 @@
 /*
- * The Lambda handlers of the product (DESIGN.md "Events"): the scheduler
+ * The Lambda handlers of the product (runtime/README.md "Events"): the scheduler
  * and the executor live in agent/, the dispatcher (Slack) too; the runtime
  * loop gets them as one table and knows nothing of what they do.
  */

@@ -1,7 +1,7 @@
 /*
  * The text after the slash command ("cert www.example.com --key-type ec384")
  * parsed into one request, and that request as an executor payload
- * (DESIGN.md "Executor payloads"). Words are separated by ASCII white
+ * (README.md "Executor actions"). Words are separated by ASCII white
  * space; there is no quoting and no shell: a word that is not a valid
  * name or option is refused with a message saying which and why. Names are
  * checked with crypto/names.h and lower-cased. Pure.

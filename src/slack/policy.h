@@ -1,5 +1,5 @@
 /*
- * Who may ask for what through Slack (DESIGN.md "Interfaces", Slack):
+ * Who may ask for what through Slack (docs/slack.md "Who may ask for what"):
  * allowlists of team, channel and user ids (AAA_SLACK_TEAMS,
  * AAA_SLACK_CHANNELS, AAA_SLACK_USERS: comma-separated; unset or empty
  * means no restriction) and of domain patterns (AAA_ALLOWED_DOMAINS:

@@ -1,6 +1,6 @@
 /*
  * Store keys: what a valid key is, and the builders for the layout of
- * DESIGN.md ("Storage layout"), relative to the layout root (see store.h):
+ * README.md ("Storage layout"), relative to the layout root (see store.h):
  *
  *   accounts/<ca-host>/<account>/{account.json,key.pem}
  *   certs/<cert-name>/{meta.json,privkey.pem,cert.pem,chain.pem,fullchain.pem}

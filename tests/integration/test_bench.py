@@ -8,7 +8,7 @@ What is checked, independently of the bench's own bookkeeping where possible:
     it left names exactly the asked names (read back with the openssl CLI);
   * request counts are at least the RFC minimum (a broken counter reads 0);
   * results.md has a row per client, ratios to aaa when aaa ran, the versions,
-    the exact commands and the DESIGN.md targets (or "pending: ..." rows);
+    the exact commands and the performance targets (or "pending: ..." rows);
   * a zip in the package layout is unpacked (modes kept) and cold-started;
   * nothing the bench started is left running, also after a SIGTERM;
   * the hooks publish and remove records that the stack's DNS server serves,
@@ -179,7 +179,7 @@ def test_realistic_part_held_and_issued(smoke):
 
 def test_results_md_has_everything(smoke):
     md, data = smoke["md"], smoke["data"]
-    for section in ("## Issuance side by side", "## aaa against the DESIGN.md targets",
+    for section in ("## Issuance side by side", "## aaa against the performance targets",
                     "## Lambda-specific figures", "## Versions", "## Exact commands"):
         assert section in md
     for peer in PEERS:
@@ -308,7 +308,7 @@ def test_results_writer_ratios_and_rows():
     data["issuance"]["aaa"]["5"] = [_run(wall=3.0)]
     data["issuance"]["uacme"]["5"] = [_run(wall=13.0)]
     md = results.markdown(data)
-    assert "5-name / 1-name wall time (DESIGN.md: aaa ≤ 1.2×): aaa 1.50×, uacme 2.00×." in md
+    assert "5-name / 1-name wall time (target: aaa ≤ 1.2×): aaa 1.50×, uacme 2.00×." in md
     assert "| 5-name / 1-name wall time | 1.500× | ≤ 1.2× | no |" in md
     polls, others = results.beyond_minimum(
         {"acme:directory": 1, "acme:newNonce": 1, "acme:newOrder": 1, "acme:authz": 3,

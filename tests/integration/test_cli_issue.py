@@ -1,4 +1,4 @@
-"""The seed project's CLI flow with the real binary: reg, authz, cert, ls, sync, revoke.
+"""The original Go aaa's CLI flow with the real binary: reg, authz, cert, ls, sync, revoke.
 
 pebble is the CA; its VA resolves _acme-challenge names through the stack's DNS
 server, which answers from moto's Route53, so DNS-01 really runs end to end

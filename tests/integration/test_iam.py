@@ -1,4 +1,4 @@
-"""IAM checked against the code (issue 9, STYLE.md habit 11).
+"""IAM checked against the code.
 
 src/aws/actions.c holds one table of the AWS actions aaa calls (printed as
 JSON by build/.../tools/actions_tool). Here:

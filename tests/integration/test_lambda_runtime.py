@@ -261,7 +261,7 @@ def emulator_free_port():
 
 
 def test_measure_cold_start_and_warm_overhead(emu, task_root):
-    """Printed, not asserted (DESIGN.md: performance is measured in make bench)."""
+    """Printed, not asserted (performance is measured in make bench, docs/bench.md)."""
     fn = add(emu, task_root)
     colds = []
     for _ in range(5):

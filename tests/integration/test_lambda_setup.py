@@ -1,4 +1,4 @@
-"""Setup without a local build (issue 18, item 3): the executor's `reg` and
+"""Setup without a local build: the executor's `reg` and
 `doctor` actions through `aws lambda invoke`, in the Lambda emulator with the
 real bootstrap and binary, against pebble and the emulated S3/KMS/Route53
 behind the verifying proxy. The store is the S3 bucket under SSE-KMS, as a

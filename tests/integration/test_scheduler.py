@@ -1,4 +1,4 @@
-"""The scheduler on a new stack and the inputs of each alarm (issue 18, item 4).
+"""The scheduler on a new stack and the inputs of each alarm.
 
 The real scheduler runs in the Lambda emulator (real bootstrap and binary) on
 a store set up as each case needs; the template's alarms are then evaluated

@@ -1,4 +1,4 @@
-"""template.yaml (issue 9): cfn-lint clean, and what AWS SAM really makes of it.
+"""template.yaml: cfn-lint clean, and what AWS SAM really makes of it.
 
 cfn-lint and aws-sam-translator live in the machine image's pyenv python
 (not in Debian's), so they run as a subprocess of it; the template is

@@ -1,6 +1,6 @@
 /*
  * The AWS action table: well-formed rows, the IAM prefix of each action is
- * its service's, and the handler separation of STYLE.md habit 11 (the
+ * its service's, and the separation of the handlers (the
  * dispatcher cannot touch Route53 or keys, the scheduler only reads and
  * invokes) holds in the table the policies are made from.
  */

@@ -142,7 +142,7 @@ TEST(store_file_put_get_roundtrip)
 
 	CHECK_INT(store_put(s, "certs/example.com/cert.pem", "abc", 3, 0, &etag), STORE_OK);
 	CHECK_STR(etag, SHA256_ABC);
-	/* The layout of DESIGN.md, on disk, read without the store. */
+	/* The layout of README.md "Storage layout", on disk, read without the store. */
 	disk = s_read(dir, "aaa-data/v1/certs/example.com/cert.pem", &len);
 	CHECK_STR(disk, "abc");
 	CHECK_INT(len, 3);

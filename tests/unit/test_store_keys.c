@@ -1,7 +1,7 @@
 /*
  * Store key rules and layout builders (store/keys.h): every refusal the
  * rules promise, with the message a user sees, and the exact layout keys of
- * DESIGN.md.
+ * README.md "Storage layout".
  */
 #include "harness.h"
 
