@@ -30,6 +30,9 @@ static const char *const s_transient[] = {
     "RequestTimeout",
     "RequestTimeoutException",
     "PriorRequestNotComplete",
+    /* STS AssumeRoleWithWebIdentity could not reach the identity provider
+     * (botocore retries it for STS) */
+    "IDPCommunicationError",
 };
 
 static int s_in(const char *code, const char *const *list, size_t n)

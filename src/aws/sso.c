@@ -81,14 +81,15 @@ int sso_get_role_credentials(const char *region, const char *access_token, const
 		s_message(reply, "the answer has no roleCredentials");
 		goto out;
 	}
-	if (!cJSON_IsNumber(exp) || exp->valuedouble <= 0) {
-		s_message(reply, "the answer has no expiration");
+	/* milliseconds; a date between 1970 and 9999 (0 would mean "never") */
+	if (!cJSON_IsNumber(exp) || !(exp->valuedouble >= 1000.0) ||
+	    exp->valuedouble > 253402300799000.0) {
+		s_message(reply, "the answer has no valid expiration");
 		goto out;
 	}
 	src = str_printf("sso:GetRoleCredentials %s", res.data);
 	if (src == NULL)
 		goto out;
-	/* expiration is in milliseconds */
 	*out = aws_credentials_new(ak, sk, tok, (time_t)(exp->valuedouble / 1000.0), src);
 	if (*out == NULL)
 		goto out;
@@ -188,7 +189,9 @@ int sso_oidc_refresh_token(const char *region, const char *client_id, const char
 	at = doc ? json_str(doc, "accessToken") : NULL;
 	rt = doc ? json_str(doc, "refreshToken") : NULL;
 	exp = doc ? cJSON_GetObjectItemCaseSensitive(doc, "expiresIn") : NULL;
-	if (at == NULL || *at == '\0' || !cJSON_IsNumber(exp) || exp->valuedouble <= 0) {
+	/* seconds: at least one, at most ~30 years (a cast must not overflow) */
+	if (at == NULL || *at == '\0' || !cJSON_IsNumber(exp) || !(exp->valuedouble >= 1.0) ||
+	    exp->valuedouble > 1e9) {
 		free(reply->message);
 		reply->message =
 		    str_printf("SSO OIDC CreateToken: the answer has no accessToken or expiresIn");

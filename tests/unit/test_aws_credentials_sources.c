@@ -648,3 +648,37 @@ TEST(sso_oidc_refresh_on_the_wire)
 	free(ok);
 	free(bad);
 }
+
+/* Found by fuzz_credential_sources: an expiration under a second became 0,
+ * which means "never expires"; one past time_t's range was a bad cast. */
+TEST(sso_portal_expiration_out_of_range_is_refused)
+{
+	static const char *const bodies[] = {
+	    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\"s\","
+	    "\"sessionToken\":\"t\",\"expiration\":17.0003600000}}",
+	    "{\"roleCredentials\":{\"accessKeyId\":\"A\",\"secretAccessKey\":\"s\","
+	    "\"sessionToken\":\"t\",\"expiration\":1e300}}",
+	};
+	struct aws_credentials *out = NULL;
+	struct aws_reply r;
+	char *a[2];
+	size_t i;
+
+	memset(&s_f, 0, sizeof(s_f));
+	for (i = 0; i < 2; i++) {
+		a[i] = fake_aws_answer("200 OK", "", bodies[i]);
+		REQUIRE(a[i] != NULL);
+		s_f.answers[i] = a[i];
+	}
+	s_f.nanswers = 2;
+	REQUIRE(fake_aws_start(&s_f) == 0);
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(sso_get_role_credentials("us-east-1", "tok", "1", "R", &out, &r), -1);
+		CHECK(out == NULL);
+		CHECK_STR(r.message, "SSO GetRoleCredentials: the answer has no valid expiration");
+		aws_reply_free(&r);
+	}
+	fake_aws_stop(&s_f);
+	free(a[0]);
+	free(a[1]);
+}

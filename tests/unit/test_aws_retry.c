@@ -53,6 +53,7 @@ TEST(aws_retry_what_is_retried)
 	    {AWS_OUTCOME_RESPONSE, 429, "TooManyRequestsException", 1, AWS_RETRY_THROTTLED},
 	    {AWS_OUTCOME_RESPONSE, 400, "PriorRequestNotComplete", 1, AWS_RETRY_TRANSIENT},
 	    {AWS_OUTCOME_RESPONSE, 400, "RequestTimeout", 1, AWS_RETRY_TRANSIENT},
+	    {AWS_OUTCOME_RESPONSE, 400, "IDPCommunicationError", 1, AWS_RETRY_TRANSIENT},
 	    {AWS_OUTCOME_RESPONSE, 403, "RequestTimeTooSkewed", 1, AWS_RETRY_CLOCK_SKEW},
 	    {AWS_OUTCOME_RESPONSE, 400, "ValidationException", 0, AWS_RETRY_NOT_RETRYABLE},
 	    {AWS_OUTCOME_RESPONSE, 403, "AccessDenied", 0, AWS_RETRY_NOT_RETRYABLE},
