@@ -2,6 +2,7 @@
 #include "acme/order.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,21 +34,51 @@ long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms)
 	return d;
 }
 
+const char *const acme_revoke_reason_names[ACME_REVOKE_REASON_MAX] = {
+    "unspecified", "keyCompromise",	   "cACompromise",    "affiliationChanged",
+    "superseded",  "cessationOfOperation", "certificateHold", NULL,
+    NULL,	   "privilegeWithdrawn",   "aACompromise"};
+
 int acme_revoke_reason_parse(const char *s)
 {
-	/* RFC 5280 5.3.1 CRLReason; 7 is unused, 8 removeFromCRL is not for ACME. */
-	static const char *const reasons[] = {
-	    "unspecified", "keyCompromise",	   "cACompromise",    "affiliationChanged",
-	    "superseded",  "cessationOfOperation", "certificateHold", NULL,
-	    NULL,	   "privilegeWithdrawn",   "aACompromise"};
-	size_t i;
+	int i;
 
 	if (!s)
 		return -1;
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i] && strcasecmp(reasons[i], s) == 0)
-			return (int)i;
+	for (i = 0; i < ACME_REVOKE_REASON_MAX; i++)
+		if (acme_revoke_reason_names[i] && strcasecmp(acme_revoke_reason_names[i], s) == 0)
+			return i;
 	return -1;
+}
+
+int acme_revoke_reason_subscriber(int code)
+{
+	return code == 0 || code == 1 || code == 3 || code == 4 || code == 5;
+}
+
+void acme_revoke_reason_choices(char *buf, size_t len)
+{
+	size_t used = 0, left = 0;
+	int i, n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < ACME_REVOKE_REASON_MAX; i++)
+		left += (size_t)acme_revoke_reason_subscriber(i);
+	for (i = 0; i < ACME_REVOKE_REASON_MAX && used < len; i++) {
+		if (!acme_revoke_reason_subscriber(i))
+			continue;
+		left--;
+		n = snprintf(buf + used, len - used, "%s%s",
+			     used == 0	 ? ""
+			     : left == 0 ? " or "
+					 : ", ",
+			     acme_revoke_reason_names[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }
 
 static void s_sleep_ms(long ms)

@@ -119,7 +119,21 @@ int acme_revoke(struct acme_client *c, const char *cert_pem, int reason, struct 
 #define ACME_POLL_FIRST_MS 50
 long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms);
 
-/* Reason name ("keyCompromise", "superseded", ...) to code; -1 if unknown. */
+/* RFC 5280 5.3.1 CRLReason names, indexed by code (NULL: 7 is unused, 8
+ * removeFromCRL is not for ACME). */
+#define ACME_REVOKE_REASON_MAX 11
+extern const char *const acme_revoke_reason_names[ACME_REVOKE_REASON_MAX];
+
+/* Reason name ("keyCompromise", "superseded", ..., any case) to code; -1 if unknown. */
 int acme_revoke_reason_parse(const char *s);
+
+/* 1 when a subscriber gives this reason for its own certificate
+ * (unspecified, keyCompromise, affiliationChanged, superseded,
+ * cessationOfOperation), else 0. */
+int acme_revoke_reason_subscriber(int code);
+
+/* "unspecified, keyCompromise, ... or cessationOfOperation": the
+ * subscriber's reasons from the table, for messages; truncated to len. */
+void acme_revoke_reason_choices(char *buf, size_t len);
 
 #endif

@@ -23,11 +23,10 @@ int agent_revoke(struct agent *a, const char *name, const char *reason)
 	int code = 0, r, rc = -1;
 
 	if (reason && (code = acme_revoke_reason_parse(reason)) < 0) {
-		agent_fail(
-		    a, "input", "",
-		    "--reason %s: use unspecified, keyCompromise, affiliationChanged, "
-		    "superseded, cessationOfOperation, certificateHold or privilegeWithdrawn",
-		    reason);
+		char choices[160];
+
+		acme_revoke_reason_choices(choices, sizeof(choices));
+		agent_fail(a, "input", "", "--reason %s: use %s", reason, choices);
 		goto out;
 	}
 	r = agent_cert_file(a, name, STORE_FILE_CERT, &pem, &len);

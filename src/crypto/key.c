@@ -2,7 +2,9 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -37,6 +39,36 @@ int key_type_parse(const char *s)
 			return i;
 	}
 	return -1;
+}
+
+int key_type_parse_nocase(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < KEY_TYPE_MAX; i++)
+		if (strcasecmp(s, key_type_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void key_type_choices(char *buf, size_t len)
+{
+	size_t used = 0;
+	int i, n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < KEY_TYPE_MAX && used < len; i++) {
+		n = snprintf(buf + used, len - used, "%s%s",
+			     i == 0		     ? ""
+			     : i == KEY_TYPE_MAX - 1 ? " or "
+						     : ", ",
+			     key_type_names[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
 }
 
 const char *key_type_name(enum key_type t)

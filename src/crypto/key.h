@@ -23,6 +23,11 @@ struct key;
 int key_type_parse(const char *s);
 /* Name of t for logs; "unknown" when out of range. */
 const char *key_type_name(enum key_type t);
+/* The case-insensitive match of s in key_type_names; -1 if unknown. */
+int key_type_parse_nocase(const char *s);
+/* "rsa2048, rsa3072, rsa4096, ec256 or ec384", from key_type_names, for
+ * messages; truncated to len. */
+void key_type_choices(char *buf, size_t len);
 
 /* A fresh key pair; NULL on failure (logged). Caller frees with key_free. */
 struct key *key_generate(enum key_type type);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acme/order.h"
+#include "crypto/key.h"
 #include "crypto/names.h"
 #include "json/json.h"
 #include "util/buf.h"
@@ -16,14 +18,6 @@
 
 const char *const slack_action_names[SLACK_ACTION_MAX] = {"cert", "renew",  "status",
 							  "ls",	  "revoke", "help"};
-
-static const char *const s_key_types[] = {"ec256", "ec384", "rsa2048", "rsa3072", "rsa4096"};
-
-/* RFC 5280 reasons a subscriber may give (as `aaa revoke --reason`). */
-static const char *const s_reasons[] = {"unspecified", "keyCompromise", "affiliationChanged",
-					"superseded", "cessationOfOperation"};
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 void slack_cmd_free(struct slack_cmd *cmd)
 {
@@ -181,7 +175,8 @@ static int s_add_name(struct slack_cmd *cmd, char *w, char *err, size_t errlen)
 int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t errlen)
 {
 	char **w = NULL;
-	char q[80];
+	char q[80], choices[128];
+	int kt;
 	size_t n = 0, i;
 	int a, rc = -1;
 
@@ -233,18 +228,16 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 			if (strcmp(opt, "key-type") == 0) {
 				if (val == NULL && i + 1 < n)
 					val = w[++i];
-				if (val == NULL ||
-				    s_lookup(val, s_key_types, N_OF(s_key_types)) < 0) {
+				kt = val ? key_type_parse_nocase(val) : -1;
+				if (kt < 0) {
 					s_quote(val ? val : "", q, sizeof(q));
-					snprintf(err, errlen,
-						 "--key-type \"%s\": use ec256, ec384, rsa2048, "
-						 "rsa3072 or rsa4096",
-						 q);
+					key_type_choices(choices, sizeof(choices));
+					snprintf(err, errlen, "--key-type \"%s\": use %s", q,
+						 choices);
 					goto out;
 				}
 				free(cmd->key_type);
-				cmd->key_type = str_dup(
-				    s_key_types[s_lookup(val, s_key_types, N_OF(s_key_types))]);
+				cmd->key_type = str_dup(key_type_names[kt]);
 				if (cmd->key_type == NULL)
 					goto out;
 				continue;
@@ -262,18 +255,16 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 			goto out;
 		}
 		if (cmd->action == SLACK_REVOKE && cmd->nnames == 1 && cmd->reason == NULL) {
-			int r = s_lookup(w[i], s_reasons, N_OF(s_reasons));
+			int r = acme_revoke_reason_parse(w[i]);
 
-			if (r < 0) {
+			if (r < 0 || !acme_revoke_reason_subscriber(r)) {
 				s_quote(w[i], q, sizeof(q));
-				snprintf(err, errlen,
-					 "unknown revocation reason \"%s\": use unspecified, "
-					 "keyCompromise, affiliationChanged, superseded or "
-					 "cessationOfOperation",
-					 q);
+				acme_revoke_reason_choices(choices, sizeof(choices));
+				snprintf(err, errlen, "unknown revocation reason \"%s\": use %s", q,
+					 choices);
 				goto out;
 			}
-			cmd->reason = str_dup(s_reasons[r]);
+			cmd->reason = str_dup(acme_revoke_reason_names[r]);
 			if (cmd->reason == NULL)
 				goto out;
 			continue;

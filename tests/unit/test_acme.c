@@ -238,6 +238,15 @@ TEST(acme_revoke_reasons)
 	CHECK_INT(acme_revoke_reason_parse("aACompromise"), 10);
 	CHECK_INT(acme_revoke_reason_parse("removeFromCRL"), -1);
 	CHECK_INT(acme_revoke_reason_parse("bogus"), -1);
+	{
+		char buf[160];
+
+		acme_revoke_reason_choices(buf, sizeof(buf));
+		CHECK_STR(buf, "unspecified, keyCompromise, affiliationChanged, superseded or "
+			       "cessationOfOperation");
+		CHECK(acme_revoke_reason_subscriber(acme_revoke_reason_parse("superseded")));
+		CHECK(!acme_revoke_reason_subscriber(acme_revoke_reason_parse("cACompromise")));
+	}
 }
 
 TEST(acme_chain_issued_by_looks_at_the_topmost_certificate)

@@ -32,6 +32,17 @@ TEST(crypto_key_type_table)
 	CHECK_INT(key_type_parse(""), -1);
 	CHECK_INT(key_type_parse(NULL), -1);
 	CHECK_STR(key_type_name(KEY_TYPE_MAX), "unknown");
+	CHECK_INT(key_type_parse_nocase("EC256"), KEY_EC256);
+	CHECK_INT(key_type_parse_nocase("ec521"), -1);
+	CHECK_INT(key_type_parse_nocase(NULL), -1);
+	{
+		char buf[80];
+
+		key_type_choices(buf, sizeof(buf));
+		CHECK_STR(buf, "rsa2048, rsa3072, rsa4096, ec256 or ec384");
+		key_type_choices(buf, 8);
+		CHECK_STR(buf, "rsa2048");
+	}
 }
 
 /* Generate, save, load: same type, same public key, private part kept. */

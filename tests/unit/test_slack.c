@@ -340,6 +340,12 @@ TEST(slack_command_help_and_refusals)
 	    {"cert a.example.com --key-type dsa", "--key-type \"dsa\""},
 	    {"renew a.example.com --create-key", "takes no option"},
 	    {"revoke a.example.com because", "unknown revocation reason \"because\""},
+	    /* Only a subscriber's reasons; the message lists them from acme/order.h. */
+	    {"revoke a.example.com certificateHold",
+	     "use unspecified, keyCompromise, affiliationChanged, superseded or "
+	     "cessationOfOperation"},
+	    {"cert a.example.com --key-type ec521",
+	     "use rsa2048, rsa3072, rsa4096, ec256 or ec384"},
 	    {"cert a.example.com A.example.com", "a.example.com"},
 	    {"cert \"a.example.com\"", "not a valid domain name"},
 	    {"cert a.example.com;rm", "not a valid domain name"},
