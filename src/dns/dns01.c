@@ -97,6 +97,7 @@ void dns01_free(struct dns01 *d)
 	for (i = 0; i < d->nrecs; i++) {
 		free(d->recs[i].name);
 		dns01_strv_free(d->recs[i].values, d->recs[i].nvalues);
+		route53_rrset_free(&d->recs[i].seen);
 	}
 	free(d->recs);
 	for (i = 0; i < d->nidents; i++)
@@ -182,9 +183,10 @@ int dns01_zone_add(struct dns01 *d, const char *id, const char *name, const char
 
 int dns01_rec_add(struct dns01 *d, const char *name, size_t zone, size_t *idx)
 {
-	struct dns01_rec *nv, r = {NULL, 0, NULL, 0, 0};
+	struct dns01_rec *nv, r;
 	size_t i;
 
+	memset(&r, 0, sizeof(r));
 	for (i = 0; i < d->nrecs; i++) {
 		if (strcmp(d->recs[i].name, name) == 0) {
 			*idx = i;
@@ -204,6 +206,27 @@ int dns01_rec_add(struct dns01 *d, const char *name, size_t zone, size_t *idx)
 	*idx = d->nrecs;
 	d->recs[d->nrecs++] = r;
 	return 0;
+}
+
+void dns01_rec_know(struct dns01_rec *r, int found, struct route53_rrset *cur)
+{
+	route53_rrset_free(&r->seen);
+	r->seen = *cur;
+	memset(cur, 0, sizeof(*cur));
+	r->known = 1;
+	r->known_found = found;
+}
+
+void dns01_zone_forget(struct dns01 *d, size_t zi)
+{
+	size_t i;
+
+	for (i = 0; i < d->nrecs; i++) {
+		if (d->recs[i].zone != zi)
+			continue;
+		route53_rrset_free(&d->recs[i].seen);
+		d->recs[i].known = 0;
+	}
 }
 
 int dns01_ident_add(struct dns01 *d, const char *name, size_t rec)
@@ -392,6 +415,56 @@ static int s_role_list(struct dns01 *d, struct dns01_role *r)
 }
 
 /*
+ * The simple CNAME and TXT record sets at name, from one
+ * ListResourceRecordSets that starts at name (Route53 lists a name's types
+ * together, CNAME before TXT). 0, or 1/-1 as route53.h.
+ */
+static int s_read_name(const char *zone_id, const char *name, const struct aws_credentials *creds,
+		       struct route53_rrset *cname, int *cname_found, struct route53_rrset *txt,
+		       int *txt_found, struct aws_reply *reply)
+{
+	struct route53_rrsets list;
+	char *want = NULL, *have = NULL;
+	size_t i;
+	int rc;
+
+	*cname_found = *txt_found = 0;
+	rc = route53_list_rrsets(zone_id, name, NULL, 10, creds, &list, reply);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	if ((want = route53_name_normal(name)) == NULL)
+		goto out;
+	for (i = 0; i < list.n; i++) {
+		struct route53_rrset *r = &list.v[i];
+
+		free(have);
+		if ((have = route53_name_normal(r->name)) == NULL)
+			goto out;
+		if (strcmp(have, want) != 0 || r->set_identifier != NULL)
+			continue;
+		if (strcmp(r->type, "CNAME") == 0 && !*cname_found) {
+			*cname = *r;
+			*cname_found = 1;
+		} else if (strcmp(r->type, "TXT") == 0 && !*txt_found) {
+			*txt = *r;
+			*txt_found = 1;
+		} else {
+			continue;
+		}
+		memset(r, 0, sizeof(*r));
+	}
+	rc = 0;
+out:
+	if (rc == -1 && reply->message == NULL)
+		reply->message = str_printf("Route53 ListResourceRecordSets: out of memory");
+	route53_rrsets_free(&list);
+	free(want);
+	free(have);
+	return rc;
+}
+
+/*
  * One identifier: the record name, its zone, and any CNAME on it followed
  * into the zone it points to (a common way to keep the ACME agent's
  * permissions to one small zone: _acme-challenge.example.com CNAME
@@ -402,17 +475,18 @@ static int s_resolve_one(struct dns01 *d, const char *identifier)
 {
 	char *ident = NULL, *rname = NULL, *explicit_id = NULL, *role = NULL, *target = NULL;
 	char *zname = NULL, *first = NULL;
-	struct route53_rrset rr;
+	struct route53_rrset rr, txt;
 	struct aws_reply reply;
 	struct dns01_role *r;
 	const struct route53_zone *z;
 	size_t zi, ri;
 	long idx;
 	unsigned hops = 0;
-	int found, rc = -1, arc;
+	int found, txt_found = 0, rc = -1, arc;
 
 	memset(&reply, 0, sizeof(reply));
 	memset(&rr, 0, sizeof(rr));
+	memset(&txt, 0, sizeof(txt));
 	ident = dns_identifier_normal(identifier);
 	rname = dns_challenge_name(identifier);
 	if (ident == NULL || rname == NULL) {
@@ -463,8 +537,11 @@ static int s_resolve_one(struct dns01 *d, const char *identifier)
 		if ((zname = route53_name_normal(z->name)) == NULL)
 			goto oom;
 		route53_rrset_free(&rr);
+		route53_rrset_free(&txt);
 		aws_reply_free(&reply);
-		arc = route53_get_rrset(z->id, rname, "CNAME", r->creds, &rr, &found, &reply);
+		/* One read for both questions: a CNAME on the name, and the TXT
+		 * set publishing will change (kept as this process's belief). */
+		arc = s_read_name(z->id, rname, r->creds, &rr, &found, &txt, &txt_found, &reply);
 		if (arc != 0) {
 			dns01_fail(d, "%s: cannot read %s in zone %s (%s): %s", ident, rname, zname,
 				   z->id, reply.message ? reply.message : "failed");
@@ -488,6 +565,7 @@ static int s_resolve_one(struct dns01 *d, const char *identifier)
 	if (dns01_zone_add(d, z->id, zname, role, &zi) || dns01_rec_add(d, rname, zi, &ri) ||
 	    dns01_ident_add(d, ident, ri))
 		goto oom;
+	dns01_rec_know(&d->recs[ri], txt_found, &txt);
 	log_debug("%s: TXT %s in zone %s (%s)", ident, rname, zname, z->id);
 	rc = 0;
 	goto out;
@@ -495,6 +573,7 @@ oom:
 	dns01_fail(d, "dns-01: out of memory");
 out:
 	route53_rrset_free(&rr);
+	route53_rrset_free(&txt);
 	aws_reply_free(&reply);
 	free(ident);
 	free(rname);

@@ -50,14 +50,17 @@ struct dns01 *dns01_new(const struct dns01_opts *opts);
 int dns01_resolve(struct dns01 *d, const char *const *names, size_t n);
 /* Registers one TXT value for identifier (after resolve). */
 int dns01_add(struct dns01 *d, const char *identifier, const char *txt_value);
-/* ONE ChangeResourceRecordSets per zone for all its records: UPSERT keeping values already in
- * the record set (apex and wildcard share _acme-challenge.<name>; other agents' values stay). */
+/* ONE ChangeResourceRecordSets per zone for all its records: a conditional DELETE-as-read +
+ * CREATE keeping values already in the record set (apex and wildcard share
+ * _acme-challenge.<name>; other agents' values stay), read again and retried when Route53
+ * refuses it because another writer changed the set (InvalidChangeBatch). */
 int dns01_publish(struct dns01 *d);
 /* GetChange until INSYNC for every change, backoff 0.5s doubling capped at 5s, up to the
  * timeout. */
 int dns01_wait(struct dns01 *d);
-/* Removes exactly the values we added, leaving others (UPSERT the remainder, DELETE when none
- * left). Idempotent; safe after a partial or failed publish, and on a dns01 rebuilt from state. */
+/* Removes exactly the values we added, leaving others (the same conditional replacement by
+ * the remainder, DELETE when none left). Idempotent; safe after a partial or failed publish, and on
+ * a dns01 rebuilt from state. */
 int dns01_cleanup(struct dns01 *d);
 /* last failure, one line for the user, with AWS's code; "" when none. Borrowed. */
 const char *dns01_error(const struct dns01 *d);

@@ -14,10 +14,10 @@
 #include "log/log.h"
 #include "util/mem.h"
 
-/* Cleanup re-reads and retries when another writer changed the record set
- * between our read and our DELETE (Route53 answers InvalidChangeBatch). */
-#define DNS01_CLEANUP_TRIES 3
-#define DNS01_COMMENT	    "aaa dns-01"
+/* Publish and cleanup read again and retry when another writer changed a
+ * record set between our read and our change (InvalidChangeBatch). */
+#define DNS01_CHANGE_TRIES 6
+#define DNS01_COMMENT	   "aaa dns-01"
 
 /* One batch of changes being built; owns the value strings. */
 struct s_batch {
@@ -71,6 +71,73 @@ static int s_batch_add(struct s_batch *b, enum route53_action action, const char
 	return 0;
 }
 
+/* A copy of n strings; NULL on OOM (n 0 gives a valid empty copy). */
+static char **s_dup_values(char *const *v, size_t n)
+{
+	char **out = calloc(n ? n : 1, sizeof(*out));
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((out[i] = str_dup(v[i])) == NULL) {
+			dns01_strv_free(out, i);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/* What this process believes rec ri holds; read when it has no belief. */
+static int s_belief(struct dns01 *d, size_t ri, const struct aws_credentials *creds)
+{
+	struct dns01_rec *r = &d->recs[ri];
+	struct dns01_zone *z = &d->zones[r->zone];
+	struct route53_rrset cur;
+	struct aws_reply reply;
+	int found = 0, rc = 0;
+
+	if (r->known)
+		return 0;
+	memset(&cur, 0, sizeof(cur));
+	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0)
+		rc = dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name,
+				z->id, reply.message ? reply.message : "failed");
+	else
+		dns01_rec_know(r, found, &cur);
+	route53_rrset_free(&cur);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+/*
+ * The conditional replacement of rec ri's set by vals (n values, taken in
+ * every case; n 0: the set goes): DELETE exactly what is believed to be
+ * there, then CREATE the new set, in one batch. Route53 has no conditional
+ * UPSERT; this pair is one: when another writer changed the set since our
+ * read, the DELETE does not match (or the CREATE finds a set) and the whole
+ * batch is refused with InvalidChangeBatch, so no writer's value is lost.
+ */
+static int s_replace(struct dns01 *d, size_t ri, long ttl, char **vals, size_t n, struct s_batch *b)
+{
+	struct dns01_rec *r = &d->recs[ri];
+	char **old = NULL;
+
+	if (r->known_found) {
+		if ((old = s_dup_values(r->seen.values, r->seen.nvalues)) == NULL ||
+		    s_batch_add(b, ROUTE53_DELETE, r->name, r->seen.ttl, old, r->seen.nvalues,
+				ri)) {
+			dns01_strv_free(vals, n);
+			return -1;
+		}
+	}
+	if (n == 0) {
+		dns01_strv_free(vals, n);
+		return 0;
+	}
+	return s_batch_add(b, ROUTE53_CREATE, r->name, ttl, vals, n, ri);
+}
+
 /*
  * The publish change for one record: the values already there, kept
  * byte for byte in their wire form, then ours not yet among them. Nothing
@@ -80,39 +147,22 @@ static int s_publish_change(struct dns01 *d, size_t ri, const struct aws_credent
 			    struct s_batch *b)
 {
 	struct dns01_rec *r = &d->recs[ri];
-	struct dns01_zone *z = &d->zones[r->zone];
-	struct route53_rrset cur;
-	struct aws_reply reply;
 	char **vals = NULL;
 	size_t n = 0;
-	int found = 0, rc = -1;
 
-	memset(&cur, 0, sizeof(cur));
-	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0) {
-		dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name, z->id,
-			   reply.message ? reply.message : "failed");
-		goto out;
-	}
-	if (dns_txt_add((const char *const *)cur.values, cur.nvalues,
+	if (s_belief(d, ri, creds))
+		return -1;
+	if (dns_txt_add((const char *const *)r->seen.values, r->seen.nvalues,
 			(const char *const *)r->values, r->nvalues, &vals, &n))
-		goto oom;
-	if (n == cur.nvalues && found) {
+		return dns01_fail(d, "dns-01: out of memory");
+	if (n == r->seen.nvalues && r->known_found) {
 		r->published = 1; /* all ours already there */
-		rc = 0;
-		goto out;
+		dns01_strv_free(vals, n);
+		return 0;
 	}
-	rc = s_batch_add(b, ROUTE53_UPSERT, r->name, DNS01_TTL, vals, n, ri);
-	vals = NULL;
-	if (rc)
-		goto oom;
-	goto out;
-oom:
-	rc = dns01_fail(d, "dns-01: out of memory");
-out:
-	dns01_strv_free(vals, n);
-	route53_rrset_free(&cur);
-	aws_reply_free(&reply);
-	return rc;
+	if (s_replace(d, ri, DNS01_TTL, vals, n, b))
+		return dns01_fail(d, "dns-01: out of memory");
+	return 0;
 }
 
 static int s_send_batch(struct dns01 *d, struct dns01_zone *z, const struct aws_credentials *creds,
@@ -122,49 +172,118 @@ static int s_send_batch(struct dns01 *d, struct dns01_zone *z, const struct aws_
 	return route53_change_rrsets(z->id, DNS01_COMMENT, b->ch, b->n, creds, ci, reply);
 }
 
-/* One zone's publish: read each record, then one batch. */
-static int s_publish_zone(struct dns01 *d, size_t zi)
+/* After an accepted batch, each changed set holds what we wrote. */
+static void s_learn(struct dns01 *d, const struct s_batch *b)
+{
+	struct route53_rrset now;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct dns01_rec *r = &d->recs[b->recs[i]];
+
+		memset(&now, 0, sizeof(now));
+		if (b->ch[i].action == ROUTE53_DELETE) {
+			dns01_rec_know(r, 0, &now);
+			continue;
+		}
+		now.ttl = b->ch[i].ttl;
+		now.values = s_dup_values(b->vals[i], b->ch[i].nvalues);
+		now.nvalues = now.values ? b->ch[i].nvalues : 0;
+		if (now.values)
+			dns01_rec_know(r, 1, &now);
+		else
+			r->known = 0;
+	}
+}
+
+typedef int (*change_fn)(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
+			 struct s_batch *b);
+
+/*
+ * One zone's change: each record's part from what we believe it holds,
+ * then one batch. Refused with InvalidChangeBatch (another writer got
+ * there between our read and our change): read again and retry.
+ * *sent: the number of record sets changed (0: nothing needed changing).
+ */
+static int s_change_zone(struct dns01 *d, size_t zi, change_fn fn, const char *what, size_t *sent,
+			 struct route53_change_info *ci)
 {
 	struct dns01_zone *z = &d->zones[zi];
 	const struct aws_credentials *creds;
 	struct s_batch b = {NULL, NULL, 0, NULL};
-	struct route53_change_info ci = {NULL, NULL};
 	struct aws_reply reply;
 	size_t i;
-	int ok, rc = -1;
+	int ok, rc = -1, tries, src;
 
+	*sent = 0;
 	memset(&reply, 0, sizeof(reply));
 	creds = dns01_zone_creds(d, z, &ok);
 	if (!ok)
 		goto out;
-	for (i = 0; i < d->nrecs; i++) {
-		if (d->recs[i].zone != zi || d->recs[i].nvalues == 0)
+	for (tries = 1;; tries++) {
+		s_batch_free(&b);
+		route53_change_info_free(ci);
+		aws_reply_free(&reply);
+		for (i = 0; i < d->nrecs; i++) {
+			if (d->recs[i].zone != zi || d->recs[i].nvalues == 0)
+				continue;
+			if (fn(d, i, creds, &b))
+				goto out;
+		}
+		if (b.n == 0)
+			break;
+		src = s_send_batch(d, z, creds, &b, ci, &reply);
+		if (src == 0) {
+			s_learn(d, &b);
+			for (i = 0; i < b.n; i++)
+				*sent += b.ch[i].action != ROUTE53_DELETE || i + 1 == b.n ||
+					 b.recs[i + 1] != b.recs[i];
+			break;
+		}
+		if (src == 1 && aws_error_is(&reply.err, "InvalidChangeBatch") &&
+		    tries < DNS01_CHANGE_TRIES) {
+			log_info("zone %s: record sets changed under us (%s), reading again",
+				 z->name, reply.message ? reply.message : "InvalidChangeBatch");
+			dns01_zone_forget(d, zi);
 			continue;
-		if (s_publish_change(d, i, creds, &b))
-			goto out;
-	}
-	if (b.n == 0) {
-		rc = 0;
+		}
+		dns01_fail(d, "cannot %s the dns-01 TXT records in zone %s (%s): %s", what, z->name,
+			   z->id, reply.message ? reply.message : "failed");
 		goto out;
 	}
-	if (s_send_batch(d, z, creds, &b, &ci, &reply) != 0) {
-		dns01_fail(d, "cannot publish the dns-01 TXT records in zone %s (%s): %s", z->name,
-			   z->id, reply.message ? reply.message : "failed");
+	rc = 0;
+out:
+	s_batch_free(&b);
+	aws_reply_free(&reply);
+	return rc;
+}
+
+/* One zone's publish: read each record (unless known), then one batch. */
+static int s_publish_zone(struct dns01 *d, size_t zi)
+{
+	struct dns01_zone *z = &d->zones[zi];
+	struct route53_change_info ci = {NULL, NULL};
+	size_t i, sent = 0;
+	int rc = -1;
+
+	if (s_change_zone(d, zi, s_publish_change, "publish", &sent, &ci))
+		goto out;
+	if (sent == 0) {
+		rc = 0;
 		goto out;
 	}
 	free(z->change_id);
 	z->change_id = ci.id;
 	ci.id = NULL;
 	z->insync = ci.status && strcmp(ci.status, "INSYNC") == 0;
-	for (i = 0; i < b.n; i++)
-		d->recs[b.recs[i]].published = 1;
-	log_info("zone %s (%s): %zu TXT record set(s) in change %s", z->name, z->id, b.n,
+	for (i = 0; i < d->nrecs; i++)
+		if (d->recs[i].zone == zi && d->recs[i].nvalues)
+			d->recs[i].published = 1;
+	log_info("zone %s (%s): %zu TXT record set(s) in change %s", z->name, z->id, sent,
 		 z->change_id);
 	rc = 0;
 out:
-	s_batch_free(&b);
 	route53_change_info_free(&ci);
-	aws_reply_free(&reply);
 	return rc;
 }
 
@@ -180,109 +299,50 @@ int dns01_publish(struct dns01 *d)
 
 /*
  * One record's cleanup change: what remains once our values are taken
- * out. The DELETE names the record set exactly as read (Route53 requires
- * the same TTL and values), so a concurrent writer makes it fail rather
- * than lose their value.
+ * out, as a conditional replacement (s_replace): a concurrent writer makes
+ * it fail rather than lose their value.
  */
 static int s_cleanup_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
 			    struct s_batch *b)
 {
 	struct dns01_rec *r = &d->recs[ri];
-	struct dns01_zone *z = &d->zones[r->zone];
-	struct route53_rrset cur;
-	struct aws_reply reply;
 	char **vals = NULL;
 	size_t n = 0;
-	int found = 0, rc = -1;
 
-	memset(&cur, 0, sizeof(cur));
-	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0) {
-		dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name, z->id,
-			   reply.message ? reply.message : "failed");
-		goto out;
-	}
-	rc = 0;
-	if (!found)
-		goto out;
-	if (dns_txt_remove((const char *const *)cur.values, cur.nvalues,
+	if (s_belief(d, ri, creds))
+		return -1;
+	if (!r->known_found)
+		return 0;
+	if (dns_txt_remove((const char *const *)r->seen.values, r->seen.nvalues,
 			   (const char *const *)r->values, r->nvalues, &vals, &n))
-		goto oom;
-	if (n == cur.nvalues) /* none of ours there */
-		goto out;
-	if (n == 0) {
-		/* DELETE names the set exactly as read: hand cur's values over. */
-		dns_txt_free(vals, n);
-		vals = cur.values;
-		n = cur.nvalues;
-		cur.values = NULL;
-		cur.nvalues = 0;
-		rc = s_batch_add(b, ROUTE53_DELETE, r->name, cur.ttl, vals, n, ri);
-	} else {
-		rc = s_batch_add(b, ROUTE53_UPSERT, r->name, cur.ttl, vals, n, ri);
+		return dns01_fail(d, "dns-01: out of memory");
+	if (n == r->seen.nvalues) { /* none of ours there */
+		dns01_strv_free(vals, n);
+		return 0;
 	}
-	vals = NULL;
-	if (rc)
-		goto oom;
-	goto out;
-oom:
-	rc = dns01_fail(d, "dns-01: out of memory");
-out:
-	dns01_strv_free(vals, n);
-	route53_rrset_free(&cur);
-	aws_reply_free(&reply);
-	return rc;
+	if (s_replace(d, ri, r->seen.ttl, vals, n, b))
+		return dns01_fail(d, "dns-01: out of memory");
+	return 0;
 }
 
 static int s_cleanup_zone(struct dns01 *d, size_t zi)
 {
 	struct dns01_zone *z = &d->zones[zi];
-	const struct aws_credentials *creds;
-	struct s_batch b = {NULL, NULL, 0, NULL};
 	struct route53_change_info ci = {NULL, NULL};
-	struct aws_reply reply;
-	size_t i;
-	int ok, rc = -1, tries, src;
+	size_t i, sent = 0;
+	int rc = -1;
 
-	memset(&reply, 0, sizeof(reply));
-	creds = dns01_zone_creds(d, z, &ok);
-	if (!ok)
+	if (s_change_zone(d, zi, s_cleanup_change, "remove", &sent, &ci))
 		goto out;
-	for (tries = 1;; tries++) {
-		s_batch_free(&b);
-		route53_change_info_free(&ci);
-		aws_reply_free(&reply);
-		for (i = 0; i < d->nrecs; i++) {
-			if (d->recs[i].zone != zi || d->recs[i].nvalues == 0)
-				continue;
-			if (s_cleanup_change(d, i, creds, &b))
-				goto out;
-		}
-		if (b.n == 0)
-			break;
-		src = s_send_batch(d, z, creds, &b, &ci, &reply);
-		if (src == 0) {
-			log_info("zone %s (%s): removed our values from %zu TXT record set(s)",
-				 z->name, z->id, b.n);
-			break;
-		}
-		if (src == 1 && aws_error_is(&reply.err, "InvalidChangeBatch") &&
-		    tries < DNS01_CLEANUP_TRIES) {
-			log_info("zone %s: record sets changed under us (%s), reading again",
-				 z->name, reply.message ? reply.message : "InvalidChangeBatch");
-			continue;
-		}
-		dns01_fail(d, "cannot remove the dns-01 TXT records in zone %s (%s): %s", z->name,
-			   z->id, reply.message ? reply.message : "failed");
-		goto out;
-	}
+	if (sent)
+		log_info("zone %s (%s): removed our values from %zu TXT record set(s)", z->name,
+			 z->id, sent);
 	for (i = 0; i < d->nrecs; i++)
 		if (d->recs[i].zone == zi)
 			d->recs[i].published = 0;
 	rc = 0;
 out:
-	s_batch_free(&b);
 	route53_change_info_free(&ci);
-	aws_reply_free(&reply);
 	return rc;
 }
 

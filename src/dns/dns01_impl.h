@@ -30,6 +30,14 @@ struct dns01_rec {
 	char **values; /* ours, raw (unquoted), distinct */
 	size_t nvalues;
 	int published; /* the change holding our values was accepted */
+	/* The record set as this process last read or wrote it, never
+	 * serialized: publish and cleanup use it instead of reading again.
+	 * Their changes are conditional (DELETE exactly what is believed to be
+	 * there + CREATE), so a stale belief makes Route53 refuse the batch
+	 * (InvalidChangeBatch) and the set is read again. */
+	int known;	 /* seen is the belief */
+	int known_found; /* the set existed */
+	struct route53_rrset seen;
 };
 
 struct dns01_ident {
@@ -83,6 +91,10 @@ void dns01_strv_free(char **v, size_t n);
  * assumed (d's error says why). */
 const struct aws_credentials *dns01_zone_creds(struct dns01 *d, const struct dns01_zone *z,
 					       int *ok);
+/* Records what rec ri holds now (found or not; takes cur's contents). */
+void dns01_rec_know(struct dns01_rec *r, int found, struct route53_rrset *cur);
+/* Forgets every belief about the record sets of zone zi. */
+void dns01_zone_forget(struct dns01 *d, size_t zi);
 /* Sets d->err (printf format); always returns -1. */
 int dns01_fail(struct dns01 *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

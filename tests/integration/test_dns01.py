@@ -277,10 +277,25 @@ def test_change_retried_after_throttling_and_5xx(tool, aws, aws_cli, fault):
 def test_change_refused_reports_aws_code(tool, aws):
     zone, zid = new_zone(aws)
     aws.proxy.faults.add(service="route53", action="ChangeResourceRecordSets", fault="error",
-                         status=400, code="InvalidChangeBatch", message="bad batch", count=1)
+                         status=400, code="InvalidChangeBatch", message="bad batch", count=None)
     rc, out, err = tool("publish", f"{zone}=v1")
     assert rc == 1
     assert "InvalidChangeBatch" in out["error"] and zone in out["error"]
+
+
+def test_change_refused_once_reads_again_and_publishes(tool, aws, aws_cli):
+    """Another writer changed the set between our read and our change: Route53
+    refuses the conditional DELETE+CREATE with InvalidChangeBatch; publish reads
+    the set again and retries, keeping the other writer's value."""
+    zone, zid = new_zone(aws)
+    rc, out, err = tool("publish", f"{zone}=theirs")
+    assert rc == 0, (out, err)
+    rule = aws.proxy.faults.add(service="route53", action="ChangeResourceRecordSets",
+                                fault="error", status=400, code="InvalidChangeBatch", count=1)
+    rc, out, err = tool("publish", f"{zone}=ours")
+    assert rc == 0, (out, err)
+    assert rule.fired == 1
+    assert sorted(txt_values(aws_cli, zid, f"_acme-challenge.{zone}")) == ['"ours"', '"theirs"']
 
 
 def test_wait_polls_until_insync(tool, aws, forget_changes, tmp_path):
@@ -339,7 +354,7 @@ def test_cleanup_after_failed_publish(tool, aws, aws_cli, tmp_path):
     and cleanup still finds and removes our values."""
     zone, zid = new_zone(aws)
     aws.proxy.faults.add(service="route53", action="ChangeResourceRecordSets", fault="error",
-                         status=400, code="InvalidChangeBatch", forward_first=True, count=1)
+                         status=400, code="InvalidInput", forward_first=True, count=1)
     state = tmp_path / "s.json"
     rc, out, err = tool("--state", str(state), "publish", f"{zone}=lost")
     assert rc == 1

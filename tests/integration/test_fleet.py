@@ -45,3 +45,25 @@ def test_concurrent_issuances_wait_out_route53_throttling(aaa, aws, pebble, aws_
     assert aws.records(zone_id, "TXT") == []
     orders = pebble.proxy.stats()["by_action"].get("acme:newOrder", 0)
     assert orders == len(names), pebble.proxy.stats()["by_action"]
+
+
+def test_apex_and_wildcard_as_separate_certificates_at_once(aaa, aws, pebble, aws_resources,
+                                                            tmp_path):
+    """x and *.x share _acme-challenge.x: two issuances writing one record set at the
+    same time. Publishing is a conditional DELETE-as-read + CREATE (the proxy holds
+    moto to Route53's refusals), so neither overwrites the other and both validate."""
+    zone, zone_id = aws_resources["zone"], aws_resources["zone_id"]
+    store = ["--store", f"file://{tmp_path}/store"]
+    reg = aaa("reg", "--email", "pairs@example.test", "--agree", *store)
+    assert reg.returncode == 0, reg.stderr
+    bases = [f"p{i}-{uuid.uuid4().hex[:4]}.{zone}" for i in range(3)]
+    names = [n for b in bases for n in (b, f"*.{b}")]
+    aws.proxy.reset_stats()
+    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+        runs = list(pool.map(lambda n: aaa("cert", "--cn", n, *store, timeout=240), names))
+    for n, p in zip(names, runs):
+        assert p.returncode == 0, f"{n}: exit {p.returncode}\n{p.stderr}"
+        assert json.loads(p.stdout)["state"] == "done"
+    refused = sum(1 for e in aws.proxy.stats()["requests"] if e.get("route53_refused"))
+    print(f"conditional changes refused and retried: {refused}")
+    assert aws.records(zone_id, "TXT") == []

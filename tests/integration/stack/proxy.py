@@ -37,7 +37,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import awsproto
+from . import awsproto, r53strict
 from .faults import FaultPlan
 from .util import LOCALHOST
 
@@ -227,29 +227,63 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send(status, hdrs, out)
                     return
 
-            rule = proxy.faults.pick(self.command, self.path, info.get("service"),
-                                     info.get("action"))
-            if rule is not None:
-                entry["fault"] = rule.fault
-            if rule is not None and not rule.forward_first:
-                if rule.fault == "delay":
-                    time.sleep((rule.ms or 1000) / 1000.0)
-                elif rule.fault == "reset":
-                    entry["status"] = "reset"
-                    self._reset()
-                elif rule.fault == "hang":
-                    entry["status"] = "hang"
-                    proxy._sleep_unless_stopped((rule.ms or 30000) / 1000.0)
-                    self._reset()
-                elif rule.fault not in ("truncate", "pending"):
-                    status, hdrs, out = proxy.fault_response(rule, info)
-                    entry["status"] = status
-                    self._send(status, hdrs, out)
-                    return
-            self._forward(raw_body, info, rule, entry)
+            if (proxy.strict_route53 and info.get("service") == "route53"
+                    and info.get("action") == "ChangeResourceRecordSets"
+                    and self.command == "POST"):
+                # check and change atomic, as in Route53 (r53strict.py)
+                with r53strict.LOCK:
+                    return self._route53_change(raw_body, info, entry)
+            return self._handle_rest(raw_body, info, entry)
         finally:
             entry["ms"] = round((time.monotonic() - started) * 1000, 1)
             proxy._record(entry)
+
+    def _route53_change(self, raw_body, info, entry):
+        """A change batch: faults first (a throttled request is never checked), then
+        Route53's own refusals (r53strict.py), then moto."""
+        proxy = self.server.proxy
+        rule = proxy.faults.pick(self.command, self.path, info.get("service"),
+                                 info.get("action"))
+        answered = rule is not None and not rule.forward_first and rule.fault not in (
+            "delay", "truncate", "pending")
+        if not answered:
+            try:
+                refusal = r53strict.check(proxy.upstream_connection,
+                                          r53strict.zone_of(self.path), raw_body or b"")
+            except Exception:  # noqa: BLE001 - malformed: let moto answer it
+                refusal = None
+            if refusal is not None:
+                entry["route53_refused"] = True
+                status, hdrs, out = awsproto.error_response(info, 400, "InvalidChangeBatch",
+                                                            refusal)
+                entry["status"] = status
+                self._send(status, hdrs, out)
+                return None
+        return self._handle_rest(raw_body, info, entry, (rule,))
+
+    def _handle_rest(self, raw_body, info, entry, picked=None):
+        """Faults (the rule already picked, when `picked` is a 1-tuple) and forwarding."""
+        proxy = self.server.proxy
+        rule = picked[0] if picked else proxy.faults.pick(
+            self.command, self.path, info.get("service"), info.get("action"))
+        if rule is not None:
+            entry["fault"] = rule.fault
+        if rule is not None and not rule.forward_first:
+            if rule.fault == "delay":
+                time.sleep((rule.ms or 1000) / 1000.0)
+            elif rule.fault == "reset":
+                entry["status"] = "reset"
+                self._reset()
+            elif rule.fault == "hang":
+                entry["status"] = "hang"
+                proxy._sleep_unless_stopped((rule.ms or 30000) / 1000.0)
+                self._reset()
+            elif rule.fault not in ("truncate", "pending"):
+                status, hdrs, out = proxy.fault_response(rule, info)
+                entry["status"] = status
+                self._send(status, hdrs, out)
+                return
+        self._forward(raw_body, info, rule, entry)
 
     def _forward(self, raw_body, info, rule, entry):
         proxy = self.server.proxy
@@ -419,6 +453,8 @@ class ProxyServer:
         self._conns = set()
         self._changes = {}  # Route53 change id -> time first seen
         self._change_seq = 0
+        # Route53's CREATE/DELETE refusals, which moto lacks (r53strict.py)
+        self.strict_route53 = kind == "aws"
         self.reset_stats()
         u = urlsplit(self.upstream)
         self._up_https = u.scheme == "https"
