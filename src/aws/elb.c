@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/paging.h"
 #include "aws/query.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -144,20 +145,24 @@ out:
 int elb_describe_listeners(const char *name, struct elb_listener_list *out, struct aws_reply *reply)
 {
 	struct buf b = BUF_INIT;
+	struct aws_pager pg;
 	xmlDoc *doc = NULL;
-	char *marker = NULL, *next = NULL;
-	int rc = -1;
+	char *next = NULL;
+	int rc = -1, more;
 
 	memset(reply, 0, sizeof(*reply));
+	aws_pager_init(&pg, "marker", "ELB DescribeLoadBalancers");
 	for (;;) {
 		buf_free(&b);
 		if (doc)
 			xmlFreeDoc(doc);
 		doc = NULL;
 		aws_reply_free(reply);
+		if (aws_pager_start(&pg, reply) != 0)
+			goto out;
 		if (aws_query_start(&b, "DescribeLoadBalancers", ELB_VERSION) ||
 		    (name && aws_query_add(&b, "LoadBalancerNames.member.1", name)) ||
-		    (marker && aws_query_add(&b, "Marker", marker))) {
+		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
 			reply->message = str_dup("ELB DescribeLoadBalancers: out of memory");
 			goto out;
 		}
@@ -170,24 +175,16 @@ int elb_describe_listeners(const char *name, struct elb_listener_list *out, stru
 			reply->message = str_dup("ELB DescribeLoadBalancers: unexpected answer");
 			goto out;
 		}
-		/* A marker that does not advance (a broken proxy or emulator)
-		 * would page forever. */
-		if (marker && next && strcmp(marker, next) == 0) {
-			free(next);
-			next = NULL;
-			reply->message =
-			    str_dup("ELB DescribeLoadBalancers: the listing repeats its marker");
-			goto out;
-		}
-		free(marker);
-		marker = next;
+		more = aws_pager_next(&pg, next, -1, reply);
 		next = NULL;
-		if (marker == NULL)
+		if (more < 0)
+			goto out;
+		if (more == 0)
 			break;
 	}
 	rc = 0;
 out:
-	free(marker);
+	aws_pager_clear(&pg);
 	buf_free(&b);
 	if (doc)
 		xmlFreeDoc(doc);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/paging.h"
 #include "aws/query.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -191,20 +192,24 @@ int elbv2_list_certs(const char *region, const char *listener, struct elbv2_cert
 		     struct aws_reply *reply)
 {
 	struct buf b = BUF_INIT;
+	struct aws_pager pg;
 	xmlDoc *doc = NULL;
-	char *marker = NULL, *next = NULL;
-	int rc = -1;
+	char *next = NULL;
+	int rc = -1, more;
 
 	memset(reply, 0, sizeof(*reply));
+	aws_pager_init(&pg, "marker", "ELBv2 DescribeListenerCertificates");
 	for (;;) {
 		buf_free(&b);
 		if (doc)
 			xmlFreeDoc(doc);
 		doc = NULL;
 		aws_reply_free(reply);
+		if (aws_pager_start(&pg, reply) != 0)
+			goto out;
 		if (aws_query_start(&b, "DescribeListenerCertificates", ELBV2_VERSION) ||
 		    aws_query_add(&b, "ListenerArn", listener) ||
-		    (marker && aws_query_add(&b, "Marker", marker))) {
+		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
 			reply->message =
 			    str_dup("ELBv2 DescribeListenerCertificates: out of memory");
 			goto out;
@@ -220,24 +225,16 @@ int elbv2_list_certs(const char *region, const char *listener, struct elbv2_cert
 			    str_dup("ELBv2 DescribeListenerCertificates: unexpected answer");
 			goto out;
 		}
-		/* A marker that does not advance (a broken proxy or emulator)
-		 * would page forever. */
-		if (marker && next && strcmp(marker, next) == 0) {
-			free(next);
-			next = NULL;
-			reply->message = str_dup(
-			    "ELBv2 DescribeListenerCertificates: the listing repeats its marker");
-			goto out;
-		}
-		free(marker);
-		marker = next;
+		more = aws_pager_next(&pg, next, -1, reply);
 		next = NULL;
-		if (marker == NULL)
+		if (more < 0)
+			goto out;
+		if (more == 0)
 			break;
 	}
 	rc = 0;
 out:
-	free(marker);
+	aws_pager_clear(&pg);
 	buf_free(&b);
 	if (doc)
 		xmlFreeDoc(doc);
@@ -278,21 +275,25 @@ static int s_collect(const char *region, const char *action, const char *name, c
 		     size_t *n, struct aws_reply *reply)
 {
 	struct buf b = BUF_INIT;
+	struct aws_pager pg;
 	xmlDoc *doc = NULL;
 	xmlNode *res, *m;
-	char *marker = NULL, *next, *text = NULL, *proto = NULL, result[96];
-	int rc = -1;
+	char *text = NULL, *proto = NULL, result[96];
+	int rc = -1, more;
 
 	snprintf(result, sizeof(result), "%sResult", action);
+	aws_pager_init(&pg, "marker", "ELBv2 %s", action);
 	for (;;) {
 		buf_free(&b);
 		if (doc)
 			xmlFreeDoc(doc);
 		doc = NULL;
 		aws_reply_free(reply);
+		if (aws_pager_start(&pg, reply) != 0)
+			goto out;
 		if (aws_query_start(&b, action, ELBV2_VERSION) ||
 		    (value && aws_query_add(&b, name, value)) ||
-		    (marker && aws_query_add(&b, "Marker", marker))) {
+		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
 			reply->message = str_printf("ELBv2 %s: out of memory", action);
 			goto out;
 		}
@@ -321,21 +322,15 @@ static int s_collect(const char *region, const char *action, const char *name, c
 			if (s_push(list, n, text) != 0)
 				goto out;
 		}
-		next = xml_path_text(res, "NextMarker");
-		if (marker && next && strcmp(marker, next) == 0) {
-			free(next);
-			reply->message =
-			    str_printf("ELBv2 %s: the listing repeats its marker", action);
+		more = aws_pager_next(&pg, xml_path_text(res, "NextMarker"), -1, reply);
+		if (more < 0)
 			goto out;
-		}
-		free(marker);
-		marker = next;
-		if (marker == NULL || *marker == '\0')
+		if (more == 0)
 			break;
 	}
 	rc = 0;
 out:
-	free(marker);
+	aws_pager_clear(&pg);
 	free(text);
 	free(proto);
 	buf_free(&b);

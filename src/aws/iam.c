@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/paging.h"
 #include "aws/query.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -202,25 +203,27 @@ int iam_list(const char *path_prefix, struct iam_cert_list *out, unsigned *pages
 	     struct aws_reply *reply)
 {
 	struct buf b = BUF_INIT;
+	struct aws_pager pg;
 	xmlDoc *doc = NULL;
-	char *marker = NULL, *next = NULL;
-	unsigned np = 0;
-	int rc = -1;
+	char *next = NULL;
+	int rc = -1, more;
 
 	memset(reply, 0, sizeof(*reply));
+	aws_pager_init(&pg, "marker", "IAM ListServerCertificates");
 	for (;;) {
 		buf_free(&b);
 		if (doc)
 			xmlFreeDoc(doc);
 		doc = NULL;
 		aws_reply_free(reply);
+		if (aws_pager_start(&pg, reply) != 0)
+			goto out;
 		if (aws_query_start(&b, "ListServerCertificates", IAM_VERSION) ||
 		    (path_prefix && aws_query_add(&b, "PathPrefix", path_prefix)) ||
-		    (marker && aws_query_add(&b, "Marker", marker))) {
+		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
 			reply->message = str_dup("IAM ListServerCertificates: out of memory");
 			goto out;
 		}
-		np++;
 		rc = aws_query_call(AWS_IAM, NULL, "ListServerCertificates", path_prefix, &b, &doc,
 				    reply);
 		if (rc != 0)
@@ -231,26 +234,18 @@ int iam_list(const char *path_prefix, struct iam_cert_list *out, unsigned *pages
 			reply->message = str_dup("IAM ListServerCertificates: unexpected answer");
 			goto out;
 		}
-		/* A marker that does not advance (a broken proxy or emulator)
-		 * would page forever. */
-		if (marker && next && strcmp(marker, next) == 0) {
-			free(next);
-			next = NULL;
-			reply->message =
-			    str_dup("IAM ListServerCertificates: the listing repeats its marker");
-			goto out;
-		}
-		free(marker);
-		marker = next;
+		more = aws_pager_next(&pg, next, -1, reply);
 		next = NULL;
-		if (marker == NULL)
+		if (more < 0)
+			goto out;
+		if (more == 0)
 			break;
 	}
 	rc = 0;
 out:
 	if (pages)
-		*pages = np;
-	free(marker);
+		*pages = pg.pages;
+	aws_pager_clear(&pg);
 	buf_free(&b);
 	if (doc)
 		xmlFreeDoc(doc);

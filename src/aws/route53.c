@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/paging.h"
 #include "log/log.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -440,20 +441,21 @@ int route53_list_hosted_zones(const struct aws_credentials *creds, struct route5
 			      unsigned *pages, struct aws_reply *reply)
 {
 	struct aws_call c;
+	struct aws_pager pg;
 	struct buf q = BUF_INIT;
-	char *marker = NULL;
-	unsigned npages = 0;
-	int rc = -1;
+	int rc = -1, more;
 
 	memset(reply, 0, sizeof(*reply));
+	aws_pager_init(&pg, "NextMarker", "Route53 ListHostedZones");
 	for (;;) {
 		buf_free(&q);
 		aws_reply_free(reply);
-		if (marker && s_query_add(&q, "marker", marker))
+		if (aws_pager_start(&pg, reply) != 0)
+			goto out;
+		if (pg.marker && s_query_add(&q, "marker", pg.marker))
 			goto out;
 		s_init(&c, "ListHostedZones", "GET", R53_API "/hostedzone", NULL, creds);
 		c.query = q.data;
-		npages++;
 		rc = aws_call(&c, reply);
 		if (rc != 0)
 			goto out;
@@ -462,32 +464,21 @@ int route53_list_hosted_zones(const struct aws_credentials *creds, struct route5
 			goto out;
 		}
 		rc = -1;
-		if (!out->truncated)
-			break;
-		if (out->next_marker == NULL || *out->next_marker == '\0') {
-			reply->message = str_printf("Route53 ListHostedZones: truncated listing "
-						    "without a NextMarker");
-			goto out;
-		}
-		/* A marker that does not advance (a broken proxy or emulator)
-		 * would page forever, growing out with the same zones. */
-		if (marker && strcmp(marker, out->next_marker) == 0) {
-			reply->message = str_printf("Route53 ListHostedZones: the listing "
-						    "repeats its NextMarker");
-			goto out;
-		}
-		free(marker);
-		marker = out->next_marker;
+		more = aws_pager_next(&pg, out->next_marker, out->truncated ? 1 : 0, reply);
 		out->next_marker = NULL;
+		if (more < 0)
+			goto out;
+		if (more == 0)
+			break;
 	}
 	rc = 0;
 out:
 	if (rc == -1 && reply->message == NULL)
 		reply->message = str_printf("Route53 ListHostedZones: out of memory");
 	if (pages)
-		*pages = npages;
+		*pages = pg.pages;
 	buf_free(&q);
-	free(marker);
+	aws_pager_clear(&pg);
 	return rc;
 }
 

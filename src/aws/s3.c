@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/paging.h"
 #include "log/log.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -141,14 +142,15 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 		    void *ctx, unsigned *pages, struct aws_reply *reply)
 {
 	struct aws_call c;
+	struct aws_pager pg;
 	struct buf q = BUF_INIT;
-	char *token = NULL, *prev = NULL, *trunc = NULL, mk[16];
+	char *trunc = NULL, mk[16];
 	xmlDoc *doc = NULL;
 	xmlNode *n;
-	unsigned npages = 0;
-	int rc = -1;
+	int rc = -1, more;
 
 	memset(reply, 0, sizeof(*reply));
+	aws_pager_init(&pg, "continuation token", "S3 ListObjectsV2 %s", bucket);
 	for (;;) {
 		buf_free(&q);
 		if (doc)
@@ -157,8 +159,10 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 		free(trunc);
 		trunc = NULL;
 		aws_reply_free(reply);
+		if (aws_pager_start(&pg, reply) != 0)
+			goto out;
 		if (s_query_add(&q, "list-type", "2") ||
-		    (token && s_query_add(&q, "continuation-token", token)))
+		    (pg.marker && s_query_add(&q, "continuation-token", pg.marker)))
 			goto out;
 		if (max_keys) {
 			snprintf(mk, sizeof(mk), "%u", max_keys);
@@ -170,7 +174,6 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 		s_init(&c, "ListObjectsV2", "GET", bucket, NULL);
 		c.resource = prefix && *prefix ? prefix : bucket;
 		c.query = q.data;
-		npages++;
 		rc = s_call(&c, reply);
 		if (rc != 0)
 			goto out;
@@ -191,37 +194,23 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 				goto out;
 		}
 		trunc = xml_path_text(xml_root(doc), "IsTruncated");
-		free(prev);
-		prev = token;
-		token = xml_path_text(xml_root(doc), "NextContinuationToken");
-		if (trunc == NULL || strcmp(trunc, "true") != 0)
+		more = aws_pager_next(&pg, xml_path_text(xml_root(doc), "NextContinuationToken"),
+				      trunc && strcmp(trunc, "true") == 0, reply);
+		if (more < 0)
+			goto out;
+		if (more == 0)
 			break;
-		if (token == NULL || *token == '\0') {
-			reply->message = str_printf("S3 ListObjectsV2 %s: truncated listing "
-						    "without a continuation token",
-						    bucket);
-			goto out;
-		}
-		/* A token that does not advance (a broken proxy or emulator)
-		 * would page forever. */
-		if (prev && strcmp(prev, token) == 0) {
-			reply->message = str_printf("S3 ListObjectsV2 %s: the listing repeats "
-						    "its continuation token",
-						    bucket);
-			goto out;
-		}
 	}
 	rc = 0;
 out:
 	if (rc == -1 && reply->message == NULL)
 		reply->message = str_printf("S3 ListObjectsV2 %s: failed", bucket);
 	if (pages)
-		*pages = npages;
+		*pages = pg.pages;
 	if (doc)
 		xmlFreeDoc(doc);
 	buf_free(&q);
-	free(token);
-	free(prev);
+	aws_pager_clear(&pg);
 	free(trunc);
 	return rc;
 }
