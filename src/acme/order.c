@@ -20,8 +20,13 @@
 
 long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms)
 {
-	long d = attempt >= 16 ? cap_ms : (long)ACME_POLL_FIRST_MS << attempt;
+	long d = ACME_POLL_FIRST_MS;
+	int i;
 
+	/* x1.5 per poll: never more than half the time waited so far is lost to the
+	 * gap between the CA finishing and the next poll (x2 could lose all of it). */
+	for (i = 0; i < attempt && d < cap_ms; i++)
+		d += d / 2;
 	if (d > cap_ms)
 		d = cap_ms;
 	/* Never sooner than the CA asked; the backoff still grows under "Retry-After: 0". */

@@ -112,7 +112,7 @@ int acme_revoke(struct acme_client *c, const char *cert_pem, int reason, struct 
  * Delay before poll number attempt (0-based), counted from the request
  * that set the CA working (the last challenge answer, finalize) or from the
  * previous poll's answer: the Retry-After the CA gave (>= 0), in full, else
- * ACME_POLL_FIRST_MS doubling up to cap_ms. A CA that validates at once is
+ * ACME_POLL_FIRST_MS growing by half each poll up to cap_ms. A CA that validates at once is
  * polled at once (one poll); one that takes seconds costs a poll per
  * doubling; never sooner than the CA asked, never a tight loop.
  */

@@ -202,17 +202,18 @@ TEST(acme_order_parse_fields)
 
 TEST(acme_poll_delay_backs_off_and_honours_retry_after)
 {
-	/* Without Retry-After: ACME_POLL_FIRST_MS doubling, up to the cap. */
+	/* Without Retry-After: ACME_POLL_FIRST_MS growing by half, up to the cap. */
 	CHECK_INT(acme_poll_delay_ms(0, -1, 10000), ACME_POLL_FIRST_MS);
-	CHECK_INT(acme_poll_delay_ms(2, -1, 10000), 4 * ACME_POLL_FIRST_MS);
-	CHECK_INT(acme_poll_delay_ms(12, -1, 10000), 10000);
-	CHECK_INT(acme_poll_delay_ms(40, -1, 10000), 10000);
+	CHECK_INT(acme_poll_delay_ms(2, -1, 10000), ACME_POLL_FIRST_MS * 9 / 4);
+	CHECK_INT(acme_poll_delay_ms(20, -1, 10000), 10000);
+	CHECK_INT(acme_poll_delay_ms(1000, -1, 10000), 10000);
 	/* Retry-After in full, above the cap too (the poll budget bounds it)... */
 	CHECK_INT(acme_poll_delay_ms(0, 3, 10000), 3000);
 	CHECK_INT(acme_poll_delay_ms(0, 86400, 10000), 86400000L);
 	/* ...but never sooner than the backoff: "Retry-After: 0" is no tight loop. */
 	CHECK_INT(acme_poll_delay_ms(0, 0, 10000), ACME_POLL_FIRST_MS);
-	CHECK_INT(acme_poll_delay_ms(5, 0, 10000), 32 * ACME_POLL_FIRST_MS);
+	CHECK_INT(acme_poll_delay_ms(4, 0, 10000), acme_poll_delay_ms(4, -1, 10000));
+	CHECK(acme_poll_delay_ms(4, -1, 10000) > 5 * ACME_POLL_FIRST_MS);
 }
 
 TEST(acme_contact_uri_refuses_smuggling)
