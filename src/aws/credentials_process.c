@@ -164,11 +164,11 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 		goto out;
 	}
 	if (posix_spawn_file_actions_init(&fa) != 0)
-		goto out;
+		goto nomem;
 	fa_ok = 1;
 	if (posix_spawn_file_actions_adddup2(&fa, po[1], 1) != 0 ||
 	    posix_spawn_file_actions_adddup2(&fa, pe[1], 2) != 0)
-		goto out;
+		goto nomem;
 	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	if (e != 0) {
 		pid = -1;
@@ -198,6 +198,8 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 		if (poll(pf, 2, (int)(left > 1000 ? 1000 : left)) < 0) {
 			if (errno == EINTR)
 				continue;
+			log_error("profile %s: credential_process %s: cannot read its output: %s",
+				  name, argv[0], strerror(errno));
 			goto out;
 		}
 		for (i = 0; i < 2; i++) {
@@ -223,17 +225,23 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 					  name, argv[0], S_STDOUT_MAX);
 				goto out;
 			} else if (buf_append(out, chunk, (size_t)r) != 0) {
-				goto out;
+				goto nomem;
 			}
 		}
 		mem_wipe(chunk, sizeof(chunk));
 	}
 	while (waitpid(pid, status, 0) < 0) {
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			log_error("profile %s: credential_process %s: cannot wait for it: %s", name,
+				  argv[0], strerror(errno));
 			goto out;
+		}
 	}
 	pid = -1;
 	rc = 0;
+	goto out;
+nomem:
+	log_error("profile %s: credential_process %s: out of memory", name, argv[0]);
 out:
 	mem_wipe(chunk, sizeof(chunk));
 	if (pid > 0) {
