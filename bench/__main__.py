@@ -99,7 +99,7 @@ def parse_args(argv):
     p.add_argument("--pending-s", type=float, default=realistic.PENDING_S,
                    help="seconds Route53 holds a change PENDING there (default 30)")
     p.add_argument("--validation-s", type=float, default=realistic.VALIDATION_S,
-                   help="seconds the CA takes to validate there (default 1.8; under 2)")
+                   help="seconds the CA takes to validate there (default 1.5; under 2)")
     p.add_argument("--slack-requests", type=int, default=1000,
                    help="Slack requests for the dispatcher's p50/p99")
     p.add_argument("--out", default=os.path.join(_REPO, "bench", "results.md"))

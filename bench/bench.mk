@@ -1,6 +1,6 @@
 # `make bench` (included by the Makefile): aaa side by side with uacme, lego
 # and certbot on one local pebble, the same under realistic latencies (Route53
-# PENDING 30 s, a CA that validates in 1.8 s), plus the Lambda figures, written to
+# PENDING 30 s, a CA that validates in 1.5 s), plus the Lambda figures, written to
 # bench/results.md (raw numbers in bench/results.json). See docs/bench.md.
 #
 #   make bench                   5 runs per figure (BENCH_RUNS=N to change)
