@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/json11.h"
 #include "crypto/b64.h"
 #include "json/json.h"
 #include "util/buf.h"
@@ -81,27 +82,7 @@ out:
 static int s_call(const char *region, const char *op, const char *resource, const char *body,
 		  struct aws_reply *reply)
 {
-	struct aws_call c;
-	struct aws_header h[2];
-	char target[96];
-
-	snprintf(target, sizeof(target), "CertificateManager.%s", op);
-	h[0].name = "Content-Type";
-	h[0].value = "application/x-amz-json-1.1";
-	h[1].name = "X-Amz-Target";
-	h[1].value = target;
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_ACM;
-	c.operation = op;
-	c.resource = resource;
-	c.method = "POST";
-	c.path = "/";
-	c.headers = h;
-	c.nheaders = 2;
-	c.body = body;
-	c.body_len = strlen(body);
-	c.region = region;
-	return aws_call(&c, reply);
+	return aws_json_call(AWS_ACM, "CertificateManager", op, region, resource, body, reply);
 }
 
 int acm_import(const char *region, const char *arn, const char *cert_pem, const char *key_pem,

@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/json11.h"
 #include "crypto/b64.h"
 #include "json/json.h"
 #include "util/mem.h"
-
-#define KMS_CONTENT_TYPE "application/x-amz-json-1.1"
 
 /* Replaces reply->message with a formatted line (the previous one freed). */
 static void s_message(struct aws_reply *reply, const char *op, const char *key_id, const char *what)
@@ -36,9 +35,7 @@ static void s_wipe_body(struct aws_reply *reply)
 static int s_call(const char *op, const char *key_id, const cJSON *req, int secret, cJSON **answer,
 		  struct aws_reply *reply)
 {
-	struct aws_call c;
-	struct aws_header h[2];
-	char target[64], *body = NULL;
+	char *body = NULL;
 	int rc = -1;
 
 	*answer = NULL;
@@ -48,22 +45,7 @@ static int s_call(const char *op, const char *key_id, const cJSON *req, int secr
 		s_message(reply, op, key_id, "out of memory");
 		goto out;
 	}
-	snprintf(target, sizeof(target), "TrentService.%s", op);
-	h[0].name = "Content-Type";
-	h[0].value = KMS_CONTENT_TYPE;
-	h[1].name = "X-Amz-Target";
-	h[1].value = target;
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_KMS;
-	c.operation = op;
-	c.resource = key_id;
-	c.method = "POST";
-	c.path = "/";
-	c.headers = h;
-	c.nheaders = 2;
-	c.body = body;
-	c.body_len = strlen(body);
-	rc = aws_call(&c, reply);
+	rc = aws_json_call(AWS_KMS, "TrentService", op, NULL, key_id, body, reply);
 	if (rc != 0)
 		goto out;
 	rc = -1;

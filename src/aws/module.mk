@@ -6,7 +6,7 @@ SRCS += src/aws/env.c src/aws/awstime.c src/aws/sigv4.c src/aws/credentials.c \
 	src/aws/credentials_ini.c src/aws/credentials_profile.c src/aws/credentials_http.c \
 	src/aws/credentials_web_identity.c src/aws/credentials_sso.c src/aws/credentials_process.c \
 	src/aws/endpoint.c src/aws/paging.c src/aws/retry.c src/aws/ratelimit.c src/aws/awserr.c
-SRCS += src/aws/client.c src/aws/s3.c src/aws/query.c src/aws/acm.c src/aws/iam.c src/aws/elb.c \
+SRCS += src/aws/client.c src/aws/s3.c src/aws/query.c src/aws/json11.c src/aws/acm.c src/aws/iam.c src/aws/elb.c \
 	src/aws/elbv2.c src/aws/cloudfront.c src/aws/route53.c src/aws/kms.c src/aws/sts.c \
 	src/aws/sso.c src/aws/lambda.c src/aws/kms_signer.c src/aws/actions.c
 UNIT_SRCS += tests/unit/test_aws_paging.c
