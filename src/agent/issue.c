@@ -191,7 +191,14 @@ static int s_step_new(struct run *r)
 	if (agent_meta_load(r->a, r->names[0], &meta) < 0)
 		goto out;
 	oo.replaces = json_str(meta, "ari_id");
-	oo.profile = r->a->cfg.profile;
+	/* The profile asked for, else the certificate's own (every renewal
+	 * keeps it), else the configured default, which is not recorded, so a
+	 * change of the default reaches the certificates that never chose. */
+	if (!json_str(r->job->doc, "acme_profile") && json_str(meta, "acme_profile") &&
+	    !cJSON_AddStringToObject(r->job->doc, "acme_profile", json_str(meta, "acme_profile")))
+		goto out;
+	oo.profile = json_str(r->job->doc, "acme_profile") ? json_str(r->job->doc, "acme_profile")
+							   : r->a->cfg.profile;
 	if (acme_order_new(r->a->acme, r->names, r->nnames, &oo, &r->order) != 0) {
 		agent_fail_acme(r->a, "new order");
 		goto out;
@@ -516,7 +523,8 @@ static int s_step_downloaded(struct run *r)
 	if ((json_arr(r->job->doc, "deploy") &&
 	     !cJSON_AddItemToObject(extra, "deploy",
 				    cJSON_Duplicate(json_arr(r->job->doc, "deploy"), 1))) ||
-	    !cJSON_AddStringToObject(extra, "job", job_id(r->job)))
+	    !cJSON_AddStringToObject(extra, "job", job_id(r->job)) ||
+	    json_add_str_opt(extra, "acme_profile", json_str(r->job->doc, "acme_profile")) != 0)
 		goto out;
 	s_ari(r, pem, extra);
 	if (agent_cert_store(r->a, r->names[0], pem, keypem, json_str(r->job->doc, "key_type"),

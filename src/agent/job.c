@@ -182,6 +182,7 @@ static cJSON *s_new_doc(const char *id, const struct job_request *req)
 	if (s_set_str(d, "id", id) || s_set_str(d, "state", "new") ||
 	    json_add_str_array(d, "names", req->names, req->nnames) != 0 ||
 	    (req->key_type && s_set_str(d, "key_type", req->key_type)) ||
+	    (req->acme_profile && s_set_str(d, "acme_profile", req->acme_profile)) ||
 	    !cJSON_AddBoolToObject(d, "create_key", req->create_key) || s_add_deploy(d, req) != 0 ||
 	    (req->idempotency_key && s_set_str(d, "idempotency_key", req->idempotency_key)) ||
 	    !cJSON_AddNumberToObject(d, "attempts", 0) || s_set_str(d, "created", when) ||

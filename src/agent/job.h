@@ -52,6 +52,9 @@ struct job_request {
 	int create_key;
 	const char *const *deploy;
 	size_t ndeploy;
+	/* The ACME profile asked for; NULL: the one stored with the certificate,
+	 * else the configured default (agent_config.profile). */
+	const char *acme_profile;
 	const char *idempotency_key; /* NULL: a random id */
 	const cJSON *extra;	     /* members copied into the document (borrowed) */
 };

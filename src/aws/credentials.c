@@ -358,7 +358,9 @@ int aws_credentials_resolve(const struct aws_credentials_deps *d, time_t now,
 	int rc;
 
 	*out = NULL;
-	rc = aws_credentials_from_env(s_env(d), out);
+	/* A profile named on the command line is what the user asked for:
+	 * the environment's keys do not shadow it (as in the AWS CLI). */
+	rc = aws_env_profile_explicit(s_env(d)) ? 0 : aws_credentials_from_env(s_env(d), out);
 	if (rc == 0 && *out == NULL)
 		rc = aws_credentials_from_profile(d, now, out);
 	if (rc == 0 && *out == NULL)

@@ -11,10 +11,30 @@
 
 #include "util/mem.h"
 
+static const char *s_cli_profile, *s_cli_region;
+
 static const char *s_getenv(void *ctx, const char *name)
 {
 	(void)ctx;
+	if (s_cli_profile && strcmp(name, "AWS_PROFILE") == 0)
+		return s_cli_profile;
+	if (s_cli_region &&
+	    (strcmp(name, "AWS_REGION") == 0 || strcmp(name, "AWS_DEFAULT_REGION") == 0))
+		return s_cli_region;
 	return getenv(name);
+}
+
+void aws_env_set_cli(const char *profile, const char *region)
+{
+	if (profile)
+		s_cli_profile = profile;
+	if (region)
+		s_cli_region = region;
+}
+
+int aws_env_profile_explicit(const struct aws_env *env)
+{
+	return s_cli_profile != NULL && env != NULL && env->get == s_getenv;
 }
 
 const struct aws_env *aws_env_process(void)

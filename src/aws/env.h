@@ -21,6 +21,19 @@ struct aws_env {
 /* The real process environment (getenv). Borrowed, static. */
 const struct aws_env *aws_env_process(void);
 
+/*
+ * The CLI's --profile and --region, as the AWS CLI's: they win over
+ * AWS_PROFILE and AWS_REGION (and AWS_DEFAULT_REGION) in the process
+ * environment above. A profile chosen this way is explicit: the
+ * credentials chain then takes the profile's credentials, not the
+ * AWS_ACCESS_KEY_ID of the environment (botocore does the same). NULL
+ * leaves a setting alone. Borrowed: the strings must outlive every AWS
+ * call (argv does).
+ */
+void aws_env_set_cli(const char *profile, const char *region);
+/* 1 when env is the process environment and --profile chose the profile. */
+int aws_env_profile_explicit(const struct aws_env *env);
+
 /* A fake environment over a NULL-terminated array of "NAME=value" strings,
  * for tests: struct aws_env e = AWS_ENV_LIST(vars). */
 const char *aws_env_list_get(void *ctx, const char *name);

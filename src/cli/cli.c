@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/credentials_profile.h"
+#include "aws/endpoint.h"
+#include "aws/env.h"
 #include "aws/sts.h"
 #include "cli/commands.h"
 #include "cli/table.h"
@@ -141,6 +144,50 @@ static const struct cli_option *s_missing(const struct cli_command *cmd, const s
 }
 
 /*
+ * --profile and --region are the AWS profile and region, as in every AWS
+ * tool, and win over AWS_PROFILE and AWS_REGION. A profile that is in
+ * neither AWS file is a usage error before any work: --profile used to be
+ * the ACME profile, and a script still passing one ("shortlived") is told
+ * about --acme-profile rather than failing later with no credentials.
+ */
+static int s_aws_settings(const struct cli_command *cmd, const struct cli_opts *o)
+{
+	struct aws_profiles p;
+	int found;
+
+	if (o->region && !aws_region_valid(o->region)) {
+		fprintf(stderr, "aaa %s: --region %s: not an AWS region name (such as eu-west-1)\n",
+			cmd->name, o->region);
+		return EXIT_USAGE;
+	}
+	if (o->aws_profile) {
+		memset(&p, 0, sizeof(p));
+		aws_env_set_cli(o->aws_profile, NULL);
+		if (aws_profiles_load(aws_env_process(), &p) != 0) {
+			fprintf(stderr,
+				"aaa %s: --profile %s: the AWS config files cannot be read\n",
+				cmd->name, o->aws_profile);
+			aws_profiles_free(&p);
+			return EXIT_USAGE;
+		}
+		found = aws_profile_exists(&p, o->aws_profile);
+		if (!found)
+			fprintf(stderr,
+				"aaa %s: --profile %s: no such AWS profile in %s or %s (--profile "
+				"is the AWS profile, as in the AWS CLI; the CA's certificate "
+				"profile is --acme-profile)\n",
+				cmd->name, o->aws_profile,
+				p.config_path ? p.config_path : "~/.aws/config",
+				p.credentials_path ? p.credentials_path : "~/.aws/credentials");
+		aws_profiles_free(&p);
+		if (!found)
+			return EXIT_USAGE;
+	}
+	aws_env_set_cli(o->aws_profile, o->region);
+	return 0;
+}
+
+/*
  * Parses the options of one command. Returns 0, EXIT_USAGE after printing
  * the problem, or -1 when --help or --version was printed (exit 0).
  */
@@ -262,7 +309,7 @@ static int s_parse(const struct cli_command *cmd, int argc, char **argv, struct 
 			cmd->name);
 		return EXIT_USAGE;
 	}
-	return 0;
+	return s_aws_settings(cmd, o);
 }
 
 /*

@@ -32,7 +32,9 @@ struct cli_opts {
 	const char *post_hook;
 	const char *reason;
 	const char *preferred_chain;
-	const char *profile;
+	const char *acme_profile;
+	const char *aws_profile;
+	const char *region;
 	struct str_list domains;
 	struct str_list deploy;
 	struct str_list zone_roles;

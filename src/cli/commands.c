@@ -36,7 +36,6 @@ static void s_config(const struct cli_opts *o, struct agent_config *c)
 	c->eab_hmac = o->eab_hmac_key;
 	c->account_key = o->account_key;
 	c->preferred_chain = o->preferred_chain;
-	c->profile = o->profile;
 	c->zone_roles = o->zone_roles.items;
 	c->nzone_roles = o->zone_roles.n;
 	c->zone_ids = o->zone_ids.items;
@@ -160,6 +159,7 @@ static int s_issue(const char *cmd, const struct cli_opts *opts, int authz_only)
 	req.nnames = n;
 	req.key_type = opts->key_type;
 	req.create_key = opts->create_key;
+	req.acme_profile = opts->acme_profile;
 	req.deploy = opts->deploy.items;
 	req.ndeploy = opts->deploy.n;
 	if (!(owner = s_owner()) || job_create(a, &req, &job, &existing) != 0) {

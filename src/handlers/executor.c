@@ -302,6 +302,9 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 		    json_str_array_view(json_arr(event, "deploy"), &deploy, &req.ndeploy) != 0)
 			goto out;
 		req.key_type = json_str(event, "key_type");
+		req.acme_profile = json_str(event, "acme_profile");
+		if (req.acme_profile && !*req.acme_profile)
+			req.acme_profile = NULL; /* "": the default, as when absent */
 		req.create_key = json_bool(event, "create_key", 0);
 		req.idempotency_key = json_str(event, "idempotency_key");
 		/* Without a key of its own, a request is its Lambda request id: a
@@ -663,6 +666,7 @@ const struct exec_action exec_actions[] = {
      {{"names", EXEC_NAMES, NULL},
       {"create_key", EXEC_BOOL_OPT, NULL},
       {"key_type", EXEC_STR_OPT, NULL},
+      {"acme_profile", EXEC_STR_OPT, NULL},
       {"deploy", EXEC_LIST_OPT, NULL}},
      s_cert,
      1,

@@ -65,6 +65,17 @@ def acme_classify(method, path):
             "protocol": "acme", "model": None, "region": None}
 
 
+def _order_payload(body):
+    """The JSON payload of a newOrder JWS (identifiers, profile, replaces: no secrets),
+    so tests see what the client asked the CA for; None when it is not one."""
+    import base64
+    try:
+        payload = json.loads(body)["payload"]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class _Closed(Exception):
     """The handler dropped the connection on purpose (reset/hang/truncate)."""
 
@@ -210,10 +221,13 @@ class _Handler(BaseHTTPRequestHandler):
         info = proxy.classify(self.command, self.path, self.headers, body)
         entry = {"method": self.command, "path": self.path, "service": info.get("service"),
                  "action": info.get("action"), "status": None}
+        if info.get("action") == "newOrder" and body:
+            entry["payload"] = _order_payload(body)
         try:
             if proxy.verifier is not None:
                 verdict = proxy.verifier.verify(self.command, self.path, self.headers, body)
                 entry["access_key"] = verdict.access_key
+                entry["region"] = verdict.region
                 if not verdict.ok:
                     entry["refused"] = verdict.code
                     proxy._note_refusal(entry, verdict)
