@@ -146,9 +146,9 @@ static const struct cli_option *s_missing(const struct cli_command *cmd, const s
 /*
  * --profile and --region are the AWS profile and region, as in every AWS
  * tool, and win over AWS_PROFILE and AWS_REGION. A profile that is in
- * neither AWS file is a usage error before any work: --profile used to be
- * the ACME profile, and a script still passing one ("shortlived") is told
- * about --acme-profile rather than failing later with no credentials.
+ * neither AWS file is a usage error before any work, and names
+ * --acme-profile: "--profile shortlived" most likely meant the CA's
+ * certificate profile, and must not fail later as missing credentials.
  */
 static int s_aws_settings(const struct cli_command *cmd, const struct cli_opts *o)
 {
