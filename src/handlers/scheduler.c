@@ -16,6 +16,14 @@
  *                           6-day certificates alike
  * A store with nothing in it yet (no index.json: before `aaa reg`) is a pass
  * with nothing to do, not an error.
+ *
+ * Bounded, ordered fan-out: a pass starts at most AAA_RENEW_BUDGET renewals
+ * (default SCHED_DEFAULT_BUDGET), most urgent first: revoked certificates,
+ * then the earliest renewal time (expiry when there is none). The rest are
+ * "deferred" and, still due, come first on a later pass as their renewal
+ * times are the earliest; so a mass renewal (a CA's mass revocation, a first
+ * import) drains at the budget's pace instead of starting every executor
+ * at the same second against Route53's 5 requests per second.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -31,6 +39,48 @@
 #include "store/keys.h"
 #include "store/store.h"
 #include "util/mem.h"
+
+/* Renewals one pass starts when AAA_RENEW_BUDGET is not set: twice a new
+ * account's Lambda concurrency quota of 10, so the executor's sandboxes stay
+ * busy between passes without a burst that Route53 turns into throttling. */
+#define SCHED_DEFAULT_BUDGET 20
+
+struct s_due_cert {
+	const char *name; /* borrowed from the index */
+	int revoked;
+	time_t when; /* renew_after, else not_after */
+};
+
+/* Most urgent first: revoked, then the earliest time; the name breaks ties
+ * so every pass orders the same certificates the same way. */
+static int s_urgency_cmp(const void *pa, const void *pb)
+{
+	const struct s_due_cert *a = pa, *b = pb;
+
+	if (a->revoked != b->revoked)
+		return b->revoked - a->revoked;
+	if (a->when != b->when)
+		return a->when < b->when ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* AAA_RENEW_BUDGET: a positive integer; anything else is the default. */
+static long s_budget(void)
+{
+	const char *v = getenv("AAA_RENEW_BUDGET");
+	char *end = NULL;
+	long n;
+
+	if (!v || !*v)
+		return SCHED_DEFAULT_BUDGET;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 1) {
+		log_warn("scheduler: AAA_RENEW_BUDGET=%s is not a positive integer; using %d", v,
+			 SCHED_DEFAULT_BUDGET);
+		return SCHED_DEFAULT_BUDGET;
+	}
+	return n;
+}
 
 static time_t s_time(const cJSON *o, const char *k)
 {
@@ -156,8 +206,11 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	struct agent *a = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy;
+	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy, *deferred;
 	const cJSON *it;
+	struct s_due_cert *todo = NULL;
+	size_t ntodo = 0, i;
+	long budget = s_budget();
 	const char *fn = getenv("AAA_EXECUTOR_FUNCTION");
 	time_t now = time(NULL);
 	double days_min = 0, pct_min = 0;
@@ -200,6 +253,12 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	due = cJSON_AddArrayToObject(out, "renewing");
 	redeploy = cJSON_AddArrayToObject(out, "redeploying");
 	failed = cJSON_AddArrayToObject(out, "invoke_failed");
+	deferred = cJSON_AddArrayToObject(out, "deferred");
+	todo = calloc((size_t)cJSON_GetArraySize(json_obj(idx, "certs")) + 1, sizeof(*todo));
+	if (!todo) {
+		rt_error_set(err, "OutOfMemory", "the scheduler ran out of memory");
+		goto out;
+	}
 	if (r > 0)
 		cJSON_AddStringToObject(
 		    out, "note",
@@ -240,11 +299,25 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 			}
 			continue;
 		}
-		if (s_invoke(fn, "renew", it->string) == 0)
-			cJSON_AddItemToArray(due, cJSON_CreateString(it->string));
-		else
-			cJSON_AddItemToArray(failed, cJSON_CreateString(it->string));
+		todo[ntodo].name = it->string;
+		todo[ntodo].revoked = json_bool(it, "revoked", 0);
+		todo[ntodo].when = s_time(it, "renew_after");
+		if (todo[ntodo].when == 0)
+			todo[ntodo].when = s_time(it, "not_after");
+		ntodo++;
 	}
+	qsort(todo, ntodo, sizeof(*todo), s_urgency_cmp);
+	for (i = 0; i < ntodo; i++) {
+		if ((long)i >= budget)
+			cJSON_AddItemToArray(deferred, cJSON_CreateString(todo[i].name));
+		else if (s_invoke(fn, "renew", todo[i].name) == 0)
+			cJSON_AddItemToArray(due, cJSON_CreateString(todo[i].name));
+		else
+			cJSON_AddItemToArray(failed, cJSON_CreateString(todo[i].name));
+	}
+	if (ntodo > (size_t)budget)
+		log_info("scheduler: %zu due, %ld started (AAA_RENEW_BUDGET), the rest next pass",
+			 ntodo, budget);
 	cJSON_AddNumberToObject(out, "checked", (double)checked);
 	if (has_certs)
 		log_info("scheduler: %ld certificates, %d due, soonest expiry in %.1f days",
@@ -256,6 +329,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		goto out;
 	rc = 0;
 out:
+	free(todo);
 	free(text);
 	cJSON_Delete(idx);
 	cJSON_Delete(out);

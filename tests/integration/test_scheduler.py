@@ -277,3 +277,33 @@ def test_dead_letter_alarm_watches_the_executors_failure_destination(alarms):
     a = alarms["ExecutorDeadLetterAlarm"]
     assert a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
     assert _state(a, [1]) == "ALARM" and _state(a, [0]) == "OK" and _state(a, []) == "OK"
+
+
+def test_fan_out_is_bounded_and_most_urgent_first(tmp_path, file_env):
+    """30 certificates due at once (a mass renewal) with AAA_RENEW_BUDGET=5: the pass
+    starts 5, the revoked one first, then the earliest renewal times; the other 25 are
+    deferred, and the next pass (nothing renewed in between) picks the same 5 again,
+    so the order is stable and the rest follow as the first ones are renewed."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certs = {}
+    for i in range(30):
+        # issued 70..99 days ago on 100-day lifetimes: all past renew_after, c29 earliest
+        certs[f"c{i:02d}.example"] = _entry(now, 70 + i, 100)
+    certs["revoked.example"] = dict(_entry(now, 1, 90), revoked=True)
+    certs["fine.example"] = _entry(now, 1, 90)
+    _write_index(file_env, certs)
+    env = dict(file_env, AAA_RENEW_BUDGET="5")
+    run = _run(tmp_path, env)
+    assert run["ok"], run["answer"]
+    started = [h["name"] for h in run["handed"]]
+    expect = ["revoked.example", "c29.example", "c28.example", "c27.example", "c26.example"]
+    assert sorted(started) == sorted(expect)
+    assert run["answer"]["renewing"] == expect
+    assert len(run["answer"]["deferred"]) == 26
+    assert "fine.example" not in run["answer"]["deferred"] + started
+    again = _run(tmp_path, env)
+    assert again["answer"]["renewing"] == expect
+    # without the setting, the documented default bounds the pass
+    third = _run(tmp_path, file_env)
+    assert len(third["answer"]["renewing"]) == 20
+    assert len(third["answer"]["deferred"]) == 11
