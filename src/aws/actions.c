@@ -76,10 +76,8 @@ static const struct aws_action s_actions[] = {
      "scheduler and dispatcher start the executor; the executor resumes a long job"},
 
     /* Route53: DNS-01. */
-    {AWS_ROUTE53, "ListHostedZonesByName", "route53:ListHostedZonesByName", EXEC | CLI,
-     AWS_SCOPE_ANY, NULL, "find the zone that holds a name"},
     {AWS_ROUTE53, "ListHostedZones", "route53:ListHostedZones", EXEC | CLI, AWS_SCOPE_ANY, NULL,
-     "tell private from public zones of the same name"},
+     "find the zone that holds a name (public before private, longest match)"},
     {AWS_ROUTE53, "ChangeResourceRecordSets", "route53:ChangeResourceRecordSets", EXEC | CLI,
      AWS_SCOPE_HOSTED_ZONES, NULL, "publish and remove the _acme-challenge TXT records"},
     {AWS_ROUTE53, "GetChange", "route53:GetChange", EXEC | CLI, AWS_SCOPE_DNS_CHANGES, NULL,

@@ -275,8 +275,8 @@ static int s_bare_id(const xmlNode *n, const char *path, char **out)
 	return rc;
 }
 
-/* Parses both ListHostedZonesResponse and ListHostedZonesByNameResponse
- * (same HostedZones list, different paging fields); appends to out. */
+/* Parses a ListHostedZonesResponse (its HostedZones list and paging
+ * fields); appends to out. */
 int route53_parse_zones(const char *xml, size_t len, struct route53_zones *out)
 {
 	xmlDoc *doc = NULL;
@@ -311,12 +311,7 @@ int route53_parse_zones(const char *xml, size_t len, struct route53_zones *out)
 	}
 	out->truncated = s_flag(root, "IsTruncated");
 	free(out->next_marker);
-	free(out->next_dns_name);
-	free(out->next_zone_id);
 	out->next_marker = xml_path_text(root, "NextMarker");
-	out->next_dns_name = xml_path_text(root, "NextDNSName");
-	if (s_bare_id(root, "NextHostedZoneId", &out->next_zone_id))
-		goto out;
 	rc = 0;
 out:
 	if (doc)
@@ -479,38 +474,6 @@ out:
 		*pages = pg.pages;
 	buf_free(&q);
 	aws_pager_clear(&pg);
-	return rc;
-}
-
-int route53_list_hosted_zones_by_name(const char *dns_name, const char *zone_id, unsigned max_items,
-				      const struct aws_credentials *creds,
-				      struct route53_zones *out, struct aws_reply *reply)
-{
-	struct aws_call c;
-	struct buf q = BUF_INIT;
-	char mi[16];
-	int rc = -1;
-
-	memset(reply, 0, sizeof(*reply));
-	if ((dns_name && s_query_add(&q, "dnsname", dns_name)) ||
-	    (dns_name && zone_id && s_query_add(&q, "hostedzoneid", route53_id_bare(zone_id))))
-		goto out;
-	if (max_items) {
-		snprintf(mi, sizeof(mi), "%u", max_items);
-		if (s_query_add(&q, "maxitems", mi))
-			goto out;
-	}
-	s_init(&c, "ListHostedZonesByName", "GET", R53_API "/hostedzonesbyname", dns_name, creds);
-	c.query = q.data;
-	rc = aws_call(&c, reply);
-	if (rc != 0)
-		goto out;
-	if (route53_parse_zones(reply->resp.body.data, reply->resp.body.len, out))
-		rc = s_bad_answer(reply, "ListHostedZonesByName", dns_name);
-out:
-	if (rc == -1 && reply->message == NULL)
-		reply->message = str_printf("Route53 ListHostedZonesByName: out of memory");
-	buf_free(&q);
 	return rc;
 }
 
@@ -689,8 +652,6 @@ void route53_zones_free(struct route53_zones *z)
 	}
 	free(z->v);
 	free(z->next_marker);
-	free(z->next_dns_name);
-	free(z->next_zone_id);
 	memset(z, 0, sizeof(*z));
 }
 

@@ -1,9 +1,8 @@
 /*
- * Route53 client: the five calls DNS-01 needs (ListHostedZones,
- * ListHostedZonesByName, ChangeResourceRecordSets, GetChange,
- * ListResourceRecordSets), over aws_call, which signs for the global
- * endpoint and retries throttling (Route53's 400 Throttling and
- * PriorRequestNotComplete) and 5xx answers.
+ * Route53 client: the four calls DNS-01 needs (ListHostedZones,
+ * ChangeResourceRecordSets, GetChange, ListResourceRecordSets), over aws_call, which signs for the
+ * global endpoint and retries throttling (Route53's 400 Throttling and PriorRequestNotComplete) and
+ * 5xx answers.
  *
  * Zone and change ids are bare here ("Z123", "C456"): the "/hostedzone/"
  * and "/change/" prefixes Route53 puts in its answers are removed when
@@ -37,9 +36,7 @@ struct route53_zones {
 	struct route53_zone *v;
 	size_t n;
 	int truncated;
-	char *next_marker;   /* ListHostedZones */
-	char *next_dns_name; /* ListHostedZonesByName */
-	char *next_zone_id;  /* ListHostedZonesByName */
+	char *next_marker; /* ListHostedZones */
 };
 
 struct route53_rrset {
@@ -89,14 +86,6 @@ struct route53_change {
  */
 int route53_list_hosted_zones(const struct aws_credentials *creds, struct route53_zones *out,
 			      unsigned *pages, struct aws_reply *reply);
-/*
- * One page of ListHostedZonesByName starting at dns_name (may be NULL) and
- * zone_id (may be NULL; only with dns_name); max_items 0: Route53's default
- * (100). out->truncated/next_dns_name/next_zone_id say where to go on.
- */
-int route53_list_hosted_zones_by_name(const char *dns_name, const char *zone_id, unsigned max_items,
-				      const struct aws_credentials *creds,
-				      struct route53_zones *out, struct aws_reply *reply);
 /* ChangeResourceRecordSets: the n changes as one atomic batch. comment may be NULL. */
 int route53_change_rrsets(const char *zone_id, const char *comment,
 			  const struct route53_change *changes, size_t n,

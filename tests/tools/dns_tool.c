@@ -9,9 +9,6 @@
  *   dns_tool [OPTIONS] cleanup                   cleanup from --state
  *   dns_tool [OPTIONS] run NAME=VALUE...         publish, wait, cleanup in one process
  *   dns_tool list-zones                          {"zones":[{"id","name","private"}],"pages"}
- *   dns_tool zones-by-name DNSNAME [ZONEID [MAX]] one ListHostedZonesByName page:
- *                                                {"zones":[...],"truncated","next_dns_name",
- *                                                 "next_zone_id"}
  * OPTIONS: --zone-id DOMAIN=ZONEID, --zone-role DOMAIN=ROLE_ARN (repeatable),
  *          --timeout-ms N, --state FILE (read by wait/cleanup, written by
  *          publish/wait/cleanup), --wait, --check-auth (check_authoritative),
@@ -259,7 +256,7 @@ static cJSON *s_zones_json(const struct route53_zones *z)
 }
 
 /* The Route53 zone listings themselves (paging checked against moto). */
-static int s_list(const char *cmd, char **args, int n)
+static int s_list(const char *cmd, int n)
 {
 	struct route53_zones z;
 	struct aws_reply reply;
@@ -270,10 +267,6 @@ static int s_list(const char *cmd, char **args, int n)
 	memset(&z, 0, sizeof(z));
 	if (strcmp(cmd, "list-zones") == 0 && n == 0)
 		rc = route53_list_hosted_zones(NULL, &z, &pages, &reply);
-	else if (strcmp(cmd, "zones-by-name") == 0 && n >= 1 && n <= 3)
-		rc = route53_list_hosted_zones_by_name(
-		    args[0], n > 1 && *args[1] ? args[1] : NULL,
-		    n > 2 ? (unsigned)strtoul(args[2], NULL, 10) : 0, NULL, &z, &reply);
 	else
 		return 2;
 	if (rc != 0) {
@@ -283,10 +276,6 @@ static int s_list(const char *cmd, char **args, int n)
 		cJSON_AddItemToObject(o, "zones", s_zones_json(&z));
 		cJSON_AddNumberToObject(o, "pages", pages);
 		cJSON_AddBoolToObject(o, "truncated", z.truncated);
-		if (z.next_dns_name)
-			cJSON_AddStringToObject(o, "next_dns_name", z.next_dns_name);
-		if (z.next_zone_id)
-			cJSON_AddStringToObject(o, "next_zone_id", z.next_zone_id);
 		rc = s_print(o) ? 1 : 0;
 	}
 	route53_zones_free(&z);
@@ -346,15 +335,14 @@ int main(int argc, char **argv)
 		rc = s_from_state(&a, &opts, 0);
 	else if (strcmp(cmd, "cleanup") == 0 && i == argc)
 		rc = s_from_state(&a, &opts, 1);
-	else if (strcmp(cmd, "list-zones") == 0 || strcmp(cmd, "zones-by-name") == 0)
-		rc = s_list(cmd, argv + i, argc - i);
+	else if (strcmp(cmd, "list-zones") == 0)
+		rc = s_list(cmd, argc - i);
 usage:
 	if (rc == 2)
 		fprintf(stderr, "usage: dns_tool [--zone-id D=Z] [--zone-role D=ARN] "
 				"[--timeout-ms N] [--state FILE] [--wait] "
 				"find-zone NAME | resolve NAME... | publish NAME=VALUE... | "
-				"wait | cleanup | run NAME=VALUE... | list-zones | "
-				"zones-by-name DNSNAME [ZONEID [MAX]]\n");
+				"wait | cleanup | run NAME=VALUE... | list-zones\n");
 	aws_client_cleanup();
 	http_cleanup();
 	return rc;
