@@ -72,10 +72,23 @@ int aws_env_is_true(const struct aws_env *env, const char *name)
 	return v && strcasecmp(v, "true") == 0;
 }
 
+/* True when st is the null device, which the AWS CLI accepts as an empty
+ * config or credentials file (AWS_CONFIG_FILE=/dev/null is a common way to
+ * say "no file"). */
+static int s_is_null_device(const struct stat *st)
+{
+	struct stat null_st;
+
+	return S_ISCHR(st->st_mode) && stat("/dev/null", &null_st) == 0 &&
+	       S_ISCHR(null_st.st_mode) && st->st_rdev == null_st.st_rdev;
+}
+
 /*
- * Reads with O_CLOEXEC and refuses anything that is not a regular file, so a
- * config path pointing at a FIFO or a device cannot hang or flood us. The
- * buffer is wiped before it is freed on failure: it may hold a secret.
+ * Reads with O_CLOEXEC and refuses anything that is not a regular file (the
+ * null device reads as empty), so a config path pointing at a FIFO or another
+ * device cannot hang or flood us: O_NONBLOCK keeps even the open of a FIFO
+ * from waiting for a writer. The buffer is wiped before it is freed on
+ * failure: it may hold a secret.
  */
 char *aws_read_small_file(const char *path, size_t max, size_t *len)
 {
@@ -85,13 +98,21 @@ char *aws_read_small_file(const char *path, size_t max, size_t *len)
 	ssize_t n;
 	int fd, saved = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		saved = errno;
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
 		saved = errno;
+		goto out;
+	}
+	if (s_is_null_device(&st)) {
+		ret = calloc(1, 1);
+		if (ret == NULL)
+			saved = ENOMEM;
+		else if (len)
+			*len = 0;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {

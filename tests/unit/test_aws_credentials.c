@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "harness.h"
+#include <errno.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "aws/credentials.h"
 #include "aws/credentials_profile.h"
+#include "aws/env.h"
 #include "log/log.h"
 #include "util/mem.h"
 
@@ -797,6 +799,25 @@ TEST(aws_creds_profile_name_and_paths)
 	CHECK_STR(p, "/etc/aws.cfg");
 	free(p);
 	CHECK(aws_profile_config_path(make_env(&eb, NULL, NULL)) == NULL);
+}
+
+/* AWS_CONFIG_FILE=/dev/null is how people (and the AWS CLI's own docs) say
+ * "no file": it reads as empty; a FIFO is refused at once instead of
+ * blocking the open until some writer appears. */
+TEST(aws_read_small_file_null_device_and_fifo)
+{
+	char fifo[512];
+	size_t len = 99;
+	char *t = aws_read_small_file("/dev/null", 1024, &len);
+
+	REQUIRE(t != NULL);
+	CHECK(len == 0 && t[0] == '\0');
+	free(t);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", test_tmpdir());
+	REQUIRE(mkfifo(fifo, 0600) == 0);
+	CHECK(aws_read_small_file(fifo, 1024, &len) == NULL);
+	CHECK(errno == EINVAL);
+	CHECK(aws_read_small_file("/dev/zero", 1024, &len) == NULL);
 }
 
 TEST(aws_creds_iam_names)
