@@ -113,6 +113,8 @@ int acme_ari_fetch(struct acme_client *c, const char *cert_pem, struct acme_ari 
 			       str_has_suffix(c->dir.renewal_info, "/") ? "" : "/", id)))
 		goto out;
 	req.url = url;
+	if (acme_url_allowed(c, url) != 0)
+		goto out;
 	c->requests++;
 	if (http_send(&req, &resp)) {
 		snprintf(c->error, sizeof(c->error), "renewalInfo %s: %s", url, resp.error);

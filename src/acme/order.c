@@ -16,6 +16,7 @@
 #include "json/json.h"
 #include "log/log.h"
 #include "util/buf.h"
+#include "util/cancel.h"
 #include "util/mem.h"
 
 long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms)
@@ -86,13 +87,9 @@ void acme_revoke_reason_choices(char *buf, size_t len)
 	}
 }
 
-static void s_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
+/* More authorizations than any CA allows names in one order (Let's Encrypt: 100). */
+#define ACME_MAX_AUTHZ 1000
 
 static long s_now_ms(void)
 {
@@ -134,8 +131,11 @@ static int s_poll_sleep(struct acme_client *c, int attempt, const char *retry_af
 				 (now - start) / 1000);
 		return -1;
 	}
-	if (since + d > now)
-		s_sleep_ms(since + d - now);
+	if (since + d > now && cancel_sleep_ms(since + d - now) != 0) {
+		snprintf(c->error, sizeof(c->error), "interrupted by signal %d while polling the CA",
+			 cancel_requested());
+		return -1;
+	}
 	return 0;
 }
 
@@ -188,6 +188,7 @@ int acme_order_parse(const cJSON *json, struct acme_order *o)
 	    s_replace(&o->certificate, json_str(json, "certificate")) ||
 	    s_replace(&o->expires, json_str(json, "expires")))
 		goto out;
+	o->nidentifiers = (size_t)cJSON_GetArraySize(json_arr(json, "identifiers"));
 	if ((arr = json_arr(json, "authorizations"))) {
 		for (i = 0; i < o->nauthz_urls; i++)
 			free(o->authz_urls[i]);
@@ -303,6 +304,9 @@ int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
 	}
 	o->url = r.location;
 	r.location = NULL;
+	/* The order is for the names we asked, whatever it claims. */
+	if (o->nidentifiers == 0 || o->nidentifiers > n)
+		o->nidentifiers = n;
 	rc = 0;
 out:
 	if (rc)
@@ -368,11 +372,50 @@ out:
 	return rc;
 }
 
+/* 1 if s is a non-empty base64url string (RFC 8555 8.1: the token's alphabet). */
+static int s_base64url(const char *s)
+{
+	size_t n =
+	    s ? strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") : 0;
+
+	return n > 0 && s[n] == '\0';
+}
+
+/*
+ * What a CA can make us do is capped before the first request: an order
+ * has at most one authorization per identifier, each URL once.
+ */
+static int s_authz_caps(struct acme_client *c, const struct acme_order *o)
+{
+	size_t i, j;
+
+	/* nidentifiers 0: an order without its identifiers (a test double): only the cap. */
+	if ((o->nidentifiers && o->nauthz_urls > o->nidentifiers) ||
+	    o->nauthz_urls > ACME_MAX_AUTHZ) {
+		snprintf(c->error, sizeof(c->error),
+			 "the order lists %zu authorizations for %zu names; refusing to fetch them",
+			 o->nauthz_urls, o->nidentifiers);
+		return -1;
+	}
+	for (i = 0; i < o->nauthz_urls; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(o->authz_urls[i], o->authz_urls[j]) == 0) {
+				snprintf(c->error, sizeof(c->error),
+					 "the order lists the authorization %s twice; refusing it",
+					 o->authz_urls[i]);
+				return -1;
+			}
+	return 0;
+}
+
 int acme_order_authorizations(struct acme_client *c, struct acme_order *o)
 {
 	struct acme_response r = {0};
 	size_t i;
 	int rc = -1;
+
+	if (s_authz_caps(c, o) != 0)
+		goto out;
 
 	if (!o->authz && o->nauthz_urls && !(o->authz = calloc(o->nauthz_urls, sizeof(*o->authz))))
 		goto out;
@@ -393,6 +436,13 @@ int acme_order_authorizations(struct acme_client *c, struct acme_order *o)
 		if (strcmp(a->status, "valid") != 0 && (!a->chall_url || !a->chall_token)) {
 			snprintf(c->error, sizeof(c->error),
 				 "the CA offers no dns-01 challenge for %s", a->identifier);
+			goto out;
+		}
+		if (strcmp(a->status, "valid") != 0 && !s_base64url(a->chall_token)) {
+			snprintf(c->error, sizeof(c->error),
+				 "the CA's dns-01 token for %s is not base64url (RFC 8555 8.1): "
+				 "\"%.64s\"",
+				 a->identifier, a->chall_token);
 			goto out;
 		}
 	}

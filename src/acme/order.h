@@ -27,6 +27,7 @@ struct acme_order {
 	size_t nauthz_urls;
 	struct acme_authz *authz; /* filled by acme_order_authorizations */
 	size_t nauthz;
+	size_t nidentifiers; /* the order's own "identifiers" (what it is for) */
 };
 
 /* Fills the fields of o from an order object (url untouched). 0/-1. */

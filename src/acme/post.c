@@ -132,6 +132,46 @@ static void s_collect_links(struct acme_response *r, const struct http_response 
 	}
 }
 
+/*
+ * Signed requests go only to the directory's origin (scheme, host and
+ * port: a CA that hands out an http:// or another host's URL does not get
+ * our JWS bodies), or to an origin the user allows in AAA_ACME_ALLOW_ORIGINS
+ * (comma- or space-separated, e.g. "https://acme.example:443"). 0 or -1
+ * with c->error naming the URL.
+ */
+int acme_url_allowed(struct acme_client *c, const char *url)
+{
+	char *want = http_url_origin(c->directory_url), *got = http_url_origin(url), *list = NULL;
+	const char *env = getenv("AAA_ACME_ALLOW_ORIGINS");
+	char *tok, *save = NULL, *o;
+	int ok = 0;
+
+	if (want && got && strcmp(want, got) == 0) {
+		ok = 1;
+		goto out;
+	}
+	if (got && env && (list = str_dup(env))) {
+		for (tok = strtok_r(list, ", ", &save); tok && !ok;
+		     tok = strtok_r(NULL, ", ", &save)) {
+			o = http_url_origin(tok);
+			ok = o && strcmp(o, got) == 0 && strncmp(got, "https:", 6) == 0;
+			free(o);
+		}
+	}
+	if (!ok)
+		snprintf(
+		    c->error, sizeof(c->error),
+		    "the CA handed out %s, which is not on the directory's origin %s; refusing "
+		    "to send it a request (allow another https origin with "
+		    "AAA_ACME_ALLOW_ORIGINS)",
+		    url ? url : "(no URL)", want ? want : c->directory_url);
+out:
+	free(want);
+	free(got);
+	free(list);
+	return ok ? 0 : -1;
+}
+
 /* HEAD newNonce, only when the pool is empty. */
 static int s_fetch_nonce(struct acme_client *c)
 {
@@ -140,6 +180,8 @@ static int s_fetch_nonce(struct acme_client *c)
 	int rc = -1;
 
 	memset(&resp, 0, sizeof(resp));
+	if (acme_url_allowed(c, c->dir.new_nonce) != 0)
+		return -1;
 	c->requests++;
 	c->nonce_heads++;
 	if (http_send(&req, &resp)) {
@@ -179,6 +221,10 @@ int acme_post_with(struct acme_client *c, const struct jws_signer *signer, const
 	c->error[0] = '\0';
 	if (!signer)
 		signer = c->signer;
+	if (acme_url_allowed(c, url) != 0) {
+		log_debug("%s", c->error);
+		goto out;
+	}
 	for (attempt = 0; attempt <= ACME_BADNONCE_RETRIES; attempt++) {
 		struct http_request req = {.method = "POST", .url = url, .headers = hdrs};
 

@@ -49,6 +49,13 @@ struct acme_response {
 };
 
 /*
+ * 0 if url is on the directory's origin (or one AAA_ACME_ALLOW_ORIGINS
+ * allows, https only); else -1 with c->error naming it. Every request to
+ * the CA passes through it.
+ */
+int acme_url_allowed(struct acme_client *c, const char *url);
+
+/*
  * Fetches the directory and takes ownership of signer (also on failure).
  * NULL on failure (logged).
  */

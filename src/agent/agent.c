@@ -203,12 +203,16 @@ void agent_progress(const struct agent *a, const char *fmt, ...)
 	FILE *f = a->cfg.progress;
 
 	if (f) {
-		fputs("aaa: ", f);
+		struct buf b = BUF_INIT;
+		char *safe = NULL;
+
 		va_start(ap, fmt);
-		vfprintf(f, fmt, ap);
+		if (buf_vprintf(&b, fmt, ap) == 0 && (safe = log_escape(b.data)))
+			fprintf(f, "aaa: %s\n", safe);
 		va_end(ap);
-		fputc('\n', f);
 		fflush(f);
+		free(safe);
+		buf_free(&b);
 	}
 	if (!f) {
 		va_start(ap, fmt);

@@ -13,6 +13,8 @@
 #include "acme/ari.h"
 #include "agent/renewal.h"
 #include "crypto/hash.h"
+#include "crypto/key.h"
+#include "crypto/names.h"
 #include "crypto/x509.h"
 #include "json/json.h"
 #include "log/log.h"
@@ -138,9 +140,14 @@ int agent_index_set(struct agent *a, const char *name, const cJSON *entry)
 {
 	struct store_object o = {0};
 	cJSON *idx = NULL, *certs;
-	char *text = NULL;
+	char *text = NULL, *nm = str_dup(name);
 	int tries, r, rc = -1;
 
+	/* One entry per certificate however the caller spelled its name. */
+	if (!nm)
+		return -1;
+	name_normalize(nm);
+	name = nm;
 	for (tries = 0; tries < INDEX_TRIES; tries++) {
 		store_object_free(&o);
 		cJSON_Delete(idx);
@@ -193,6 +200,7 @@ out:
 	store_object_free(&o);
 	cJSON_Delete(idx);
 	free(text);
+	free(nm);
 	return rc;
 }
 
@@ -251,13 +259,127 @@ static int s_put_named(struct agent *a, const char *name, const char *file, cons
 	return rc;
 }
 
+/* history/<serial>.pem -> history/<serial>.key (the key of that version). */
+static char *s_history_key(const char *hkey)
+{
+	size_t n = strlen(hkey);
+
+	if (n < 4 || strcmp(hkey + n - 4, ".pem") != 0)
+		return NULL;
+	return str_printf("%.*s.key", (int)(n - 4), hkey);
+}
+
+void agent_cert_set_clear(struct agent_cert_set *s)
+{
+	free(s->cert);
+	free(s->chain);
+	free(s->fullchain);
+	if (s->key) {
+		mem_wipe(s->key, s->keylen);
+		free(s->key);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+/* 1 when the four texts are one certificate and its key, else 0. */
+static int s_set_consistent(const struct agent_cert_set *s)
+{
+	char *leaf = NULL, *chain = NULL;
+	struct cert *c = NULL;
+	struct key *k = NULL;
+	int ok = 0;
+
+	if (!s->cert || !s->chain || !s->fullchain || !s->key ||
+	    cert_split_pem(s->fullchain, strlen(s->fullchain), &leaf, &chain, "fullchain.pem") != 0)
+		goto out;
+	if (strcmp(leaf, s->cert) != 0 || strcmp(chain, s->chain) != 0)
+		goto out;
+	c = cert_load_pem(s->fullchain, strlen(s->fullchain), NULL, "fullchain.pem");
+	k = key_load_pem(s->key, s->keylen, "privkey.pem");
+	ok = c && k && cert_matches_key(c, k) == 1;
+out:
+	cert_free(c);
+	key_free(k);
+	free(leaf);
+	free(chain);
+	return ok;
+}
+
+/* The version meta.json names (history/<serial>.pem and .key). 0, 1, -1. */
+static int s_set_from_history(struct agent *a, const char *name, struct agent_cert_set *s)
+{
+	cJSON *meta = NULL;
+	char *hkey = NULL, *hkkey = NULL;
+	size_t len = 0;
+	int r, rc = 1;
+
+	agent_cert_set_clear(s);
+	if ((r = agent_meta_load(a, name, &meta)) != 0) {
+		rc = r;
+		goto out;
+	}
+	if (!json_str(meta, "serial") ||
+	    !(hkey = store_key_cert_history(name, json_str(meta, "serial"))) ||
+	    !(hkkey = s_history_key(hkey)))
+		goto out;
+	if ((r = agent_store_get(a, hkey, &s->fullchain, &len, NULL)) != 0 ||
+	    (r = agent_store_get(a, hkkey, &s->key, &s->keylen, NULL)) != 0) {
+		rc = r;
+		goto out;
+	}
+	if (cert_split_pem(s->fullchain, len, &s->cert, &s->chain, "history") != 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(meta);
+	free(hkey);
+	free(hkkey);
+	return rc;
+}
+
+int agent_cert_set_load(struct agent *a, const char *name, struct agent_cert_set *s)
+{
+	static const char *const files[] = {STORE_FILE_CERT, STORE_FILE_CHAIN, STORE_FILE_FULLCHAIN,
+					    STORE_FILE_PRIVKEY};
+	char **dst[] = {&s->cert, &s->chain, &s->fullchain, &s->key};
+	size_t i, len = 0;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < 4; i++) {
+		r = agent_cert_file(a, name, files[i], dst[i], i == 3 ? &s->keylen : &len);
+		if (r != 0) {
+			agent_cert_set_clear(s);
+			return r;
+		}
+	}
+	if (s_set_consistent(s))
+		return 0;
+	/* Caught mid-change (or a failed write): use the version meta.json names. */
+	log_warn("%s: the stored key and certificate files do not match; using the version "
+		 "meta.json names",
+		 name);
+	r = s_set_from_history(a, name, s);
+	if (r == 0 && s_set_consistent(s))
+		return 0;
+	agent_cert_set_clear(s);
+	if (r < 0)
+		return -1;
+	agent_fail(a, "store", "keyMismatch",
+		   "%s: the stored private key does not match the stored certificate, and "
+		   "meta.json names no version that does; refusing to use them (run aaa cert "
+		   "--cn %s again)",
+		   name, name);
+	return -1;
+}
+
 int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pem,
 		     const char *key_pem, const char *key_type, const cJSON *extra,
 		     cJSON **meta_out)
 {
 	struct cert_info ci = {0};
 	cJSON *meta = NULL, *prev = NULL, *entry = NULL, *hist;
-	char *leaf = NULL, *chain = NULL, *hkey = NULL;
+	char *leaf = NULL, *chain = NULL, *hkey = NULL, *hkkey = NULL;
 	size_t i, n = strlen(fullchain_pem);
 	int rc = -1;
 
@@ -268,9 +390,13 @@ int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pe
 		agent_fail(a, "acme", "", "%s: the CA sent a certificate aaa cannot read", name);
 		goto out;
 	}
-	if (!(hkey = store_key_cert_history(name, ci.serial)))
+	if (!(hkey = store_key_cert_history(name, ci.serial)) || !(hkkey = s_history_key(hkey)))
 		goto out;
+	/* The version first (certificate and key under the serial), then the
+	 * flat files, then meta.json, which names the serial: a reader that
+	 * finds the flat files mid-change falls back to meta's version. */
 	if (agent_store_put(a, hkey, fullchain_pem, n, 0) != 0 ||
+	    (key_pem && agent_store_put(a, hkkey, key_pem, strlen(key_pem), 1) != 0) ||
 	    (key_pem && s_put_named(a, name, STORE_FILE_PRIVKEY, key_pem, strlen(key_pem), 1)) ||
 	    s_put_named(a, name, STORE_FILE_CERT, leaf, strlen(leaf), 0) ||
 	    s_put_named(a, name, STORE_FILE_CHAIN, chain ? chain : "", chain ? strlen(chain) : 0,
@@ -327,6 +453,7 @@ out:
 	free(leaf);
 	free(chain);
 	free(hkey);
+	free(hkkey);
 	return rc;
 }
 

@@ -16,15 +16,31 @@ int agent_meta_load(struct agent *a, const char *name, cJSON **meta);
 int agent_meta_save(struct agent *a, const char *name, const cJSON *meta);
 
 /*
- * Stores a newly issued certificate: history/<serial>.pem first, then the
- * key (when key_pem is not NULL: a new key), cert/chain/fullchain, then
- * meta.json (built from the certificate and the fields of extra: deploy,
+ * Stores a newly issued certificate: the version first (history/<serial>.pem
+ * and, with key_pem, history/<serial>.key), then privkey.pem (with key_pem),
+ * cert/chain/fullchain, then meta.json (built from the certificate and the fields of extra: deploy,
  * ari, authz...), then the index entry. Re-running it after a crash is
  * harmless. *meta_out (optional, caller deletes) is the meta written.
  */
 int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pem,
 		     const char *key_pem, const char *key_type, const cJSON *extra,
 		     cJSON **meta_out);
+
+/*
+ * A stored certificate as one consistent set: cert.pem, chain.pem,
+ * fullchain.pem and privkey.pem when they belong together (the key is the
+ * certificate's, fullchain = cert + chain); else the version meta.json
+ * names (history/<serial>.pem and history/<serial>.key), as a store caught
+ * mid-change or after a failed write has it; else an error
+ * (store/keyMismatch). Users (sync, every deploy target) never get a key
+ * and a certificate that do not match. 0, 1 absent, -1 error.
+ */
+struct agent_cert_set {
+	char *cert, *chain, *fullchain, *key;
+	size_t keylen;
+};
+int agent_cert_set_load(struct agent *a, const char *name, struct agent_cert_set *s);
+void agent_cert_set_clear(struct agent_cert_set *s);
 
 /* Reads one stored file of name ("privkey.pem"...). 0, 1 absent, -1 error. */
 int agent_cert_file(struct agent *a, const char *name, const char *file, char **data, size_t *len);

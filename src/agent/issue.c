@@ -25,15 +25,17 @@
 #include "crypto/jws.h"
 #include "crypto/key.h"
 #include "crypto/names.h"
+#include "crypto/x509.h"
 #include "dns/dns01.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "store/keys.h"
+#include "util/cancel.h"
 #include "util/mem.h"
 
 #define DEFAULT_LEASE_S	  900
 #define DEFAULT_MARGIN_MS 60000L
-/* Longest single wait (DNS INSYNC, CA validation) we start. */
+/* Longest single wait (DNS INSYNC, CA validation) we start; AAA_MAX_WAIT_S lowers it. */
 #define MAX_WAIT_MS 300000L
 
 struct run {
@@ -54,16 +56,25 @@ static long long s_remaining(const struct run *r)
 
 /* How long a wait may last: the default, or what the invocation has left
  * minus the margin. */
+static long s_max_wait(void)
+{
+	const char *v = getenv("AAA_MAX_WAIT_S");
+	long s = v ? strtol(v, NULL, 10) : 0;
+
+	return s > 0 && s < MAX_WAIT_MS / 1000 ? s * 1000 : MAX_WAIT_MS;
+}
+
 static long s_wait_budget(const struct run *r)
 {
 	long long left = s_remaining(r);
+	long max = s_max_wait();
 
 	if (left < 0)
-		return MAX_WAIT_MS;
+		return max;
 	left -= r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
 	if (left < 1000)
 		left = 1000;
-	return left < MAX_WAIT_MS ? (long)left : MAX_WAIT_MS;
+	return left < max ? (long)left : max;
 }
 
 /* What AWS calls may spend waiting out throttling: the time left before
@@ -457,6 +468,70 @@ out:
 	return rc;
 }
 
+/*
+ * The key the CSR was made with: the job's new key, or the stored one. Only
+ * reads (s_cert_key decided, and recorded new_key, before finalize).
+ */
+static int s_csr_key_pem(struct run *r, char **pem, size_t *len)
+{
+	char *jk = NULL;
+	int got = -1;
+
+	*pem = NULL;
+	if (json_bool(r->job->doc, "new_key", 0)) {
+		if ((jk = s_job_key_key(r)))
+			got = agent_store_get(r->a, jk, pem, len, NULL);
+	} else {
+		got = agent_cert_file(r->a, r->names[0], STORE_FILE_PRIVKEY, pem, len);
+	}
+	free(jk);
+	if (got > 0)
+		agent_fail(r->a, "store", "", "the key of the request is missing from the store");
+	return got == 0 ? 0 : -1;
+}
+
+static int s_csr_key(struct run *r, struct key **out)
+{
+	char *pem = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if (s_csr_key_pem(r, &pem, &len) == 0)
+		*out = key_load_pem(pem, len, "the certificate's key");
+	if (pem) {
+		mem_wipe(pem, len);
+		free(pem);
+	}
+	return *out ? 0 : -1;
+}
+
+/*
+ * What the CA sent is checked before the job (or the store) keeps it: the
+ * leaf carries the CSR's key and exactly the names ordered, is valid now
+ * (with a little clock skew) and the chain links up to it.
+ */
+#define CERT_SKEW_S 300
+static int s_check_cert(struct run *r, const char *pem)
+{
+	struct key *k = NULL;
+	char err[512];
+	int rc = -1;
+
+	if (s_csr_key(r, &k) != 0)
+		goto out;
+	if (cert_check_issued(pem, strlen(pem), k, r->names, r->nnames, time(NULL), CERT_SKEW_S,
+			      err, sizeof(err)) != 0) {
+		agent_fail(r->a, "acme", "badCertificate",
+			   "the CA's certificate for %s is refused, nothing was stored: %s",
+			   r->names[0], err);
+		goto out;
+	}
+	rc = 0;
+out:
+	key_free(k);
+	return rc;
+}
+
 static int s_step_finalized(struct run *r)
 {
 	const char *url = json_str(r->job->doc, "certificate_url");
@@ -471,6 +546,8 @@ static int s_step_finalized(struct run *r)
 		agent_fail_acme(r->a, "download the certificate");
 		goto out;
 	}
+	if (s_check_cert(r, pem) != 0)
+		goto out;
 	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "certificate");
 	cJSON_AddStringToObject(r->job->doc, "certificate", pem);
 	agent_progress(r->a, "certificate issued%s", chosen ? " (alternate chain)" : "");
@@ -513,11 +590,12 @@ static int s_step_downloaded(struct run *r)
 
 	if (!pem || !extra || !(jk = s_job_key_key(r)) || agent_account_load(r->a) != 0)
 		goto out;
-	if (json_bool(r->job->doc, "new_key", 0) &&
-	    agent_store_get(r->a, jk, &keypem, &len, NULL) != 0) {
-		agent_fail(r->a, "store", "", "the job's new key is missing from the store");
+	/* Again here: a job saved by an older version may hold an unchecked one. */
+	if (s_check_cert(r, pem) != 0)
 		goto out;
-	}
+	/* The key goes with the certificate (new or reused: the pair is stored as one version). */
+	if (s_csr_key_pem(r, &keypem, &len) != 0)
+		goto out;
 	/* Targets named by this request replace the stored list; none named
 	 * keeps it (a renewal redeploys where the certificate already is). */
 	if ((json_arr(r->job->doc, "deploy") &&
@@ -530,7 +608,7 @@ static int s_step_downloaded(struct run *r)
 	if (agent_cert_store(r->a, r->names[0], pem, keypem, json_str(r->job->doc, "key_type"),
 			     extra, NULL) != 0)
 		goto out;
-	if (keypem)
+	if (json_bool(r->job->doc, "new_key", 0))
 		store_delete(r->a->store, jk);
 	agent_progress(r->a, "stored in %s", store_url(r->a->store));
 	rc = job_set_state(r->job, JOB_STORED);
@@ -575,6 +653,40 @@ static void s_fail(struct run *r)
 	/* A renewal that fails is retried later with backoff. */
 	if (!stored && json_bool(r->job->doc, "renewal", 0))
 		agent_cert_record_failure(r->a, r->names[0], r->a->error);
+}
+
+/*
+ * Saves the job to be resumed by a new invocation, at most AAA_MAX_RESUMES
+ * times (default 8) and while the job is younger than a day: an order that
+ * never validates fails then with the CA's state (its records removed)
+ * instead of re-invoking until the CA expires it.
+ */
+#define DEFAULT_MAX_RESUMES 8
+#define MAX_JOB_AGE_S	    86400
+static enum issue_result s_yield(struct run *r)
+{
+	const char *v = getenv("AAA_MAX_RESUMES");
+	long max = v && strtol(v, NULL, 10) > 0 ? strtol(v, NULL, 10) : DEFAULT_MAX_RESUMES;
+	long long n = json_int(r->job->doc, "resumes", 0);
+	time_t created = 0;
+	char why[sizeof(r->a->error)];
+
+	if (json_str(r->job->doc, "created"))
+		acme_rfc3339_parse(json_str(r->job->doc, "created"), &created);
+	if (n >= max || (created > 0 && time(NULL) - created > MAX_JOB_AGE_S)) {
+		snprintf(why, sizeof(why), "%s", r->a->error[0] ? r->a->error : "");
+		agent_fail(r->a, "acme", "",
+			   "job gave up after %lld resumes%s (order %s is %s)%s%s", n,
+			   n >= max ? "" : " and a day",
+			   json_str(r->job->doc, "order") ? json_str(r->job->doc, "order") : "-",
+			   r->have_order && r->order.status ? r->order.status : "unknown",
+			   why[0] ? ": " : "", why);
+		s_fail(r);
+		return ISSUE_FAILED;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "resumes");
+	cJSON_AddNumberToObject(r->job->doc, "resumes", (double)(n + 1));
+	return job_lease_release(r->a, r->job) == 0 ? ISSUE_YIELD : ISSUE_FAILED;
 }
 
 typedef int (*step_fn)(struct run *r);
@@ -635,21 +747,27 @@ enum issue_result issue_run(struct agent *a, struct job *job, const struct issue
 			res = st == JOB_FAILED ? ISSUE_FAILED : ISSUE_BUSY;
 			goto out;
 		}
+		if (cancel_requested()) {
+			/* Ctrl-C or SIGTERM: fail the usual way, which removes our records. */
+			agent_fail(a, "interrupted", "", "interrupted by signal %d at %s",
+				   cancel_requested(), job_state_names[st]);
+			s_fail(&r);
+			goto out;
+		}
 		if (left >= 0 && left < margin) {
 			log_info("job %s: %lld ms left, saving at %s to resume", job_id(job), left,
 				 job_state_names[st]);
-			if (job_lease_release(a, job) == 0)
-				res = ISSUE_YIELD;
+			res = s_yield(&r);
 			goto out;
 		}
 		if (s_steps[st](&r) != 0) {
 			left = s_remaining(&r);
-			if (left >= 0 && left < margin + 5000 && a->error_source[0] != 'i') {
+			if (left >= 0 && left < margin + 5000 && a->error_source[0] != 'i' &&
+			    !cancel_requested()) {
 				/* Cut short by our own deadline: resume rather than fail. */
 				log_warn("job %s: %s; resuming in a new invocation", job_id(job),
 					 a->error);
-				if (job_lease_release(a, job) == 0)
-					res = ISSUE_YIELD;
+				res = s_yield(&r);
 				goto out;
 			}
 			s_fail(&r);

@@ -12,6 +12,7 @@
 
 #include "agent/certs.h"
 #include "crypto/hash.h"
+#include "crypto/names.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "store/keys.h"
@@ -163,6 +164,33 @@ static int s_add_deploy(cJSON *d, const struct job_request *req)
 	return json_add_str_array(d, "deploy", req->deploy, req->ndeploy);
 }
 
+/*
+ * The names as the job keeps them: normalized (name_normalize), so the
+ * job, the store folder, meta.json and the index spell a certificate one
+ * way. Duplicates stay, for the new step to refuse by name.
+ */
+static cJSON *s_names_array(const struct job_request *req)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+	char *n;
+
+	for (i = 0; arr && i < req->nnames; i++) {
+		if (!(n = str_dup(req->names[i])))
+			goto fail;
+		name_normalize(n);
+		if (!cJSON_AddItemToArray(arr, cJSON_CreateString(n))) {
+			free(n);
+			goto fail;
+		}
+		free(n);
+	}
+	return arr;
+fail:
+	cJSON_Delete(arr);
+	return NULL;
+}
+
 static cJSON *s_new_doc(const char *id, const struct job_request *req)
 {
 	cJSON *d = cJSON_CreateObject();
@@ -180,7 +208,7 @@ static cJSON *s_new_doc(const char *id, const struct job_request *req)
 		}
 	}
 	if (s_set_str(d, "id", id) || s_set_str(d, "state", "new") ||
-	    json_add_str_array(d, "names", req->names, req->nnames) != 0 ||
+	    !cJSON_AddItemToObject(d, "names", s_names_array(req)) ||
 	    (req->key_type && s_set_str(d, "key_type", req->key_type)) ||
 	    (req->acme_profile && s_set_str(d, "acme_profile", req->acme_profile)) ||
 	    !cJSON_AddBoolToObject(d, "create_key", req->create_key) || s_add_deploy(d, req) != 0 ||
@@ -211,6 +239,19 @@ int job_create(struct agent *a, const struct job_request *req, struct job *job, 
 		job_clear(job);
 		if (job_load(a, id, job) != 0)
 			goto out;
+		if (req->replace_finished &&
+		    (job_state(job) == JOB_DONE || job_state(job) == JOB_FAILED)) {
+			cJSON_Delete(job->doc);
+			if (!(job->doc = s_new_doc(id, req)) || job_save(a, job) != 0) {
+				if (!a->error[0])
+					agent_fail(a, "store", "",
+						   "jobs/%s.json changed while starting it again",
+						   id);
+				goto out;
+			}
+			rc = 0;
+			goto out;
+		}
 		*existing = 1;
 		rc = 0;
 		goto out;

@@ -57,6 +57,10 @@ struct job_request {
 	const char *acme_profile;
 	const char *idempotency_key; /* NULL: a random id */
 	const cJSON *extra;	     /* members copied into the document (borrowed) */
+	/* With an idempotency key: a finished (done or failed) job of that key is
+	 * replaced by a new one instead of handed back (the CLI's key is its
+	 * names, so a later run starts afresh but a killed one is found). */
+	int replace_finished;
 };
 
 /*

@@ -19,27 +19,43 @@
 #include "store/keys.h"
 #include "util/mem.h"
 
-/* 1 if path holds exactly data, else 0. */
-static int s_same(const char *path, const char *data, size_t len)
+/*
+ * 1 if path is a regular file (not through a symlink) holding exactly
+ * data, else 0. Opened with O_NOFOLLOW|O_NONBLOCK and checked with fstat,
+ * so a FIFO, socket or device named like a target never blocks us and a
+ * symlink is never read through: each counts as "different" and is
+ * replaced by the rename.
+ */
+static int s_same(const char *path, const char *data, size_t len, mode_t want, struct stat *st)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	char buf[4096];
-	size_t off = 0, n;
-	int same = 1;
+	size_t off = 0;
+	ssize_t n;
+	int same = 0;
 
-	if (!f)
+	if (fd < 0)
 		return 0;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (off + n > len || memcmp(buf, data + off, n) != 0) {
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode))
+		goto out;
+	same = 1;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || off + (size_t)n > len || memcmp(buf, data + off, (size_t)n) != 0) {
 			same = 0;
 			break;
 		}
-		off += n;
+		off += (size_t)n;
 	}
 	if (off != len)
 		same = 0;
+	/* Mode drift (someone widened the key file) is repaired on the file we read. */
+	if (same && want == 0600 && (st->st_mode & 0777) != 0600)
+		fchmod(fd, 0600);
 	mem_wipe(buf, sizeof(buf));
-	fclose(f);
+out:
+	close(fd);
 	return same;
 }
 
@@ -100,6 +116,11 @@ static int s_hook(struct agent *a, const char *hook, const char *dir, const char
 		return -1;
 	}
 	if (pid == 0) {
+		/* The hook gets stdin, stdout and stderr, nothing of ours (S3 sockets...). */
+		long fd, max = sysconf(_SC_OPEN_MAX);
+
+		for (fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close((int)fd);
 		setenv("AAA_SYNC_DIR", dir, 1);
 		setenv("AAA_SYNC_DOMAIN", name, 1);
 		execl("/bin/sh", "sh", "-c", hook, (char *)NULL);
@@ -132,41 +153,43 @@ int agent_sync(struct agent *a, const char *name, const char *dir, const char *p
 	    {STORE_FILE_FULLCHAIN, 0644},
 	    {STORE_FILE_PRIVKEY, 0600},
 	};
-	char *data[4] = {NULL, NULL, NULL, NULL};
-	size_t len[4] = {0, 0, 0, 0}, i;
+	struct agent_cert_set set = {0};
+	const char *data[4];
+	size_t len[4], i;
 	char *path = NULL;
 	struct stat st;
 	int r, rc = -1;
 
 	*changed = 0;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		if (mkdir(dir, 0755) != 0) {
 			agent_fail(a, "input", "", "--dir %s: %s", dir, strerror(errno));
 			goto out;
 		}
 	}
-	/* Read all four first: a store error must not leave a mixed set. */
-	for (i = 0; i < 4; i++) {
-		r = agent_cert_file(a, name, files[i].file, &data[i], &len[i]);
-		if (r == 1)
-			agent_fail(a, "input", "",
-				   "no certificate for %s in %s (issue it with aaa cert --cn %s)",
-				   name, store_url(a->store), name);
-		if (r != 0)
-			goto out;
-	}
+	/* Read all four first, as one consistent set: a store error or a key
+	 * that is not the certificate's must not leave a mixed set (no hook). */
+	r = agent_cert_set_load(a, name, &set);
+	if (r == 1)
+		agent_fail(a, "input", "",
+			   "no certificate for %s in %s (issue it with aaa cert --cn %s)", name,
+			   store_url(a->store), name);
+	if (r != 0)
+		goto out;
+	data[0] = set.cert;
+	data[1] = set.chain;
+	data[2] = set.fullchain;
+	data[3] = set.key;
+	for (i = 0; i < 3; i++)
+		len[i] = strlen(data[i]);
+	len[3] = set.keylen;
 	/* The key goes first: the new certificate must never meet the old key. */
 	for (i = 4; i-- > 0;) {
 		free(path);
 		if (!(path = str_printf("%s/%s", dir, files[i].file)))
 			goto out;
-		if (s_same(path, data[i], len[i])) {
-			/* Mode drift (someone widened the key file) is repaired too. */
-			if (files[i].mode == 0600 && stat(path, &st) == 0 &&
-			    (st.st_mode & 0777) != 0600)
-				chmod(path, 0600);
+		if (s_same(path, data[i], len[i], files[i].mode, &st))
 			continue;
-		}
 		if (s_write_atomic(a, dir, files[i].file, data[i], len[i], files[i].mode) != 0)
 			goto out;
 		*changed = 1;
@@ -176,11 +199,7 @@ int agent_sync(struct agent *a, const char *name, const char *dir, const char *p
 		goto out;
 	rc = 0;
 out:
-	for (i = 0; i < 4; i++)
-		if (data[i]) {
-			mem_wipe(data[i], len[i]);
-			free(data[i]);
-		}
+	agent_cert_set_clear(&set);
 	free(path);
 	return rc;
 }

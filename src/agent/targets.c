@@ -19,34 +19,6 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-struct files {
-	char *cert, *chain, *key;
-	size_t keylen;
-};
-
-static void s_files_free(struct files *f)
-{
-	free(f->cert);
-	free(f->chain);
-	if (f->key) {
-		mem_wipe(f->key, f->keylen);
-		free(f->key);
-	}
-}
-
-static int s_files(struct agent *a, const char *name, struct files *f)
-{
-	if (agent_cert_file(a, name, STORE_FILE_CERT, &f->cert, NULL) != 0 ||
-	    agent_cert_file(a, name, STORE_FILE_CHAIN, &f->chain, NULL) != 0 ||
-	    agent_cert_file(a, name, STORE_FILE_PRIVKEY, &f->key, &f->keylen) != 0) {
-		if (!a->error[0])
-			agent_fail(a, "store", "", "%s: the stored certificate is incomplete",
-				   name);
-		return -1;
-	}
-	return 0;
-}
-
 static cJSON *s_target_state(cJSON *meta, const char *target)
 {
 	cJSON *dep = cJSON_GetObjectItemCaseSensitive(meta, "deployed"), *st;
@@ -73,13 +45,13 @@ static void s_set(cJSON *o, const char *k, const char *v)
 
 int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 {
-	struct files f = {0};
+	struct agent_cert_set f = {0};
 	struct deploy_cert dc = {0};
 	struct buf failed = BUF_INIT;
 	cJSON *meta = NULL, *out = NULL, *entry = NULL, *st, *item;
 	const cJSON *t;
 	char *detail = NULL, *err = NULL, when[32];
-	int nfail = 0, rc = -1;
+	int nfail = 0, r, rc = -1;
 
 	if (agent_meta_load(a, name, &meta) != 0) {
 		if (!a->error[0])
@@ -90,8 +62,13 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 		rc = 0;
 		goto out;
 	}
-	if (s_files(a, name, &f) != 0)
+	/* Never a key beside a certificate it does not belong to. */
+	if ((r = agent_cert_set_load(a, name, &f)) != 0) {
+		if (r > 0 || !a->error[0])
+			agent_fail(a, "store", "", "%s: the stored certificate is incomplete",
+				   name);
 		goto out;
+	}
 	dc.name = name;
 	dc.cert_pem = f.cert;
 	dc.chain_pem = f.chain;
@@ -150,7 +127,7 @@ out:
 	free(detail);
 	free(err);
 	buf_free(&failed);
-	s_files_free(&f);
+	agent_cert_set_clear(&f);
 	cJSON_Delete(meta);
 	cJSON_Delete(entry);
 	return rc;

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "cli/commands.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +21,55 @@
 #include "agent/job.h"
 #include "agent/ops.h"
 #include "agent/certs.h"
+#include "crypto/names.h"
 #include "json/json.h"
+#include "log/log.h"
 #include "runtime/runtime.h"
 #include "store/keys.h"
+#include "util/buf.h"
+#include "util/cancel.h"
 #include "util/mem.h"
+
+/*
+ * The EAB HMAC key without putting it on a command line (where
+ * /proc/PID/cmdline shows it): AAA_EAB_HMAC_KEY, or the first line of the
+ * file AAA_EAB_HMAC_KEY_FILE names; --eab-hmac-key still wins. NULL when
+ * none is set; *err when the file cannot be read.
+ */
+static char s_eab_buf[1024];
+
+static const char *s_eab_hmac(const struct cli_opts *o, const char **err)
+{
+	const char *v = getenv("AAA_EAB_HMAC_KEY"), *path = getenv("AAA_EAB_HMAC_KEY_FILE");
+	FILE *f;
+	size_t n;
+
+	*err = NULL;
+	if (o->eab_hmac_key)
+		return o->eab_hmac_key;
+	if (v && *v)
+		return v;
+	if (!path || !*path)
+		return NULL;
+	if (!(f = fopen(path, "re"))) {
+		*err = "AAA_EAB_HMAC_KEY_FILE cannot be read";
+		return NULL;
+	}
+	n = fread(s_eab_buf, 1, sizeof(s_eab_buf) - 1, f);
+	fclose(f);
+	s_eab_buf[n] = '\0';
+	s_eab_buf[strcspn(s_eab_buf, "\r\n")] = '\0';
+	if (!s_eab_buf[0]) {
+		*err = "AAA_EAB_HMAC_KEY_FILE is empty";
+		return NULL;
+	}
+	return s_eab_buf;
+}
 
 static void s_config(const struct cli_opts *o, struct agent_config *c)
 {
+	const char *err = NULL;
+
 	memset(c, 0, sizeof(*c));
 	c->store_url = o->store;
 	c->s3_bucket = o->s3_bucket;
@@ -33,7 +77,7 @@ static void s_config(const struct cli_opts *o, struct agent_config *c)
 	c->directory = o->directory;
 	c->email = o->email;
 	c->eab_kid = o->eab_kid;
-	c->eab_hmac = o->eab_hmac_key;
+	c->eab_hmac = s_eab_hmac(o, &err);
 	c->account_key = o->account_key;
 	c->preferred_chain = o->preferred_chain;
 	c->zone_roles = o->zone_roles.items;
@@ -59,7 +103,11 @@ static struct agent *s_open(const char *cmd, const struct cli_opts *o)
 
 static int s_fail(const char *cmd, struct agent *a)
 {
-	fprintf(stderr, "aaa %s: %s\n", cmd, a->error[0] ? a->error : "failed (see above)");
+	/* The message may quote the CA or AWS: escaped, like every log line. */
+	char *safe = log_escape(a->error[0] ? a->error : "failed (see above)");
+
+	fprintf(stderr, "aaa %s: %s\n", cmd, safe ? safe : "failed");
+	free(safe);
 	agent_free(a);
 	return EXIT_FAIL;
 }
@@ -81,8 +129,16 @@ int cmd_reg(const struct cli_opts *opts)
 
 	if (!a)
 		return EXIT_FAIL;
-	if ((opts->eab_kid == NULL) != (opts->eab_hmac_key == NULL)) {
-		fprintf(stderr, "aaa reg: --eab-kid and --eab-hmac-key go together\n");
+	const char *eab_err = NULL, *hmac = s_eab_hmac(opts, &eab_err);
+
+	if (eab_err) {
+		fprintf(stderr, "aaa reg: %s\n", eab_err);
+		agent_free(a);
+		return EXIT_USAGE;
+	}
+	if ((opts->eab_kid == NULL) != (hmac == NULL)) {
+		fprintf(stderr, "aaa reg: --eab-kid and the HMAC key (AAA_EAB_HMAC_KEY, "
+				"AAA_EAB_HMAC_KEY_FILE or --eab-hmac-key) go together\n");
 		agent_free(a);
 		return EXIT_USAGE;
 	}
@@ -116,6 +172,92 @@ static const char **s_names(const struct cli_opts *o, size_t *n)
 	return names;
 }
 
+/*
+ * The CLI's idempotency key: its normalized names (the first, then the
+ * rest sorted), so a run killed with SIGKILL is found and finished by the
+ * next run for the same names instead of leaving its records and order.
+ */
+static int s_cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static char *s_cli_key(const char *cmd, const char **names, size_t n)
+{
+	char **v = calloc(n ? n : 1, sizeof(*v));
+	struct buf b = BUF_INIT;
+	char *out = NULL;
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (!(v[i] = str_dup(names[i])))
+			goto out;
+		name_normalize(v[i]);
+	}
+	if (n > 1)
+		qsort(v + 1, n - 1, sizeof(*v), s_cmp_str);
+	buf_append_str(&b, "cli ");
+	buf_append_str(&b, cmd);
+	for (i = 0; i < n; i++) {
+		buf_append_str(&b, "\n");
+		buf_append_str(&b, v[i]);
+	}
+	out = buf_steal(&b);
+out:
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	buf_free(&b);
+	return out;
+}
+
+/*
+ * A job left by a killed aaa on this host (its lease owner cli-<host>-<pid>
+ * names a process that is gone) is adopted: its lease is dropped here, so
+ * issue_run takes it over and finishes or cleans it.
+ */
+static void s_adopt(struct job *job, const char *owner)
+{
+	const char *who = json_str(json_obj(job->doc, "lease"), "owner");
+	const char *dash;
+	char *end = NULL;
+	long pid;
+
+	if (!who || strcmp(who, owner) == 0 || strncmp(who, owner, strlen("cli-")) != 0)
+		return;
+	dash = strrchr(who, '-');
+	if (!dash || (size_t)(dash - who) != (size_t)(strrchr(owner, '-') - owner) ||
+	    strncmp(who, owner, (size_t)(dash - who)) != 0)
+		return;
+	pid = strtol(dash + 1, &end, 10);
+	if (!end || *end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return;
+	fprintf(stderr,
+		"aaa: job %s was left unfinished by a killed aaa (pid %ld); taking it over\n",
+		job_id(job), pid);
+	cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "lease");
+}
+
+static void s_on_signal(int sig)
+{
+	cancel_request(sig);
+	/* A second one ends the process the default way. */
+	signal(sig, SIG_DFL);
+}
+
+static void s_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = s_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static char *s_owner(void)
 {
 	char host[128] = "host";
@@ -133,7 +275,7 @@ static int s_issue(const char *cmd, const struct cli_opts *opts, int authz_only)
 	struct issue_opts io = {0};
 	struct job job = {0};
 	const char **names = NULL;
-	char *owner = NULL;
+	char *owner = NULL, *key = NULL;
 	cJSON *out = NULL;
 	size_t n = 0;
 	int existing = 0, rc = EXIT_FAIL;
@@ -162,17 +304,36 @@ static int s_issue(const char *cmd, const struct cli_opts *opts, int authz_only)
 	req.acme_profile = opts->acme_profile;
 	req.deploy = opts->deploy.items;
 	req.ndeploy = opts->deploy.n;
-	if (!(owner = s_owner()) || job_create(a, &req, &job, &existing) != 0) {
+	req.replace_finished = 1;
+	if (!(req.idempotency_key = key = s_cli_key(cmd, names, n)) || !(owner = s_owner()) ||
+	    job_create(a, &req, &job, &existing) != 0) {
 		rc = s_fail(cmd, a);
 		a = NULL;
 		goto out;
 	}
+	if (existing)
+		s_adopt(&job, owner);
 	io.owner = owner;
 	io.authz_only = authz_only;
+	/* Ctrl-C or SIGTERM: the job stops at its next wait and removes its
+	 * records before we exit. */
+	s_catch_signals();
 	res = issue_run(a, &job, &io);
+	if (res == ISSUE_BUSY && !a->error[0])
+		agent_fail(a, "input", "",
+			   "job %s for these names is being run by another aaa (%s); try again "
+			   "when it ends",
+			   job_id(&job),
+			   json_str(json_obj(job.doc, "lease"), "owner")
+			       ? json_str(json_obj(job.doc, "lease"), "owner")
+			       : "busy");
 	if (res != ISSUE_DONE) {
+		int sig = cancel_requested();
+
 		rc = s_fail(cmd, a);
 		a = NULL;
+		if (sig)
+			rc = 128 + sig;
 		goto out;
 	}
 	out = cJSON_CreateObject();
@@ -198,6 +359,7 @@ out:
 	job_clear(&job);
 	free(names);
 	free(owner);
+	free(key);
 	agent_free(a);
 	return rc;
 }

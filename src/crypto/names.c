@@ -210,3 +210,15 @@ void name_lower(char *name)
 			*name = (char)(*name - 'A' + 'a');
 	}
 }
+
+void name_normalize(char *name)
+{
+	size_t n;
+
+	if (name == NULL)
+		return;
+	name_lower(name);
+	n = strlen(name);
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';
+}

@@ -37,6 +37,10 @@ int name_equal(const char *a, const char *b);
  * case-insensitively and return them lower-cased). */
 void name_lower(char *name);
 
+/* The one spelling of a certificate name: lower case, one trailing dot
+ * dropped ("Case.Example.Test." -> "case.example.test"), in place. */
+void name_normalize(char *name);
+
 /* 1 for "*.example.com" style names. */
 int name_is_wildcard(const char *name);
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -462,6 +463,136 @@ out:
 	}
 	BIO_free(lb);
 	BIO_free(cb);
+	sk_X509_pop_free(certs, X509_free);
+	return rc;
+}
+
+/* The leaf's SANs against the names asked for; 0 or -1 with err set. */
+static int s_check_names(X509 *x, const char *const *names, size_t n, char *err, size_t errlen)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	unsigned char *seen = calloc(n ? n : 1, 1);
+	struct cert c = {x};
+	char *cn = NULL;
+	size_t j;
+	int i, rc = -1;
+
+	if (seen == NULL)
+		goto out;
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_IA5STRING *ia5;
+		char *name;
+
+		if (g->type != GEN_DNS) {
+			snprintf(err, errlen,
+				 "the certificate has a subjectAltName of another kind (type %d) "
+				 "than the DNS names asked for",
+				 g->type);
+			goto out;
+		}
+		ia5 = g->d.dNSName;
+		name = str_ndup((const char *)ASN1_STRING_get0_data(ia5),
+				(size_t)ASN1_STRING_length(ia5));
+		if (name == NULL)
+			goto out;
+		for (j = 0; j < n; j++)
+			if (strlen(name) == (size_t)ASN1_STRING_length(ia5) &&
+			    name_equal(name, names[j]))
+				break;
+		if (j == n) {
+			snprintf(err, errlen, "the certificate names %.*s, which was not asked for",
+				 (int)strnlen(name, 260), name);
+			free(name);
+			goto out;
+		}
+		free(name);
+		seen[j] = 1;
+	}
+	for (j = 0; j < n; j++)
+		if (!seen[j]) {
+			snprintf(err, errlen, "the certificate does not name %s", names[j]);
+			goto out;
+		}
+	cn = cert_subject_cn(&c);
+	if (cn != NULL) {
+		for (j = 0; j < n && !name_equal(cn, names[j]); j++)
+			;
+		if (j == n) {
+			snprintf(err, errlen, "the certificate's subject CN %.*s was not asked for",
+				 (int)strnlen(cn, 260), cn);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	free(cn);
+	free(seen);
+	GENERAL_NAMES_free(gens);
+	return rc;
+}
+
+int cert_check_issued(const char *pem, size_t len, const struct key *k, const char *const *names,
+		      size_t n, time_t now, long skew_s, char *err, size_t errlen)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct cert leaf;
+	time_t nb = 0, na = 0;
+	int i, rc = -1;
+	char tmp[1];
+
+	if (err == NULL || errlen == 0) {
+		err = tmp;
+		errlen = sizeof(tmp);
+	}
+	err[0] = '\0';
+	if ((certs = s_read_all(pem, len, "the issued certificate")) == NULL) {
+		snprintf(err, errlen, "the CA sent a certificate aaa cannot read");
+		goto out;
+	}
+	leaf.x = sk_X509_value(certs, 0);
+	if (cert_matches_key(&leaf, k) != 1) {
+		snprintf(err, errlen,
+			 "the certificate's public key is not the key of the request (CSR)");
+		goto out;
+	}
+	if (s_check_names(leaf.x, names, n, err, errlen) != 0) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot read the certificate's names");
+		goto out;
+	}
+	if (cert_validity(&leaf, &nb, &na) != 0) {
+		snprintf(err, errlen, "cannot read the certificate's validity");
+		goto out;
+	}
+	if (nb > now + skew_s) {
+		snprintf(err, errlen,
+			 "the certificate is not valid yet (notBefore is %lld s ahead)",
+			 (long long)(nb - now));
+		goto out;
+	}
+	if (na <= now) {
+		snprintf(err, errlen, "the certificate has expired (notAfter was %lld s ago)",
+			 (long long)(now - na));
+		goto out;
+	}
+	for (i = 0; i + 1 < sk_X509_num(certs); i++) {
+		X509 *sub = sk_X509_value(certs, i), *iss = sk_X509_value(certs, i + 1);
+		EVP_PKEY *ipub = X509_get0_pubkey(iss);
+
+		if (X509_check_issued(iss, sub) != X509_V_OK || ipub == NULL ||
+		    X509_verify(sub, ipub) != 1) {
+			snprintf(err, errlen,
+				 "the chain does not link: certificate %d is not issued and "
+				 "signed by certificate %d of the bundle",
+				 i + 1, i + 2);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
 	sk_X509_pop_free(certs, X509_free);
 	return rc;
 }

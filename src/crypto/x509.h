@@ -89,6 +89,20 @@ int cert_matches_key(const struct cert *c, const struct key *k);
  */
 int cert_split_pem(const char *pem, size_t len, char **leaf, char **chain, const char *what);
 
+/*
+ * What a CA sent back, checked against what was asked before anything is
+ * stored (a CA is not trusted to get it right):
+ * - the leaf's public key is k's (the CSR's key);
+ * - the leaf's subjectAltName dNSNames are exactly names (no more, no fewer,
+ *   compared ignoring ASCII case), it has no other kind of SAN, and a
+ *   subject CN, when present, is one of them;
+ * - it is valid at now: notBefore <= now + skew_s and now < notAfter;
+ * - each certificate of the bundle is issued and signed by the next one.
+ * 0, or -1 with a message naming the difference in err.
+ */
+int cert_check_issued(const char *pem, size_t len, const struct key *k, const char *const *names,
+		      size_t n, time_t now, long skew_s, char *err, size_t errlen);
+
 /* Everything at once, for meta.json, `aaa ls` and tests. */
 struct cert_info {
 	char **names; /* as cert_dns_names */

@@ -12,6 +12,7 @@
 #include "dns/dns01_impl.h"
 #include "dns/query.h"
 #include "log/log.h"
+#include "util/cancel.h"
 #include "util/mem.h"
 
 static long s_now_ms(void)
@@ -20,14 +21,6 @@ static long s_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void s_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
 }
 
 /* The zone's NS names, read once (Route53 lists them at the apex). */
@@ -180,7 +173,11 @@ int dns01_wait(struct dns01 *d)
 				   why ? why : "changes pending", (s_now_ms() - start) / 1000);
 			goto out;
 		}
-		s_sleep_ms(delay);
+		if (cancel_sleep_ms(delay) != 0) {
+			dns01_fail(d, "interrupted by signal %d while waiting for Route53",
+				   cancel_requested());
+			goto out;
+		}
 		/* 3 s apart at most: a change is late by 1.5 s on average, for about
 		 * 0.3 GetChange per second per zone (Route53 allows 5 per account). */
 		delay = delay * 2 > 3000 ? 3000 : delay * 2;

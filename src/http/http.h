@@ -61,6 +61,12 @@ int http_send(const struct http_request *req, struct http_response *resp);
 /* First header with this name, any case; borrowed; NULL if absent. */
 const char *http_response_header(const struct http_response *resp, const char *name);
 void http_response_free(struct http_response *resp);
+/*
+ * The origin of an absolute URL, "scheme://host:port" in lower case with
+ * the scheme's default port filled in; NULL for a URL that does not parse.
+ * Caller frees.
+ */
+char *http_url_origin(const char *url);
 /* Number of new connections opened so far (tests of keep-alive). */
 long http_connections_opened(void);
 /* The version of the libcurl loaded now, with its TLS library ("8.1.2

@@ -260,6 +260,73 @@ fail:
 	return NULL;
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
+static size_t s_utf8_len(const unsigned char *p, unsigned *cp)
+{
+	size_t n, i;
+	unsigned c = p[0];
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, c &= 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+char *log_escape(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
+	struct buf b = BUF_INIT;
+	unsigned cp = 0;
+	size_t n;
+
+	while (*p) {
+		n = s_utf8_len(p, &cp);
+		if (n == 0) {
+			if (buf_printf(&b, "\\x%02x", *p) != 0)
+				goto fail;
+			p++;
+			continue;
+		}
+		if (cp == '\n' || cp == '\r') {
+			if (buf_append_str(&b, cp == '\n' ? "\\n" : "\\r") != 0)
+				goto fail;
+		} else if ((cp < 0x20 && cp != '\t') || cp == 0x7f) {
+			if (buf_printf(&b, "\\x%02x", cp) != 0)
+				goto fail;
+		} else if (cp >= 0x80 && cp <= 0x9f) {
+			if (buf_printf(&b, "\\u%04x", cp) != 0)
+				goto fail;
+		} else if (buf_append(&b, p, n) != 0) {
+			goto fail;
+		}
+		p += n;
+	}
+	if (buf_append(&b, "", 0) != 0)
+		goto fail;
+	return buf_steal(&b);
+fail:
+	buf_wipe_free(&b);
+	return NULL;
+}
+
 static void s_timestamp(char *out, size_t len)
 {
 	struct timespec ts;
@@ -289,6 +356,16 @@ void log_vmsg(enum log_level level, const char *func, const char *fmt, va_list a
 	msg = log_redact(raw.data);
 	if (msg == NULL)
 		goto out;
+	/* Nothing from a CA or AWS writes control characters to a terminal or a
+	 * log line (JSON lines are escaped by the JSON encoder instead). */
+	if (!s_json) {
+		line = log_escape(msg);
+		str_wipe_free(msg);
+		msg = line;
+		line = NULL;
+		if (msg == NULL)
+			goto out;
+	}
 	if (level == LOG_ERROR)
 		snprintf(s_last_error, sizeof(s_last_error), "%s", msg);
 	if (level < s_min)

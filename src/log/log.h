@@ -46,6 +46,16 @@ void log_vmsg(enum log_level level, const char *func, const char *fmt, va_list a
 const char *log_last_error(void);
 void log_clear_last_error(void);
 
+/*
+ * A copy of text safe for a terminal or a log line (caller frees; NULL on
+ * allocation failure): C0 controls and DEL as \xNN (newline and carriage
+ * return as \n and \r; tab kept), C1 controls (U+0080..U+009F) as \uNNNN,
+ * bytes that are not UTF-8 (a lone 0x9b CSI too) as \xNN. ANSI and OSC
+ * sequences lose their ESC, so none reaches the terminal. log_msg and the
+ * CLI's stderr lines pass through it.
+ */
+char *log_escape(const char *text);
+
 /* Returns a redacted copy of text (caller frees), NULL on allocation failure. */
 char *log_redact(const char *text);
 

@@ -466,6 +466,9 @@ def test_ari_window_profiles_and_replaces_fallback(tool, stack, pebble, ari_shim
     assert out["retry_after"] == 21600 and out["explanation"] == "https://ca.example/why"
     assert tool("ari", pebble.directory_url, str(key), str(cert)).returncode == 3  # no ARI
 
+    # The shim's directory (http, its own port) sends aaa on to pebble's origin: only
+    # with that origin allowed explicitly (else every request would be refused).
+    tool.env["AAA_ACME_ALLOW_ORIGINS"] = pebble.url
     # A profile the directory does not list is refused, naming the ones it does.
     r = tool("order", shim_dir, str(key), "--profile", "tlsserver", f"p.{zone}", input="go\n")
     assert r.returncode == 1 and "classic" in _json(r)["error"]

@@ -131,3 +131,16 @@ TEST(log_redacts_by_shape)
 		free(r);
 	}
 }
+
+TEST(log_escape_controls)
+{
+	/* OSC title, CSI clear, 8-bit CSI (raw and as U+009B), DEL, a forged line. */
+	char *r = log_escape("a\x1b]0;t\x07\x1b[2J\x9b"
+			     "1m\xc2\x9b\x7f\r\nb\tc \xc3\xa9 \xe2\x82\xac");
+
+	CHECK_STR(r, "a\\x1b]0;t\\x07\\x1b[2J\\x9b1m\\u009b\\x7f\\r\\nb\tc \xc3\xa9 \xe2\x82\xac");
+	free(r);
+	r = log_escape(NULL);
+	CHECK_STR(r, "");
+	free(r);
+}

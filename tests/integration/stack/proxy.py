@@ -340,7 +340,8 @@ class _Handler(BaseHTTPRequestHandler):
         no_body = self.command == "HEAD" or status in (204, 304) or status < 200
         length = resp.getheader("Content-Length")
         rewrite = (info.get("service") == "route53" or info.get("service") == "sts"
-                   or (rule is not None and rule.fault == "truncate"))
+                   or (rule is not None and rule.fault == "truncate")
+                   or proxy.mutate is not None)
         if no_body:
             self._start_response(status, resp.reason, headers)
             self.wfile.flush()
@@ -359,6 +360,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         data = resp.read()
         data = proxy.observe_response(self.command, self.path, info, rule, status, data, entry)
+        if proxy.mutate is not None:
+            status, headers, data = proxy.mutate(self.command, self.path, info, status,
+                                                 headers, data)
+            entry["status"] = status
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(data))))
         self._start_response(status, resp.reason, headers)
@@ -460,6 +465,9 @@ class ProxyServer:
         self.learn_sts = learn_sts
         self.upstream_timeout = upstream_timeout
         self.clock_offset = 0.0
+        # mutate(method, path, info, status, headers, body) -> (status, headers, body):
+        # a hostile server's rewrite of every answer (see hostile.py); None forwards.
+        self.mutate = None
         self.errors = 0
         self._history = history
         self._lock = threading.Lock()
