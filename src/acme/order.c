@@ -87,7 +87,6 @@ void acme_revoke_reason_choices(char *buf, size_t len)
 	}
 }
 
-
 /* More authorizations than any CA allows names in one order (Let's Encrypt: 100). */
 #define ACME_MAX_AUTHZ 1000
 
@@ -132,8 +131,8 @@ static int s_poll_sleep(struct acme_client *c, int attempt, const char *retry_af
 		return -1;
 	}
 	if (since + d > now && cancel_sleep_ms(since + d - now) != 0) {
-		snprintf(c->error, sizeof(c->error), "interrupted by signal %d while polling the CA",
-			 cancel_requested());
+		snprintf(c->error, sizeof(c->error),
+			 "interrupted by signal %d while polling the CA", cancel_requested());
 		return -1;
 	}
 	return 0;

@@ -22,7 +22,52 @@
 struct s3_state {
 	char *bucket;
 	char *kms_key_id; /* NULL: the bucket's default KMS key */
+	char *kms_arn;	  /* the key's ARN as S3 reported it on our own write (an alias's key) */
 };
+
+static int s_is_alias(const char *k)
+{
+	return strncmp(k, "alias/", 6) == 0 || strstr(k, ":alias/") != NULL;
+}
+
+/*
+ * Objects are trusted only when they are SSE-KMS with the store's key:
+ * someone with s3:PutObject but not the key could otherwise plant one
+ * encrypted with aws/s3 (or not at all). The configured key may be an ARN
+ * (compared whole) or a key id (the ARN's "key/<id>"); an alias is compared
+ * with the key ARN our own writes reported, once there was one. 0 or -1
+ * with the reason logged.
+ */
+static int s_check_sse(struct s3_state *st, const char *pkey, const struct aws_reply *r)
+{
+	const char *sse = http_response_header(&r->resp, "x-amz-server-side-encryption");
+	const char *kid =
+	    http_response_header(&r->resp, "x-amz-server-side-encryption-aws-kms-key-id");
+	const char *want = st->kms_key_id;
+	size_t kl, wl;
+
+	if (!sse || strncmp(sse, "aws:kms", 7) != 0) {
+		log_error("S3 GetObject %s: the object is not SSE-KMS encrypted (%s); refusing it "
+			  "(only objects written with the store's KMS key are trusted)",
+			  pkey, sse ? sse : "no x-amz-server-side-encryption");
+		return -1;
+	}
+	if (!want)
+		return 0;
+	if (s_is_alias(want)) {
+		if (!st->kms_arn)
+			return 0;
+		want = st->kms_arn;
+	}
+	kl = kid ? strlen(kid) : 0;
+	wl = strlen(want);
+	if (kid && (strcmp(kid, want) == 0 || (kl > wl + 4 && strcmp(kid + kl - wl, want) == 0 &&
+					       strncmp(kid + kl - wl - 4, "key/", 4) == 0)))
+		return 0;
+	log_error("S3 GetObject %s: encrypted with KMS key %s, not the store's key %s; refusing it",
+		  pkey, kid ? kid : "(none named)", st->kms_key_id);
+	return -1;
+}
 
 static int s_open(const struct store_location *loc, const struct store_options *opts, void **state)
 {
@@ -60,6 +105,7 @@ static void s_close(void *state)
 		return;
 	free(st->bucket);
 	free(st->kms_key_id);
+	free(st->kms_arn);
 	free(st);
 }
 
@@ -85,6 +131,8 @@ static int s_get(void *state, const char *pkey, struct store_object *out)
 		log_error("%s", r.message);
 		goto out;
 	}
+	if (s_check_sse(st, pkey, &r) != 0)
+		goto out;
 	etag = http_response_header(&r.resp, "ETag");
 	out->len = r.resp.body.len;
 	out->data = malloc(out->len + 1);
@@ -154,6 +202,10 @@ static int s_put(void *state, const char *pkey, const void *data, size_t len, un
 	if (arc != 0) {
 		log_error("%s", r.message);
 		goto out;
+	}
+	if (st->kms_key_id && s_is_alias(st->kms_key_id) && !st->kms_arn) {
+		tag = http_response_header(&r.resp, "x-amz-server-side-encryption-aws-kms-key-id");
+		st->kms_arn = tag ? str_dup(tag) : NULL;
 	}
 	if (etag_out) {
 		tag = http_response_header(&r.resp, "ETag");

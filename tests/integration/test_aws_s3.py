@@ -105,8 +105,10 @@ def test_cli_writes_aaa_reads(tool, aws_resources, aws_cli, tmp_path):
     data = os.urandom(3000)
     src = tmp_path / "cli.bin"
     src.write_bytes(data)
+    # SSE-KMS, as the bucket policy requires (aaa trusts nothing else on read).
     aws_cli.json("s3api", "put-object", "--bucket", aws_resources["bucket"], "--key",
-                 phys("jobs/j1.json"), "--body", str(src))
+                 phys("jobs/j1.json"), "--body", str(src), "--server-side-encryption",
+                 "aws:kms", "--ssekms-key-id", aws_resources["kms_key_id"])
     out_file = tmp_path / "out.bin"
     rc, out, err = tool("store-get", url(aws_resources), "jobs/j1.json", str(out_file))
     assert rc == 0, err

@@ -27,6 +27,14 @@ from tests.integration.stack.hostile import HostileCA
 TRIED = {"hostile": 0, "kills": 0}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts():
+    """With -s: how many hostile answers and kill points the module tried."""
+    yield
+    print(f"\nintegrity: {TRIED['hostile']} hostile CA answers, {TRIED['kills']} kills "
+          f"delivered; every invariant held")
+
+
 def _json(proc):
     assert proc.returncode == 0, f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
     return json.loads(proc.stdout)
@@ -405,3 +413,35 @@ def test_eab_hmac_key_from_env_or_file(aaa_bin, store, pebble_factory, stack, tm
     assert proc.returncode == 0, err
     assert json.loads(out)["created"] is True
     assert hmac not in out + err
+
+
+# -- 11. objects are trusted only with the store's key ---------------------------------------------
+
+@pytest.mark.parametrize("how", ["sse-s3", "other-kms-key"])
+def test_an_object_not_under_the_stores_key_is_refused(aaa, aws, aws_resources, tmp_path, how):
+    res = aws_resources
+    s3args = ["--s3-bucket", res["bucket"], "--s3-kms-key", res["kms_key_id"]]
+    _json(aaa("reg", "--email", "a@example.test", "--agree", *s3args))
+    name = f"s.{res['zone']}"
+    _json(aaa("cert", "--cn", name, *s3args))
+    s3 = aws.direct_client("s3")
+    key = f"aaa-data/v1/certs/{name}/privkey.pem"
+    good = s3.get_object(Bucket=res["bucket"], Key=key)
+    assert good["ServerSideEncryption"] == "aws:kms"
+    assert good["SSEKMSKeyId"].endswith(res["kms_key_id"])
+    body = good["Body"].read()
+    if how == "sse-s3":
+        s3.put_object(Bucket=res["bucket"], Key=key, Body=body, ServerSideEncryption="AES256")
+        words = "not SSE-KMS"
+    else:
+        other = aws.create_kms_key(alias=f"other-{uuid.uuid4().hex[:6]}")
+        s3.put_object(Bucket=res["bucket"], Key=key, Body=body, ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=other["key_id"])
+        words = "not the store's key"
+    hook = tmp_path / "hook-ran"
+    r = aaa("sync", "--domain", name, "--dir", str(tmp_path / "live"), "--post-hook",
+            f"touch {hook}", *s3args)
+    assert r.returncode == 1, r.stderr
+    assert words in r.stderr and "privkey.pem" in r.stderr, r.stderr
+    assert not hook.exists()
+    assert not (tmp_path / "live" / "privkey.pem").exists()

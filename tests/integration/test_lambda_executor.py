@@ -133,6 +133,30 @@ def test_deadline_saves_and_resumes_with_the_same_order(task_root, env, zone, tm
     assert pebble.count("newOrder") == 1
 
 
+def test_resumes_are_bounded_and_the_last_one_cleans_up(task_root, env, zone, tmp_path, aws,
+                                                         pebble):
+    """Route53 changes that never reach INSYNC: the job resumes AAA_MAX_RESUMES (2) times,
+    then fails with the order's state instead of re-invoking forever; no TXT record left."""
+    aws.proxy.faults.add({"fault": "pending", "service": "route53",
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 100000,
+                          "count": None})
+    e = dict(env, AAA_RESUME_MARGIN_MS="7000", AAA_MAX_RESUMES="2")
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=12,
+                         handler="executor")
+        _, first = _invoke(emu, tmp_path, "executor",
+                           {"action": "cert", "names": [f"never.{zone['name']}"]})
+        assert first.get("resumes") is True, first
+        emu.wait_idle(timeout=180)
+        resumes = [i for i in emu.invocations
+                   if json.loads(i.payload).get("action") == "resume"]
+    job = _job(env, first["job"])
+    assert job["state"] == "failed", job
+    assert len(resumes) == 2, len(resumes)
+    assert "gave up after 2 resumes" in job["error"]["message"], job["error"]
+    assert aws.records(zone["id"], rtype="TXT") == []
+
+
 def test_duplicate_async_delivery_makes_one_order(task_root, env, zone, tmp_path, pebble):
     pebble.reset_stats()
     with _emu(duplicate_async="concurrent") as emu:

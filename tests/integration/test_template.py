@@ -359,6 +359,11 @@ def test_bucket_policy_denies_plain_http_and_unencrypted_puts(res):
     assert kms["Effect"] == "Deny" and kms["Action"] == "s3:PutObject"
     assert kms["Resource"] == {"Fn::Sub": "${DataBucket.Arn}/aaa-data/*"}
     assert kms["Condition"] == {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
+    own = stmts["DenyOtherKmsKeys"]
+    assert own["Effect"] == "Deny" and own["Action"] == "s3:PutObject"
+    assert own["Resource"] == {"Fn::Sub": "${DataBucket.Arn}/aaa-data/*"}
+    assert own["Condition"] == {"StringNotEqualsIfExists": {
+        "s3:x-amz-server-side-encryption-aws-kms-key-id": {"Fn::GetAtt": ["DataKey", "Arn"]}}}
     assert all(s["Effect"] == "Deny" for s in stmts.values()), "the bucket policy only denies"
 
 
