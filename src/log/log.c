@@ -290,7 +290,8 @@ static size_t s_utf8_len(const unsigned char *p, unsigned *cp)
 	return n;
 }
 
-char *log_escape(const char *text)
+/* keep_c0: leave C0 controls to a JSON encoder (which escapes them as \u00XX). */
+static char *s_escape(const char *text, int keep_c0)
 {
 	const unsigned char *p = (const unsigned char *)(text ? text : "");
 	struct buf b = BUF_INIT;
@@ -305,7 +306,10 @@ char *log_escape(const char *text)
 			p++;
 			continue;
 		}
-		if (cp == '\n' || cp == '\r') {
+		if (keep_c0 && cp < 0x20) {
+			if (buf_append(&b, p, n) != 0)
+				goto fail;
+		} else if (cp == '\n' || cp == '\r') {
 			if (buf_append_str(&b, cp == '\n' ? "\\n" : "\\r") != 0)
 				goto fail;
 		} else if ((cp < 0x20 && cp != '\t') || cp == 0x7f) {
@@ -325,6 +329,11 @@ char *log_escape(const char *text)
 fail:
 	buf_wipe_free(&b);
 	return NULL;
+}
+
+char *log_escape(const char *text)
+{
+	return s_escape(text, 0);
 }
 
 static void s_timestamp(char *out, size_t len)
@@ -357,15 +366,14 @@ void log_vmsg(enum log_level level, const char *func, const char *fmt, va_list a
 	if (msg == NULL)
 		goto out;
 	/* Nothing from a CA or AWS writes control characters to a terminal or a
-	 * log line (JSON lines are escaped by the JSON encoder instead). */
-	if (!s_json) {
-		line = log_escape(msg);
-		str_wipe_free(msg);
-		msg = line;
-		line = NULL;
-		if (msg == NULL)
-			goto out;
-	}
+	 * log line. JSON lines: the encoder escapes C0 itself; C1, DEL and bytes
+	 * that are not UTF-8, which it would pass raw, are escaped here. */
+	line = s_escape(msg, s_json);
+	str_wipe_free(msg);
+	msg = line;
+	line = NULL;
+	if (msg == NULL)
+		goto out;
 	if (level == LOG_ERROR)
 		snprintf(s_last_error, sizeof(s_last_error), "%s", msg);
 	if (level < s_min)

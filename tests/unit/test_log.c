@@ -144,3 +144,14 @@ TEST(log_escape_controls)
 	CHECK_STR(r, "");
 	free(r);
 }
+
+TEST(log_json_lines_escape_c1)
+{
+	char *out = s_capture(LOG_DEBUG, 1, LOG_WARN,
+			      "ca says \xc2\x9b"
+			      "2J\x9b\x7f and \x1b[31m");
+
+	/* C1 and DEL escaped by us, ESC by the JSON encoder: no raw control byte. */
+	CHECK(strstr(out, "ca says \\\\u009b2J\\\\x9b\\\\x7f and \\u001b[31m") != NULL);
+	free(out);
+}
