@@ -223,6 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
                  "action": info.get("action"), "status": None}
         if info.get("action") == "newOrder" and body:
             entry["payload"] = _order_payload(body)
+        proxy._begin()
         try:
             if proxy.verifier is not None:
                 verdict = proxy.verifier.verify(self.command, self.path, self.headers, body)
@@ -471,6 +472,11 @@ class ProxyServer:
         self.errors = 0
         self._history = history
         self._lock = threading.Lock()
+        # Requests being answered: stats() and reset_stats() wait for them, so
+        # a request the client already has its answer to is always counted, and
+        # one from an earlier test never lands after a reset.
+        self._inflight = 0
+        self._idle = threading.Condition(self._lock)
         self._stopped = threading.Event()
         self._conns = set()
         self._changes = {}  # Route53 change id -> time first seen
@@ -689,8 +695,18 @@ class ProxyServer:
         with self._lock:
             self._changes.clear()
 
+    def _begin(self):
+        with self._lock:
+            self._inflight += 1
+
+    def _settle(self):
+        """Wait (lock held) until no request is between _begin and _record; a hung one
+        (a `hang` fault) is given up on after 2 s."""
+        self._idle.wait_for(lambda: self._inflight == 0, timeout=2.0)
+
     def reset_stats(self):
         with self._lock:
+            self._settle()
             self._seq = 0
             self._by_service = collections.Counter()
             self._by_action = collections.Counter()
@@ -714,6 +730,8 @@ class ProxyServer:
             if entry.get("fault"):
                 self._faults[entry["fault"]] += 1
             self._recent.append(entry)
+            self._inflight -= 1
+            self._idle.notify_all()
 
     def _note_refusal(self, entry, verdict):
         with self._lock:
@@ -724,6 +742,7 @@ class ProxyServer:
     def stats(self):
         """Counts since the last reset; `requests` lists the most recent ones in order."""
         with self._lock:
+            self._settle()
             return {
                 "total": self._seq,
                 "by_service": dict(self._by_service),
@@ -738,6 +757,7 @@ class ProxyServer:
     def count(self, action=None, service=None, method=None):
         """How many requests since the last reset match (convenience for asserts)."""
         with self._lock:
+            self._settle()
             return sum(1 for e in self._recent
                        if (action is None or e.get("action") == action)
                        and (service is None or e.get("service") == service)
