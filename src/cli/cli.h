@@ -35,6 +35,7 @@ struct cli_opts {
 	const char *acme_profile;
 	const char *aws_profile;
 	const char *region;
+	const char *random_delay;
 	struct str_list domains;
 	struct str_list deploy;
 	struct str_list zone_roles;
@@ -42,6 +43,7 @@ struct cli_opts {
 	struct str_list args; /* positional arguments (commands that take some) */
 	int agree;
 	int create_key;
+	int force;
 	int json;
 };
 

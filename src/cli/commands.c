@@ -463,3 +463,13 @@ int cmd_lambda(const struct cli_opts *opts)
 	(void)opts;
 	return runtime_main(&agent_handlers);
 }
+
+struct agent *cli_agent_open(const char *cmd, const struct cli_opts *opts)
+{
+	return s_open(cmd, opts);
+}
+
+char *cli_owner(void)
+{
+	return s_owner();
+}

@@ -15,5 +15,12 @@ int cmd_sync(const struct cli_opts *opts);
 int cmd_revoke(const struct cli_opts *opts);
 int cmd_doctor(const struct cli_opts *opts);
 int cmd_lambda(const struct cli_opts *opts);
+int cmd_renew(const struct cli_opts *opts);
+
+struct agent;
+/* The agent for a command, from its options; NULL after printing why. */
+struct agent *cli_agent_open(const char *cmd, const struct cli_opts *opts);
+/* A lease owner for jobs run by this process (caller frees). */
+char *cli_owner(void);
 
 #endif

@@ -15,7 +15,7 @@
 #define OFF(m) offsetof(struct cli_opts, m)
 
 /* Commands that issue and so talk to Route53 for DNS-01. */
-#define C_DNS (C_AUTHZ | C_CERT | C_DOCTOR)
+#define C_DNS (C_AUTHZ | C_CERT | C_RENEW | C_DOCTOR)
 
 const struct cli_option cli_options[] = {
     {"email", NULL, 'm', CLI_STR, OFF(email), C_ALL, 0, "AAA_EMAIL", "EMAIL",
@@ -37,8 +37,9 @@ const struct cli_option cli_options[] = {
      "account key type (ec256, rsa2048, ...) or kms:KEY_ID to sign with KMS", "@keytypes"},
     {"agree", "agree-tos", 0, CLI_FLAG, OFF(agree), C_REG, 0, NULL, NULL,
      "agree to the CA's terms of service", NULL},
-    {"domain", NULL, 'd', CLI_LIST, OFF(domains), C_AUTHZ | C_CERT | C_SYNC | C_REVOKE | C_DOCTOR,
-     C_AUTHZ | C_SYNC | C_REVOKE, NULL, "NAME", "a domain name (repeatable)", NULL},
+    {"domain", NULL, 'd', CLI_LIST, OFF(domains),
+     C_AUTHZ | C_CERT | C_SYNC | C_REVOKE | C_DOCTOR | C_RENEW, C_AUTHZ | C_SYNC | C_REVOKE, NULL,
+     "NAME", "a domain name (repeatable)", NULL},
     {"cn", NULL, 0, CLI_STR, OFF(cn), C_CERT, C_CERT, NULL, "NAME",
      "common name; the certificate's name in the store", NULL},
     {"create-key", NULL, 0, CLI_FLAG, OFF(create_key), C_CERT, 0, NULL, NULL,
@@ -71,6 +72,10 @@ const struct cli_option cli_options[] = {
      "assume this role for the hosted zone of DOMAIN (repeatable)", NULL},
     {"zone-id", NULL, 0, CLI_LIST, OFF(zone_ids), C_DNS, 0, NULL, "DOMAIN=ZONE_ID",
      "use this hosted zone for DOMAIN instead of looking it up (repeatable)", NULL},
+    {"force", NULL, 0, CLI_FLAG, OFF(force), C_RENEW, 0, NULL, NULL,
+     "renew even what is not due yet", NULL},
+    {"random-delay", NULL, 0, CLI_STR, OFF(random_delay), C_RENEW, 0, NULL, "SECONDS",
+     "before renewing, wait a random time up to this long (spreads a fleet's cron runs)", NULL},
     {"json", NULL, 0, CLI_FLAG, OFF(json), C_DOCTOR, 0, NULL, NULL, "print the report as JSON",
      NULL},
     {"help", NULL, 'h', CLI_HELP, 0, C_ALL, 0, NULL, NULL, "show this help and exit", NULL},
@@ -86,6 +91,8 @@ const struct cli_command cli_commands[] = {
     {"authz", C_AUTHZ, CLI_CMD_STORE, cmd_authz, NULL, NULL,
      "authorize names with DNS-01 on Route53"},
     {"cert", C_CERT, CLI_CMD_STORE, cmd_cert, NULL, NULL, "issue or renew a certificate"},
+    {"renew", C_RENEW, CLI_CMD_STORE, cmd_renew, NULL, NULL,
+     "renew the stored certificates that are due (cron, systemd timer)"},
     {"ls", C_LS, CLI_CMD_STORE, cmd_ls, NULL, NULL,
      "list account, authorizations and certificates as JSON"},
     {"sync", C_SYNC, CLI_CMD_STORE, cmd_sync, NULL, NULL,

@@ -22,12 +22,13 @@ enum {
 	C_REVOKE = 1 << 5,
 	C_DOCTOR = 1 << 6,
 	C_LAMBDA = 1 << 7,
+	C_RENEW = 1 << 8,
 };
 
 /* The common flags of the original aaa: every command accepts them (and
  * their environment twins), so scripts passing the same flags to every
  * command keep working; a command ignores what it does not need. */
-#define C_ALL (C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR | C_LAMBDA)
+#define C_ALL (C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR | C_LAMBDA | C_RENEW)
 
 enum cli_kind {
 	CLI_STR,  /* const char * at off: the last one given wins */

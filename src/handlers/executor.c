@@ -20,6 +20,7 @@
 #include "agent/issue.h"
 #include "agent/job.h"
 #include "agent/ops.h"
+#include "agent/renew.h"
 #include "agent/targets.h"
 #include "aws/client.h"
 #include "aws/kms.h"
@@ -263,44 +264,37 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
 		      int renewal, struct rt_error *err)
 {
+	struct renew_request rr = {0};
 	struct job_request req = {0};
 	struct job job = {0};
 	const char **names = NULL, **deploy = NULL;
-	const char *one[1];
-	cJSON *extra = cJSON_CreateObject(), *meta = NULL, *out = NULL;
+	cJSON *extra = cJSON_CreateObject(), *out = NULL;
 	char *key = NULL;
-	int existing = 0;
+	int existing = 0, r;
 
 	if (!extra)
 		goto out;
 	if (renewal) {
 		const char *name = json_str(event, "name");
 
-		if (agent_meta_load(a, name, &meta) != 0) {
-			rt_error_set(err, "NotFound", "no stored certificate %s to renew", name);
+		if ((r = renew_request_prepare(a, name, &rr)) != 0) {
+			if (r > 0)
+				rt_error_set(err, "NotFound", "no stored certificate %s to renew",
+					     name);
+			else
+				rt_error_set(err, "StoreError", "%s", a->error);
 			goto out;
 		}
-		if (json_str_array_view(json_arr(meta, "names"), &names, &req.nnames) != 0 ||
-		    json_str_array_view(json_arr(meta, "deploy"), &deploy, &req.ndeploy) != 0)
-			goto out;
-		if (req.nnames == 0) {
-			one[0] = name;
-			req.nnames = 1;
-			free(names);
-			names = NULL;
-		}
-		req.key_type = json_str(meta, "key_type");
-		/* One renewal per certificate version and attempt, however often the
-		 * scheduler's fan-out is delivered. */
-		key = str_printf("renew:%s:%s:%lld", name, json_str(meta, "serial"),
-				 json_int(meta, "failures", 0));
-		req.idempotency_key =
-		    json_str(event, "idempotency_key") ? json_str(event, "idempotency_key") : key;
+		req = rr.req;
+		if (json_str(event, "idempotency_key"))
+			req.idempotency_key = json_str(event, "idempotency_key");
 		cJSON_AddBoolToObject(extra, "renewal", 1);
 	} else {
 		if (json_str_array_view(json_arr(event, "names"), &names, &req.nnames) != 0 ||
 		    json_str_array_view(json_arr(event, "deploy"), &deploy, &req.ndeploy) != 0)
 			goto out;
+		req.names = names;
+		req.deploy = deploy;
 		req.key_type = json_str(event, "key_type");
 		req.acme_profile = json_str(event, "acme_profile");
 		if (req.acme_profile && !*req.acme_profile)
@@ -313,8 +307,6 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 		    (key = str_printf("request:%s", ctx->request_id)))
 			req.idempotency_key = key;
 	}
-	req.names = names ? names : one;
-	req.deploy = deploy;
 	cJSON_AddStringToObject(extra, "action", renewal ? "renew" : "cert");
 	if (json_str(event, "response_url"))
 		cJSON_AddStringToObject(extra, "response_url", json_str(event, "response_url"));
@@ -332,7 +324,7 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 out:
 	job_clear(&job);
 	cJSON_Delete(extra);
-	cJSON_Delete(meta);
+	renew_request_clear(&rr);
 	free(names);
 	free(deploy);
 	free(key);

@@ -33,6 +33,7 @@
 
 #include "acme/ari.h"
 #include "agent/agent.h"
+#include "agent/renew.h"
 #include "handlers/handlers.h"
 #include "json/json.h"
 #include "log/log.h"
@@ -88,21 +89,6 @@ static time_t s_time(const cJSON *o, const char *k)
 	time_t t = 0;
 
 	return s && acme_rfc3339_parse(s, &t) == 0 ? t : 0;
-}
-
-/* Due when its renewal time has come (ARI window, a third of the lifetime or
- * the configured days, backoff after failures: all folded into renew_after
- * when it was stored), or when it was revoked for a reason that calls for a
- * replacement. */
-static int s_due(const cJSON *e, time_t now)
-{
-	time_t after = s_time(e, "renew_after"), not_after = s_time(e, "not_after");
-
-	if (json_bool(e, "revoked", 0))
-		return 1;
-	if (after > 0)
-		return after <= now;
-	return not_after > 0 && not_after - now < 30 * 86400;
 }
 
 /* One metric of the EMF line: its definition and its value. */
@@ -268,6 +254,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	cJSON_ArrayForEach(it, json_obj(idx, "certs"))
 	{
 		time_t na = s_time(it, "not_after"), nb = s_time(it, "not_before");
+		char why[512];
 
 		checked++;
 		if (na > 0) {
@@ -287,7 +274,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		}
 		if (json_int(it, "failures", 0) > 0)
 			failures++;
-		if (!s_due(it, now)) {
+		if (!renew_due(it, now, why, sizeof(why))) {
 			/* The certificate is fine but a target did not take it: deploy again. */
 			if (json_bool(it, "deploy_failed", 0)) {
 				if (s_invoke(fn, "deploy", it->string) == 0)

@@ -5,7 +5,7 @@ import subprocess
 
 BUILD = os.environ.get("AAA_BUILD", "build")
 AAA = os.environ.get("AAA_BIN", os.path.join(BUILD, "aaa"))
-COMMANDS = ["reg", "authz", "cert", "ls", "sync", "revoke", "doctor", "lambda"]
+COMMANDS = ["reg", "authz", "cert", "renew", "ls", "sync", "revoke", "doctor", "lambda"]
 
 
 def run(*args, env=None):
