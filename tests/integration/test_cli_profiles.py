@@ -43,40 +43,46 @@ def test_profile_takes_the_named_profiles_credentials(aaa, aws, aws_resources, h
     _aws_config(home, "[default]\nregion = us-east-1\n\n[profile work]\n"
                       "aws_access_key_id = AKIDWORKPROFILE\n"
                       "aws_secret_access_key = work-secret\n")
-    b = ["--s3-bucket", aws_resources["bucket"], "--s3-kms-key", aws_resources["kms_key_id"]]
+    bucket = aws_resources["bucket"]
+
+    # Each run has a prefix of its own, so its requests are told apart by their path
+    # (the proxy may record a run's last request after the next one has started).
+    def run(prefix, *args, **kw):
+        p = aaa("ls", "--store", f"s3://{bucket}/run-{prefix}", "--s3-kms-key",
+                aws_resources["kms_key_id"], *args, **kw)
+        assert p.returncode == 0, p.stderr
+        keys = {r["access_key"] for r in _requests(aws) if f"run-{prefix}" in r["path"]}
+        assert keys, aws.proxy.stats()
+        return keys
+
     # The environment's keys (AKIDTEST) when no profile is named...
-    aws.proxy.reset_stats()
-    p = aaa("ls", *b)
-    assert p.returncode == 0, p.stderr
-    keys = {r["access_key"] for r in _requests(aws)}
-    assert keys == {"AKIDTEST"}, keys
+    assert run("plain") == {"AKIDTEST"}
     # ...and AWS_PROFILE alone does not shadow them (the SDKs' order)...
-    aws.proxy.reset_stats()
-    assert aaa("ls", *b, extra_env={"AWS_PROFILE": "work"}).returncode == 0
-    assert {r["access_key"] for r in _requests(aws)} == {"AKIDTEST"}
+    assert run("envprofile", extra_env={"AWS_PROFILE": "work"}) == {"AKIDTEST"}
     # ...but --profile is what the user asked for: its credentials sign every request,
     # and it wins over AWS_PROFILE.
-    aws.proxy.reset_stats()
-    p = aaa("ls", *b, "--profile", "work", extra_env={"AWS_PROFILE": "nosuch"})
-    assert p.returncode == 0, p.stderr
-    reqs = _requests(aws)
-    assert reqs and {r["access_key"] for r in reqs} == {"AKIDWORKPROFILE"}, reqs
+    assert run("flag", "--profile", "work", extra_env={"AWS_PROFILE": "nosuch"}) == {
+        "AKIDWORKPROFILE"}
 
 
 def test_region_wins_over_aws_region(aaa, aws, aws_resources, home):
     _aws_config(home, "[default]\nregion = us-west-2\n")
-    b = ["--s3-bucket", aws_resources["bucket"]]
+    # Two buckets, so each run's S3 requests are told apart by their path (the proxy
+    # may record a run's last request after the next run has started).
+    b1 = aws_resources["bucket"]
+    b2 = aws.create_bucket(f"aaa-test-r{uuid.uuid4().hex[:8]}")
+
+    def regions(bucket):
+        return {r["region"] for r in _requests(aws) if f"/{bucket}" in r["path"]}
+
     aws.proxy.reset_stats()
-    p = aaa("doctor", *b, "--region", "eu-west-3", "--json")
+    p = aaa("doctor", "--s3-bucket", b1, "--region", "eu-west-3", "--json")
     assert [c for c in json.loads(p.stdout)["checks"] if c["name"] == "region"][0][
         "detail"] == "eu-west-3", p.stdout
-    reqs = _requests(aws)
-    assert {r["service"] for r in reqs} >= {"sts", "s3"}
-    assert {r["region"] for r in reqs} == {"eu-west-3"}, reqs
     # Without it: AWS_REGION (us-east-1), which wins over the profile's region.
-    aws.proxy.reset_stats()
-    aaa("doctor", *b, "--json")
-    assert {r["region"] for r in _requests(aws)} == {"us-east-1"}
+    aaa("doctor", "--s3-bucket", b2, "--json")
+    assert regions(b1) == {"eu-west-3"}
+    assert regions(b2) == {"us-east-1"}
 
 
 def test_bad_profile_and_region_are_usage_errors(aaa, aws, aws_resources, home, tmp_path):
@@ -102,6 +108,7 @@ class _ProfileShim:
 
     def __init__(self, pebble):
         shim = self
+        self.pebble_origin = pebble.url
         self.directory = dict(pebble.directory())
         self.directory["meta"] = dict(self.directory.get("meta", {}), profiles=self.PROFILES)
 
@@ -123,6 +130,15 @@ class _ProfileShim:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/dir"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def runner(self, aaa):
+        """aaa with pebble's own origin allowed: the shim's directory (http, its own
+        origin) hands out pebble's URLs."""
+        def run(*args, **kw):
+            kw["extra_env"] = dict(kw.get("extra_env") or {},
+                                   AAA_ACME_ALLOW_ORIGINS=self.pebble_origin)
+            return aaa(*args, **kw)
+        return run
 
     def close(self):
         self.server.shutdown()
@@ -151,6 +167,7 @@ def test_acme_profile_is_stored_and_kept_by_renewals(aaa, aws, pebble, profile_c
     aws.create_zone(zone)
     store = str(tmp_path / "store")
     s = ["--store", f"file://{store}", "--directory", profile_ca.url]
+    aaa = profile_ca.runner(aaa)
     assert aaa("reg", "-m", f"a@{zone}", "--agree", *s).returncode == 0
     name = f"www.{zone}"
     pebble.reset_stats()
@@ -188,7 +205,8 @@ def test_executor_takes_acme_profile_and_renewals_keep_it(stack, aaa, aws, pebbl
     env = stack.aaa_env(tmp_path / "fn-home")
     env.pop("HOME", None)
     env.update({"AAA_STORE": f"file://{store}", "AAA_DIRECTORY": profile_ca.url,
-                "AAA_PROFILE": "classic"})
+                "AAA_PROFILE": "classic", "AAA_ACME_ALLOW_ORIGINS": pebble.url})
+    aaa = profile_ca.runner(aaa)
     assert aaa("reg", "-m", f"a@{zone}", "--agree", "--store", f"file://{store}",
                "--directory", profile_ca.url).returncode == 0
 

@@ -41,6 +41,7 @@ def test_renew_only_what_is_due_with_its_stored_profile(aaa, aws, pebble, profil
     aws.create_zone(zone)
     store = str(tmp_path / "store")
     s = ["--store", f"file://{store}", "--directory", profile_ca.url]
+    aaa = profile_ca.runner(aaa)
     assert aaa("reg", "-m", f"a@{zone}", "--agree", *s).returncode == 0
     a, b = f"a.{zone}", f"b.{zone}"
     p = aaa("cert", "--cn", a, "-d", f"www.{a}", "--key-type", "rsa2048",
