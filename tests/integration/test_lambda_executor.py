@@ -240,7 +240,8 @@ def test_scheduler_fans_out_due_certificates(task_root, env, zone, tmp_path, aaa
         sched = [i for i in emu.invocations if i.function == "scheduler"]
         execs = [json.loads(i.payload) for i in emu.invocations if i.function == "executor"]
         out = json.loads(sched[0].result_body())
-        logs = [line for _, s, line in emu.functions["scheduler"].logs if s == "stdout"]
+    # after the emulator stopped, so the scheduler's stdout has been read to its end
+    logs = [line for _, s, line in emu.functions["scheduler"].logs if s == "stdout"]
     assert out["renewing"] == [name] and out["checked"] >= 2
     assert execs == [{"action": "renew", "name": name}]
     after = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]

@@ -123,7 +123,9 @@ def _run(tmp_path, env):
         inv = emu.invoke("sched", emulator_scheduled_event())
         emu.wait_idle(timeout=60)
         handed = [json.loads(i.payload) for i in emu.invocations if i.function == "exec"]
-        logs = [line for _, s, line in emu.functions["sched"].logs if s == "stdout"]
+    # Read after the emulator stopped: the sandbox's stdout is then read to its end
+    # (the EMF line is printed just before the answer, and may still be in the pipe).
+    logs = [line for _, s, line in emu.functions["sched"].logs if s == "stdout"]
     emf = [json.loads(line) for line in logs if line.startswith('{"_aws"')]
     return {"ok": inv.outcome == "success", "inv": inv, "answer": json.loads(inv.result_body()),
             "emf": emf, "handed": handed, "logs": logs}

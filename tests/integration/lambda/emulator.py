@@ -124,8 +124,11 @@ class _Sandbox:
         self.proc = subprocess.Popen([fn.bootstrap], env=env, cwd=fn.task_root,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)
-        for stream, name in ((self.proc.stdout, "stdout"), (self.proc.stderr, "stderr")):
-            threading.Thread(target=self._read, args=(stream, name), daemon=True).start()
+        self._readers = [threading.Thread(target=self._read, args=(stream, name), daemon=True)
+                         for stream, name in ((self.proc.stdout, "stdout"),
+                                              (self.proc.stderr, "stderr"))]
+        for t in self._readers:
+            t.start()
         threading.Thread(target=self._watch, daemon=True).start()
 
     @property
@@ -174,6 +177,10 @@ class _Sandbox:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        # Every line the sandbox wrote is in fn.logs once the emulator stops
+        # (the pipes reach EOF when the process group is gone).
+        for t in self._readers:
+            t.join(timeout=5)
         self._close()
 
     def _close(self):
