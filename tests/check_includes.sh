@@ -1,10 +1,10 @@
 #!/bin/sh
 # The include direction (docs/architecture.md "Layers"): a file under src/
 # or runtime/ may include its own folder and the folders of lower layers,
-# never a higher or equal one; libcurl is included only in src/http/ and
-# libxml2 only in src/xml/ and src/aws/. Prints one line per violation,
-# naming the file, the line and the include, and exits 1; exits 0 when all
-# is well. Usage: tests/check_includes.sh [ROOT] (default: the current
+# never a higher or equal one; libcurl is included only in src/http/,
+# OpenSSL only in src/crypto/ and libxml2 only in src/xml/ and src/aws/.
+# Prints one line per violation, naming the file, the line and the include,
+# and exits 1; exits 0 when all is well. Usage: tests/check_includes.sh [ROOT] (default: the current
 # directory). Run by `make lint`.
 root=${1:-.}
 cd "$root" || exit 2
@@ -61,6 +61,10 @@ printf '%s\n' "$layers" | awk -v files="$files" '
 	}
 	/^[ \t]*#[ \t]*include[ \t]*<curl\// && dir != "http" {
 		printf "%s:%d: %s: only src/http/ uses libcurl\n", FILENAME, FNR, $0
+		bad = 1
+	}
+	/^[ \t]*#[ \t]*include[ \t]*<openssl\// && dir != "crypto" {
+		printf "%s:%d: %s: only src/crypto/ uses OpenSSL\n", FILENAME, FNR, $0
 		bad = 1
 	}
 	/^[ \t]*#[ \t]*include[ \t]*<libxml\// && dir != "xml" && dir != "aws" {

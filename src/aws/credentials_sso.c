@@ -28,8 +28,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "aws/awstime.h"
 #include "aws/credentials_profile.h"
 #include "aws/endpoint.h"
@@ -50,14 +48,10 @@ static const struct aws_env *s_env(const struct aws_credentials_deps *d)
 char *aws_sso_cache_path(const struct aws_env *env, const char *key)
 {
 	const char *home = aws_env_get(env, "HOME");
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	char hex[2 * SHA1_LEN + 1];
 
-	if (home == NULL || key == NULL ||
-	    EVP_Digest(key, strlen(key), md, &n, EVP_sha1(), NULL) != 1)
+	if (home == NULL || key == NULL || crypto_sha1_hex(key, strlen(key), hex) != 0)
 		return NULL;
-	hex_encode(md, n, hex);
 	return str_printf("%s/.aws/sso/cache/%s.json", home, hex);
 }
 

@@ -29,6 +29,19 @@ int crypto_sha256_hex(const void *data, size_t len, char out[2 * SHA256_LEN + 1]
 	return 0;
 }
 
+int crypto_sha1_hex(const void *data, size_t len, char out[2 * SHA1_LEN + 1])
+{
+	unsigned char md[SHA1_LEN];
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, md, &n, EVP_sha1(), NULL) != 1 || n != SHA1_LEN) {
+		crypto_log_errors(__func__, "EVP_Digest");
+		return -1;
+	}
+	hex_encode(md, sizeof(md), out);
+	return 0;
+}
+
 int crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 		       unsigned char out[SHA256_LEN])
 {

@@ -9,10 +9,15 @@
 
 #define SHA256_LEN 32
 #define SHA384_LEN 48
+#define SHA1_LEN   20
 
 int crypto_sha256(const void *data, size_t len, unsigned char out[SHA256_LEN]);
 /* Lower-case hex of SHA-256 into out (65 bytes with the NUL). */
 int crypto_sha256_hex(const void *data, size_t len, char out[2 * SHA256_LEN + 1]);
+/* Lower-case hex of SHA-1 into out (41 bytes with the NUL): only for names
+ * other tools derive with it (the AWS CLI's SSO token cache file), never
+ * for security. */
+int crypto_sha1_hex(const void *data, size_t len, char out[2 * SHA1_LEN + 1]);
 int crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
 		       unsigned char out[SHA256_LEN]);
 /* Writes 2*len lower-case hex digits and a NUL to out. */

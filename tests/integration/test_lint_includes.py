@@ -49,12 +49,14 @@ def test_an_upward_include_fails_naming_file_and_include(tmp_path):
 
 def test_a_sideways_include_and_a_library_out_of_place_fail(tmp_path):
     root = copy_tree(tmp_path)
-    (root / "src" / "dns" / "x.c").write_text('#include "store/store.h"\n#include <curl/curl.h>\n')
+    (root / "src" / "dns" / "x.c").write_text('#include "store/store.h"\n#include <curl/curl.h>\n'
+                                          '#include <openssl/evp.h>\n')
     r = run(str(root))
     assert r.returncode == 1
     assert ('src/dns/x.c:1: includes "store/store.h": dns (layer 4) may not include store '
             "(layer 4)") in r.stdout
     assert "src/dns/x.c:2: #include <curl/curl.h>: only src/http/ uses libcurl" in r.stdout
+    assert "src/dns/x.c:3: #include <openssl/evp.h>: only src/crypto/ uses OpenSSL" in r.stdout
 
 
 def test_a_new_folder_must_be_given_a_layer(tmp_path):

@@ -40,6 +40,17 @@ TEST(hash_sha256_vectors)
 	}
 }
 
+/* FIPS 180 example vectors (the AWS CLI names its SSO cache files this way). */
+TEST(hash_sha1_hex_vectors)
+{
+	char hex[2 * SHA1_LEN + 1];
+
+	REQUIRE(crypto_sha1_hex("abc", 3, hex) == 0);
+	CHECK_STR(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	REQUIRE(crypto_sha1_hex("", 0, hex) == 0);
+	CHECK_STR(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
 TEST(hash_hmac_sha256_rfc4231)
 {
 	unsigned char k1[20], k3[20], d3[50], k4[25], d4[50], k6[131], md[SHA256_LEN];
