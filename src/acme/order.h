@@ -114,10 +114,13 @@ int acme_revoke(struct acme_client *c, const char *cert_pem, int reason, struct 
  * that set the CA working (the last challenge answer, finalize) or from the
  * previous poll's answer: the Retry-After the CA gave (>= 0), in full, else
  * ACME_POLL_FIRST_MS growing by half each poll up to cap_ms. A CA that validates at once is
- * polled at once (one poll); one that takes seconds costs a poll per
- * doubling; never sooner than the CA asked, never a tight loop.
+ * found done by the first poll; one that takes seconds costs a poll per
+ * growth step; never sooner than the CA asked, never a tight loop. 100 ms,
+ * not less: with 50 ms a loaded pebble was still validating at the first
+ * poll, one more request per order (18 against 17 for 5 names, medians of 7
+ * side by side) for no gain in wall time.
  */
-#define ACME_POLL_FIRST_MS 50
+#define ACME_POLL_FIRST_MS 100
 long acme_poll_delay_ms(int attempt, long retry_after_s, long cap_ms);
 
 /* RFC 5280 5.3.1 CRLReason names, indexed by code (NULL: 7 is unused, 8
