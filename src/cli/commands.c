@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -114,7 +115,7 @@ static int s_fail(const char *cmd, struct agent *a)
 
 static void s_print_json(const cJSON *j)
 {
-	char *text = cJSON_Print(j);
+	char *text = json_print_pretty(j);
 
 	if (text)
 		printf("%s\n", text);
@@ -383,7 +384,12 @@ int cmd_ls(const struct cli_opts *opts)
 		return EXIT_FAIL;
 	if (!(out = agent_ls(a)))
 		return s_fail("ls", a);
-	s_print_json(out);
+	/* People on a terminal get a table; --json and every pipe get the
+	 * original aaa's JSON. */
+	if (!opts->json && isatty(STDOUT_FILENO))
+		cli_ls_table(stdout, out, time(NULL));
+	else
+		s_print_json(out);
 	cJSON_Delete(out);
 	agent_free(a);
 	return EXIT_OK;

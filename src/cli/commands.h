@@ -5,6 +5,11 @@
 #ifndef AAA_CLI_COMMANDS_H
 #define AAA_CLI_COMMANDS_H
 
+#include <stdio.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
 #include "cli/cli.h"
 
 int cmd_reg(const struct cli_opts *opts);
@@ -22,5 +27,7 @@ struct agent;
 struct agent *cli_agent_open(const char *cmd, const struct cli_opts *opts);
 /* A lease owner for jobs run by this process (caller frees). */
 char *cli_owner(void);
+/* aaa ls for people: one row per certificate of the agent_ls JSON. */
+void cli_ls_table(FILE *out, const cJSON *ls, time_t now);
 
 #endif

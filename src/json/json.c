@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log/log.h"
+#include "util/buf.h"
 
 cJSON *json_parse(const char *text, size_t len, const char *what)
 {
@@ -229,4 +230,60 @@ int json_add_str_opt(cJSON *obj, const char *key, const char *value)
 const char *json_library_version(void)
 {
 	return cJSON_Version();
+}
+
+/* Two-space indentation, as the original aaa and jq print: cJSON_Print
+ * indents with tabs. Leaves come from cJSON's own printer (escaping). */
+static int s_pretty(const cJSON *it, struct buf *b, int depth)
+{
+	const cJSON *c;
+	char *leaf;
+	int i, open = cJSON_IsArray(it) ? '[' : '{', close = open == '[' ? ']' : '}';
+
+	if (!cJSON_IsArray(it) && !cJSON_IsObject(it)) {
+		if (!(leaf = cJSON_PrintUnformatted(it)))
+			return -1;
+		buf_append_str(b, leaf);
+		free(leaf);
+		return 0;
+	}
+	if (!it->child) {
+		char e[3] = {(char)open, (char)close, '\0'};
+
+		return buf_append_str(b, e);
+	}
+	buf_append(b, (char[]){(char)open, '\n'}, 2);
+	for (c = it->child; c; c = c->next) {
+		for (i = 0; i <= depth; i++)
+			buf_append_str(b, "  ");
+		if (cJSON_IsObject(it)) {
+			cJSON *k = cJSON_CreateString(c->string ? c->string : "");
+
+			if (!k || !(leaf = cJSON_PrintUnformatted(k))) {
+				cJSON_Delete(k);
+				return -1;
+			}
+			buf_append_str(b, leaf);
+			buf_append_str(b, ": ");
+			free(leaf);
+			cJSON_Delete(k);
+		}
+		if (s_pretty(c, b, depth + 1) != 0)
+			return -1;
+		buf_append_str(b, c->next ? ",\n" : "\n");
+	}
+	for (i = 0; i < depth; i++)
+		buf_append_str(b, "  ");
+	return buf_append(b, (char[]){(char)close}, 1);
+}
+
+char *json_print_pretty(const cJSON *item)
+{
+	struct buf b = BUF_INIT;
+
+	if (!item || s_pretty(item, &b, 0) != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }

@@ -35,6 +35,9 @@ int json_get_arr(const cJSON *obj, const char *key, const char *what, const cJSO
 
 /* Compact text; caller frees; NULL on failure. */
 char *json_print(const cJSON *item);
+/* Indented by two spaces, one member per line (for people and jq users);
+ * caller frees; NULL on failure. */
+char *json_print_pretty(const cJSON *item);
 /*
  * The strings of the array arr as borrowed views: *out (caller frees the
  * array, not the strings) and *n; NULL and 0 for an absent or empty array.

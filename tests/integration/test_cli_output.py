@@ -1,0 +1,40 @@
+"""aaa ls for people and for scripts: a table on a terminal (a real pseudo-terminal
+made by script(1)), the original aaa's JSON, two-space indented, through a pipe
+and with --json."""
+
+import json
+import shlex
+import subprocess
+import uuid
+
+
+def test_ls_table_on_a_terminal_json_through_a_pipe(aaa, aaa_bin, aaa_env, aws, tmp_path):
+    zone = f"o{uuid.uuid4().hex[:8]}.example.test"
+    aws.create_zone(zone)
+    s = ["--store", f"file://{tmp_path}/store"]
+    assert aaa("reg", "-m", f"a@{zone}", "--agree", *s).returncode == 0
+    name = f"www.{zone}"
+    assert aaa("cert", "--cn", name, "-d", zone, "--key-type", "ec384", *s).returncode == 0
+
+    def on_tty(*args):
+        cmd = shlex.join([aaa_bin, "ls", *s, *args])
+        p = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=aaa_env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stdout + p.stderr
+        return p.stdout.replace("\r\n", "\n")
+
+    table = on_tty()
+    lines = table.splitlines()
+    assert lines[0].split()[:3] == ["NAME", "DAYS", "LEFT"], table
+    row = [x for x in lines if x.startswith(name + " ")]
+    assert row, table
+    assert "valid" in row[0] and "ec384" in row[0] and zone in row[0]
+    assert float(row[0].split()[1]) > 1  # days left
+    with_json = json.loads(on_tty("--json"))
+    piped = aaa("ls", *s)
+    assert piped.returncode == 0
+    assert "\t" not in piped.stdout and "\n  {" in piped.stdout
+    out = json.loads(piped.stdout)
+    assert out == with_json
+    dom = [d for a in out for d in a["domains"] if d["domain"] == name]
+    assert dom and dom[0]["certificate"]["key_type"] == "ec384"
