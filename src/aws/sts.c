@@ -37,8 +37,8 @@ static int s_form_add(struct buf *b, const char *name, const char *value)
  * *doc (caller xmlFreeDocs). 0, 1 or -1 as in sts.h.
  */
 static int s_call(const char *op, const char *resource, const struct buf *form,
-		  const struct aws_credentials *creds, const char *region, xmlDoc **doc,
-		  struct aws_reply *reply)
+		  const struct aws_credentials *creds, int anonymous, const char *region,
+		  xmlDoc **doc, struct aws_reply *reply)
 {
 	struct aws_call c;
 	struct aws_header h[1];
@@ -58,6 +58,7 @@ static int s_call(const char *op, const char *resource, const struct buf *form,
 	c.body = form->data;
 	c.body_len = form->len;
 	c.credentials = creds;
+	c.anonymous = anonymous;
 	c.region = region;
 	rc = aws_call(&c, reply);
 	if (rc != 0)
@@ -71,6 +72,57 @@ static int s_call(const char *op, const char *resource, const struct buf *form,
 	return 0;
 }
 
+/*
+ * The <RESULT>/Credentials of an STS answer as *out (source "sts:OP
+ * ROLE"); the secrets are registered with the log's redaction. Without
+ * exp_required a missing Expiration means credentials that do not expire.
+ * 0, or -1 with reply->message set.
+ */
+static int s_credentials(xmlDoc *doc, const char *result, const char *op, const char *role_arn,
+			 int exp_required, struct aws_credentials **out, struct aws_reply *reply)
+{
+	char path[96];
+	xmlNode *cr;
+	char *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL, *src = NULL;
+	time_t expiration = 0;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/Credentials", result);
+	cr = xml_path(xml_root(doc), path);
+	ak = cr ? xml_path_text(cr, "AccessKeyId") : NULL;
+	sk = cr ? xml_path_text(cr, "SecretAccessKey") : NULL;
+	tok = cr ? xml_path_text(cr, "SessionToken") : NULL;
+	exp = cr ? xml_path_text(cr, "Expiration") : NULL;
+	if (ak == NULL || sk == NULL || tok == NULL || *ak == '\0' || *sk == '\0') {
+		s_message(reply, op, role_arn, "the answer has no credentials");
+		goto out;
+	}
+	if (exp == NULL && exp_required) {
+		s_message(reply, op, role_arn, "the answer has no Expiration date");
+		goto out;
+	}
+	if (exp && aws_time_parse_iso8601(exp, &expiration) != 0) {
+		s_message(reply, op, role_arn, "the answer's Expiration is not a date");
+		goto out;
+	}
+	src = str_printf("sts:%s %s", op, role_arn);
+	if (src == NULL)
+		goto out;
+	*out = aws_credentials_new(ak, sk, tok, expiration, src);
+	if (*out == NULL)
+		goto out;
+	log_add_secret(sk);
+	log_add_secret(tok);
+	rc = 0;
+out:
+	free(ak);
+	str_wipe_free(sk);
+	str_wipe_free(tok);
+	free(exp);
+	free(src);
+	return rc;
+}
+
 /* AssumeRole in region (NULL: the configured one). */
 static int s_assume_role(const char *role_arn, const char *session_name, const char *external_id,
 			 int duration_s, const struct aws_credentials *source, const char *region,
@@ -78,9 +130,7 @@ static int s_assume_role(const char *role_arn, const char *session_name, const c
 {
 	struct buf form = BUF_INIT;
 	xmlDoc *doc = NULL;
-	xmlNode *cr = NULL;
-	char *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL, *src = NULL, dur[16];
-	time_t expiration = 0;
+	char dur[16];
 	int rc = -1;
 
 	*out = NULL;
@@ -100,45 +150,18 @@ static int s_assume_role(const char *role_arn, const char *session_name, const c
 		s_message(reply, "AssumeRole", role_arn, "out of memory");
 		goto out;
 	}
-	rc = s_call("AssumeRole", role_arn, &form, source, region, &doc, reply);
+	rc = s_call("AssumeRole", role_arn, &form, source, 0, region, &doc, reply);
 	if (reply->resp.body.data)
 		mem_wipe(reply->resp.body.data, reply->resp.body.len);
 	if (rc != 0)
 		goto out;
-	rc = -1;
-	cr = xml_path(xml_root(doc), "AssumeRoleResult/Credentials");
-	ak = cr ? xml_path_text(cr, "AccessKeyId") : NULL;
-	sk = cr ? xml_path_text(cr, "SecretAccessKey") : NULL;
-	tok = cr ? xml_path_text(cr, "SessionToken") : NULL;
-	exp = cr ? xml_path_text(cr, "Expiration") : NULL;
-	if (ak == NULL || sk == NULL || tok == NULL || *ak == '\0' || *sk == '\0') {
-		s_message(reply, "AssumeRole", role_arn, "the answer has no credentials");
-		goto out;
-	}
-	if (exp && aws_time_parse_iso8601(exp, &expiration) != 0) {
-		s_message(reply, "AssumeRole", role_arn, "the answer's Expiration is not a date");
-		goto out;
-	}
-	src = str_printf("sts:AssumeRole %s", role_arn);
-	if (src == NULL)
-		goto out;
-	*out = aws_credentials_new(ak, sk, tok, expiration, src);
-	if (*out == NULL)
-		goto out;
-	log_add_secret(sk);
-	log_add_secret(tok);
-	rc = 0;
+	rc = s_credentials(doc, "AssumeRoleResult", "AssumeRole", role_arn, 0, out, reply);
 out:
 	if (rc == -1 && reply->message == NULL)
 		s_message(reply, "AssumeRole", role_arn, "failed");
 	if (doc)
 		xmlFreeDoc(doc);
 	buf_free(&form);
-	free(ak);
-	str_wipe_free(sk);
-	str_wipe_free(tok);
-	free(exp);
-	free(src);
 	return rc;
 }
 
@@ -172,12 +195,7 @@ int sts_assume_role_with_web_identity(const char *role_arn, const char *session_
 {
 	static const char op[] = "AssumeRoleWithWebIdentity";
 	struct buf form = BUF_INIT;
-	struct aws_header h[1];
-	struct aws_call c;
 	xmlDoc *doc = NULL;
-	xmlNode *cr = NULL;
-	char *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL, *src = NULL;
-	time_t expiration = 0;
 	int rc = -1;
 
 	*out = NULL;
@@ -190,50 +208,13 @@ int sts_assume_role_with_web_identity(const char *role_arn, const char *session_
 		s_message(reply, op, role_arn, "out of memory");
 		goto out;
 	}
-	h[0].name = "Content-Type";
-	h[0].value = STS_CONTENT_TYPE;
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_STS;
-	c.operation = "AssumeRoleWithWebIdentity";
-	c.resource = role_arn;
-	c.method = "POST";
-	c.path = "/";
-	c.headers = h;
-	c.nheaders = 1;
-	c.body = form.data;
-	c.body_len = form.len;
-	c.region = region;
-	c.anonymous = 1; /* the token authenticates the call; it is not signed */
-	rc = aws_call(&c, reply);
-	if (reply->resp.body.data && rc == 0)
-		doc = xml_parse(reply->resp.body.data, reply->resp.body.len, NULL);
+	/* anonymous: the token authenticates the call; it is not signed */
+	rc = s_call(op, role_arn, &form, NULL, 1, region, &doc, reply);
 	if (reply->resp.body.data)
 		mem_wipe(reply->resp.body.data, reply->resp.body.len);
 	if (rc != 0)
 		goto out;
-	rc = -1;
-	cr = doc ? xml_path(xml_root(doc), "AssumeRoleWithWebIdentityResult/Credentials") : NULL;
-	ak = cr ? xml_path_text(cr, "AccessKeyId") : NULL;
-	sk = cr ? xml_path_text(cr, "SecretAccessKey") : NULL;
-	tok = cr ? xml_path_text(cr, "SessionToken") : NULL;
-	exp = cr ? xml_path_text(cr, "Expiration") : NULL;
-	if (ak == NULL || sk == NULL || tok == NULL || *ak == '\0' || *sk == '\0') {
-		s_message(reply, op, role_arn, "the answer has no credentials");
-		goto out;
-	}
-	if (exp == NULL || aws_time_parse_iso8601(exp, &expiration) != 0) {
-		s_message(reply, op, role_arn, "the answer has no Expiration date");
-		goto out;
-	}
-	src = str_printf("sts:AssumeRoleWithWebIdentity %s", role_arn);
-	if (src == NULL)
-		goto out;
-	*out = aws_credentials_new(ak, sk, tok, expiration, src);
-	if (*out == NULL)
-		goto out;
-	log_add_secret(sk);
-	log_add_secret(tok);
-	rc = 0;
+	rc = s_credentials(doc, "AssumeRoleWithWebIdentityResult", op, role_arn, 1, out, reply);
 out:
 	if (rc == -1 && reply->message == NULL)
 		s_message(reply, op, role_arn, "failed");
@@ -242,11 +223,6 @@ out:
 	if (form.data)
 		mem_wipe(form.data, form.len);
 	buf_free(&form);
-	free(ak);
-	str_wipe_free(sk);
-	str_wipe_free(tok);
-	free(exp);
-	free(src);
 	return rc;
 }
 
@@ -268,7 +244,7 @@ int sts_get_caller_identity(const struct aws_credentials *creds, char **account,
 		s_message(reply, "GetCallerIdentity", NULL, "out of memory");
 		goto out;
 	}
-	rc = s_call("GetCallerIdentity", NULL, &form, creds, NULL, &doc, reply);
+	rc = s_call("GetCallerIdentity", NULL, &form, creds, 0, NULL, &doc, reply);
 	if (rc != 0)
 		goto out;
 	rc = -1;
