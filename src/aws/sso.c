@@ -19,6 +19,20 @@ static void s_message(struct aws_reply *reply, const char *what)
 	reply->message = str_printf("SSO GetRoleCredentials: %s", what);
 }
 
+/* An unsigned call whose JSON answer holds secrets: *doc is the parsed
+ * answer (NULL if it is not JSON), and the raw body is wiped either way. */
+static int s_call_json(const struct aws_call *c, struct aws_reply *reply, cJSON **doc)
+{
+	int rc = aws_call(c, reply);
+
+	if (rc == 0)
+		*doc = json_parse(reply->resp.body.data ? reply->resp.body.data : "",
+				  reply->resp.body.len, NULL);
+	if (reply->resp.body.data)
+		mem_wipe(reply->resp.body.data, reply->resp.body.len);
+	return rc;
+}
+
 int sso_get_role_credentials(const char *region, const char *access_token, const char *account_id,
 			     const char *role_name, struct aws_credentials **out,
 			     struct aws_reply *reply)
@@ -63,12 +77,7 @@ int sso_get_role_credentials(const char *region, const char *access_token, const
 	c.nheaders = 1;
 	c.region = region;
 	c.anonymous = 1; /* the bearer token authenticates the call */
-	rc = aws_call(&c, reply);
-	if (rc == 0)
-		doc = json_parse(reply->resp.body.data ? reply->resp.body.data : "",
-				 reply->resp.body.len, NULL);
-	if (reply->resp.body.data)
-		mem_wipe(reply->resp.body.data, reply->resp.body.len);
+	rc = s_call_json(&c, reply, &doc);
 	if (rc != 0)
 		goto out;
 	rc = -1;
@@ -177,12 +186,7 @@ int sso_oidc_refresh_token(const char *region, const char *client_id, const char
 	c.body_len = strlen(body);
 	c.region = region;
 	c.anonymous = 1; /* the client secret and refresh token authenticate it */
-	rc = aws_call(&c, reply);
-	if (rc == 0)
-		doc = json_parse(reply->resp.body.data ? reply->resp.body.data : "",
-				 reply->resp.body.len, NULL);
-	if (reply->resp.body.data)
-		mem_wipe(reply->resp.body.data, reply->resp.body.len);
+	rc = s_call_json(&c, reply, &doc);
 	if (rc != 0)
 		goto out;
 	rc = -1;
