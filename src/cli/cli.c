@@ -297,6 +297,15 @@ static int s_parse(const struct cli_command *cmd, int argc, char **argv, struct 
 			missing->name, missing->arg ? missing->arg : "", cmd->name);
 		return EXIT_USAGE;
 	}
+	if (o->verbose && o->quiet) {
+		fprintf(stderr, "aaa %s: -v and -q contradict each other; give one\n", cmd->name);
+		return EXIT_USAGE;
+	}
+	/* -q: errors only; -v: info too (unless a level was asked for). */
+	if (o->quiet)
+		log_configure(LOG_ERROR, 0, stderr);
+	else if (o->verbose && !getenv("AAA_LOG_LEVEL") && !getenv("AWS_LAMBDA_LOG_LEVEL"))
+		log_configure(LOG_INFO, 0, stderr);
 	if ((cmd->flags & CLI_CMD_STORE) && !o->store && !o->s3_bucket) {
 		fprintf(stderr,
 			"aaa %s: missing --s3-bucket BUCKET or --store URL (or AAA_S3_BUCKET, "

@@ -44,6 +44,8 @@ struct cli_opts {
 	int agree;
 	int create_key;
 	int force;
+	int verbose;
+	int quiet;
 	int json;
 };
 

@@ -85,7 +85,9 @@ static void s_config(const struct cli_opts *o, struct agent_config *c)
 	c->nzone_roles = o->zone_roles.n;
 	c->zone_ids = o->zone_ids.items;
 	c->nzone_ids = o->zone_ids.n;
-	c->progress = stderr;
+	/* Progress lines are for people watching: on a terminal, or with -v;
+	 * never with -q. */
+	c->progress = o->quiet ? NULL : (o->verbose || isatty(STDERR_FILENO)) ? stderr : NULL;
 	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
 }
 

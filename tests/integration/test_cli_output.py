@@ -38,3 +38,30 @@ def test_ls_table_on_a_terminal_json_through_a_pipe(aaa, aaa_bin, aaa_env, aws, 
     assert out == with_json
     dom = [d for a in out for d in a["domains"] if d["domain"] == name]
     assert dom and dom[0]["certificate"]["key_type"] == "ec384"
+
+
+def test_progress_only_on_a_terminal_or_with_v_and_q_is_errors_only(aaa, aaa_bin, aaa_env,
+                                                                   aws, tmp_path):
+    zone = f"q{uuid.uuid4().hex[:8]}.example.test"
+    aws.create_zone(zone)
+    s = ["--store", f"file://{tmp_path}/store"]
+    assert aaa("reg", "-m", f"a@{zone}", "--agree", *s).returncode == 0
+    # Through pipes: the JSON answer, no progress lines.
+    p = aaa("cert", "--cn", f"a.{zone}", *s)
+    assert p.returncode == 0 and json.loads(p.stdout)["state"] == "done"
+    assert "order created" not in p.stderr, p.stderr
+    # -v: the progress lines even so.
+    p = aaa("cert", "--cn", f"b.{zone}", "-v", *s)
+    assert p.returncode == 0 and "aaa: order created for 1 name" in p.stderr, p.stderr
+    assert "certificate issued" in p.stderr
+    # On a terminal they are there without -v...
+    cmd = shlex.join([aaa_bin, "cert", "--cn", f"c.{zone}", *s])
+    t = subprocess.run(["script", "-qec", cmd, "/dev/null"], env=aaa_env, capture_output=True,
+                       text=True, timeout=120)
+    assert t.returncode == 0 and "order created" in t.stdout, t.stdout
+    # ...and -q leaves errors only: one line for a failure.
+    p = aaa("cert", "--cn", "x.not-a-zone.invalid", "-q", *s)
+    assert p.returncode == 1 and len(p.stderr.splitlines()) == 1, p.stderr
+    assert p.stderr.startswith("aaa cert: ")
+    p = aaa("ls", "-q", "-v", *s)
+    assert p.returncode == 2 and "contradict" in p.stderr
