@@ -45,6 +45,7 @@ struct cli_opts {
 	int create_key;
 	int force;
 	int verbose;
+	int allow_staging;
 	int quiet;
 	int json;
 };

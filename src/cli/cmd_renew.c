@@ -158,6 +158,19 @@ int cmd_renew(const struct cli_opts *opts)
 		}
 	}
 	fflush(stdout);
+	/* The staging guard, for every due certificate, before any order. */
+	for (i = 0; i < ndue; i++) {
+		struct renew_request rr;
+		const char *bad = NULL;
+
+		if (renew_request_prepare(a, due[i], &rr) == 0)
+			bad = cli_staging_refusal(opts, rr.req.deploy, rr.req.ndeploy);
+		if (bad)
+			cli_staging_explain("renew", opts, bad);
+		renew_request_clear(&rr);
+		if (bad)
+			goto out;
+	}
 	if (ndue > 0 && delay > 0) {
 		unsigned u = 0;
 

@@ -273,6 +273,7 @@ static char *s_owner(void)
 /* cert and authz: one job, run here to the end. */
 static int s_issue(const char *cmd, const struct cli_opts *opts, int authz_only)
 {
+	const char *staging = NULL;
 	struct agent *a = NULL;
 	struct job_request req = {0};
 	struct issue_opts io = {0};
@@ -295,6 +296,13 @@ static int s_issue(const char *cmd, const struct cli_opts *opts, int authz_only)
 	if (authz_only && opts->challenge && strcmp(opts->challenge, "dns-01") != 0) {
 		fprintf(stderr, "aaa authz: --challenge %s: only dns-01 is supported\n",
 			opts->challenge);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* Before anything is opened or ordered. */
+	if (!authz_only &&
+	    (staging = cli_staging_refusal(opts, opts->deploy.items, opts->deploy.n))) {
+		cli_staging_explain(cmd, opts, staging);
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -27,6 +27,11 @@ struct agent;
 struct agent *cli_agent_open(const char *cmd, const struct cli_opts *opts);
 /* A lease owner for jobs run by this process (caller frees). */
 char *cli_owner(void);
+/* The first live deploy target (acm, iam, elb, elbv2, cloudfront) of
+ * targets when the CA is a staging or test one and --allow-staging is not
+ * given, else NULL; cli_staging_explain says so and what to do. */
+const char *cli_staging_refusal(const struct cli_opts *o, const char *const *targets, size_t n);
+void cli_staging_explain(const char *cmd, const struct cli_opts *o, const char *target);
 /* aaa ls for people: one row per certificate of the agent_ls JSON. */
 void cli_ls_table(FILE *out, const cJSON *ls, time_t now);
 

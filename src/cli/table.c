@@ -72,6 +72,10 @@ const struct cli_option cli_options[] = {
      "assume this role for the hosted zone of DOMAIN (repeatable)", NULL},
     {"zone-id", NULL, 0, CLI_LIST, OFF(zone_ids), C_DNS, 0, NULL, "DOMAIN=ZONE_ID",
      "use this hosted zone for DOMAIN instead of looking it up (repeatable)", NULL},
+    {"allow-staging", NULL, 0, CLI_FLAG, OFF(allow_staging), C_CERT | C_RENEW, 0, NULL, NULL,
+     "deploy a certificate from a staging or test CA (AAA_STAGING_DIRECTORIES) to acm, iam, "
+     "elb, elbv2 or cloudfront all the same",
+     NULL},
     {"force", NULL, 0, CLI_FLAG, OFF(force), C_RENEW, 0, NULL, NULL,
      "renew even what is not due yet", NULL},
     {"random-delay", NULL, 0, CLI_STR, OFF(random_delay), C_RENEW, 0, NULL, "SECONDS",

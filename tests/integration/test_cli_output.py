@@ -3,6 +3,7 @@ made by script(1)), the original aaa's JSON, two-space indented, through a pipe
 and with --json."""
 
 import json
+import os
 import shlex
 import subprocess
 import uuid
@@ -65,3 +66,27 @@ def test_progress_only_on_a_terminal_or_with_v_and_q_is_errors_only(aaa, aaa_bin
     assert p.stderr.startswith("aaa cert: ")
     p = aaa("ls", "-q", "-v", *s)
     assert p.returncode == 2 and "contradict" in p.stderr
+
+
+def test_staging_guard_refuses_before_any_request(aaa, aws, pebble, tmp_path):
+    s = ["--store", f"file://{tmp_path}/store"]
+    assert aaa("reg", "-m", "a@example.test", "--agree", *s).returncode == 0
+    marked = {"AAA_STAGING_DIRECTORIES": f"https://other.example/dir,{pebble.directory_url}"}
+    aws.proxy.reset_stats()
+    pebble.reset_stats()
+    for target in ("acm", "cloudfront:E2EXAMPLE", "elbv2:arn:aws:x", "iam", "elb:lb"):
+        p = aaa("cert", "--cn", "www.example.test", "--deploy", target, *s, extra_env=marked)
+        assert p.returncode == 2, p.stderr
+        assert "staging or test CA" in p.stderr and "--directory letsencrypt" in p.stderr
+        assert "--allow-staging" in p.stderr
+    # Let's Encrypt's staging directory (the default) is known without marking.
+    p = aaa("cert", "--cn", "www.example.test", "--deploy", "acm", *s,
+            extra_env={"AAA_DIRECTORY": ""})
+    assert p.returncode == 2 and "acme-staging-v02.api.letsencrypt.org" in p.stderr
+    assert pebble.count() == 0 and aws.proxy.stats()["total"] == 0
+    assert not os.path.exists(tmp_path / "store" / "aaa-data" / "v1" / "jobs") or not \
+        os.listdir(tmp_path / "store" / "aaa-data" / "v1" / "jobs")
+    # --allow-staging lets it through to the order (which then fails on the unknown zone).
+    p = aaa("cert", "--cn", "www.not-a-zone.invalid", "--deploy", "acm", "--allow-staging",
+            *s, extra_env=marked)
+    assert "staging or test CA" not in p.stderr
