@@ -47,7 +47,7 @@ MAIN_OBJ  := $(BUILD)/obj/src/main.o
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 TOOLS     := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRCS)))
 
-.PHONY: print-srcs all deps test unit integration asan coverage lint format demo package fuzz bench clean tools \
+.PHONY: install print-srcs all deps test unit integration asan coverage lint format demo package fuzz bench clean tools \
 	pkg-check fresh-root-check
 
 all: $(BUILD)/aaa
@@ -141,6 +141,19 @@ package: all
 
 fuzz:
 	@sh tests/fuzz/run.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, its man page and the
+# bash and zsh completion, the last three written by the binary from the option
+# table its parser uses.
+PREFIX ?= /usr/local
+install: $(BUILD)/aaa
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0755 $(BUILD)/aaa $(DESTDIR)$(PREFIX)/bin/aaa
+	$(BUILD)/aaa manpage > $(DESTDIR)$(PREFIX)/share/man/man1/aaa.1
+	$(BUILD)/aaa completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/aaa
+	$(BUILD)/aaa completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_aaa
 
 print-srcs:
 	@echo $(SRCS)

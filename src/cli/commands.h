@@ -21,6 +21,8 @@ int cmd_revoke(const struct cli_opts *opts);
 int cmd_doctor(const struct cli_opts *opts);
 int cmd_lambda(const struct cli_opts *opts);
 int cmd_renew(const struct cli_opts *opts);
+int cmd_completion(const struct cli_opts *opts);
+int cmd_manpage(const struct cli_opts *opts);
 
 struct agent;
 /* The agent for a command, from its options; NULL after printing why. */

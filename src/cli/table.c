@@ -108,6 +108,9 @@ const struct cli_command cli_commands[] = {
     {"revoke", C_REVOKE, CLI_CMD_STORE, cmd_revoke, NULL, NULL, "revoke a certificate"},
     {"doctor", C_DOCTOR, 0, cmd_doctor, NULL, NULL,
      "check credentials, bucket, KMS key and hosted zones"},
+    {"completion", C_COMPLETION, 0, cmd_completion, "bash|zsh", "bash zsh",
+     "print a bash or zsh completion script"},
+    {"manpage", C_MANPAGE, 0, cmd_manpage, NULL, NULL, "print the manual page (roff)"},
     {"lambda", C_LAMBDA, 0, cmd_lambda, NULL, NULL,
      "run the AWS Lambda runtime loop (used by bootstrap)"},
 };

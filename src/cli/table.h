@@ -23,12 +23,16 @@ enum {
 	C_DOCTOR = 1 << 6,
 	C_LAMBDA = 1 << 7,
 	C_RENEW = 1 << 8,
+	C_COMPLETION = 1 << 9,
+	C_MANPAGE = 1 << 10,
 };
 
 /* The common flags of the original aaa: every command accepts them (and
  * their environment twins), so scripts passing the same flags to every
  * command keep working; a command ignores what it does not need. */
-#define C_ALL (C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR | C_LAMBDA | C_RENEW)
+#define C_ALL                                                                                      \
+	(C_REG | C_AUTHZ | C_CERT | C_LS | C_SYNC | C_REVOKE | C_DOCTOR | C_LAMBDA | C_RENEW |     \
+	 C_COMPLETION | C_MANPAGE)
 
 enum cli_kind {
 	CLI_STR,  /* const char * at off: the last one given wins */

@@ -144,3 +144,47 @@ def test_short_options_and_aliases_parse():
     assert p.returncode == 2 and "'-d' needs a value" in p.stderr
     p = run("ls", "-d", "a.example")
     assert p.returncode == 2 and "unknown option '-d'" in p.stderr
+
+
+def test_completion_and_man_page_from_the_option_table(tmp_path):
+    # make install with DESTDIR: the binary, aaa.1 and both completion scripts.
+    dest = tmp_path / "dest"
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    p = subprocess.run(["make", "-s", "install", f"DESTDIR={dest}", "PREFIX=/opt/aaa",
+                        f"BUILD={os.path.dirname(os.path.abspath(AAA))}"], cwd=repo,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    root = dest / "opt" / "aaa"
+    bash = root / "share" / "bash-completion" / "completions" / "aaa"
+    assert (root / "bin" / "aaa").exists()
+    all_cmds = COMMANDS + ["completion", "manpage"]
+
+    def complete(*words):
+        script = (f"source {bash}\nCOMP_WORDS=(aaa {' '.join(words)})\n"
+                  f"COMP_CWORD={len(words)}\n_aaa\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n")
+        r = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split()
+
+    assert set(complete("")) >= set(all_cmds)
+    assert set(complete("cert", "--key-type", "")) == {"rsa2048", "rsa3072", "rsa4096",
+                                                        "ec256", "ec384"}
+    opts = complete("renew", "--")
+    for flag in ("--force", "--random-delay", "--domain", "--profile", "--region", "--store"):
+        assert flag in opts
+    assert "--cn" not in opts
+    # zsh: the script parses, and its command list names every command.
+    zsh = root / "share" / "zsh" / "site-functions" / "_aaa"
+    r = subprocess.run(["zsh", "-n", str(zsh)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    text = zsh.read_text()
+    for c in all_cmds:
+        assert f"'{c}:" in text and f"({c})" in text
+    # The man page renders and names every command and every option.
+    man = subprocess.run(["man", "-l", str(root / "share" / "man" / "man1" / "aaa.1")],
+                         capture_output=True, text=True, env=dict(os.environ, MANWIDTH="200"))
+    assert man.returncode == 0, man.stderr
+    for c in all_cmds:
+        assert f"aaa {c}" in man.stdout
+    for flag in ("--acme-profile", "--allow-staging", "--random-delay", "--agree-tos", "-d,"):
+        assert flag in man.stdout, flag
