@@ -18,7 +18,7 @@ PKGS="gcc make pkg-config libc6-dev
 libcurl4-openssl-dev libssl-dev libcjson-dev libxml2-dev openssl ca-certificates
 python3 python3-venv python3-pytest python3-botocore python3-dnslib python3-jwcrypto python3-cryptography
 pebble awscli zip unzip curl busybox-static binutils dpkg-dev
-uacme lego certbot time
+uacme lego certbot time jq zsh man-db
 clang clang-tidy clang-format cppcheck valgrind"
 
 SUDO=""
