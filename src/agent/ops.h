@@ -21,16 +21,25 @@ cJSON *agent_ls(struct agent *a);
  * (caller deletes). */
 cJSON *agent_cert_summary(const cJSON *meta);
 
+/* What aaa sync writes (aaa sync --format). */
+enum agent_sync_format {
+	AGENT_SYNC_PEM,	     /* cert.pem, chain.pem, fullchain.pem, privkey.pem (0600) */
+	AGENT_SYNC_COMBINED, /* combined.pem (0600): the key, then the full chain */
+	AGENT_SYNC_PKCS12,   /* cert.p12 (0600): key, leaf and chain under a password */
+};
+
 /*
- * Writes cert.pem, chain.pem, fullchain.pem and privkey.pem (0600) of name
- * into dir, each atomically (temporary file + rename) and only when it
- * changed; then, when something changed and post_hook is set, runs it with
- * /bin/sh -c (AAA_SYNC_DIR and AAA_SYNC_DOMAIN in its environment).
- * *changed: 1 when files changed. 0 ok; -1 error (a->error), also when the
- * hook fails (its exit status is named).
+ * Writes name's certificate and key into dir in format, each file
+ * atomically (temporary file + rename) and only when it changed (a PKCS#12
+ * when it opens with the password and holds another key or chain); then,
+ * when something changed and post_hook is set, runs it with /bin/sh -c and
+ * AAA_SYNC_DIR, AAA_SYNC_DOMAIN and AAA_RENEWED_NAMES (the certificate's
+ * names, space-separated) in its environment. pkcs12_password is needed for
+ * AGENT_SYNC_PKCS12 only. *changed: 1 when files changed. 0 ok; -1 error
+ * (a->error), also when the hook fails (its exit status is named).
  */
 int agent_sync(struct agent *a, const char *name, const char *dir, const char *post_hook,
-	       int *changed);
+	       enum agent_sync_format format, const char *pkcs12_password, int *changed);
 
 /*
  * Revokes the stored certificate of name with the account key and the

@@ -36,6 +36,8 @@ struct cli_opts {
 	const char *aws_profile;
 	const char *region;
 	const char *random_delay;
+	const char *format;
+	const char *pkcs12_password_file;
 	struct str_list domains;
 	struct str_list deploy;
 	struct str_list zone_roles;

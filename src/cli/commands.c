@@ -32,18 +32,46 @@
 #include "util/mem.h"
 
 /*
- * The EAB HMAC key without putting it on a command line (where
- * /proc/PID/cmdline shows it): AAA_EAB_HMAC_KEY, or the first line of the
- * file AAA_EAB_HMAC_KEY_FILE names; --eab-hmac-key still wins. NULL when
- * none is set; *err when the file cannot be read.
+ * The first line of the file at path into buf (size bytes): how a secret
+ * reaches aaa without a command line, where /proc/PID/cmdline shows it.
+ * NULL with *err ("LABEL cannot be read", "LABEL is empty") on failure.
+ */
+static const char *s_secret_file(const char *path, const char *label, char *buf, size_t size,
+				 const char **err)
+{
+	static char msg[128];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f) {
+		snprintf(msg, sizeof(msg), "%s %s cannot be read: %s", label, path,
+			 strerror(errno));
+		*err = msg;
+		return NULL;
+	}
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!buf[0]) {
+		snprintf(msg, sizeof(msg), "%s %s is empty", label, path);
+		*err = msg;
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * The EAB HMAC key without putting it on a command line:
+ * AAA_EAB_HMAC_KEY, or the first line of the file AAA_EAB_HMAC_KEY_FILE
+ * names; --eab-hmac-key still wins. NULL when none is set; *err when the
+ * file cannot be read.
  */
 static char s_eab_buf[1024];
 
 static const char *s_eab_hmac(const struct cli_opts *o, const char **err)
 {
 	const char *v = getenv("AAA_EAB_HMAC_KEY"), *path = getenv("AAA_EAB_HMAC_KEY_FILE");
-	FILE *f;
-	size_t n;
 
 	*err = NULL;
 	if (o->eab_hmac_key)
@@ -52,19 +80,7 @@ static const char *s_eab_hmac(const struct cli_opts *o, const char **err)
 		return v;
 	if (!path || !*path)
 		return NULL;
-	if (!(f = fopen(path, "re"))) {
-		*err = "AAA_EAB_HMAC_KEY_FILE cannot be read";
-		return NULL;
-	}
-	n = fread(s_eab_buf, 1, sizeof(s_eab_buf) - 1, f);
-	fclose(f);
-	s_eab_buf[n] = '\0';
-	s_eab_buf[strcspn(s_eab_buf, "\r\n")] = '\0';
-	if (!s_eab_buf[0]) {
-		*err = "AAA_EAB_HMAC_KEY_FILE is empty";
-		return NULL;
-	}
-	return s_eab_buf;
+	return s_secret_file(path, "AAA_EAB_HMAC_KEY_FILE", s_eab_buf, sizeof(s_eab_buf), err);
 }
 
 static void s_config(const struct cli_opts *o, struct agent_config *c)
@@ -415,27 +431,68 @@ static const char *s_one_domain(const char *cmd, const struct cli_opts *opts)
 	return opts->domains.items[0];
 }
 
+/* --format: 0 and *f, or -1 for a word it does not know. */
+static int s_sync_format(const char *w, enum agent_sync_format *f)
+{
+	if (w == NULL || strcmp(w, "pem") == 0)
+		*f = AGENT_SYNC_PEM;
+	else if (strcmp(w, "combined") == 0)
+		*f = AGENT_SYNC_COMBINED;
+	else if (strcmp(w, "pkcs12") == 0)
+		*f = AGENT_SYNC_PKCS12;
+	else
+		return -1;
+	return 0;
+}
+
 int cmd_sync(const struct cli_opts *opts)
 {
 	const char *name = s_one_domain("sync", opts);
 	struct agent *a = NULL;
+	enum agent_sync_format format;
+	const char *password = NULL, *err = NULL;
+	char pw_buf[1024];
 	char *dir = NULL;
 	cJSON *out;
 	int changed = 0, rc = EXIT_FAIL;
 
 	if (!name)
 		return EXIT_USAGE;
+	if (s_sync_format(opts->format, &format) != 0) {
+		fprintf(stderr, "aaa sync: --format %s: expected pem, combined or pkcs12\n",
+			opts->format);
+		return EXIT_USAGE;
+	}
+	/* The PKCS#12 password never comes from argv: a file, else the environment. */
+	if (format == AGENT_SYNC_PKCS12) {
+		if (opts->pkcs12_password_file)
+			password =
+			    s_secret_file(opts->pkcs12_password_file, "--pkcs12-password-file",
+					  pw_buf, sizeof(pw_buf), &err);
+		else
+			password = getenv("AAA_PKCS12_PASSWORD");
+		if (err) {
+			fprintf(stderr, "aaa sync: %s\n", err);
+			return EXIT_FAIL;
+		}
+		if (!password || !*password) {
+			fprintf(stderr, "aaa sync: --format pkcs12 needs a password: "
+					"AAA_PKCS12_PASSWORD or --pkcs12-password-file FILE\n");
+			return EXIT_USAGE;
+		}
+	}
 	/* Without --dir, a folder named after the certificate in the current
 	 * directory, where the original aaa's sync wrote. */
 	if (opts->dir)
 		dir = str_dup(opts->dir);
 	else if (!(dir = store_cert_name_encode(name))) {
 		fprintf(stderr, "aaa sync: --domain %s: not a DNS name\n", name);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (!dir || !(a = s_open("sync", opts)))
 		goto out;
-	if (agent_sync(a, name, dir, opts->post_hook, &changed) != 0) {
+	if (agent_sync(a, name, dir, opts->post_hook, format, password, &changed) != 0) {
 		rc = s_fail("sync", a);
 		a = NULL;
 		goto out;
@@ -448,6 +505,7 @@ int cmd_sync(const struct cli_opts *opts)
 	cJSON_Delete(out);
 	rc = EXIT_OK;
 out:
+	mem_wipe(pw_buf, sizeof(pw_buf));
 	agent_free(a);
 	free(dir);
 	return rc;

@@ -55,7 +55,14 @@ const struct cli_option cli_options[] = {
     {"dir", NULL, 0, CLI_STR, OFF(dir), C_SYNC, 0, NULL, "DIR",
      "folder for cert.pem chain.pem fullchain.pem privkey.pem (default: ./NAME)", "@dir"},
     {"post-hook", NULL, 0, CLI_STR, OFF(post_hook), C_SYNC, 0, NULL, "CMD",
-     "command to run when files changed", NULL},
+     "command to run when files changed (AAA_SYNC_DIR, AAA_SYNC_DOMAIN, AAA_RENEWED_NAMES set)",
+     NULL},
+    {"format", NULL, 0, CLI_STR, OFF(format), C_SYNC, 0, NULL, "FORMAT",
+     "pem (cert, chain, fullchain, privkey; default), combined (key + full chain in "
+     "combined.pem) or pkcs12 (cert.p12)",
+     "pem combined pkcs12"},
+    {"pkcs12-password-file", NULL, 0, CLI_STR, OFF(pkcs12_password_file), C_SYNC, 0, NULL, "FILE",
+     "the PKCS#12 password, first line of FILE (else AAA_PKCS12_PASSWORD)", "@file"},
     {"reason", NULL, 0, CLI_STR, OFF(reason), C_REVOKE, 0, NULL, "REASON",
      "revocation reason: unspecified, keyCompromise, affiliationChanged, superseded, "
      "cessationOfOperation",

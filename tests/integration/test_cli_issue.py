@@ -195,6 +195,94 @@ def test_sync_writes_atomically_and_runs_the_hook_only_on_change(cli, zone, tmp_
     assert bad.returncode == 1 and "exit status 3" in bad.stderr
 
 
+def _pubkey_der(pem_path, kind):
+    """The public key of a certificate (x509) or private key (pkey) file, as
+    openssl (not aaa) reads it."""
+    args = (["openssl", "x509", "-noout", "-pubkey", "-in", pem_path] if kind == "x509"
+            else ["openssl", "pkey", "-pubout", "-in", pem_path])
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_sync_combined_is_key_and_full_chain_in_one_0600_file(cli, zone, tmp_path):
+    name = f"hap.{zone['name']}"
+    other = f"www.{name}"
+    _json(cli("cert", "--cn", name, "--domain", other))
+    target = tmp_path / "haproxy"
+    marker = tmp_path / "names"
+    hook = f"echo \"$AAA_RENEWED_NAMES\" > {marker}"
+    first = _json(cli("sync", "-d", name, "--dir", str(target), "--format", "combined",
+                      "--post-hook", hook))
+    assert first["changed"] is True
+    assert sorted(os.listdir(target)) == ["combined.pem"]
+    combined = target / "combined.pem"
+    assert stat.S_IMODE(os.stat(combined).st_mode) == 0o600
+    text = combined.read_text()
+    assert text.index("PRIVATE KEY-----") < text.index("BEGIN CERTIFICATE")
+    assert text.count("BEGIN CERTIFICATE") >= 2, "the full chain, not the leaf alone"
+    assert _pubkey_der(str(combined), "x509") == _pubkey_der(str(combined), "pkey")
+    assert sorted(marker.read_text().split()) == sorted([name, other])
+    again = _json(cli("sync", "-d", name, "--dir", str(target), "--format", "combined",
+                      "--post-hook", "exit 9"))
+    assert again["changed"] is False, "unchanged: the hook (exit 9) did not run"
+
+
+def test_sync_pkcs12_opens_with_openssl_and_is_rewritten_only_on_change(cli, store, zone,
+                                                                        tmp_path):
+    name = f"p12.{zone['name']}"
+    _json(cli("cert", "--cn", name))
+    target = tmp_path / "java"
+    pw = {"AAA_PKCS12_PASSWORD": "s3cret-p12"}
+    first = _json(cli("sync", "-d", name, "--dir", str(target), "--format", "pkcs12",
+                      extra_env=pw))
+    assert first["changed"] is True
+    p12 = target / "cert.p12"
+    assert sorted(os.listdir(target)) == ["cert.p12"]
+    assert stat.S_IMODE(os.stat(p12).st_mode) == 0o600
+    r = subprocess.run(["openssl", "pkcs12", "-in", str(p12), "-nodes", "-passin",
+                        "env:PW"], env=dict(os.environ, PW="s3cret-p12"),
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "PRIVATE KEY" in r.stdout and r.stdout.count("BEGIN CERTIFICATE") >= 2
+    assert f"friendlyName: {name}" in r.stdout
+    leaf = x509.load_pem_x509_certificate(r.stdout[r.stdout.index("-----BEGIN CERTIFICATE"):]
+                                          .encode())
+    assert leaf.serial_number == _cert(store, name).serial_number
+    before = p12.read_bytes()
+    # Same key and chain: not rewritten (a PKCS#12 is salted afresh, so aaa
+    # opens the old one to compare) and the hook does not run.
+    again = _json(cli("sync", "-d", name, "--dir", str(target), "--format", "pkcs12",
+                      "--post-hook", "exit 9", extra_env=pw))
+    assert again["changed"] is False and p12.read_bytes() == before
+    # Another password (from a file this time): written again.
+    pwfile = tmp_path / "pw"
+    pwfile.write_text("other-pass\n")
+    os.chmod(pwfile, 0o600)
+    third = _json(cli("sync", "-d", name, "--dir", str(target), "--format", "pkcs12",
+                      "--pkcs12-password-file", str(pwfile)))
+    assert third["changed"] is True
+    r = subprocess.run(["openssl", "pkcs12", "-in", str(p12), "-nodes", "-passin",
+                        f"file:{pwfile}"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "PRIVATE KEY" in r.stdout, r.stderr
+
+
+def test_sync_format_bad_input_writes_nothing(cli, zone, tmp_path):
+    name = f"badfmt.{zone['name']}"
+    _json(cli("cert", "--cn", name))
+    target = tmp_path / "out"
+    r = cli("sync", "-d", name, "--dir", str(target), "--format", "der")
+    assert r.returncode == 2 and "--format der" in r.stderr
+    r = cli("sync", "-d", name, "--dir", str(target), "--format", "pkcs12",
+            extra_env={"AAA_PKCS12_PASSWORD": ""})
+    assert r.returncode == 2 and "needs a password" in r.stderr
+    r = cli("sync", "-d", name, "--dir", str(target), "--format", "pkcs12",
+            "--pkcs12-password-file", str(tmp_path / "missing"))
+    assert r.returncode == 1 and "--pkcs12-password-file" in r.stderr and "cannot be read" \
+        in r.stderr
+    assert not target.exists()
+
+
 def test_revoke_then_pebble_reports_it(cli, store, zone, pebble):
     name = f"rev.{zone['name']}"
     _json(cli("cert", "--cn", name))
