@@ -209,7 +209,7 @@ int sts_assume_role_with_web_identity(const char *role_arn, const char *session_
 		goto out;
 	}
 	/* anonymous: the token authenticates the call; it is not signed */
-	rc = s_call(op, role_arn, &form, NULL, 1, region, &doc, reply);
+	rc = s_call("AssumeRoleWithWebIdentity", role_arn, &form, NULL, 1, region, &doc, reply);
 	if (reply->resp.body.data)
 		mem_wipe(reply->resp.body.data, reply->resp.body.len);
 	if (rc != 0)

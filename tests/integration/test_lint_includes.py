@@ -28,7 +28,10 @@ def test_the_tree_passes():
 
 
 def test_make_lint_runs_it_first():
-    r = subprocess.run(["make", "-n", "lint"], cwd=_REPO, capture_output=True, text=True,
+    # --no-print-directory: under make test (MAKELEVEL > 0) make would print
+    # "Entering directory" first.
+    r = subprocess.run(["make", "--no-print-directory", "-n", "lint"], cwd=_REPO,
+                       capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0] == "sh tests/check_includes.sh"
