@@ -59,19 +59,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		(void)acm_parse_describe(body, n, &ac);
 		break;
-	case 4:
-		doc = xml_parse(body, n, NULL);
-		if (doc) {
-			if (cloudfront_set_viewer_acm(doc, S_ARN) == 0) {
-				char *got = cloudfront_viewer_acm(doc);
+	case 4: {
+		/* A DistributionConfig rewritten for the ACM certificate must serve it. */
+		size_t out_len = 0;
+		char *out = cloudfront_config_with_acm(body, n, S_ARN, &out_len);
 
-				if (got == NULL || strcmp(got, S_ARN) != 0)
-					abort();
-				free(got);
-			}
+		if (out != NULL) {
+			xmlNode *root;
+			char *got;
+
+			doc = xml_parse(out, out_len, NULL);
+			root = doc ? xml_root(doc) : NULL;
+			got = root ? xml_path_text(root, "ViewerCertificate/ACMCertificateArn")
+				   : NULL;
+			if (got == NULL || strcmp(got, S_ARN) != 0)
+				abort();
+			free(got);
 			xmlFreeDoc(doc);
+			free(out);
 		}
 		break;
+	}
 	default:
 		if (fuzz_server_start() != 0 || fuzz_server_answer(200, NULL, body, n) != 0)
 			return 0;

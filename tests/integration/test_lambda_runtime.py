@@ -173,11 +173,13 @@ def test_trace_id_and_context_headers(emu, task_root):
     fn = add(emu, task_root, env={"AWS_LAMBDA_LOG_LEVEL": "debug"})
     inv = emu.invoke("aaa-fn", {"action": "ls"})
     inv2 = emu.invoke("aaa-fn", {"action": "ls"})
-    lines = fn.stderr_lines()
     # The runtime logs getenv("_X_AMZN_TRACE_ID") after setting it.
-    for i in (inv, inv2):
-        assert any(i.request_id in line and f"trace {i.trace_id}" in line for line in lines), \
-            lines
+    def traced(lines):
+        return all(any(i.request_id in line and f"trace {i.trace_id}" in line for line in lines)
+                   for i in (inv, inv2))
+
+    lines = fn.wait_stderr(traced)
+    assert traced(lines), lines
     # /next was asked without a proxy and every result went to the right id.
     posts = [r[1] for r in fn.runtime_requests if r[0] == "POST"]
     assert posts == [f"/2018-06-01/runtime/invocation/{i.request_id}/error"
@@ -187,7 +189,10 @@ def test_trace_id_and_context_headers(emu, task_root):
 def test_json_logs_carry_request_id(emu, task_root):
     fn = add(emu, task_root, env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
     inv = emu.invoke("aaa-fn", {"action": "nope"})
-    lines = [line for line in fn.stderr_lines() if line.strip()]
+    def logged(lines):
+        return any(inv.request_id in line and "UnknownAction" in line for line in lines)
+
+    lines = [line for line in fn.wait_stderr(logged) if line.strip()]
     assert lines
     docs = [json.loads(line) for line in lines]  # every line is JSON
     mine = [d for d in docs if d.get("requestId") == inv.request_id]
@@ -234,7 +239,8 @@ def test_failed_post_does_not_end_the_loop(emu, task_root):
     inv = emu.invoke("aaa-fn", {"action": "nope"})
     assert inv.error["errorType"] == "UnknownAction"
     assert fn.sandboxes == 1 and fn.exits == []
-    assert any("HTTP 500" in line for line in fn.stderr_lines())
+    assert any("HTTP 500" in line
+               for line in fn.wait_stderr(lambda ls: any("HTTP 500" in x for x in ls)))
 
 
 def test_without_runtime_api_exits_1():

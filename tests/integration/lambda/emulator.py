@@ -391,6 +391,17 @@ class Function:
     def stderr_lines(self):
         return [line for _, stream, line in self.logs if stream == "stderr"]
 
+    def wait_stderr(self, pred, timeout=10.0):
+        """stderr_lines() once pred(lines) holds, or as they are at the timeout: a
+        sandbox's output is read from its pipe by a thread, and can still be in the
+        pipe when the invocation's answer is already back (as with real Lambda's logs)."""
+        end = time.monotonic() + timeout
+        lines = self.stderr_lines()
+        while not pred(lines) and time.monotonic() < end:
+            time.sleep(0.02)
+            lines = self.stderr_lines()
+        return lines
+
     def _acquire_sandbox(self):
         """An idle live sandbox, else a new one (a cold start). Returns (sandbox, cold)."""
         with self.lock:
