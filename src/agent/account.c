@@ -24,7 +24,7 @@
 #define KMS_PREFIX  "kms:"
 #define EMPTY_INDEX "{\"version\":1,\"certs\":{}}"
 
-/* A signer for a KMS key; a->error on failure. */
+/* A signer for a KMS key; a->err.message on failure. */
 static struct jws_signer *s_kms_signer(struct agent *a, const char *key_id)
 {
 	char *err = NULL;
@@ -37,7 +37,7 @@ static struct jws_signer *s_kms_signer(struct agent *a, const char *key_id)
 	return s;
 }
 
-/* The ACME client for signer (taken); a->error when the CA does not answer. */
+/* The ACME client for signer (taken); a->err.message when the CA does not answer. */
 static int s_client(struct agent *a, struct jws_signer *signer)
 {
 	acme_client_free(a->acme);
@@ -290,7 +290,7 @@ out:
 	if (rc == 0 && store_create(a->store, STORE_KEY_INDEX, EMPTY_INDEX, strlen(EMPTY_INDEX), 0,
 				    NULL) == STORE_ERROR)
 		log_warn("could not create an empty index.json; the first certificate will");
-	if (rc != 0 && !a->error[0])
+	if (rc != 0 && !a->err.message[0])
 		agent_fail(a, "input", "", "registration failed (out of memory?)");
 	jws_signer_free(signer);
 	str_wipe_free(pem);

@@ -15,13 +15,13 @@
  * account key of a->cfg.account_key (NULL: a new local ec256 key; a key
  * type; or "kms:KEY"). Without agree, a CA with terms is refused before
  * anything is sent or stored (the message names the terms URL). EAB from
- * a->cfg. *created: 1 new account, 0 it existed. 0/-1 (a->error).
+ * a->cfg. *created: 1 new account, 0 it existed. 0/-1 (a->err).
  */
 int agent_account_register(struct agent *a, int agree, int *created);
 
 /*
  * Makes a->acme ready to sign for the stored account (nothing sent when
- * the account URL is known). -1 with a->error when there is no account
+ * the account URL is known). -1 with a->err when there is no account
  * ("run aaa reg first") or the CA is unreachable.
  */
 int agent_account_load(struct agent *a);

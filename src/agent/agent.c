@@ -151,12 +151,10 @@ void agent_fail(struct agent *a, const char *source, const char *code, const cha
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(a->error, sizeof(a->error), fmt, ap);
+	err_vset(&a->err, source, code, fmt, ap);
 	va_end(ap);
-	snprintf(a->error_source, sizeof(a->error_source), "%s", source ? source : "");
-	snprintf(a->error_code, sizeof(a->error_code), "%s", code ? code : "");
 	/* The caller reports it (the CLI's last line, the executor's answer). */
-	log_info("%s", a->error);
+	log_info("%s", a->err.message);
 }
 
 /*
@@ -164,19 +162,6 @@ void agent_fail(struct agent *a, const char *source, const char *code, const cha
  * detail ..."); its type is the first word when it is a URN, which is what
  * the executor's answer reports as the code.
  */
-int agent_error_json(const struct agent *a, cJSON *parent)
-{
-	cJSON *e;
-
-	cJSON_DeleteItemFromObjectCaseSensitive(parent, "error");
-	if (!(e = cJSON_AddObjectToObject(parent, "error")) ||
-	    !cJSON_AddStringToObject(e, "source", a->error_source) ||
-	    !cJSON_AddStringToObject(e, "code", a->error_code) ||
-	    !cJSON_AddStringToObject(e, "message", a->error))
-		return -1;
-	return 0;
-}
-
 void agent_fail_acme(struct agent *a, const char *what)
 {
 	const char *e = a->acme && a->acme->error[0] ? a->acme->error : "no answer from the CA";

@@ -2,9 +2,9 @@
  * The agent: what aaa does, shared by the CLI and the Lambda handlers.
  * struct agent holds the resolved configuration, the open store and (once
  * needed) the ACME client with the account loaded. Every operation that
- * fails leaves one line for the user in agent->error, with the CA's or
- * AWS's own code, and the source of the failure (for the executor's answer
- * and the Slack reply).
+ * fails leaves its failure in agent->err (util/err.h): one line for the
+ * user, the CA's or AWS's own code, and the source of the failure (for the
+ * CLI's line, the executor's answer and the Slack reply).
  */
 #ifndef AAA_AGENT_AGENT_H
 #define AAA_AGENT_AGENT_H
@@ -16,6 +16,7 @@
 
 #include "acme/post.h"
 #include "store/store.h"
+#include "util/err.h"
 
 #define AGENT_ACCOUNT_NAME "default"
 
@@ -52,9 +53,9 @@ struct agent {
 	/* Milliseconds left for the current invocation (Lambda); NULL: no limit. */
 	long long (*remaining_ms)(void *ctx);
 	void *remaining_ctx;
-	char error[2048];
-	char error_source[16]; /* "acme", "aws", "dns", "store", "input" */
-	char error_code[160];  /* the CA's problem type or AWS's error code, may be "" */
+	struct aaa_err err; /* the last failure (agent_fail); source "acme", "aws", "dns",
+			     * "store", "input", "interrupted"; code the CA's problem type
+			     * or AWS's error code, may be "" */
 };
 
 /* Opens the store and resolves the directory. NULL and *err (caller frees). */
@@ -69,14 +70,11 @@ const char *agent_directory_resolve(const char *dir);
  * when unset, and 0 with a warning when it is not such a number. */
 int agent_env_days(const char *name);
 
-/* Sets agent->error (and source, code); logged at info level only: the
+/* Sets agent->err (source, code, message); logged at info level only: the
  * caller reports it once (the CLI's last line, the executor's answer). */
 void agent_fail(struct agent *a, const char *source, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Replaces parent's "error" member with {"source","code","message"} from
- * a->error (the job document, the executor's answer). 0/-1. */
-int agent_error_json(const struct agent *a, cJSON *parent);
-/* Copies the ACME client's last error (with its problem type) into a->error. */
+/* Copies the ACME client's last error (with its problem type) into a->err. */
 void agent_fail_acme(struct agent *a, const char *what);
 
 /* One progress line: to cfg.progress when set, else an info log line. */
@@ -91,7 +89,7 @@ void agent_progress(const struct agent *a, const char *fmt, ...)
 int agent_invoke_async(const char *function, const cJSON *payload, long budget_ms, char **err);
 
 /* Store helpers: whole-object get (NUL-terminated; *etag optional, caller
- * frees both) and put. 0 ok, 1 not found, -1 error (agent->error set). */
+ * frees both) and put. 0 ok, 1 not found, -1 error (agent->err set). */
 int agent_store_get(struct agent *a, const char *key, char **data, size_t *len, char **etag);
 int agent_store_put(struct agent *a, const char *key, const char *data, size_t len, int secret);
 

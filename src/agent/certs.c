@@ -444,7 +444,7 @@ int agent_cert_store(struct agent *a, const char *name, const char *fullchain_pe
 	}
 	rc = 0;
 out:
-	if (rc && !a->error[0])
+	if (rc && !a->err.message[0])
 		agent_fail(a, "store", "", "%s: storing the certificate failed", name);
 	cert_info_clear(&ci);
 	cJSON_Delete(meta);

@@ -11,7 +11,7 @@
 #include "agent/agent.h"
 
 /* meta.json of name (caller cJSON_Deletes); NULL when absent (return 1) or
- * on error (-1, a->error). */
+ * on error (-1, a->err). */
 int agent_meta_load(struct agent *a, const char *name, cJSON **meta);
 int agent_meta_save(struct agent *a, const char *name, const cJSON *meta);
 

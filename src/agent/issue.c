@@ -640,7 +640,7 @@ static void s_fail(struct run *r)
 	char *jk;
 
 	s_dns_cleanup(r);
-	agent_error_json(r->a, r->job->doc);
+	json_add_error(r->job->doc, &r->a->err);
 	if ((jk = s_job_key_key(r))) {
 		if (json_bool(r->job->doc, "new_key", 0))
 			store_delete(r->a->store, jk);
@@ -652,7 +652,7 @@ static void s_fail(struct run *r)
 		log_error("job %s: could not record the failure", job_id(r->job));
 	/* A renewal that fails is retried later with backoff. */
 	if (!stored && json_bool(r->job->doc, "renewal", 0))
-		agent_cert_record_failure(r->a, r->names[0], r->a->error);
+		agent_cert_record_failure(r->a, r->names[0], r->a->err.message);
 }
 
 /*
@@ -669,12 +669,12 @@ static enum issue_result s_yield(struct run *r)
 	long max = v && strtol(v, NULL, 10) > 0 ? strtol(v, NULL, 10) : DEFAULT_MAX_RESUMES;
 	long long n = json_int(r->job->doc, "resumes", 0);
 	time_t created = 0;
-	char why[sizeof(r->a->error)];
+	char why[sizeof(r->a->err.message)];
 
 	if (json_str(r->job->doc, "created"))
 		acme_rfc3339_parse(json_str(r->job->doc, "created"), &created);
 	if (n >= max || (created > 0 && time(NULL) - created > MAX_JOB_AGE_S)) {
-		snprintf(why, sizeof(why), "%s", r->a->error[0] ? r->a->error : "");
+		snprintf(why, sizeof(why), "%s", r->a->err.message[0] ? r->a->err.message : "");
 		agent_fail(r->a, "acme", "",
 			   "job gave up after %lld resumes%s (order %s is %s)%s%s", n,
 			   n >= max ? "" : " and a day",
@@ -715,7 +715,7 @@ enum issue_result issue_run(struct agent *a, struct job *job, const struct issue
 	r.a = a;
 	r.job = job;
 	r.o = o;
-	a->error[0] = '\0';
+	a->err.message[0] = '\0';
 	aws_client_set_time_left(s_aws_time_left, &r);
 	if (s_names(&r) != 0) {
 		agent_fail(a, "input", "", "job %s has no names", job_id(job));
@@ -762,11 +762,12 @@ enum issue_result issue_run(struct agent *a, struct job *job, const struct issue
 		}
 		if (s_steps[st](&r) != 0) {
 			left = s_remaining(&r);
-			if (left >= 0 && left < margin + 5000 && a->error_source[0] != 'i' &&
-			    !cancel_requested()) {
-				/* Cut short by our own deadline: resume rather than fail. */
+			/* Cut short by our own deadline: resume rather than fail;
+			 * a request that is wrong or was interrupted fails now. */
+			if (left >= 0 && left < margin + 5000 && !err_source_is(&a->err, "input") &&
+			    !err_source_is(&a->err, "interrupted") && !cancel_requested()) {
 				log_warn("job %s: %s; resuming in a new invocation", job_id(job),
-					 a->error);
+					 a->err.message);
 				res = s_yield(&r);
 				goto out;
 			}

@@ -12,7 +12,7 @@
 
 enum issue_result {
 	ISSUE_DONE = 0,	   /* state done */
-	ISSUE_FAILED = -1, /* state failed; a->error says why */
+	ISSUE_FAILED = -1, /* state failed; a->err says why */
 	ISSUE_YIELD = 1,   /* saved before the deadline: resume it */
 	ISSUE_BUSY = 2	   /* another worker holds the lease, or already finished */
 };

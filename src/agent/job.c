@@ -243,7 +243,7 @@ int job_create(struct agent *a, const struct job_request *req, struct job *job, 
 		    (job_state(job) == JOB_DONE || job_state(job) == JOB_FAILED)) {
 			cJSON_Delete(job->doc);
 			if (!(job->doc = s_new_doc(id, req)) || job_save(a, job) != 0) {
-				if (!a->error[0])
+				if (!a->err.message[0])
 					agent_fail(a, "store", "",
 						   "jobs/%s.json changed while starting it again",
 						   id);

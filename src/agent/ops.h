@@ -13,7 +13,7 @@
  * What `aaa ls` prints, in the original Go aaa's shape: an array of accounts
  * {"email","directory","account","domains":[{"domain","authorization":
  * {"expires"},"certificate":{"not_before","not_after","san",...}}]}.
- * NULL on error (a->error).
+ * NULL on error (a->err).
  */
 cJSON *agent_ls(struct agent *a);
 
@@ -36,7 +36,7 @@ enum agent_sync_format {
  * AAA_SYNC_DIR, AAA_SYNC_DOMAIN and AAA_RENEWED_NAMES (the certificate's
  * names, space-separated) in its environment. pkcs12_password is needed for
  * AGENT_SYNC_PKCS12 only. *changed: 1 when files changed. 0 ok; -1 error
- * (a->error), also when the hook fails (its exit status is named).
+ * (a->err), also when the hook fails (its exit status is named).
  */
 int agent_sync(struct agent *a, const char *name, const char *dir, const char *post_hook,
 	       enum agent_sync_format format, const char *pkcs12_password, int *changed);

@@ -37,7 +37,7 @@ struct renew_request {
  * Fills r->req to renew name with its stored names, key type and deploy
  * targets (issue.c adds its stored ACME profile) and an idempotency key per
  * certificate version and attempt, so a repeated delivery finds the same
- * job. 0; 1 when name is not stored; -1 on error (a->error). Clear r with
+ * job. 0; 1 when name is not stored; -1 on error (a->err). Clear r with
  * renew_request_clear in every case.
  */
 int renew_request_prepare(struct agent *a, const char *name, struct renew_request *r);

@@ -54,7 +54,7 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 	int nfail = 0, r, rc = -1;
 
 	if (agent_meta_load(a, name, &meta) != 0) {
-		if (!a->error[0])
+		if (!a->err.message[0])
 			agent_fail(a, "store", "", "%s: no stored certificate to deploy", name);
 		goto out;
 	}
@@ -64,7 +64,7 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 	}
 	/* Never a key beside a certificate it does not belong to. */
 	if ((r = agent_cert_set_load(a, name, &f)) != 0) {
-		if (r > 0 || !a->error[0])
+		if (r > 0 || !a->err.message[0])
 			agent_fail(a, "store", "", "%s: the stored certificate is incomplete",
 				   name);
 		goto out;

@@ -13,7 +13,7 @@
  * Deploys the stored certificate of name to every target in its meta.json.
  * report (optional) receives "deployed": [{"target","ok","detail"|"error"}].
  * 0 when every target worked (or there are none); -1 when one failed
- * (a->error names them; the certificate stays stored).
+ * (a->err names them; the certificate stays stored).
  */
 int agent_deploy_all(struct agent *a, const char *name, cJSON *report);
 

@@ -62,7 +62,7 @@ static int s_selected(const struct cli_opts *o, const char *name)
 	return 0;
 }
 
-/* Renews one certificate to the end; 0, or -1 with a->error. */
+/* Renews one certificate to the end; 0, or -1 with a->err.message. */
 static int s_renew_one(struct agent *a, const char *name, const char *owner)
 {
 	struct renew_request rr;
@@ -85,7 +85,7 @@ static int s_renew_one(struct agent *a, const char *name, const char *owner)
 	io.owner = owner;
 	if (issue_run(a, &job, &io) == ISSUE_DONE)
 		rc = 0;
-	else if (!a->error[0])
+	else if (!a->err.message[0])
 		agent_fail(a, "input", "", "job %s is %s (another worker holds it, or it ended)",
 			   job_id(&job), json_str(job.doc, "state"));
 out:
@@ -123,7 +123,7 @@ int cmd_renew(const struct cli_opts *opts)
 	if (!(a = cli_agent_open("renew", opts)))
 		goto out;
 	if ((r = agent_store_get(a, STORE_KEY_INDEX, &text, &len, NULL)) < 0) {
-		fprintf(stderr, "aaa renew: %s\n", a->error);
+		fprintf(stderr, "aaa renew: %s\n", a->err.message);
 		goto out;
 	}
 	if (r == 0 && !(idx = json_parse(text, len, "index.json"))) {
@@ -185,10 +185,10 @@ int cmd_renew(const struct cli_opts *opts)
 	for (i = 0; i < ndue; i++) {
 		cJSON *meta = NULL;
 
-		a->error[0] = '\0';
+		a->err.message[0] = '\0';
 		if (s_renew_one(a, due[i], owner) != 0) {
 			printf("%s: renewal failed: %s\n", due[i],
-			       a->error[0] ? a->error : "see above");
+			       a->err.message[0] ? a->err.message : "see above");
 			failed++;
 		} else if (agent_meta_load(a, due[i], &meta) == 0) {
 			printf("%s: renewed: serial %s, expires %s\n", due[i],

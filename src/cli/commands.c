@@ -123,7 +123,7 @@ static struct agent *s_open(const char *cmd, const struct cli_opts *o)
 static int s_fail(const char *cmd, struct agent *a)
 {
 	/* The message may quote the CA or AWS: escaped, like every log line. */
-	char *safe = log_escape(a->error[0] ? a->error : "failed (see above)");
+	char *safe = log_escape(a->err.message[0] ? a->err.message : "failed (see above)");
 
 	fprintf(stderr, "aaa %s: %s\n", cmd, safe ? safe : "failed");
 	free(safe);
@@ -346,7 +346,7 @@ static int s_issue(const char *cmd, const struct cli_opts *opts, int authz_only)
 	 * records before we exit. */
 	s_catch_signals();
 	res = issue_run(a, &job, &io);
-	if (res == ISSUE_BUSY && !a->error[0])
+	if (res == ISSUE_BUSY && !a->err.message[0])
 		agent_fail(a, "input", "",
 			   "job %s for these names is being run by another aaa (%s); try again "
 			   "when it ends",

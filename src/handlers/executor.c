@@ -254,7 +254,7 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 					"finished; nothing was done twice");
 	} else {
 		if (res == ISSUE_FAILED && !json_obj(out, "error"))
-			agent_error_json(a, out);
+			json_add_error(out, &a->err);
 		s_notify(a, job, out);
 	}
 	return out;
@@ -282,7 +282,7 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 				rt_error_set(err, "NotFound", "no stored certificate %s to renew",
 					     name);
 			else
-				rt_error_set(err, "StoreError", "%s", a->error);
+				rt_error_set(err, "StoreError", "%s", a->err.message);
 			goto out;
 		}
 		req = rr.req;
@@ -315,7 +315,7 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 				      cJSON_Duplicate(json_obj(event, "requested_by"), 1));
 	req.extra = extra;
 	if (job_create(a, &req, &job, &existing) != 0) {
-		rt_error_set(err, "StoreError", "%s", a->error);
+		rt_error_set(err, "StoreError", "%s", a->err.message);
 		goto out;
 	}
 	if (existing)
@@ -340,7 +340,7 @@ static cJSON *s_resume(struct agent *a, const cJSON *event, const struct runtime
 
 	if (r != 0) {
 		rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "job %s: %s",
-			     json_str(event, "job"), r > 0 ? "no such job" : a->error);
+			     json_str(event, "job"), r > 0 ? "no such job" : a->err.message);
 		return NULL;
 	}
 	out =
@@ -361,7 +361,7 @@ static cJSON *s_status(struct agent *a, const cJSON *event, const struct runtime
 	if (id) {
 		if ((r = job_load(a, id, &job)) != 0) {
 			rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "job %s: %s", id,
-				     r > 0 ? "no such job" : a->error);
+				     r > 0 ? "no such job" : a->err.message);
 			return NULL;
 		}
 		out = s_job_answer(a, &job, "status");
@@ -370,7 +370,7 @@ static cJSON *s_status(struct agent *a, const cJSON *event, const struct runtime
 	}
 	if ((r = agent_meta_load(a, name, &meta)) != 0) {
 		rt_error_set(err, r > 0 ? "NotFound" : "StoreError", "%s: %s", name,
-			     r > 0 ? "no stored certificate" : a->error);
+			     r > 0 ? "no stored certificate" : a->err.message);
 		return NULL;
 	}
 	out = cJSON_CreateObject();
@@ -398,7 +398,7 @@ static cJSON *s_revoke(struct agent *a, const cJSON *event, const struct runtime
 	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
 	cJSON_AddStringToObject(out, "name", json_str(event, "name"));
 	if (!ok)
-		agent_error_json(a, out);
+		json_add_error(out, &a->err);
 	return out;
 }
 
@@ -418,7 +418,7 @@ static cJSON *s_deploy(struct agent *a, const cJSON *event, const struct runtime
 	cJSON_AddStringToObject(out, "state", ok ? "done" : "failed");
 	cJSON_AddStringToObject(out, "name", name);
 	if (!ok)
-		agent_error_json(a, out);
+		json_add_error(out, &a->err);
 	return out;
 }
 
@@ -537,7 +537,7 @@ static cJSON *s_reg(struct agent *a, const cJSON *event, const struct runtime_ct
 	if (agent_account_register(a, agree, &created) != 0) {
 		const char *terms = a->acme ? a->acme->dir.terms_of_service : NULL;
 
-		if (!agree && terms && strstr(a->error, "terms of service must be agreed")) {
+		if (!agree && terms && strstr(a->err.message, "terms of service must be agreed")) {
 			cJSON_AddStringToObject(out, "state", "terms_not_agreed");
 			cJSON_AddStringToObject(out, "terms_url", terms);
 			cJSON_AddStringToObject(
@@ -546,8 +546,8 @@ static cJSON *s_reg(struct agent *a, const cJSON *event, const struct runtime_ct
 			    "again with \"agree\":true");
 		} else {
 			cJSON_AddStringToObject(out, "state", "failed");
-			agent_error_json(a, out);
-			if (eab && strcmp(a->error_source, "acme") == 0)
+			json_add_error(out, &a->err);
+			if (eab && strcmp(a->err.source, "acme") == 0)
 				cJSON_AddStringToObject(
 				    out, "fix",
 				    "check eab.kid and that eab.hmac_ciphertext encrypts the HMAC "
@@ -648,7 +648,7 @@ static cJSON *s_ls(struct agent *a, const cJSON *event, const struct runtime_ctx
 	(void)event;
 	(void)ctx;
 	if (!out)
-		rt_error_set(err, "StoreError", "%s", a->error);
+		rt_error_set(err, "StoreError", "%s", a->err.message);
 	return out;
 }
 
@@ -711,7 +711,8 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 	}
 	if (!out) {
 		if (!err->type[0])
-			rt_error_set(err, "Internal", "%s", a && a->error[0] ? a->error : "failed");
+			rt_error_set(err, "Internal", "%s",
+				     a && a->err.message[0] ? a->err.message : "failed");
 		goto out;
 	}
 	/* A Slack request for an action without a job (ls, status, revoke,

@@ -37,7 +37,7 @@ struct agent;
 
 /*
  * Does the action: its answer (caller deletes), or NULL with err (or
- * a->error) saying why. The event has passed executor_validate.
+ * a->err) saying why. The event has passed executor_validate.
  */
 typedef cJSON *(*exec_run_fn)(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
 			      struct rt_error *err);

@@ -214,9 +214,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		goto out;
 	r = agent_store_get(a, STORE_KEY_INDEX, &text, &len, NULL);
 	if (r < 0) {
-		char first[sizeof(a->error)];
+		char first[sizeof(a->err.message)];
 
-		snprintf(first, sizeof(first), "%s", a->error);
+		snprintf(first, sizeof(first), "%s", a->err.message);
 		if (s_index_absent(a)) {
 			r = 1;
 		} else {

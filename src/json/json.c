@@ -227,6 +227,23 @@ int json_add_str_opt(cJSON *obj, const char *key, const char *value)
 	return cJSON_AddStringToObject(obj, key, value) ? 0 : -1;
 }
 
+int json_add_error(cJSON *parent, const struct aaa_err *err)
+{
+	cJSON *e;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(parent, "error");
+	if (!(e = cJSON_AddObjectToObject(parent, "error")) ||
+	    !cJSON_AddStringToObject(e, "source", err->source) ||
+	    !cJSON_AddStringToObject(e, "code", err->code) ||
+	    !cJSON_AddStringToObject(e, "message", err->message))
+		return -1;
+	if (err->request_id[0] && !cJSON_AddStringToObject(e, "requestId", err->request_id))
+		return -1;
+	if (err->http_status > 0 && !cJSON_AddNumberToObject(e, "httpStatus", err->http_status))
+		return -1;
+	return 0;
+}
+
 const char *json_library_version(void)
 {
 	return cJSON_Version();

@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 #define JSON_MAX_INPUT (8u * 1024u * 1024u)
 
 /* Parses len bytes (need not be NUL-terminated); what names the input in
@@ -48,6 +50,12 @@ int json_str_array_view(const cJSON *arr, const char ***out, size_t *n);
 int json_add_str_array(cJSON *obj, const char *key, const char *const *items, size_t n);
 /* Adds a string member only when value is non-NULL. 0/-1. */
 int json_add_str_opt(cJSON *obj, const char *key, const char *value);
+/*
+ * Replaces parent's "error" member with {"source","code","message"} from err
+ * (the job document, the executor's answer); AWS's request id and the HTTP
+ * status are added as "requestId" and "httpStatus" when known. 0/-1.
+ */
+int json_add_error(cJSON *parent, const struct aaa_err *err);
 /* The version of the cJSON loaded now ("1.7.15"); static storage. */
 const char *json_library_version(void);
 

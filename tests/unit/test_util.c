@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/mem.h"
 
 TEST(buf_append_and_printf)
@@ -48,4 +49,68 @@ TEST(mem_helpers)
 	s = str_ndup("abcdef", 3);
 	CHECK_STR(s, "abc");
 	str_wipe_free(s);
+}
+
+TEST(err_set_prefix_and_truncation)
+{
+	struct aaa_err e;
+	char big[3000];
+
+	err_clear(&e);
+	CHECK(!err_is_set(&e));
+	CHECK_INT(err_set(&e, "aws", "AccessDenied", "PutObject %s: %d", "k", 403), -1);
+	CHECK(err_is_set(&e));
+	CHECK(err_source_is(&e, "aws"));
+	CHECK(!err_source_is(&e, "awsx"));
+	CHECK_STR(e.code, "AccessDenied");
+	CHECK_STR(e.message, "PutObject k: 403");
+	err_detail(&e, 403, "req-1");
+	CHECK_INT(e.http_status, 403);
+	CHECK_STR(e.request_id, "req-1");
+	/* Context goes first; source, code and detail stay. */
+	err_prefix(&e, "cannot write %s", "certs/a");
+	CHECK_STR(e.message, "cannot write certs/a: PutObject k: 403");
+	CHECK_STR(e.code, "AccessDenied");
+	CHECK_STR(e.request_id, "req-1");
+	/* Setting again clears the detail of the last failure. */
+	err_set(&e, NULL, NULL, "x");
+	CHECK_STR(e.source, "");
+	CHECK_STR(e.request_id, "");
+	CHECK_INT(e.http_status, 0);
+	/* A prefix on an empty message is the prefix alone. */
+	err_clear(&e);
+	err_prefix(&e, "alone");
+	CHECK_STR(e.message, "alone");
+	/* Over-long text truncates, the context survives. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	err_set(&e, "store", big, "%s", big);
+	CHECK_INT(strlen(e.message), sizeof(e.message) - 1);
+	CHECK_INT(strlen(e.code), sizeof(e.code) - 1);
+	err_prefix(&e, "ctx");
+	CHECK(strncmp(e.message, "ctx: xxx", 8) == 0);
+	CHECK_INT(strlen(e.message), sizeof(e.message) - 1);
+	err_type(&e, "StoreError");
+	CHECK_STR(e.type, "StoreError");
+	/* NULL is accepted everywhere and still says "failed". */
+	CHECK_INT(err_set(NULL, "a", "b", "c"), -1);
+	CHECK_INT(err_prefix(NULL, "c"), -1);
+	err_clear(NULL);
+	CHECK(!err_is_set(NULL));
+}
+
+TEST(err_copy_and_message)
+{
+	struct aaa_err a, b;
+
+	err_set(&a, "acme", "urn:ietf:params:acme:error:rateLimited", "too many");
+	err_copy(&b, &a);
+	CHECK_STR(b.code, "urn:ietf:params:acme:error:rateLimited");
+	err_message(&b, "again %d", 2);
+	CHECK_STR(b.message, "again 2");
+	CHECK_STR(b.source, "acme");
+	err_copy(&b, &b);
+	CHECK_STR(b.message, "again 2");
+	err_copy(&b, NULL);
+	CHECK(!err_is_set(&b));
 }
