@@ -220,7 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         info = proxy.classify(self.command, self.path, self.headers, body)
         entry = {"method": self.command, "path": self.path, "service": info.get("service"),
-                 "action": info.get("action"), "status": None}
+                 "action": info.get("action"), "status": None, "bytes_in": len(raw_body)}
         if info.get("action") == "newOrder" and body:
             entry["payload"] = _order_payload(body)
         proxy._begin()
@@ -357,6 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
                     break
                 self.wfile.write(chunk)
                 remaining -= len(chunk)
+            entry["bytes_out"] = int(length) - remaining
             self.wfile.flush()
             return
         data = resp.read()
@@ -374,6 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             entry["truncated_to"] = keep
             self._close()
+        entry["bytes_out"] = len(data)
         self.wfile.write(data)
         self.wfile.flush()
 
@@ -710,6 +712,7 @@ class ProxyServer:
             self._seq = 0
             self._by_service = collections.Counter()
             self._by_action = collections.Counter()
+            self._bytes = {}
             self._by_status = collections.Counter()
             self._refused = collections.Counter()
             self._faults = collections.Counter()
@@ -724,6 +727,9 @@ class ProxyServer:
             svc = entry.get("service") or "?"
             self._by_service[svc] += 1
             self._by_action[f"{svc}:{entry.get('action') or '?'}"] += 1
+            b = self._bytes.setdefault(svc, {"in": 0, "out": 0})
+            b["in"] += entry.get("bytes_in") or 0
+            b["out"] += entry.get("bytes_out") or 0
             self._by_status[str(entry.get("status"))] += 1
             if entry.get("refused"):
                 self._refused[entry["refused"]] += 1
@@ -747,6 +753,7 @@ class ProxyServer:
                 "total": self._seq,
                 "by_service": dict(self._by_service),
                 "by_action": dict(self._by_action),
+                "bytes_by_service": {k: dict(v) for k, v in self._bytes.items()},
                 "by_status": dict(self._by_status),
                 "refused": dict(self._refused),
                 "faults": dict(self._faults),
