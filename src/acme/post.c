@@ -219,6 +219,9 @@ int acme_post_with(struct acme_client *c, const struct jws_signer *signer, const
 	memset(&resp, 0, sizeof(resp));
 	memset(r, 0, sizeof(*r));
 	c->error[0] = '\0';
+	c->err_status = 0;
+	c->err_retry_after_s = -1;
+	c->err_rate_limited = 0;
 	if (!signer)
 		signer = c->signer;
 	if (acme_url_allowed(c, url) != 0) {
@@ -274,6 +277,10 @@ int acme_post_with(struct acme_client *c, const struct jws_signer *signer, const
 				  ACME_BADNONCE_RETRIES);
 			continue;
 		}
+		c->err_status = r->status;
+		c->err_retry_after_s = acme_retry_after_seconds(r->retry_after, time(NULL));
+		c->err_rate_limited = acme_problem_is(r->json, "rateLimited") ||
+				      (r->status == 503 && c->err_retry_after_s >= 0);
 		msg = acme_problem_format(r->json, r->status, r->retry_after, time(NULL));
 		snprintf(c->error, sizeof(c->error), "%s", msg ? msg : "CA error");
 		free(msg);

@@ -33,7 +33,14 @@ struct acme_client {
 	long asked_ms;		   /* CLOCK_MONOTONIC ms of the last challenge answer or
 				      finalize (0: none): the first poll counts from it */
 	long asked_retry_after_s;  /* that answer's Retry-After in s, -1 if none */
-	char error[2048];	   /* the last CA error, for the user */
+	/* The last signed request's refusal (reset by every request): its HTTP
+	 * status (0: none or no answer), its Retry-After in s (-1 if none), and
+	 * 1 when it was the CA's rateLimited problem or a 503 with Retry-After
+	 * (the CA asks everyone to wait: the fleet pauses new orders). */
+	long err_status;
+	long err_retry_after_s;
+	int err_rate_limited;
+	char error[2048]; /* the last CA error, for the user */
 };
 
 struct acme_response {

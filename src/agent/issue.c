@@ -17,6 +17,7 @@
 #include "acme/challenge.h"
 #include "acme/order.h"
 #include "agent/account.h"
+#include "agent/ca_pause.h"
 #include "agent/certs.h"
 #include "deploy/deploy.h"
 #include "agent/targets.h"
@@ -47,6 +48,8 @@ struct run {
 	struct dns01 *dns;
 	const char **names; /* borrowed from job->doc */
 	size_t nnames;
+	time_t ca_until; /* the fleet's CA pause found before ordering (0: none) */
+	int ca_waits;	 /* pauses waited out in this invocation */
 };
 
 static long long s_remaining(const struct run *r)
@@ -174,6 +177,32 @@ static int s_order(struct run *r)
 	return 0;
 }
 
+/*
+ * A pause the fleet recorded (ca_pause.h) that still lasts: no new order
+ * before it ends. -1 with the error set (issue_run's s_ca_wait then waits or
+ * fails); 0 when there is none (or it cannot be read: the CA then says).
+ */
+static int s_ca_paused(struct run *r)
+{
+	struct ca_pause p;
+	time_t now = time(NULL);
+	char u[32];
+	int rc = 0;
+
+	if (ca_pause_read(r->a, &p) != 0)
+		return 0;
+	if (p.until > now) {
+		agent_time_format(p.until, u, sizeof(u));
+		agent_fail(r->a, "acme", p.code ? p.code : "",
+			   "new order: the CA asked the fleet to wait until %s (%s)", u,
+			   p.detail ? p.detail : "rate limited");
+		r->ca_until = p.until;
+		rc = -1;
+	}
+	ca_pause_clear(&p);
+	return rc;
+}
+
 /* state new: check everything we can before the CA hears of us. */
 static int s_step_new(struct run *r)
 {
@@ -210,6 +239,8 @@ static int s_step_new(struct run *r)
 		goto out;
 	oo.profile = json_str(r->job->doc, "acme_profile") ? json_str(r->job->doc, "acme_profile")
 							   : r->a->cfg.profile;
+	if (s_ca_paused(r) != 0)
+		goto out;
 	if (acme_order_new(r->a->acme, r->names, r->nnames, &oo, &r->order) != 0) {
 		agent_fail_acme(r->a, "new order");
 		goto out;
@@ -689,6 +720,50 @@ static enum issue_result s_yield(struct run *r)
 	return job_lease_release(r->a, r->job) == 0 ? ISSUE_YIELD : ISSUE_FAILED;
 }
 
+/*
+ * A step refused because the CA asks to wait: its rateLimited answer (or a
+ * 503 with Retry-After) to the new order or the finalize, or the fleet's
+ * pause found before ordering. The pause is recorded for the whole fleet;
+ * when it ends within what this invocation may wait, the step is tried
+ * again after it (0); otherwise -1 with an error that says until when.
+ */
+#define CA_WAITS_MAX 3
+static int s_ca_wait(struct run *r, enum job_state st)
+{
+	struct acme_client *c = r->a->acme;
+	time_t now = time(NULL), until = r->ca_until;
+	char first[sizeof(r->a->error)], code[sizeof(r->a->error_code)], u[32];
+	long long wait_ms;
+
+	r->ca_until = 0;
+	if (st != JOB_NEW && st != JOB_AUTHORIZED)
+		return -1;
+	if (!until) {
+		if (!c || !c->err_rate_limited || strcmp(r->a->error_source, "acme") != 0)
+			return -1;
+		until =
+		    now + (c->err_retry_after_s >= 0 ? c->err_retry_after_s : CA_PAUSE_DEFAULT_S);
+		(void)ca_pause_note(r->a, until, r->a->error_code, c->error);
+	}
+	wait_ms = (long long)(until > now ? until - now : 0) * 1000;
+	agent_time_format(until, u, sizeof(u));
+	if (r->ca_waits < CA_WAITS_MAX && wait_ms <= s_wait_budget(r)) {
+		log_info("job %s: the CA asks to wait until %s; waiting %lld s, then %s again",
+			 job_id(r->job), u, wait_ms / 1000,
+			 st == JOB_NEW ? "ordering" : "finalizing");
+		r->ca_waits++;
+		if (cancel_sleep_ms((long)wait_ms + 1000) == 0)
+			return 0;
+	}
+	snprintf(first, sizeof(first), "%s", r->a->error);
+	snprintf(code, sizeof(code), "%s", r->a->error_code);
+	agent_fail(r->a, "acme", code,
+		   "%s; new orders are paused fleet-wide until %s (%s), longer than this run may "
+		   "wait: the scheduler renews after it",
+		   first, u, STORE_KEY_CA_PAUSE);
+	return -1;
+}
+
 typedef int (*step_fn)(struct run *r);
 
 static const step_fn s_steps[JOB_STATE_MAX] = {
@@ -771,6 +846,8 @@ enum issue_result issue_run(struct agent *a, struct job *job, const struct issue
 				res = s_yield(&r);
 				goto out;
 			}
+			if (s_ca_wait(&r, st) == 0)
+				continue;
 			s_fail(&r);
 			goto out;
 		}

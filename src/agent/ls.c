@@ -5,7 +5,9 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "agent/ca_pause.h"
 #include "agent/certs.h"
 #include "agent/ops.h"
 #include "json/json.h"
@@ -191,6 +193,7 @@ cJSON *agent_ls(struct agent *a)
 		}
 		free(name);
 	}
+	ca_pause_ls(a, out, time(NULL));
 	ok = 1;
 out:
 	cJSON_Delete(meta);

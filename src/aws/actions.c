@@ -13,13 +13,14 @@
 
 static const struct aws_action s_actions[] = {
     /* S3: the store. Everything lives under aaa-data/; the scheduler only
-     * reads index.json (one GET a pass; its policy names that object
-     * alone) and may list that one name (S3 answers a GET of a missing
-     * object 403 to a caller that cannot list, so a new, empty store would
-     * look like a refusal); the executor and the CLI read, list and write.
+     * reads index.json (one GET a pass) and fleet/ca-pause.json (its policy
+     * names those objects alone) and may list index.json's name (S3 answers
+     * a GET of a missing object 403 to a caller that cannot list, so a new,
+     * empty store would look like a refusal) and fleet/ (the CA's pause, the
+     * cleanup markers); the executor and the CLI read, list and write.
      * HeadObject needs s3:GetObject, ListObjectsV2 s3:ListBucket. */
     {AWS_S3, "GetObject", "s3:GetObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
-     "read the index, certificates, accounts and jobs"},
+     "read the index, the CA's pause, certificates, accounts and jobs"},
     {AWS_S3, "HeadObject", "s3:GetObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "check an object and its ETag before a conditional write"},
     {AWS_S3, "PutObject", "s3:PutObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
@@ -28,7 +29,7 @@ static const struct aws_action s_actions[] = {
      "remove finished jobs and released leases"},
     {AWS_S3, "ListObjectsV2", "s3:ListBucket", SCHED | EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
      "list certificates and accounts under aaa-data/ (the scheduler: whether index.json "
-     "exists)"},
+     "exists, and fleet/: the CA's pause and the cleanup markers)"},
 
     /* KMS on behalf of S3: SSE-KMS encrypts with a data key S3 asks for in
      * the caller's name, and decrypts it again on every read (also with an

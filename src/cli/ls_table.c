@@ -95,4 +95,14 @@ void cli_ls_table(FILE *out, const cJSON *ls, time_t now)
 	}
 	if (rows == 0)
 		fprintf(out, "(no certificate yet: aaa cert --cn NAME issues one)\n");
+	/* The CA asked the fleet to wait (agent/ca_pause.h): no renewal starts before. */
+	cJSON_ArrayForEach(acc, ls)
+	{
+		const cJSON *p = json_obj(acc, "ca_pause");
+
+		if (p)
+			fprintf(out, "CA paused until %s: %s (%s)\n", json_str(p, "until"),
+				json_str(p, "detail") ? json_str(p, "detail") : "rate limited",
+				json_str(acc, "directory") ? json_str(acc, "directory") : "?");
+	}
 }

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acme/post.h"
 #include "agent/account.h"
 #include "agent/agent.h"
+#include "agent/ca_pause.h"
 #include "agent/certs.h"
 #include "agent/doctor.h"
 #include "agent/issue.h"
@@ -366,6 +368,8 @@ static cJSON *s_status(struct agent *a, const cJSON *event, const struct runtime
 		}
 		out = s_job_answer(a, &job, "status");
 		job_clear(&job);
+		if (out)
+			ca_pause_add(a, out, time(NULL));
 		return out;
 	}
 	if ((r = agent_meta_load(a, name, &meta)) != 0) {
@@ -382,6 +386,7 @@ static cJSON *s_status(struct agent *a, const cJSON *event, const struct runtime
 								: "valid");
 	cJSON_AddItemToObject(out, "cert", cJSON_Duplicate(meta, 1));
 	cJSON_Delete(meta);
+	ca_pause_add(a, out, time(NULL));
 	return out;
 }
 

@@ -35,6 +35,7 @@
 #include "agent/agent.h"
 #include "agent/renew.h"
 #include "handlers/handlers.h"
+#include "handlers/sched_fleet.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "store/keys.h"
@@ -195,6 +196,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy, *deferred;
 	const cJSON *it;
 	struct s_due_cert *todo = NULL;
+	struct sched_fleet fleet = {0};
 	size_t ntodo = 0, i;
 	long budget = s_budget();
 	const char *fn = getenv("AAA_EXECUTOR_FUNCTION");
@@ -233,6 +235,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		rt_error_set(err, "StoreError", "index.json in the store is damaged");
 		goto out;
 	}
+	sched_fleet_read(a, now, &fleet);
 	out = cJSON_CreateObject();
 	cJSON_AddNullToObject(out, "job");
 	cJSON_AddStringToObject(out, "state", "done");
@@ -295,14 +298,15 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	}
 	qsort(todo, ntodo, sizeof(*todo), s_urgency_cmp);
 	for (i = 0; i < ntodo; i++) {
-		if ((long)i >= budget)
+		if ((long)i >= budget || fleet.paused)
 			cJSON_AddItemToArray(deferred, cJSON_CreateString(todo[i].name));
 		else if (s_invoke(fn, "renew", todo[i].name) == 0)
 			cJSON_AddItemToArray(due, cJSON_CreateString(todo[i].name));
 		else
 			cJSON_AddItemToArray(failed, cJSON_CreateString(todo[i].name));
 	}
-	if (ntodo > (size_t)budget)
+	sched_pause_report(&fleet, ntodo, now, out);
+	if (ntodo > (size_t)budget && !fleet.paused)
 		log_info("scheduler: %zu due, %ld started (AAA_RENEW_BUDGET), the rest next pass",
 			 ntodo, budget);
 	cJSON_AddNumberToObject(out, "checked", (double)checked);
@@ -316,6 +320,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		goto out;
 	rc = 0;
 out:
+	sched_fleet_clear(&fleet);
 	free(todo);
 	free(text);
 	cJSON_Delete(idx);

@@ -7,6 +7,8 @@
  *   certs/<cert-name>/history/<serial>.pem
  *   jobs/<job-id>.json
  *   index.json
+ *   fleet/ca-pause.json          the CA asked the fleet to wait (agent/ca_pause.h)
+ *   fleet/cleanup/<job-id>       a job's TXT records may still be published
  *
  * A valid key is a relative path of '/'-separated segments: not empty, at
  * most STORE_KEY_MAX bytes, printable ASCII only (no control characters, no
@@ -47,6 +49,11 @@
 #define STORE_DIR_CERTS	       "certs"
 #define STORE_DIR_JOBS	       "jobs"
 #define STORE_DIR_HISTORY      "history"
+/* What the scheduler lists in one request: the CA's pause and the cleanup
+ * markers (its only s3:ListBucket prefix besides index.json). */
+#define STORE_DIR_FLEET	   "fleet"
+#define STORE_KEY_CA_PAUSE "fleet/ca-pause.json"
+#define STORE_DIR_CLEANUP  "fleet/cleanup"
 
 /*
  * 0 if key is valid; otherwise -1 and, in err (when errlen > 0), a message

@@ -589,12 +589,14 @@ def _scheduler_list_statements(statements):
 
 
 def test_scheduler_lists_only_the_index(cfn):
-    """The scheduler's s3:ListBucket is limited to index.json's own name (in
-    the template and in the policy file): it can tell a missing index from a
-    refusal and learn nothing else about the bucket."""
+    """The scheduler's s3:ListBucket is limited to index.json's own name and the
+    fleet/ prefix (the CA's pause, the cleanup markers) (in the template and in the
+    policy file): it can tell a missing index from a refusal, find the leftovers it
+    must hand on, and learn nothing else about the bucket."""
     res = cfn["Resources"]
     stmts = res["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     doc = json.load(open(os.path.join(_REPO, "deploy", "policies", "scheduler.json")))
     for where, sts in (("template", stmts), ("scheduler.json", doc["Statement"])):
         (st,) = _scheduler_list_statements(sts)
-        assert st["Condition"] == {"StringLike": {"s3:prefix": "aaa-data/*index.json"}}, where
+        assert st["Condition"] == {"StringLike": {"s3:prefix": [
+            "aaa-data/*index.json", "aaa-data/*/fleet/"]}}, where

@@ -189,9 +189,11 @@ def test_empty_s3_store_refused_403_is_nothing_to_do(tmp_path, s3_env, aws, alar
     assert run["ok"], run["answer"]
     assert run["answer"]["checked"] == 0 and "nothing to do" in run["answer"]["note"]
     assert st["by_action"].get("s3:GetObject") == 1, st["by_action"]
-    assert st["by_action"].get("s3:ListObjectsV2") == 1, st["by_action"]
+    # index.json's own name, and fleet/ (the CA's pause, the cleanup markers)
+    assert st["by_action"].get("s3:ListObjectsV2") == 2, st["by_action"]
     lists = [e for e in st["requests"] if e.get("action") == "ListObjectsV2"]
     assert "prefix=aaa-data%2Fv1%2Findex.json" in lists[0]["path"], lists[0]["path"]
+    assert "prefix=aaa-data%2Fv1%2Ffleet%2F" in lists[1]["path"], lists[1]["path"]
     assert set(_inputs(alarms, run).values()) == {"OK"}
 
 

@@ -1,0 +1,38 @@
+/*
+ * What the scheduler does for the fleet besides the index (its own files,
+ * called from scheduler.c): one listing of fleet/ per pass, which holds
+ *   fleet/ca-pause.json     the CA asked to wait (agent/ca_pause.h): while it
+ *                           lasts no renewal starts; they are "deferred"
+ *   fleet/cleanup/<job-id>  a job's TXT records may still be published: the
+ *                           executor's "cleanup" action finishes them
+ *                           (sched_cleanup.c)
+ * Nothing here fails a pass: what cannot be read is logged and skipped, and
+ * the next pass tries again.
+ */
+#ifndef AAA_HANDLERS_SCHED_FLEET_H
+#define AAA_HANDLERS_SCHED_FLEET_H
+
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "agent/agent.h"
+#include "agent/ca_pause.h"
+#include "store/store.h"
+
+struct sched_fleet {
+	struct store_keys keys; /* the fleet/ listing */
+	int paused;		/* the CA's pause lasts: start no renewal */
+	struct ca_pause pause;
+};
+
+/* Lists fleet/ (one request) and reads the CA's pause when one is listed. */
+void sched_fleet_read(struct agent *a, time_t now, struct sched_fleet *f);
+
+/* While paused: "ca_pause" in the answer, and a log line naming how many
+ * due certificates wait for it. */
+void sched_pause_report(const struct sched_fleet *f, size_t waiting, time_t now, cJSON *out);
+
+void sched_fleet_clear(struct sched_fleet *f);
+
+#endif

@@ -1,0 +1,174 @@
+"""The fleet-wide CA pause (issue 16 item 3): the CA answers a new order or a
+finalize with `rateLimited` (or 503 with Retry-After), through the fault proxy
+in front of pebble.
+
+- A pause that ends within what the run may wait is waited out in place: the
+  order (or the finalize) is sent again after it and the certificate is issued.
+- A longer one fails the job saying until when, and is recorded in the store
+  (fleet/ca-pause.json, with the CA's problem); every later new order (the
+  CLI, any executor) fails before the CA hears of it; the scheduler starts no
+  renewal while it lasts (they are "deferred", its answer carries "ca_pause",
+  its log says why); `aaa ls` and the executor's status show it; once it has
+  passed, the next pass renews.
+"""
+import datetime
+import importlib
+import json
+import os
+import sys
+import uuid
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+emulator = importlib.import_module("tests.integration.lambda.emulator")
+
+
+@pytest.fixture
+def zone(aws):
+    name = f"p{uuid.uuid4().hex[:8]}.example.test"
+    return {"name": name, "id": aws.create_zone(name)}
+
+
+@pytest.fixture
+def env(stack, tmp_path, aaa, zone):
+    store = f"file://{tmp_path}/store"
+    e = stack.aaa_env(tmp_path / "fn-home")
+    e.pop("HOME", None)
+    e["AAA_STORE"] = store
+    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
+    assert reg.returncode == 0, reg.stderr
+    return e
+
+
+def _file(env, *parts):
+    return os.path.join(env["AAA_STORE"][len("file://"):], "aaa-data", "v1", *parts)
+
+
+def _parse(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc)
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def test_a_short_pause_is_waited_out_in_place(aaa, env, zone, pebble):
+    """rateLimited with Retry-After: 2 on the new order, then 503 with Retry-After: 1 on
+    the finalize: the CLI waits each out and issues; the pause was recorded."""
+    pebble.proxy.faults.add(fault="error", action="newOrder", status=429, code="rateLimited",
+                            message="too many new orders recently", retry_after=2, count=1)
+    pebble.proxy.faults.add(fault="error", action="finalize", status=503, retry_after=1,
+                            count=1)
+    pebble.reset_stats()
+    r = aaa("cert", "--cn", f"w.{zone['name']}", "--store", env["AAA_STORE"], "-v")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["state"] == "done"
+    assert pebble.count("newOrder") == 2 and pebble.count("finalize") == 2
+    assert "the CA asks to wait until" in r.stderr, r.stderr
+    assert "too many new orders recently" in r.stderr
+    # Recorded for the fleet: the last one (the finalize's, which ends later), now past.
+    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
+    assert "retry after 1 s" in pause["detail"], pause
+    assert pause["directory"] == env["AAA_DIRECTORY"]
+    assert _parse(pause["until"]) <= _now()
+
+
+def _sched(task_root, env, emu):
+    emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                     handler="executor")
+    emu.add_function("scheduler", str(task_root / "bootstrap"),
+                     env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
+                     handler="scheduler")
+
+
+def _pass(task_root, env):
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        _sched(task_root, env, emu)
+        emu.fire_scheduled_event("scheduler")
+        emu.wait_idle(timeout=120)
+        sched = [json.loads(i.result_body()) for i in emu.invocations
+                 if i.function == "scheduler"]
+        execs = [(json.loads(i.payload), json.loads(i.result_body()))
+                 for i in emu.invocations if i.function == "executor"]
+    logs = [line for _, _, line in emu.functions["scheduler"].logs]
+    return sched[0], execs, logs
+
+
+def _make_due(env, name):
+    path = _file(env, "index.json")
+    idx = json.load(open(path))
+    idx["certs"][name]["renew_after"] = "2020-01-01T00:00:00Z"
+    json.dump(idx, open(path, "w"))
+
+
+def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, pebble):
+    name = f"due.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    assert r.returncode == 0, r.stderr
+    _make_due(env, name)
+    serial = json.load(open(_file(env, "certs", name, "meta.json")))["serial"]
+
+    # The scheduler hands the renewal on; the CA refuses it for an hour.
+    pebble.proxy.faults.add(fault="error", action="newOrder", status=429, code="rateLimited",
+                            message="too many certificates already issued", retry_after=3600,
+                            count=1)
+    pebble.reset_stats()
+    out, execs, _ = _pass(task_root, env)
+    assert out["renewing"] == [name] and "ca_pause" not in out
+    ((payload, answer),) = execs
+    assert payload == {"action": "renew", "name": name}
+    assert answer["state"] == "failed", answer
+    err = answer["error"]
+    assert err["code"] == "urn:ietf:params:acme:error:rateLimited", err
+    assert "paused fleet-wide until" in err["message"], err
+    assert "too many certificates already issued" in err["message"], err
+    assert pebble.count("newOrder") == 1
+    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
+    until = _parse(pause["until"])
+    assert _now() + datetime.timedelta(minutes=55) < until < _now() + datetime.timedelta(
+        minutes=65), pause
+
+    # The failed renewal's backoff (an hour) has passed, as time would, but not the
+    # pause: the next pass starts nothing, the certificate waits for the pause.
+    assert json.load(open(_file(env, "index.json")))["certs"][name]["failures"] == 1
+    _make_due(env, name)
+    out, execs, logs = _pass(task_root, env)
+    assert execs == [], execs
+    assert out["renewing"] == [] and out["deferred"] == [name], out
+    assert out["ca_pause"]["until"] == pause["until"], out
+    assert out["ca_pause"]["code"].endswith(":rateLimited")
+    assert 3000 < out["ca_pause"]["seconds_left"] <= 3600
+    assert any("the CA asked to wait until " + pause["until"] in line and
+               "1 due certificate deferred" in line for line in logs), logs
+
+    # Any new order waits for it, before the CA hears of it: the CLI, and it says until when.
+    r = aaa("cert", "--cn", f"other.{zone['name']}", "--store", env["AAA_STORE"])
+    assert r.returncode == 1
+    assert pause["until"] in r.stderr and "paused fleet-wide" in r.stderr, r.stderr
+    assert pebble.count("newOrder") == 1
+
+    # aaa ls and the executor's status show it.
+    ls = json.loads(aaa("ls", "--json", "--store", env["AAA_STORE"]).stdout)
+    (acc,) = [a for a in ls if a.get("directory") == env["AAA_DIRECTORY"]]
+    assert acc["ca_pause"]["until"] == pause["until"], acc
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        _sched(task_root, env, emu)
+        st = json.loads(emu.invoke("executor", {"action": "status", "name": name})
+                        .result_body())
+    assert st["ca_pause"]["until"] == pause["until"], st
+
+    # Once the pause has passed, the next pass renews.
+    pause["until"] = "2020-01-01T00:00:00Z"
+    json.dump(pause, open(_file(env, "fleet", "ca-pause.json"), "w"))
+    out, execs, _ = _pass(task_root, env)
+    assert out["renewing"] == [name] and "ca_pause" not in out, out
+    ((_, answer),) = execs
+    assert answer["state"] == "done", answer
+    assert answer["cert"]["serial"] != serial
+    assert "ca_pause" not in json.dumps(json.loads(
+        aaa("ls", "--json", "--store", env["AAA_STORE"]).stdout))
