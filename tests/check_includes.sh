@@ -11,6 +11,7 @@ cd "$root" || exit 2
 
 # folder layer: a folder may include folders of a lower layer only.
 layers='util 0
+config 0
 log 1
 json 2
 xml 2

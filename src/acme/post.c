@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "acme/problem.h"
+#include "config/settings.h"
 #include "http/http.h"
 #include "json/json.h"
 #include "log/log.h"
@@ -142,7 +143,7 @@ static void s_collect_links(struct acme_response *r, const struct http_response 
 int acme_url_allowed(struct acme_client *c, const char *url)
 {
 	char *want = http_url_origin(c->directory_url), *got = http_url_origin(url), *list = NULL;
-	const char *env = getenv("AAA_ACME_ALLOW_ORIGINS");
+	const char *env = settings()->acme_allow_origins;
 	char *tok, *save = NULL, *o;
 	int ok = 0;
 

@@ -12,6 +12,7 @@
 
 #include "acme/problem.h"
 #include "aws/lambda.h"
+#include "config/settings.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "store/keys.h"
@@ -116,9 +117,9 @@ out:
 	return a;
 }
 
-int agent_env_days(const char *name)
+int agent_renew_before_days(void)
 {
-	const char *v = getenv(name);
+	const char *name = "AAA_RENEW_BEFORE_DAYS", *v = settings()->renew_before_days;
 	char *end = NULL;
 	long d;
 

@@ -66,9 +66,9 @@ void agent_free(struct agent *a);
  * static; NULL for something that is neither an alias nor an https/http URL. */
 const char *agent_directory_resolve(const char *dir);
 
-/* A whole number of days from the environment variable name (1..365); 0
- * when unset, and 0 with a warning when it is not such a number. */
-int agent_env_days(const char *name);
+/* AAA_RENEW_BEFORE_DAYS, a whole number of days (1..365); 0 when unset, and
+ * 0 with a warning when it is not such a number. */
+int agent_renew_before_days(void);
 
 /* Sets agent->err (source, code, message); logged at info level only: the
  * caller reports it once (the CLI's last line, the executor's answer). */

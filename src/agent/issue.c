@@ -19,6 +19,7 @@
 #include "agent/account.h"
 #include "agent/ca_pause.h"
 #include "agent/certs.h"
+#include "config/settings.h"
 #include "deploy/deploy.h"
 #include "agent/targets.h"
 #include "aws/client.h"
@@ -37,7 +38,7 @@
 #define DEFAULT_LEASE_S	  900
 #define DEFAULT_MARGIN_MS 60000L
 /* Longest single wait (DNS INSYNC, CA validation) we start; AAA_MAX_WAIT_S lowers it. */
-#define MAX_WAIT_MS 300000L
+#define MAX_WAIT_MS (SETTING_DEFAULT_LONG(max_wait_s) * 1000L)
 
 struct run {
 	struct agent *a;
@@ -61,7 +62,7 @@ static long long s_remaining(const struct run *r)
  * minus the margin. */
 static long s_max_wait(void)
 {
-	const char *v = getenv("AAA_MAX_WAIT_S");
+	const char *v = settings()->max_wait_s;
 	long s = v ? strtol(v, NULL, 10) : 0;
 
 	return s > 0 && s < MAX_WAIT_MS / 1000 ? s * 1000 : MAX_WAIT_MS;
@@ -692,11 +693,11 @@ static void s_fail(struct run *r)
  * never validates fails then with the CA's state (its records removed)
  * instead of re-invoking until the CA expires it.
  */
-#define DEFAULT_MAX_RESUMES 8
+#define DEFAULT_MAX_RESUMES SETTING_DEFAULT_LONG(max_resumes)
 #define MAX_JOB_AGE_S	    86400
 static enum issue_result s_yield(struct run *r)
 {
-	const char *v = getenv("AAA_MAX_RESUMES");
+	const char *v = settings()->max_resumes;
 	long max = v && strtol(v, NULL, 10) > 0 ? strtol(v, NULL, 10) : DEFAULT_MAX_RESUMES;
 	long long n = json_int(r->job->doc, "resumes", 0);
 	time_t created = 0;

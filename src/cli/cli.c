@@ -18,6 +18,7 @@
 #include "aws/sts.h"
 #include "cli/commands.h"
 #include "cli/table.h"
+#include "config/settings.h"
 #include "crypto/hash.h"
 #include "http/http.h"
 #include "json/json.h"
@@ -288,7 +289,7 @@ static int s_parse(const struct cli_command *cmd, int argc, char **argv, struct 
 
 		if (!(opt->cmds & cmd->bit) || !opt->env || opt->kind != CLI_STR || *field)
 			continue;
-		v = getenv(opt->env);
+		v = settings_get(opt->env);
 		if (v && *v)
 			*field = v;
 	}
@@ -304,7 +305,7 @@ static int s_parse(const struct cli_command *cmd, int argc, char **argv, struct 
 	/* -q: errors only; -v: info too (unless a level was asked for). */
 	if (o->quiet)
 		log_configure(LOG_ERROR, 0, stderr);
-	else if (o->verbose && !getenv("AAA_LOG_LEVEL") && !getenv("AWS_LAMBDA_LOG_LEVEL"))
+	else if (o->verbose && !settings()->log_level && !getenv("AWS_LAMBDA_LOG_LEVEL"))
 		log_configure(LOG_INFO, 0, stderr);
 	if ((cmd->flags & CLI_CMD_STORE) && !o->store && !o->s3_bucket) {
 		fprintf(stderr,
@@ -340,6 +341,7 @@ static int s_export_env(const struct cli_opts *o)
 		if (v && setenv(opt->env, v, 1) != 0)
 			return -1;
 	}
+	settings_reload();
 	return 0;
 }
 
@@ -384,7 +386,7 @@ int cli_main(int argc, char **argv)
 	}
 	/* On a terminal the progress lines tell the story; logs are for
 	 * warnings unless a level is asked for. The runtime keeps info. */
-	if (cmd->bit != C_LAMBDA && !getenv("AAA_LOG_LEVEL") && !getenv("AWS_LAMBDA_LOG_LEVEL"))
+	if (cmd->bit != C_LAMBDA && !settings()->log_level && !getenv("AWS_LAMBDA_LOG_LEVEL"))
 		log_configure(LOG_WARN, 0, stderr);
 	rc = s_parse(cmd, argc - 1, argv + 1, &opts);
 	if (rc == -1)

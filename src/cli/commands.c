@@ -17,6 +17,7 @@
 
 #include "agent/account.h"
 #include "agent/agent.h"
+#include "config/settings.h"
 #include "handlers/handlers.h"
 #include "agent/issue.h"
 #include "agent/job.h"
@@ -71,7 +72,7 @@ static char s_eab_buf[1024];
 
 static const char *s_eab_hmac(const struct cli_opts *o, const char **err)
 {
-	const char *v = getenv("AAA_EAB_HMAC_KEY"), *path = getenv("AAA_EAB_HMAC_KEY_FILE");
+	const char *v = settings()->eab_hmac_key, *path = settings()->eab_hmac_key_file;
 
 	*err = NULL;
 	if (o->eab_hmac_key)
@@ -104,7 +105,7 @@ static void s_config(const struct cli_opts *o, struct agent_config *c)
 	/* Progress lines are for people watching: on a terminal, or with -v;
 	 * never with -q. */
 	c->progress = o->quiet ? NULL : (o->verbose || isatty(STDERR_FILENO)) ? stderr : NULL;
-	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
+	c->renew_before_days = agent_renew_before_days();
 }
 
 static struct agent *s_open(const char *cmd, const struct cli_opts *o)
@@ -470,7 +471,7 @@ int cmd_sync(const struct cli_opts *opts)
 			    s_secret_file(opts->pkcs12_password_file, "--pkcs12-password-file",
 					  pw_buf, sizeof(pw_buf), &err);
 		else
-			password = getenv("AAA_PKCS12_PASSWORD");
+			password = settings()->pkcs12_password;
 		if (err) {
 			fprintf(stderr, "aaa sync: %s\n", err);
 			return EXIT_FAIL;

@@ -13,10 +13,11 @@
 
 #include "agent/agent.h"
 #include "cli/commands.h"
+#include "config/settings.h"
 
 static int s_is_staging(const char *url)
 {
-	const char *marked = getenv("AAA_STAGING_DIRECTORIES");
+	const char *marked = settings()->staging_directories;
 	size_t n = strlen(url);
 
 	if (strcmp(url, agent_directory_resolve("letsencrypt-staging")) == 0)

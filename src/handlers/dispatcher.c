@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/settings.h"
 #include "slack/dispatch.h"
 #include "aws/kms.h"
 #include "aws/lambda.h"
@@ -47,7 +48,7 @@ void agent_dispatcher_cleanup(void)
  */
 static int s_decrypt_env(const char *name, unsigned char **out, size_t *len, struct rt_error *err)
 {
-	const char *ct = getenv(name);
+	const char *ct = settings_get(name);
 	struct aws_reply reply;
 	unsigned char *pt = NULL;
 	size_t n = 0;
@@ -160,11 +161,11 @@ int agent_dispatcher(const cJSON *event, const struct runtime_ctx *ctx, char **r
 	s.secret = s_d.secret;
 	s.secret_len = s_d.secret_len;
 	s.token = s_d.token;
-	s.teams = getenv("AAA_SLACK_TEAMS");
-	s.channels = getenv("AAA_SLACK_CHANNELS");
-	s.users = getenv("AAA_SLACK_USERS");
-	s.domains = getenv("AAA_ALLOWED_DOMAINS");
-	s.executor = getenv("AAA_EXECUTOR_FUNCTION");
+	s.teams = settings()->slack_teams;
+	s.channels = settings()->slack_channels;
+	s.users = settings()->slack_users;
+	s.domains = settings()->allowed_domains;
+	s.executor = settings()->executor_function;
 	d.now = (long long)time(NULL);
 	d.invoke = s_invoke;
 	d.seen = &s_d.seen;

@@ -26,6 +26,7 @@
 #include "agent/targets.h"
 #include "aws/client.h"
 #include "aws/kms.h"
+#include "config/settings.h"
 #include "crypto/hash.h"
 #include "handlers/executor_actions.h"
 #include "handlers/handlers.h"
@@ -36,7 +37,7 @@
 
 /* Stop and resume when less than this is left (a Route53 or CA call with
  * its retries fits well inside it). */
-#define RESUME_MARGIN_MS 60000L
+#define RESUME_MARGIN_MS SETTING_DEFAULT_LONG(resume_margin_ms)
 
 /*
  * A comma-separated list from the environment, split once per process into
@@ -49,9 +50,8 @@ struct env_list {
 	size_t n;
 };
 
-static void s_env_list(const char *name, struct env_list *l)
+static void s_env_list(const char *v, struct env_list *l)
 {
-	const char *v = getenv(name);
 	char *save = NULL, *tok;
 
 	if (l->copy || !v || !*v)
@@ -64,29 +64,22 @@ static void s_env_list(const char *name, struct env_list *l)
 			l->items[l->n++] = tok;
 }
 
-/* An empty variable is unset (a template leaves optional ones empty). */
-static const char *s_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 void agent_config_from_env(struct agent_config *c)
 {
 	static struct env_list roles, ids;
+	const struct settings *s = settings();
 
 	memset(c, 0, sizeof(*c));
-	c->store_url = s_env("AAA_STORE");
-	c->s3_bucket = s_env("AAA_S3_BUCKET");
-	c->kms_key_id = s_env("AAA_S3_KMS_KEY");
-	c->directory = s_env("AAA_DIRECTORY");
-	c->email = s_env("AAA_EMAIL");
-	c->preferred_chain = s_env("AAA_PREFERRED_CHAIN");
-	c->profile = s_env("AAA_PROFILE");
-	c->renew_before_days = agent_env_days("AAA_RENEW_BEFORE_DAYS");
-	s_env_list("AAA_ZONE_ROLES", &roles);
-	s_env_list("AAA_ZONE_IDS", &ids);
+	c->store_url = s->store;
+	c->s3_bucket = s->s3_bucket;
+	c->kms_key_id = s->s3_kms_key;
+	c->directory = s->directory;
+	c->email = s->email;
+	c->preferred_chain = s->preferred_chain;
+	c->profile = s->profile;
+	c->renew_before_days = agent_renew_before_days();
+	s_env_list(s->zone_roles, &roles);
+	s_env_list(s->zone_ids, &ids);
 	c->zone_roles = roles.items;
 	c->nzone_roles = roles.n;
 	c->zone_ids = ids.items;
@@ -96,7 +89,7 @@ void agent_config_from_env(struct agent_config *c)
 /* AAA_RESUME_MARGIN_MS overrides the margin (tests with short timeouts). */
 static long s_margin_ms(void)
 {
-	const char *v = getenv("AAA_RESUME_MARGIN_MS");
+	const char *v = settings()->resume_margin_ms;
 	char *end = NULL;
 	long ms;
 

@@ -34,6 +34,7 @@
 #include "acme/ari.h"
 #include "agent/agent.h"
 #include "agent/renew.h"
+#include "config/settings.h"
 #include "handlers/handlers.h"
 #include "handlers/sched_fleet.h"
 #include "json/json.h"
@@ -45,7 +46,7 @@
 /* Renewals one pass starts when AAA_RENEW_BUDGET is not set: twice a new
  * account's Lambda concurrency quota of 10, so the executor's sandboxes stay
  * busy between passes without a burst that Route53 turns into throttling. */
-#define SCHED_DEFAULT_BUDGET 20
+#define SCHED_DEFAULT_BUDGET SETTING_DEFAULT_LONG(renew_budget)
 
 struct s_due_cert {
 	const char *name; /* borrowed from the index */
@@ -69,7 +70,7 @@ static int s_urgency_cmp(const void *pa, const void *pb)
 /* AAA_RENEW_BUDGET: a positive integer; anything else is the default. */
 static long s_budget(void)
 {
-	const char *v = getenv("AAA_RENEW_BUDGET");
+	const char *v = settings()->renew_budget;
 	char *end = NULL;
 	long n;
 
@@ -77,7 +78,7 @@ static long s_budget(void)
 		return SCHED_DEFAULT_BUDGET;
 	n = strtol(v, &end, 10);
 	if (*end != '\0' || n < 1) {
-		log_warn("scheduler: AAA_RENEW_BUDGET=%s is not a positive integer; using %d", v,
+		log_warn("scheduler: AAA_RENEW_BUDGET=%s is not a positive integer; using %ld", v,
 			 SCHED_DEFAULT_BUDGET);
 		return SCHED_DEFAULT_BUDGET;
 	}
@@ -199,7 +200,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	struct sched_fleet fleet = {0};
 	size_t ntodo = 0, i;
 	long budget = s_budget();
-	const char *fn = getenv("AAA_EXECUTOR_FUNCTION");
+	const char *fn = settings()->executor_function;
 	time_t now = time(NULL);
 	double days_min = 0, pct_min = 0;
 	long failures = 0, checked = 0;

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "config/settings.h"
 #include "log/log.h"
 #include "util/mem.h"
 #include "version.h"
@@ -116,7 +117,7 @@ static const char *s_system_dir(void)
 
 static int s_load_ca_bundle(void)
 {
-	const char *extra = getenv("AAA_CA_BUNDLE");
+	const char *extra = settings()->ca_bundle;
 	const char *sys = s_system_bundle(), *dir = s_system_dir();
 
 	buf_free(&s_cabundle);

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "config/settings.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -59,7 +60,7 @@ void log_init_from_env(void)
 
 	if (lvl && *lvl)
 		parsed = log_level_parse(lvl);
-	if (parsed < 0 && (lvl = getenv("AAA_LOG_LEVEL")) != NULL && *lvl)
+	if (parsed < 0 && (lvl = settings()->log_level) != NULL && *lvl)
 		parsed = log_level_parse(lvl);
 	s_min = parsed < 0 ? LOG_INFO : (enum log_level)parsed;
 	s_json = fmt && strcasecmp(fmt, "JSON") == 0;

@@ -28,7 +28,7 @@ struct slack_settings {
 	const char *users;		 /* AAA_SLACK_USERS */
 	const char *domains;		 /* AAA_ALLOWED_DOMAINS */
 	const char *executor;		 /* AAA_EXECUTOR_FUNCTION */
-	const char *response_url_prefix; /* NULL: SLACK_RESPONSE_URL_PREFIX */
+	const char *response_url_prefix; /* NULL: AAA_SLACK_RESPONSE_URL_PREFIX */
 };
 
 /*

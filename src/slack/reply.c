@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/settings.h"
 #include "http/http.h"
 #include "json/json.h"
 #include "log/log.h"
@@ -18,16 +19,23 @@
 #define REPLY_TIMEOUT_MS 10000L
 #define REPLY_MAX_ANSWER 65536u
 
+/* The prefix for a message: its value when it is the default, else the
+ * variable's name (a test's prefix is no business of the reader). */
+static const char *s_prefix_shown(void)
+{
+	const struct setting *row = settings_find("AAA_SLACK_RESPONSE_URL_PREFIX");
+
+	return strcmp(settings()->slack_response_url_prefix, row->def) == 0 ? row->def : row->name;
+}
+
 int slack_response_url_allowed(const char *url, const char *prefix)
 {
 	struct buf want = BUF_INIT;
 	const char *auth, *p;
 	int ok = 0;
 
-	if (prefix == NULL)
-		prefix = getenv("AAA_SLACK_RESPONSE_URL_PREFIX");
 	if (prefix == NULL || *prefix == '\0')
-		prefix = SLACK_RESPONSE_URL_PREFIX;
+		prefix = settings()->slack_response_url_prefix;
 	if (url == NULL || buf_append_str(&want, prefix) != 0)
 		goto out;
 	/* A prefix that ends inside the authority would match other hosts. */
@@ -563,9 +571,7 @@ static int s_post(const char *response_url, const cJSON *msg, unsigned *posts_us
 	if (!slack_response_url_allowed(response_url, NULL)) {
 		*err = str_printf("the response_url is not under the allowed prefix (%s); not "
 				  "posting",
-				  getenv("AAA_SLACK_RESPONSE_URL_PREFIX")
-				      ? "AAA_SLACK_RESPONSE_URL_PREFIX"
-				      : SLACK_RESPONSE_URL_PREFIX);
+				  s_prefix_shown());
 		goto out;
 	}
 	if (*posts_used >= SLACK_MAX_POSTS) {

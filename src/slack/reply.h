@@ -25,16 +25,15 @@
 
 #include <cjson/cJSON.h>
 
-#define SLACK_MAX_POSTS		  5u
-#define SLACK_RESPONSE_URL_PREFIX "https://hooks.slack.com/"
+#define SLACK_MAX_POSTS 5u
 /* Slack's limits on one message. */
 #define SLACK_MAX_BLOCKS       50
 #define SLACK_MAX_SECTION_TEXT 3000
 #define SLACK_MAX_FIELD_TEXT   2000
 
 /*
- * 1 when url may be posted to: it starts with prefix (NULL: the
- * environment's AAA_SLACK_RESPONSE_URL_PREFIX, else the default; a prefix
+ * 1 when url may be posted to: it starts with prefix (NULL: the setting
+ * AAA_SLACK_RESPONSE_URL_PREFIX, config/settings.h; a prefix
  * without a path gets "/" added, so "http://127.0.0.1:8080" cannot match
  * "http://127.0.0.1:80801" or "http://127.0.0.1:8080@elsewhere"), and holds
  * no blank, control character, backslash or '#'.

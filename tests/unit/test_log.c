@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config/settings.h"
 #include "log/log.h"
 
 /* Captures what the logger writes for one message. */
@@ -59,13 +60,16 @@ TEST(log_env)
 	setenv("AWS_LAMBDA_LOG_FORMAT", "JSON", 1);
 	setenv("AWS_LAMBDA_LOG_LEVEL", "ERROR", 1);
 	setenv("AAA_LOG_LEVEL", "debug", 1);
+	settings_reload();
 	log_init_from_env();
 	CHECK_INT(log_get_level(), LOG_ERROR);
 	unsetenv("AWS_LAMBDA_LOG_LEVEL");
+	settings_reload();
 	log_init_from_env();
 	CHECK_INT(log_get_level(), LOG_DEBUG);
 	unsetenv("AWS_LAMBDA_LOG_FORMAT");
 	unsetenv("AAA_LOG_LEVEL");
+	settings_reload();
 	log_init_from_env();
 	CHECK_INT(log_get_level(), LOG_INFO);
 	log_configure(LOG_LEVEL_MAX, 0, stderr);

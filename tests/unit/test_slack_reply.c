@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "slack/reply.h"
+#include "config/settings.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "tests/unit/harness.h"
@@ -17,6 +18,7 @@
 TEST(slack_reply_response_url_allowlist)
 {
 	unsetenv("AAA_SLACK_RESPONSE_URL_PREFIX");
+	settings_reload();
 	CHECK(slack_response_url_allowed("https://hooks.slack.com/commands/T1/2/abc", NULL));
 	CHECK(!slack_response_url_allowed("https://hooks.slack.com.evil.net/commands", NULL));
 	CHECK(!slack_response_url_allowed("https://hooks.slack.co/commands", NULL));
@@ -35,9 +37,11 @@ TEST(slack_reply_response_url_allowlist)
 					  "http://127.0.0.1:8080"));
 	/* The environment's override applies when no prefix is passed. */
 	setenv("AAA_SLACK_RESPONSE_URL_PREFIX", "http://127.0.0.1:9/", 1);
+	settings_reload();
 	CHECK(slack_response_url_allowed("http://127.0.0.1:9/x", NULL));
 	CHECK(!slack_response_url_allowed("https://hooks.slack.com/commands/T1/2/abc", NULL));
 	unsetenv("AAA_SLACK_RESPONSE_URL_PREFIX");
+	settings_reload();
 }
 
 TEST(slack_reply_escape)
@@ -306,6 +310,7 @@ TEST(slack_reply_five_posts_then_refused_without_sending)
 	log_configure(LOG_LEVEL_MAX, 0, NULL);
 	/* Port 1 on 127.0.0.1 refuses connections: each post is attempted and counted. */
 	setenv("AAA_SLACK_RESPONSE_URL_PREFIX", "http://127.0.0.1:1/", 1);
+	settings_reload();
 	for (i = 0; i < 5; i++) {
 		CHECK_INT(slack_notify("http://127.0.0.1:1/commands/x", r, &used, &err), -1);
 		CHECK(err != NULL && strstr(err, "posting to Slack failed") != NULL);
@@ -326,6 +331,7 @@ TEST(slack_reply_five_posts_then_refused_without_sending)
 	CHECK(err != NULL && strstr(err, "secret-path") == NULL);
 	free(err);
 	unsetenv("AAA_SLACK_RESPONSE_URL_PREFIX");
+	settings_reload();
 	log_configure(LOG_INFO, 0, stderr);
 	cJSON_Delete(r);
 }
