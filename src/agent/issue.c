@@ -733,18 +733,18 @@ static int s_ca_wait(struct run *r, enum job_state st)
 {
 	struct acme_client *c = r->a->acme;
 	time_t now = time(NULL), until = r->ca_until;
-	char first[sizeof(r->a->error)], code[sizeof(r->a->error_code)], u[32];
+	char first[sizeof(r->a->err.message)], u[32];
 	long long wait_ms;
 
 	r->ca_until = 0;
 	if (st != JOB_NEW && st != JOB_AUTHORIZED)
 		return -1;
 	if (!until) {
-		if (!c || !c->err_rate_limited || strcmp(r->a->error_source, "acme") != 0)
+		if (!c || !c->err_rate_limited || !err_source_is(&r->a->err, "acme"))
 			return -1;
 		until =
 		    now + (c->err_retry_after_s >= 0 ? c->err_retry_after_s : CA_PAUSE_DEFAULT_S);
-		(void)ca_pause_note(r->a, until, r->a->error_code, c->error);
+		(void)ca_pause_note(r->a, until, r->a->err.code, c->error);
 	}
 	wait_ms = (long long)(until > now ? until - now : 0) * 1000;
 	agent_time_format(until, u, sizeof(u));
@@ -756,12 +756,11 @@ static int s_ca_wait(struct run *r, enum job_state st)
 		if (cancel_sleep_ms((long)wait_ms + 1000) == 0)
 			return 0;
 	}
-	snprintf(first, sizeof(first), "%s", r->a->error);
-	snprintf(code, sizeof(code), "%s", r->a->error_code);
-	agent_fail(r->a, "acme", code,
-		   "%s; new orders are paused fleet-wide until %s (%s), longer than this run may "
-		   "wait: the scheduler renews after it",
-		   first, u, STORE_KEY_CA_PAUSE);
+	snprintf(first, sizeof(first), "%s", r->a->err.message);
+	err_message(&r->a->err,
+		    "%s; new orders are paused fleet-wide until %s (%s), longer than this run may "
+		    "wait: the scheduler renews after it",
+		    first, u, STORE_KEY_CA_PAUSE);
 	return -1;
 }
 

@@ -30,7 +30,7 @@ void sched_fleet_read(struct agent *a, time_t now, struct sched_fleet *f)
 	if (!listed)
 		return;
 	if (ca_pause_read(a, &f->pause) < 0) {
-		log_warn("scheduler: %s (the CA's pause is not seen this pass)", a->error);
+		log_warn("scheduler: %s (the CA's pause is not seen this pass)", a->err.message);
 		return;
 	}
 	f->paused = f->pause.until > now;
