@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "agent/issue.h"
+#include "agent/issue_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +40,6 @@
 #define DEFAULT_MARGIN_MS 60000L
 /* Longest single wait (DNS INSYNC, CA validation) we start; AAA_MAX_WAIT_S lowers it. */
 #define MAX_WAIT_MS (SETTING_DEFAULT_LONG(max_wait_s) * 1000L)
-
-struct run {
-	struct agent *a;
-	struct job *job;
-	const struct issue_opts *o;
-	struct acme_order order;
-	int have_order;
-	struct dns01 *dns;
-	const char **names; /* borrowed from job->doc */
-	size_t nnames;
-	time_t ca_until; /* the fleet's CA pause found before ordering (0: none) */
-	int ca_waits;	 /* pauses waited out in this invocation */
-};
 
 static long long s_remaining(const struct run *r)
 {
@@ -109,6 +97,12 @@ static void s_dns_opts(const struct run *r, struct dns01_opts *d)
 	d->zone_roles = r->a->cfg.zone_roles;
 	d->nzone_roles = r->a->cfg.nzone_roles;
 	d->insync_timeout_ms = s_wait_budget(r);
+	d->cache = r->o->dns_cache;
+}
+
+void issue_dns_opts(const struct run *r, struct dns01_opts *d)
+{
+	s_dns_opts(r, d);
 }
 
 /* The dns01 session: in memory, else rebuilt from the job's saved state. */
@@ -132,6 +126,11 @@ static int s_dns(struct run *r)
 	return 0;
 }
 
+int issue_dns(struct run *r)
+{
+	return s_dns(r);
+}
+
 static int s_save_dns(struct run *r)
 {
 	cJSON *st = dns01_state(r->dns);
@@ -141,6 +140,11 @@ static int s_save_dns(struct run *r)
 	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "dns");
 	cJSON_AddItemToObject(r->job->doc, "dns", st);
 	return 0;
+}
+
+int issue_save_dns(struct run *r)
+{
+	return s_save_dns(r);
 }
 
 /* Removes our TXT records; keeps going on failure (logged) so the job's
@@ -278,13 +282,18 @@ out:
 	cJSON_Delete(exp);
 }
 
-/* state ordered: one TXT value per pending authorization, one batch per zone. */
-static int s_step_ordered(struct run *r)
+/*
+ * state ordered, first half: one TXT value per pending authorization,
+ * added to the job's dns01 (not published). No pending authorization: the
+ * job moves on to authorized (done for aaa authz).
+ */
+int issue_values(struct run *r, size_t *npending)
 {
 	char *thumb = NULL, *ka = NULL, *txt = NULL;
 	size_t i, pending = 0;
 	int rc = -1;
 
+	*npending = 0;
 	if (s_order(r) != 0 || acme_order_authorizations(r->a->acme, &r->order) != 0) {
 		agent_fail_acme(r->a, "read the authorizations");
 		goto out;
@@ -308,6 +317,7 @@ static int s_step_ordered(struct run *r)
 		}
 		pending++;
 	}
+	*npending = pending;
 	if (pending == 0) {
 		agent_progress(r->a, "every name is already authorized");
 		if (r->o->authz_only)
@@ -315,22 +325,34 @@ static int s_step_ordered(struct run *r)
 		rc = job_set_state(r->job, r->o->authz_only ? JOB_DONE : JOB_AUTHORIZED);
 		goto out;
 	}
-	if (dns01_publish(r->dns) != 0) {
-		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
-		/* Whatever part went out must be listed, so cleanup finds it. */
-		s_save_dns(r);
-		goto out;
-	}
-	if (s_save_dns(r) != 0)
-		goto out;
-	agent_progress(r->a, "DNS records published (%zu TXT value%s)", pending,
-		       pending == 1 ? "" : "s");
-	rc = job_set_state(r->job, JOB_DNS_PUBLISHED);
+	rc = 0;
 out:
 	free(thumb);
 	free(ka);
 	free(txt);
 	return rc;
+}
+
+/* state ordered: the values, then one change per zone. */
+static int s_step_ordered(struct run *r)
+{
+	size_t pending = 0;
+
+	if (issue_values(r, &pending) != 0)
+		return -1;
+	if (pending == 0)
+		return 0;
+	if (dns01_publish(r->dns) != 0) {
+		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+		/* Whatever part went out must be listed, so cleanup finds it. */
+		s_save_dns(r);
+		return -1;
+	}
+	if (s_save_dns(r) != 0)
+		return -1;
+	agent_progress(r->a, "DNS records published (%zu TXT value%s)", pending,
+		       pending == 1 ? "" : "s");
+	return job_set_state(r->job, JOB_DNS_PUBLISHED);
 }
 
 static int s_step_published(struct run *r)
@@ -778,91 +800,136 @@ static const step_fn s_steps[JOB_STATE_MAX] = {
     [JOB_STORED] = s_step_stored,
 };
 
-enum issue_result issue_run(struct agent *a, struct job *job, const struct issue_opts *o)
+void issue_fail(struct run *r)
 {
-	struct run r = {0};
-	enum issue_result res = ISSUE_FAILED;
-	enum job_state st;
+	s_fail(r);
+}
+
+enum issue_result issue_yield(struct run *r)
+{
+	return s_yield(r);
+}
+
+static long s_margin(const struct run *r)
+{
+	return r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
+}
+
+int issue_begin(struct run *r, struct agent *a, struct job *job, const struct issue_opts *o,
+		enum issue_result *res)
+{
 	const char *holder = NULL;
-	long margin = o->margin_ms ? o->margin_ms : DEFAULT_MARGIN_MS;
 	int t;
 
-	r.a = a;
-	r.job = job;
-	r.o = o;
+	memset(r, 0, sizeof(*r));
+	r->a = a;
+	r->job = job;
+	r->o = o;
+	*res = ISSUE_FAILED;
 	a->err.message[0] = '\0';
-	aws_client_set_time_left(s_aws_time_left, &r);
-	if (s_names(&r) != 0) {
+	if (s_names(r) != 0) {
 		agent_fail(a, "input", "", "job %s has no names", job_id(job));
-		goto out;
+		return -1;
 	}
 	t = job_lease_take(a, job, o->owner, time(NULL), o->lease_s ? o->lease_s : DEFAULT_LEASE_S,
 			   &holder);
 	if (t != 0) {
 		if (t > 0) {
 			log_info("job %s: not acting (%s)", job_id(job), holder);
-			res = ISSUE_BUSY;
+			*res = ISSUE_BUSY;
 		}
-		goto out;
+		return -1;
 	}
-	for (;;) {
-		long long left = s_remaining(&r);
+	return 0;
+}
 
-		st = job_state(job);
-		if (st == JOB_DEPLOYED && job_set_state(job, JOB_DONE) == 0)
-			st = JOB_DONE;
-		if (st == JOB_DONE) {
-			cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "lease");
-			if (job_save(a, job) != 0)
-				goto out;
-			res = ISSUE_DONE;
-			goto out;
-		}
-		if (st >= JOB_STATE_MAX || st == JOB_FAILED || !s_steps[st]) {
-			res = st == JOB_FAILED ? ISSUE_FAILED : ISSUE_BUSY;
-			goto out;
-		}
-		if (cancel_requested()) {
-			/* Ctrl-C or SIGTERM: fail the usual way, which removes our records. */
-			agent_fail(a, "interrupted", "", "interrupted by signal %d at %s",
-				   cancel_requested(), job_state_names[st]);
-			s_fail(&r);
-			goto out;
-		}
-		if (left >= 0 && left < margin) {
-			log_info("job %s: %lld ms left, saving at %s to resume", job_id(job), left,
-				 job_state_names[st]);
-			res = s_yield(&r);
-			goto out;
-		}
-		if (s_steps[st](&r) != 0) {
-			left = s_remaining(&r);
-			/* Cut short by our own deadline: resume rather than fail;
-			 * a request that is wrong or was interrupted fails now. */
-			if (left >= 0 && left < margin + 5000 && !err_source_is(&a->err, "input") &&
-			    !err_source_is(&a->err, "interrupted") && !cancel_requested()) {
-				log_warn("job %s: %s; resuming in a new invocation", job_id(job),
-					 a->err.message);
-				res = s_yield(&r);
-				goto out;
-			}
-			if (s_ca_wait(&r, st) == 0)
-				continue;
-			s_fail(&r);
-			goto out;
-		}
-		t = job_save(a, job);
-		if (t != 0) {
-			if (t > 0)
-				res = ISSUE_BUSY;
-			goto out;
-		}
+int issue_step(struct run *r)
+{
+	struct agent *a = r->a;
+	struct job *job = r->job;
+	long long left = s_remaining(r);
+	long margin = s_margin(r);
+	enum job_state st = job_state(job);
+	int t;
+
+	a->err.message[0] = '\0';
+	if (st == JOB_DEPLOYED && job_set_state(job, JOB_DONE) == 0)
+		st = JOB_DONE;
+	if (st == JOB_DONE) {
+		cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "lease");
+		return job_save(a, job) != 0 ? ISSUE_FAILED : ISSUE_DONE;
 	}
-out:
-	aws_client_set_time_left(NULL, NULL);
-	if (r.have_order)
-		acme_order_clear(&r.order);
-	dns01_free(r.dns);
-	free(r.names);
+	if (st >= JOB_STATE_MAX || st == JOB_FAILED || !s_steps[st])
+		return st == JOB_FAILED ? ISSUE_FAILED : ISSUE_BUSY;
+	if (cancel_requested()) {
+		/* Ctrl-C or SIGTERM: fail the usual way, which removes our records. */
+		agent_fail(a, "interrupted", "", "interrupted by signal %d at %s",
+			   cancel_requested(), job_state_names[st]);
+		s_fail(r);
+		return ISSUE_FAILED;
+	}
+	if (left >= 0 && left < margin) {
+		log_info("job %s: %lld ms left, saving at %s to resume", job_id(job), left,
+			 job_state_names[st]);
+		return s_yield(r);
+	}
+	if (s_steps[st](r) != 0)
+		return issue_step_failed(r);
+	t = job_save(a, job);
+	if (t != 0)
+		return t > 0 ? ISSUE_BUSY : ISSUE_FAILED;
+	return ISSUE_MORE;
+}
+
+int issue_step_failed(struct run *r)
+{
+	long long left = s_remaining(r);
+	enum job_state st = job_state(r->job);
+
+	/* Cut short by our own deadline: resume rather than fail; a request
+	 * that is wrong or was interrupted fails now. */
+	if (left >= 0 && left < s_margin(r) + 5000 && !err_source_is(&r->a->err, "input") &&
+	    !err_source_is(&r->a->err, "interrupted") && !cancel_requested()) {
+		log_warn("job %s: %s; resuming in a new invocation", job_id(r->job),
+			 r->a->err.message);
+		return s_yield(r);
+	}
+	/* The CA asked to wait, and the wait fits: the same state again. */
+	if (s_ca_wait(r, st) == 0)
+		return ISSUE_MORE;
+	s_fail(r);
+	return ISSUE_FAILED;
+}
+
+void issue_end(struct run *r)
+{
+	if (r->have_order)
+		acme_order_clear(&r->order);
+	r->have_order = 0;
+	dns01_free(r->dns);
+	r->dns = NULL;
+	free(r->names);
+	r->names = NULL;
+}
+
+void issue_time_left_install(struct run *r)
+{
+	aws_client_set_time_left(r ? s_aws_time_left : NULL, r);
+}
+
+enum issue_result issue_run(struct agent *a, struct job *job, const struct issue_opts *o)
+{
+	struct run r;
+	enum issue_result res = ISSUE_FAILED;
+	int s;
+
+	if (issue_begin(&r, a, job, o, &res) == 0) {
+		issue_time_left_install(&r);
+		while ((s = issue_step(&r)) == ISSUE_MORE)
+			;
+		res = (enum issue_result)s;
+	}
+	issue_time_left_install(NULL);
+	issue_end(&r);
 	return res;
 }

@@ -60,6 +60,7 @@ struct dns01 *dns01_new(const struct dns01_opts *opts)
 	if (d == NULL)
 		return NULL;
 	d->insync_timeout_ms = DNS01_INSYNC_TIMEOUT_MS;
+	d->cache = opts && opts->cache ? opts->cache : &d->own;
 	if (opts) {
 		if (opts->insync_timeout_ms > 0)
 			d->insync_timeout_ms = opts->insync_timeout_ms;
@@ -77,6 +78,37 @@ struct dns01 *dns01_new(const struct dns01_opts *opts)
 	return d;
 }
 
+static void s_cache_clear(struct dns01_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nroles; i++) {
+		free(c->roles[i].role);
+		aws_credentials_free(c->roles[i].creds);
+		route53_zones_free(&c->roles[i].zones);
+	}
+	free(c->roles);
+	for (i = 0; i < c->nlists; i++) {
+		free(c->lists[i].zone_id);
+		route53_rrsets_free(&c->lists[i].sets);
+	}
+	free(c->lists);
+	memset(c, 0, sizeof(*c));
+}
+
+struct dns01_cache *dns01_cache_new(void)
+{
+	return calloc(1, sizeof(struct dns01_cache));
+}
+
+void dns01_cache_free(struct dns01_cache *c)
+{
+	if (c == NULL)
+		return;
+	s_cache_clear(c);
+	free(c);
+}
+
 void dns01_free(struct dns01 *d)
 {
 	size_t i;
@@ -91,6 +123,7 @@ void dns01_free(struct dns01 *d)
 		free(d->zones[i].name);
 		free(d->zones[i].role);
 		free(d->zones[i].change_id);
+		free(d->zones[i].err);
 		dns01_strv_free(d->zones[i].ns, d->zones[i].nns);
 	}
 	free(d->zones);
@@ -103,12 +136,7 @@ void dns01_free(struct dns01 *d)
 	for (i = 0; i < d->nidents; i++)
 		free(d->idents[i].name);
 	free(d->idents);
-	for (i = 0; i < d->nroles; i++) {
-		free(d->roles[i].role);
-		aws_credentials_free(d->roles[i].creds);
-		route53_zones_free(&d->roles[i].zones);
-	}
-	free(d->roles);
+	s_cache_clear(&d->own);
 	free(d->err);
 	free(d);
 }
@@ -339,35 +367,37 @@ const char *dns01_zone_id(const struct dns01 *d, const char *identifier)
 /*
  * The role entry (credentials, zone list) for role, NULL for the default
  * chain; created on first use. Assuming the role happens here, once per
- * role per dns01 object; STS's answer is what the user sees on failure.
+ * role per dns01 object, or per batch when the objects share a cache;
+ * STS's answer is what the user sees on failure.
  */
 static struct dns01_role *s_role(struct dns01 *d, const char *role)
 {
+	struct dns01_cache *c = d->cache;
 	struct dns01_role *nv, *r = NULL;
 	struct aws_reply reply;
 	size_t i;
 	int rc;
 
 	memset(&reply, 0, sizeof(reply));
-	for (i = 0; i < d->nroles; i++) {
-		if ((role == NULL && d->roles[i].role == NULL) ||
-		    (role && d->roles[i].role && strcmp(role, d->roles[i].role) == 0)) {
-			r = &d->roles[i];
+	for (i = 0; i < c->nroles; i++) {
+		if ((role == NULL && c->roles[i].role == NULL) ||
+		    (role && c->roles[i].role && strcmp(role, c->roles[i].role) == 0)) {
+			r = &c->roles[i];
 			goto out;
 		}
 	}
-	nv = realloc(d->roles, (d->nroles + 1) * sizeof(*nv));
+	nv = realloc(c->roles, (c->nroles + 1) * sizeof(*nv));
 	if (nv == NULL) {
 		dns01_fail(d, "dns-01: out of memory");
 		goto out;
 	}
-	d->roles = nv;
-	memset(&d->roles[d->nroles], 0, sizeof(*nv));
-	if (role && (d->roles[d->nroles].role = str_dup(role)) == NULL) {
+	c->roles = nv;
+	memset(&c->roles[c->nroles], 0, sizeof(*nv));
+	if (role && (c->roles[c->nroles].role = str_dup(role)) == NULL) {
 		dns01_fail(d, "dns-01: out of memory");
 		goto out;
 	}
-	r = &d->roles[d->nroles++];
+	r = &c->roles[c->nroles++];
 out:
 	if (r && r->role && r->creds == NULL) {
 		rc = sts_assume_role(r->role, "aaa-dns01", NULL, 0, NULL, &r->creds, &reply);
@@ -394,7 +424,9 @@ const struct aws_credentials *dns01_zone_creds(struct dns01 *d, const struct dns
 	return r ? r->creds : NULL;
 }
 
-/* The hosted zones these credentials see, listed once per dns01 object. */
+/* The hosted zones these credentials see, listed once per dns01 object
+ * (once per batch with a shared cache). A failed listing is not kept: the
+ * next certificate of a batch tries again. */
 static int s_role_list(struct dns01 *d, struct dns01_role *r)
 {
 	struct aws_reply reply;
@@ -459,6 +491,170 @@ out:
 	if (rc == -1 && reply->message == NULL)
 		reply->message = str_printf("Route53 ListResourceRecordSets: out of memory");
 	route53_rrsets_free(&list);
+	free(want);
+	free(have);
+	return rc;
+}
+
+/* Pages of a zone's listing a batch reads instead of names one by one. */
+#define DNS01_LIST_PAGES_MAX 4
+
+static int s_rrset_copy(const struct route53_rrset *src, struct route53_rrset *dst)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->ttl = src->ttl;
+	dst->alias = src->alias;
+	if ((src->name && !(dst->name = str_dup(src->name))) ||
+	    (src->type && !(dst->type = str_dup(src->type))) ||
+	    (src->set_identifier && !(dst->set_identifier = str_dup(src->set_identifier))))
+		goto fail;
+	if (src->nvalues) {
+		if (!(dst->values = calloc(src->nvalues, sizeof(*dst->values))))
+			goto fail;
+		for (i = 0; i < src->nvalues; i++) {
+			if (!(dst->values[i] = str_dup(src->values[i])))
+				goto fail;
+			dst->nvalues = i + 1;
+		}
+	}
+	return 0;
+fail:
+	route53_rrset_free(dst);
+	return -1;
+}
+
+/* Every record set of the zone, a page after another, up to the cap. */
+static int s_list_zone(struct dns01_zone_list *l, const struct aws_credentials *creds,
+		       struct aws_reply *reply)
+{
+	struct route53_rrsets page, *all = &l->sets;
+	char *next = NULL, *next_type = NULL;
+	unsigned pages = 0;
+	int rc;
+
+	for (;;) {
+		struct route53_rrset *nv;
+
+		memset(&page, 0, sizeof(page));
+		aws_reply_free(reply);
+		rc = route53_list_rrsets(l->zone_id, next, next ? next_type : NULL, 0, creds, &page,
+					 reply);
+		free(next);
+		free(next_type);
+		next = next_type = NULL;
+		if (rc != 0)
+			return rc;
+		pages++;
+		nv = page.n ? realloc(all->v, (all->n + page.n) * sizeof(*nv)) : all->v;
+		if (page.n && nv == NULL) {
+			route53_rrsets_free(&page);
+			return -1;
+		}
+		all->v = nv;
+		if (page.n)
+			memcpy(all->v + all->n, page.v, page.n * sizeof(*nv));
+		all->n += page.n;
+		free(page.v);
+		page.v = NULL;
+		page.n = 0;
+		if (!page.truncated || !page.next_name) {
+			route53_rrsets_free(&page);
+			l->state = 1;
+			return 0;
+		}
+		if (pages >= DNS01_LIST_PAGES_MAX) {
+			route53_rrsets_free(&page);
+			route53_rrsets_free(all);
+			l->state = -1;
+			return 0;
+		}
+		next = page.next_name;
+		next_type = page.next_type;
+		page.next_name = page.next_type = NULL;
+		route53_rrsets_free(&page);
+	}
+}
+
+static int s_read_name(const char *zone_id, const char *name, const struct aws_credentials *creds,
+		       struct route53_rrset *cname, int *cname_found, struct route53_rrset *txt,
+		       int *txt_found, struct aws_reply *reply);
+
+/*
+ * s_read_name through a batch's cache: the first name of a zone is read
+ * alone (a batch of one pays nothing more); at the second, the zone is
+ * listed whole, up to DNS01_LIST_PAGES_MAX pages, and every later name of
+ * it is answered from that listing. A bigger zone is read name by name.
+ * The listing is what the batch publishes from; another writer's change
+ * since makes Route53 refuse the change, and publishing reads again.
+ */
+static int s_read_cached(struct dns01 *d, const char *zone_id, const char *name,
+			 const struct aws_credentials *creds, struct route53_rrset *cname,
+			 int *cname_found, struct route53_rrset *txt, int *txt_found,
+			 struct aws_reply *reply)
+{
+	struct dns01_cache *c = d->cache;
+	struct dns01_zone_list *l = NULL, *nv;
+	char *want = NULL, *have = NULL;
+	size_t i;
+	int rc;
+
+	if (c == &d->own)
+		return s_read_name(zone_id, name, creds, cname, cname_found, txt, txt_found, reply);
+	for (i = 0; i < c->nlists && !l; i++)
+		if (strcmp(c->lists[i].zone_id, zone_id) == 0)
+			l = &c->lists[i];
+	if (!l) {
+		if (!(nv = realloc(c->lists, (c->nlists + 1) * sizeof(*nv))))
+			return -1;
+		c->lists = nv;
+		l = &c->lists[c->nlists];
+		memset(l, 0, sizeof(*l));
+		if (!(l->zone_id = str_dup(zone_id)))
+			return -1;
+		c->nlists++;
+	}
+	if (l->state == 0 && l->reads >= 1) {
+		rc = s_list_zone(l, creds, reply);
+		if (rc != 0) {
+			route53_rrsets_free(&l->sets);
+			return rc;
+		}
+		log_debug("zone %s: %s", zone_id,
+			  l->state == 1 ? "listed whole for the batch"
+					: "too big to list, reading names one by one");
+	}
+	if (l->state != 1) {
+		l->reads++;
+		return s_read_name(zone_id, name, creds, cname, cname_found, txt, txt_found, reply);
+	}
+	*cname_found = *txt_found = 0;
+	rc = -1;
+	if ((want = route53_name_normal(name)) == NULL)
+		goto out;
+	for (i = 0; i < l->sets.n; i++) {
+		const struct route53_rrset *r = &l->sets.v[i];
+
+		free(have);
+		if ((have = route53_name_normal(r->name)) == NULL)
+			goto out;
+		if (strcmp(have, want) != 0 || r->set_identifier != NULL)
+			continue;
+		if (strcmp(r->type, "CNAME") == 0 && !*cname_found) {
+			if (s_rrset_copy(r, cname))
+				goto out;
+			*cname_found = 1;
+		} else if (strcmp(r->type, "TXT") == 0 && !*txt_found) {
+			if (s_rrset_copy(r, txt))
+				goto out;
+			*txt_found = 1;
+		}
+	}
+	rc = 0;
+out:
+	if (rc == -1 && reply->message == NULL)
+		reply->message = str_printf("Route53 ListResourceRecordSets: out of memory");
 	free(want);
 	free(have);
 	return rc;
@@ -541,7 +737,8 @@ static int s_resolve_one(struct dns01 *d, const char *identifier)
 		aws_reply_free(&reply);
 		/* One read for both questions: a CNAME on the name, and the TXT
 		 * set publishing will change (kept as this process's belief). */
-		arc = s_read_name(z->id, rname, r->creds, &rr, &found, &txt, &txt_found, &reply);
+		arc =
+		    s_read_cached(d, z->id, rname, r->creds, &rr, &found, &txt, &txt_found, &reply);
 		if (arc != 0) {
 			dns01_fail(d, "%s: cannot read %s in zone %s (%s): %s", ident, rname, zname,
 				   z->id, reply.message ? reply.message : "failed");

@@ -32,7 +32,19 @@ struct dns01_opts {
 	long insync_timeout_ms;	 /* 0: default 300000 */
 	int check_authoritative; /* optional: query the zone's NS for the TXT before returning
 				    from wait */
+	/* optional, borrowed: role credentials, zone listings and record reads
+	 * shared by the dns01 objects of one batch (dns01_cache_new), so the
+	 * zones are listed once per batch, not once per certificate */
+	struct dns01_cache *cache;
 };
+
+struct dns01_cache; /* opaque */
+
+/* An empty cache for one batch (NULL on OOM). It holds assumed-role
+ * credentials and what Route53 said: drop it when the batch ends, so a
+ * zone created or deleted since is seen by the next one. */
+struct dns01_cache *dns01_cache_new(void);
+void dns01_cache_free(struct dns01_cache *c);
 
 #define DNS01_INSYNC_TIMEOUT_MS 300000L
 /* TTL of the records we write: short, so a value a resolver cached before
@@ -74,6 +86,35 @@ void dns01_free(struct dns01 *d);
  * *zone_id and *zone_name; -1 and *err (caller frees) when none. */
 int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,
 		    char **zone_name, char **err);
+
+/* --- a batch: several certificates' dns01 objects, one change per zone --- */
+
+/*
+ * Adds src's zones, records, values, identifiers, what it believes the
+ * record sets hold, and its changes into dst (a batch's object, from
+ * dns01_new). Returns the number of zones where dst already follows a
+ * different change than src (src must then wait on its own), -1 on OOM.
+ */
+int dns01_merge(struct dns01 *dst, const struct dns01 *src);
+/* Like dns01_publish, but every zone is tried even when one fails; each
+ * zone's outcome is kept for dns01_adopt. 0, or -1 (the first failure in
+ * dns01_error) when any zone failed. dns01_cleanup keeps outcomes too. */
+int dns01_publish_all(struct dns01 *d);
+/*
+ * Takes the batch's outcome into d (one certificate): the change of each
+ * of d's zones, and which of d's records are published. -1 with
+ * dns01_error(d) when a zone of d failed in the batch's last publish or
+ * cleanup; 0 otherwise.
+ */
+int dns01_adopt(struct dns01 *d, const struct dns01 *batch);
+/* What src believes the record sets dst also holds contain (after src's
+ * publish, so a cleanup of the same sets needs no read). 0/-1 (OOM). */
+int dns01_beliefs_from(struct dns01 *dst, const struct dns01 *src);
+/* 1 unless zone_id failed in d's last publish or cleanup. */
+int dns01_zone_ok(const struct dns01 *d, const char *zone_id);
+/* d's zones, for a batch's bookkeeping (borrowed ids; NULL past the end). */
+size_t dns01_zone_count(const struct dns01 *d);
+const char *dns01_zone_id_at(const struct dns01 *d, size_t i);
 
 /* --- the details of one run --- */
 

@@ -253,6 +253,8 @@ static int s_change_zone(struct dns01 *d, size_t zi, change_fn fn, const char *w
 	}
 	rc = 0;
 out:
+	if (rc)
+		dns01_zone_failed(d, zi);
 	s_batch_free(&b);
 	aws_reply_free(&reply);
 	return rc;
@@ -287,14 +289,53 @@ out:
 	return rc;
 }
 
+static void s_clear_zone_errors(struct dns01 *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nzones; i++) {
+		free(d->zones[i].err);
+		d->zones[i].err = NULL;
+	}
+}
+
+void dns01_zone_failed(struct dns01 *d, size_t zi)
+{
+	free(d->zones[zi].err);
+	d->zones[zi].err = str_dup(d->err ? d->err : "failed");
+}
+
 int dns01_publish(struct dns01 *d)
 {
 	size_t i;
 
+	s_clear_zone_errors(d);
 	for (i = 0; i < d->nzones; i++)
 		if (s_publish_zone(d, i))
 			return -1;
 	return 0;
+}
+
+/* Every zone is tried even after one fails: a batch's other zones go on. */
+int dns01_publish_all(struct dns01 *d)
+{
+	char *first = NULL;
+	size_t i;
+	int rc = 0;
+
+	s_clear_zone_errors(d);
+	for (i = 0; i < d->nzones; i++) {
+		if (s_publish_zone(d, i) == 0)
+			continue;
+		rc = -1;
+		if (first == NULL && d->err)
+			first = str_dup(d->err);
+	}
+	if (first) {
+		free(d->err);
+		d->err = first;
+	}
+	return rc;
 }
 
 /*
@@ -354,6 +395,7 @@ int dns01_cleanup(struct dns01 *d)
 	size_t i;
 	int rc = 0;
 
+	s_clear_zone_errors(d);
 	for (i = 0; i < d->nzones; i++) {
 		if (s_cleanup_zone(d, i) == 0)
 			continue;

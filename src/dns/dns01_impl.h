@@ -21,6 +21,8 @@ struct dns01_zone {
 	char **ns; /* its NS record set, read once for check_authoritative */
 	size_t nns;
 	int ns_read;
+	char *err; /* why its last publish, wait or cleanup failed (a batch's
+		      per-zone outcome); NULL when it did not */
 };
 
 /* One TXT record set: _acme-challenge.<name>, or a CNAME's target. */
@@ -54,6 +56,24 @@ struct dns01_role {
 	int listed;
 };
 
+/* Role credentials and zone listings, shared by the dns01 objects of a
+ * batch (dns01_cache_new) or private to one. */
+struct dns01_zone_list {
+	char *zone_id;
+	unsigned reads;		    /* names read one by one so far */
+	int state;		    /* 0 not listed, 1 listed whole, -1 too big to list */
+	struct route53_rrsets sets; /* the whole zone when state is 1 */
+};
+
+struct dns01_cache {
+	struct dns01_role *roles;
+	size_t nroles;
+	/* Batches only: a zone with several names to read is listed whole
+	 * (a page holds 300 record sets) instead of read name by name. */
+	struct dns01_zone_list *lists;
+	size_t nlists;
+};
+
 struct dns01 {
 	char **zone_ids;
 	size_t nzone_ids;
@@ -70,8 +90,8 @@ struct dns01 {
 	size_t nrecs;
 	struct dns01_ident *idents;
 	size_t nidents;
-	struct dns01_role *roles;
-	size_t nroles;
+	struct dns01_cache own;
+	struct dns01_cache *cache; /* &own, or the batch's (borrowed) */
 
 	unsigned change_requests;
 	char *err;
@@ -95,6 +115,8 @@ const struct aws_credentials *dns01_zone_creds(struct dns01 *d, const struct dns
 void dns01_rec_know(struct dns01_rec *r, int found, struct route53_rrset *cur);
 /* Forgets every belief about the record sets of zone zi. */
 void dns01_zone_forget(struct dns01 *d, size_t zi);
+/* Records zone zi's failure (d->err) as its own outcome too. */
+void dns01_zone_failed(struct dns01 *d, size_t zi);
 /* Sets d->err (printf format); always returns -1. */
 int dns01_fail(struct dns01 *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -204,36 +204,22 @@ out:
 	return rc;
 }
 
+static void s_owner(const struct runtime_ctx *ctx, char *owner, size_t len);
+static void s_issue_opts(const struct runtime_ctx *ctx, const char *owner, struct issue_opts *io);
+
 /* Runs (or continues) a job and builds the answer. */
 static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *ctx,
 		    const char *action)
 {
-	struct issue_opts io = {0};
+	struct issue_opts io;
 	enum issue_result res;
 	char owner[96];
-	unsigned nonce = 0;
 	cJSON *out;
 
 	/* A duplicate delivery carries the same request id: the owner must tell
 	 * the two apart, or both would think they hold the lease. */
-	if (crypto_random(&nonce, sizeof(nonce)) != 0)
-		nonce = (unsigned)getpid();
-	snprintf(owner, sizeof(owner), "%.80s/%08x", ctx->request_id ? ctx->request_id : "lambda",
-		 nonce);
-	io.owner = owner;
-	/* The lease lasts as long as this invocation can: a worker that dies
-	 * (timeout, crash) leaves a lease the next delivery can take soon. */
-	if (ctx->remaining_ms && ctx->remaining_ms(ctx) > 0)
-		io.lease_s = (long)(ctx->remaining_ms(ctx) / 1000) + 5;
-	io.margin_ms = s_margin_ms();
-	/* A short function timeout must still leave room for work: never keep
-	 * more than a third of what the invocation started with. */
-	if (ctx->remaining_ms) {
-		long long start = ctx->remaining_ms(ctx);
-
-		if (start > 0 && io.margin_ms > start / 3)
-			io.margin_ms = start / 3 > 1000 ? (long)(start / 3) : 1000;
-	}
+	s_owner(ctx, owner, sizeof(owner));
+	s_issue_opts(ctx, owner, &io);
 	res = issue_run(a, job, &io);
 	out = s_job_answer(a, job, action);
 	if (!out)
@@ -323,6 +309,284 @@ out:
 	free(names);
 	free(deploy);
 	free(key);
+	return out;
+}
+
+/* The lease owner of this invocation: the request id and a nonce (a
+ * duplicate delivery carries the same request id). */
+static void s_owner(const struct runtime_ctx *ctx, char *owner, size_t len)
+{
+	unsigned nonce = 0;
+
+	if (crypto_random(&nonce, sizeof(nonce)) != 0)
+		nonce = (unsigned)getpid();
+	snprintf(owner, len, "%.80s/%08x", ctx->request_id ? ctx->request_id : "lambda", nonce);
+}
+
+/* The lease and margin of a job run by this invocation. */
+static void s_issue_opts(const struct runtime_ctx *ctx, const char *owner, struct issue_opts *io)
+{
+	memset(io, 0, sizeof(*io));
+	io->owner = owner;
+	/* The lease lasts as long as this invocation can: a worker that dies
+	 * (timeout, crash) leaves a lease the next delivery can take soon. */
+	if (ctx->remaining_ms && ctx->remaining_ms(ctx) > 0)
+		io->lease_s = (long)(ctx->remaining_ms(ctx) / 1000) + 5;
+	io->margin_ms = s_margin_ms();
+	/* A short function timeout must still leave room for work: never keep
+	 * more than a third of what the invocation started with. */
+	if (ctx->remaining_ms) {
+		long long start = ctx->remaining_ms(ctx);
+
+		if (start > 0 && io->margin_ms > start / 3)
+			io->margin_ms = start / 3 > 1000 ? (long)(start / 3) : 1000;
+	}
+}
+
+/* The most certificates one batch payload may name (the scheduler sends
+ * AAA_BATCH_SIZE, at most this). */
+#define BATCH_MAX 100
+
+/* Invokes this function again with resume_batch for the jobs to go on. */
+static int s_resume_batch_later(const cJSON *ids, long long left_ms)
+{
+	long budget = left_ms > 2000 ? (long)(left_ms - 1000) : 1000;
+	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
+	cJSON *p = cJSON_CreateObject();
+	char *err = NULL;
+	int rc = -1;
+
+	if (!fn || !p) {
+		log_error("batch: cannot resume: AWS_LAMBDA_FUNCTION_NAME is not set");
+		goto out;
+	}
+	cJSON_AddStringToObject(p, "action", "resume_batch");
+	cJSON_AddItemToObject(p, "jobs", cJSON_Duplicate(ids, 1));
+	if (agent_invoke_async(fn, p, budget, &err) != 0) {
+		log_error("batch: cannot invoke %s to resume %d job(s): %s", fn,
+			  cJSON_GetArraySize(ids), err);
+		goto out;
+	}
+	log_info("batch: %d job(s) continue in a new invocation of %s", cJSON_GetArraySize(ids),
+		 fn);
+	rc = 0;
+out:
+	cJSON_Delete(p);
+	free(err);
+	return rc;
+}
+
+/*
+ * Runs the loaded jobs as one batch and answers for all of them:
+ * {"job":null,"action","state","jobs":[each job's answer, and entries for
+ * names that got no job]}. state: done (every job done), failed (none
+ * done), partial, or in_progress when some were saved to be resumed
+ * ("resumes" says whether the resume_batch invocation went out).
+ */
+static cJSON *s_batch_run(struct agent *a, struct job *jobs, size_t n, cJSON *extra_answers,
+			  const struct runtime_ctx *ctx, const char *action)
+{
+	struct issue_batch_item *items = calloc(n ? n : 1, sizeof(*items));
+	struct issue_opts io;
+	char owner[96];
+	cJSON *out = cJSON_CreateObject(), *arr, *yielded = cJSON_CreateArray(), *it;
+	size_t i, ndone = 0, nfailed = 0;
+
+	if (!items || !out || !yielded)
+		goto fail;
+	s_owner(ctx, owner, sizeof(owner));
+	s_issue_opts(ctx, owner, &io);
+	for (i = 0; i < n; i++)
+		items[i].job = &jobs[i];
+	if (n)
+		issue_batch_run(a, items, n, &io);
+	cJSON_AddNullToObject(out, "job");
+	cJSON_AddStringToObject(out, "action", action);
+	if (!(arr = cJSON_AddArrayToObject(out, "jobs")))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (!(it = s_job_answer(a, &jobs[i], "renew")))
+			goto fail;
+		cJSON_AddItemToArray(arr, it);
+		if (items[i].res == ISSUE_YIELD)
+			cJSON_AddItemToArray(yielded, cJSON_CreateString(job_id(&jobs[i])));
+		else if (items[i].res == ISSUE_BUSY)
+			cJSON_AddStringToObject(it, "note",
+						"another invocation is working on this job, or it "
+						"is finished; nothing was done twice");
+		ndone += job_state(&jobs[i]) == JOB_DONE;
+		nfailed += job_state(&jobs[i]) == JOB_FAILED;
+	}
+	while (extra_answers && cJSON_GetArraySize(extra_answers) > 0) {
+		it = cJSON_DetachItemFromArray(extra_answers, 0);
+		nfailed += json_str(it, "state") && strcmp(json_str(it, "state"), "failed") == 0;
+		cJSON_AddItemToArray(arr, it);
+	}
+	cJSON_AddStringToObject(out, "state",
+				cJSON_GetArraySize(yielded) > 0		   ? "in_progress"
+				: ndone == (size_t)cJSON_GetArraySize(arr) ? "done"
+				: ndone == 0 && nfailed			   ? "failed"
+									   : "partial");
+	if (cJSON_GetArraySize(yielded) > 0)
+		cJSON_AddBoolToObject(out, "resumes",
+				      s_resume_batch_later(yielded, ctx->remaining_ms
+									? ctx->remaining_ms(ctx)
+									: -1) == 0);
+	cJSON_AddItemToObject(out, "resume_jobs", yielded);
+	yielded = NULL;
+	free(items);
+	return out;
+fail:
+	cJSON_Delete(out);
+	cJSON_Delete(yielded);
+	free(items);
+	return NULL;
+}
+
+static cJSON *s_name_answer(const char *name, const char *state, const char *code, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject(), *e;
+
+	if (!o)
+		return NULL;
+	cJSON_AddNullToObject(o, "job");
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "state", state);
+	if (code && (e = cJSON_AddObjectToObject(o, "error"))) {
+		cJSON_AddStringToObject(e, "source", "input");
+		cJSON_AddStringToObject(e, "code", code);
+		cJSON_AddStringToObject(e, "message", msg);
+	} else if (msg) {
+		cJSON_AddStringToObject(o, "note", msg);
+	}
+	return o;
+}
+
+/*
+ * renew_batch: the stored certificates named, renewed as one batch (the
+ * scheduler's hand-off, grouped by hosted zone). Each gets the job a renew
+ * of it would get (same idempotency key), so a repeated delivery finds the
+ * jobs. With due_only (the scheduler sets it), a certificate that is no
+ * longer due (renewed since the pass, e.g. by an earlier delivery of this
+ * event) is skipped rather than renewed twice.
+ */
+static cJSON *s_renew_batch(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+			    struct rt_error *err)
+{
+	const cJSON *names = json_arr(event, "names"), *nm;
+	int due_only = json_bool(event, "due_only", 0), existing, r;
+	struct job *jobs = NULL;
+	cJSON *extra = cJSON_CreateObject(), *others = cJSON_CreateArray(), *out = NULL;
+	size_t n = 0, i, cap = (size_t)cJSON_GetArraySize(names);
+	char why[512];
+
+	if (cap > BATCH_MAX) {
+		rt_error_set(err, "InvalidRequest",
+			     "action \"renew_batch\": %zu names, at most %d in one batch", cap,
+			     BATCH_MAX);
+		goto out;
+	}
+	if (!extra || !others || !(jobs = calloc(cap ? cap : 1, sizeof(*jobs))))
+		goto out;
+	cJSON_AddBoolToObject(extra, "renewal", 1);
+	cJSON_AddStringToObject(extra, "action", "renew");
+	cJSON_ArrayForEach(nm, names)
+	{
+		struct renew_request rr;
+		const char *name = nm->valuestring;
+		const cJSON *prev;
+		int dup = 0;
+
+		/* A name given twice is one certificate: one job, run once. */
+		for (prev = names->child; prev != nm && !dup; prev = prev->next)
+			dup = strcmp(prev->valuestring, name) == 0;
+		if (dup)
+			continue;
+		r = renew_request_prepare(a, name, &rr);
+		if (r != 0) {
+			cJSON_AddItemToArray(
+			    others, s_name_answer(name, "failed", r > 0 ? "NotFound" : "StoreError",
+						  r > 0 ? "no stored certificate to renew"
+							: a->err.message));
+			renew_request_clear(&rr);
+			continue;
+		}
+		if (due_only && !renew_due(rr.meta, time(NULL), why, sizeof(why))) {
+			cJSON_AddItemToArray(others, s_name_answer(name, "skipped", NULL, why));
+			renew_request_clear(&rr);
+			continue;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(extra, "renew_of");
+		cJSON_AddStringToObject(extra, "renew_of", name);
+		rr.req.extra = extra;
+		if (job_create(a, &rr.req, &jobs[n], &existing) != 0) {
+			cJSON_AddItemToArray(
+			    others, s_name_answer(name, "failed", "StoreError", a->err.message));
+			renew_request_clear(&rr);
+			continue;
+		}
+		if (existing)
+			log_info("job %s: the same request again; carrying on with it",
+				 job_id(&jobs[n]));
+		n++;
+		renew_request_clear(&rr);
+	}
+	out = s_batch_run(a, jobs, n, others, ctx, "renew_batch");
+out:
+	for (i = 0; jobs && i < n; i++)
+		job_clear(&jobs[i]);
+	free(jobs);
+	cJSON_Delete(extra);
+	cJSON_Delete(others);
+	return out;
+}
+
+/* resume_batch: the jobs a batch saved before its deadline, as one batch. */
+static cJSON *s_resume_batch(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+			     struct rt_error *err)
+{
+	const cJSON *ids = json_arr(event, "jobs"), *id;
+	size_t n = 0, i, cap = (size_t)cJSON_GetArraySize(ids);
+	struct job *jobs = NULL;
+	cJSON *others = cJSON_CreateArray(), *out = NULL, *o;
+	int r;
+
+	if (cap > BATCH_MAX) {
+		rt_error_set(err, "InvalidRequest",
+			     "action \"resume_batch\": %zu jobs, at most %d in one batch", cap,
+			     BATCH_MAX);
+		goto out;
+	}
+	if (!others || !(jobs = calloc(cap ? cap : 1, sizeof(*jobs))))
+		goto out;
+	cJSON_ArrayForEach(id, ids)
+	{
+		const cJSON *prev;
+		int dup = 0;
+
+		for (prev = ids->child; prev != id && !dup; prev = prev->next)
+			dup = strcmp(prev->valuestring, id->valuestring) == 0;
+		if (dup)
+			continue;
+		if ((r = job_load(a, id->valuestring, &jobs[n])) == 0) {
+			n++;
+			continue;
+		}
+		o = s_name_answer(id->valuestring, "failed", r > 0 ? "NotFound" : "StoreError",
+				  r > 0 ? "no such job" : a->err.message);
+		if (o) {
+			cJSON_DeleteItemFromObjectCaseSensitive(o, "name");
+			cJSON_DeleteItemFromObjectCaseSensitive(o, "job");
+			cJSON_AddStringToObject(o, "job", id->valuestring);
+		}
+		cJSON_AddItemToArray(others, o);
+	}
+	out = s_batch_run(a, jobs, n, others, ctx, "resume_batch");
+out:
+	for (i = 0; jobs && i < n; i++)
+		job_clear(&jobs[i]);
+	free(jobs);
+	cJSON_Delete(others);
 	return out;
 }
 
@@ -671,6 +935,12 @@ const struct exec_action exec_actions[] = {
      0},
     {"resume", {{"job", EXEC_STR, NULL}}, s_resume, 1, 0},
     {"deploy", {{"name", EXEC_STR, NULL}}, s_deploy, 0, 0},
+    {"renew_batch",
+     {{"names", EXEC_NAMES, NULL}, {"due_only", EXEC_BOOL_OPT, NULL}},
+     s_renew_batch,
+     1,
+     0},
+    {"resume_batch", {{"jobs", EXEC_NAMES, NULL}}, s_resume_batch, 1, 0},
     {"reg",
      {{"email", EXEC_STR_OPT, NULL},
       {"agree", EXEC_BOOL_OPT, NULL},
@@ -697,6 +967,18 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 	if (!action->no_agent && !(a = agent_open_env(ctx, err)))
 		goto out;
 	out = action->run(a, event, ctx, err);
+	if (out && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "resumes")) &&
+	    json_arr(out, "resume_jobs")) {
+		char *ids = json_print(json_arr(out, "resume_jobs"));
+
+		rt_error_set(err, "ResumeFailed",
+			     "jobs %s are saved but this function could not invoke itself to "
+			     "continue (see the log); Lambda's retry of this event, or "
+			     "{\"action\":\"resume_batch\",\"jobs\":%s}, carries them on",
+			     ids ? ids : "?", ids ? ids : "[...]");
+		free(ids);
+		goto out;
+	}
 	if (out && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(out, "resumes"))) {
 		/* Saved but not handed on: fail the invocation, so Lambda's retry
 		 * of this same event (same request id, so the same job) carries on. */

@@ -2,6 +2,7 @@
  * dns01 without the network: the resumable state (round trip, refusal of
  * malformed states) and the errors that come before any request.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,7 +89,7 @@ TEST(dns01_errors_before_requests)
 {
 	struct dns01 *d = dns01_new(NULL);
 	const char *ids[] = {"example.com"};
-	struct dns01_opts o = {ids, 1, NULL, 0, 0, 0};
+	struct dns01_opts o = {ids, 1, NULL, 0, 0, 0, NULL};
 	const char *names[] = {"example.com"};
 
 	REQUIRE(d != NULL);
@@ -137,4 +138,146 @@ TEST(dns01_add_wildcard_by_base_name)
 	cJSON_Delete(out);
 	cJSON_Delete(in);
 	dns01_free(d);
+}
+
+/* A job's dns01 from its state (one zone, one record, one identifier). */
+static struct dns01 *s_job(const char *zone, const char *zname, const char *change, const char *rec,
+			   const char *ident, const char *value, int published)
+{
+	char buf[1024];
+	cJSON *st;
+	struct dns01 *d;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"version\":1,\"zones\":[{\"id\":\"%s\",\"name\":\"%s\"%s%s%s,"
+		 "\"insync\":false}],"
+		 "\"records\":[{\"name\":\"%s\",\"zone\":\"%s\",\"values\":[\"%s\"],"
+		 "\"published\":%s}],"
+		 "\"identifiers\":[{\"name\":\"%s\",\"record\":\"%s\"}]}",
+		 zone, zname, change ? ",\"change_id\":\"" : "", change ? change : "",
+		 change ? "\"" : "", rec, zone, value, published ? "true" : "false", ident, rec);
+	st = cJSON_Parse(buf);
+	d = st ? dns01_from_state(st, NULL) : NULL;
+	cJSON_Delete(st);
+	return d;
+}
+
+static cJSON *s_rec_values(const cJSON *state, const char *name)
+{
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(state, "records"))
+	{
+		if (strcmp(cJSON_GetObjectItem(r, "name")->valuestring, name) == 0)
+			return cJSON_GetObjectItem(r, "values");
+	}
+	return NULL;
+}
+
+/*
+ * A batch merges its certificates' objects: one zone entry per zone, one
+ * record per record name whatever the number of certificates writing it
+ * (apex and wildcard as two certificates share _acme-challenge.<name>),
+ * every certificate's values in it; each identifier once.
+ */
+TEST(dns01_batch_merge)
+{
+	struct dns01 *a = s_job("Z1", "example.com", NULL, "_acme-challenge.a.example.com",
+				"a.example.com", "va", 0);
+	struct dns01 *apex = s_job("Z1", "example.com", NULL, "_acme-challenge.example.com",
+				   "example.com", "vapex", 0);
+	struct dns01 *wild = s_job("Z1", "example.com", NULL, "_acme-challenge.example.com",
+				   "*.example.com", "vwild", 0);
+	struct dns01 *other = s_job("Z2", "example.net", NULL, "_acme-challenge.example.net",
+				    "example.net", "vnet", 0);
+	struct dns01 *b = dns01_new(NULL);
+	cJSON *st = NULL, *vals;
+
+	REQUIRE(a && apex && wild && other && b);
+	CHECK_INT(dns01_merge(b, a), 0);
+	CHECK_INT(dns01_merge(b, apex), 0);
+	CHECK_INT(dns01_merge(b, wild), 0);
+	CHECK_INT(dns01_merge(b, other), 0);
+	CHECK_INT(dns01_merge(b, wild), 0); /* merging again changes nothing */
+	CHECK_INT((int)dns01_zone_count(b), 2);
+	CHECK_STR(dns01_zone_id_at(b, 0), "Z1");
+	CHECK_STR(dns01_zone_id_at(b, 1), "Z2");
+	CHECK(dns01_zone_id_at(b, 2) == NULL);
+	st = dns01_state(b);
+	REQUIRE(st != NULL);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(st, "records")), 3);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(st, "identifiers")), 4);
+	vals = s_rec_values(st, "_acme-challenge.example.com");
+	REQUIRE(vals != NULL);
+	CHECK_INT(cJSON_GetArraySize(vals), 2);
+	CHECK_STR(cJSON_GetArrayItem(vals, 0)->valuestring, "vapex");
+	CHECK_STR(cJSON_GetArrayItem(vals, 1)->valuestring, "vwild");
+	CHECK_STR(dns01_zone_id(b, "*.example.com"), "Z1");
+	CHECK_STR(dns01_record_name(b, "example.net"), "_acme-challenge.example.net");
+	/* Nothing was published: every zone is fine in the batch's outcome. */
+	CHECK(dns01_zone_ok(b, "Z1") && dns01_zone_ok(b, "Z2") && dns01_zone_ok(b, "Z9"));
+	cJSON_Delete(st);
+	dns01_free(a);
+	dns01_free(apex);
+	dns01_free(wild);
+	dns01_free(other);
+	dns01_free(b);
+}
+
+/*
+ * The batch's change goes back to each certificate: its zones' change id
+ * and its records' published flag, so its own job can wait and clean up
+ * after a resume. A job that follows another change of the same zone is
+ * counted by merge (it waits on its own).
+ */
+TEST(dns01_batch_adopt_and_conflicting_changes)
+{
+	struct dns01 *job =
+	    s_job("Z1", "example.com", NULL, "_acme-challenge.example.com", "example.com", "v1", 0);
+	struct dns01 *done = s_job("Z1", "example.com", "C1", "_acme-challenge.example.com",
+				   "*.example.com", "v2", 1);
+	struct dns01 *late = s_job("Z1", "example.com", "C2", "_acme-challenge.b.example.com",
+				   "b.example.com", "v3", 1);
+	struct dns01 *b = dns01_new(NULL);
+	cJSON *st = NULL;
+	const cJSON *z, *r;
+
+	REQUIRE(job && done && late && b);
+	CHECK_INT(dns01_merge(b, done), 0);
+	CHECK_INT(dns01_merge(b, late), 1); /* Z1 follows C1 already */
+	CHECK_INT(dns01_adopt(job, b), 0);
+	st = dns01_state(job);
+	REQUIRE(st != NULL);
+	z = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "zones"), 0);
+	CHECK_STR(cJSON_GetObjectItem(z, "change_id")->valuestring, "C1");
+	r = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "records"), 0);
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(r, "published")));
+	/* Its own values stay its own: the other certificate's are not taken. */
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(r, "values")), 1);
+	CHECK_STR(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "values"), 0)->valuestring, "v1");
+	/* No belief to copy in a state: nothing changes, no failure. */
+	CHECK_INT(dns01_beliefs_from(job, b), 0);
+	cJSON_Delete(st);
+	dns01_free(job);
+	dns01_free(done);
+	dns01_free(late);
+	dns01_free(b);
+}
+
+/* A cache outlives the objects that used it, and is freed once. */
+TEST(dns01_cache_shared)
+{
+	struct dns01_cache *c = dns01_cache_new();
+	struct dns01_opts o = {NULL, 0, NULL, 0, 0, 0, NULL};
+	struct dns01 *d1, *d2;
+
+	REQUIRE(c != NULL);
+	o.cache = c;
+	d1 = dns01_new(&o);
+	d2 = dns01_new(&o);
+	REQUIRE(d1 && d2);
+	dns01_free(d1);
+	dns01_free(d2);
+	dns01_cache_free(c);
+	dns01_cache_free(NULL);
 }

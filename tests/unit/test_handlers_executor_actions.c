@@ -52,6 +52,16 @@ TEST(runtime_exec_valid_payloads)
 	CHECK_INT(s_validate("{\"action\":\"resume\",\"job\":\"j1\"}", &err), s_index("resume"));
 	CHECK_INT(s_validate("{\"action\":\"deploy\",\"name\":\"example.com\"}", &err),
 		  s_index("deploy"));
+	CHECK_INT(s_validate("{\"action\":\"renew_batch\",\"names\":[\"a.example\","
+			     "\"*.a.example\"]}",
+			     &err),
+		  s_index("renew_batch"));
+	CHECK_INT(s_validate("{\"action\":\"renew_batch\",\"names\":[\"a.example\"],"
+			     "\"due_only\":true}",
+			     &err),
+		  s_index("renew_batch"));
+	CHECK_INT(s_validate("{\"action\":\"resume_batch\",\"jobs\":[\"j1\",\"j2\"]}", &err),
+		  s_index("resume_batch"));
 	CHECK_INT(s_validate("{\"action\":\"reg\"}", &err), s_index("reg"));
 	CHECK_INT(s_validate("{\"action\":\"reg\",\"agree\":true,\"email\":\"a@b.example\","
 			     "\"account_key\":\"kms:k\",\"eab\":{\"kid\":\"k\","
@@ -114,6 +124,11 @@ TEST(runtime_exec_missing_fields)
 	    {"{\"action\":\"resume\",\"name\":\"a.example\"}", "\"job\""},
 	    {"{\"action\":\"status\"}", "\"name\""},
 	    {"{\"action\":\"deploy\"}", "\"name\""},
+	    {"{\"action\":\"renew_batch\"}", "\"names\""},
+	    {"{\"action\":\"renew_batch\",\"names\":[]}", "\"names\""},
+	    {"{\"action\":\"renew_batch\",\"name\":\"a.example\"}", "\"names\""},
+	    {"{\"action\":\"renew_batch\",\"names\":[\"a\"],\"due_only\":1}", "\"due_only\""},
+	    {"{\"action\":\"resume_batch\",\"jobs\":\"j1\"}", "\"jobs\""},
 	    {"{\"action\":\"cert\",\"names\":[\"a.example\"],\"deploy\":[\"\"]}", "\"deploy\""},
 	    {"{\"action\":\"reg\",\"agree\":\"yes\"}", "\"agree\""},
 	    {"{\"action\":\"reg\",\"eab\":\"kid:hmac\"}", "\"eab\""},

@@ -1,0 +1,379 @@
+/*
+ * A batch of issuance jobs stepped together (issue.h, issue_batch_run):
+ * each certificate keeps its own job (its id, state, lease, error and
+ * resumption are those of a single job), and the jobs move in lockstep,
+ * the ones at the earliest state first, so they meet at the states where
+ * Route53 is called:
+ *
+ *   ordered        every job's TXT values are merged into one dns01 object
+ *                  and published with one ChangeResourceRecordSets per zone;
+ *   dns_published  one GetChange wait per change, for all jobs;
+ *   authorized     one change per zone removes every job's values, before
+ *                  each job finalizes.
+ *
+ * Everything else (order, answer, validation, finalize, store, deploy) is
+ * each job's own step; all challenges are answered before any is polled.
+ * A failure is the failing job's alone: a zone that cannot be written fails
+ * the jobs with a name in it, a name in no zone fails its job at the new
+ * step, the others go on. When the deadline comes every unfinished job is
+ * saved and released together; the caller resumes them as one batch.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/issue.h"
+#include "agent/issue_impl.h"
+#include "agent/job.h"
+#include "dns/dns01.h"
+#include "json/json.h"
+#include "log/log.h"
+
+struct s_batch {
+	struct agent *a;
+	struct issue_batch_item *items;
+	struct run *runs;
+	int *active;
+	size_t n;
+	int yielded;		   /* the deadline came: every unfinished job is saved */
+	struct dns01 *published;   /* the last publish's object: its beliefs spare reads */
+	struct dns01_cache *cache; /* zones listed once per batch */
+};
+
+static void s_finish(struct s_batch *b, size_t i, int res)
+{
+	b->items[i].res = (enum issue_result)res;
+	b->active[i] = 0;
+}
+
+/* The deadline: every job still going is saved and released, to be
+ * resumed together. */
+static void s_yield_all(struct s_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->active[i])
+			s_finish(b, i, issue_yield(&b->runs[i]));
+	b->yielded = 1;
+}
+
+/* A job's result from a step: finished, or go on; a yield yields all. */
+static void s_after(struct s_batch *b, size_t i, int res)
+{
+	if (res == ISSUE_MORE)
+		return;
+	s_finish(b, i, res);
+	if (res == ISSUE_YIELD)
+		s_yield_all(b);
+}
+
+static int s_time_short(const struct s_batch *b, const struct run *r)
+{
+	long long left = b->a->remaining_ms ? b->a->remaining_ms(b->a->remaining_ctx) : -1;
+	long margin = r->o->margin_ms ? r->o->margin_ms : 60000L;
+
+	return left >= 0 && left < margin;
+}
+
+/* Moves job i to state s and saves it. */
+static void s_advance(struct s_batch *b, size_t i, enum job_state s)
+{
+	struct run *r = &b->runs[i];
+	int t;
+
+	if (job_set_state(r->job, s) != 0) {
+		s_after(b, i, issue_step_failed(r));
+		return;
+	}
+	t = job_save(b->a, r->job);
+	if (t != 0)
+		s_finish(b, i, t > 0 ? ISSUE_BUSY : ISSUE_FAILED);
+}
+
+static struct dns01 *s_new_dns(struct s_batch *b, size_t i)
+{
+	struct dns01_opts o;
+
+	issue_dns_opts(&b->runs[i], &o);
+	return dns01_new(&o);
+}
+
+/* A job whose part of a batch's DNS work failed: its error, then the
+ * usual failure (or resumption when the deadline cut it short). */
+static void s_dns_failed(struct s_batch *b, size_t i, const char *why)
+{
+	agent_fail(b->a, "dns", "", "%s", why);
+	s_after(b, i, issue_step_failed(&b->runs[i]));
+}
+
+/* State ordered for the jobs in sel: values, one publish, outcomes. */
+static void s_publish(struct s_batch *b, const int *sel)
+{
+	struct dns01 *all = NULL;
+	int *in = calloc(b->n, sizeof(*in));
+	size_t i, pending, nin = 0, nvalues = 0;
+
+	if (!in) {
+		s_yield_all(b);
+		goto out;
+	}
+	for (i = 0; i < b->n; i++) {
+		struct run *r = &b->runs[i];
+
+		if (!sel[i] || !b->active[i])
+			continue;
+		b->a->err.message[0] = '\0';
+		if (issue_values(r, &pending) != 0) {
+			s_after(b, i, issue_step_failed(r));
+			if (b->yielded)
+				goto out;
+			continue;
+		}
+		if (pending == 0) { /* authorized already: nothing to publish */
+			int t = job_save(b->a, r->job);
+
+			if (t != 0)
+				s_finish(b, i, t > 0 ? ISSUE_BUSY : ISSUE_FAILED);
+			continue;
+		}
+		if (!all && !(all = s_new_dns(b, i))) {
+			s_dns_failed(b, i, "dns-01: out of memory");
+			continue;
+		}
+		if (dns01_merge(all, r->dns) < 0) {
+			s_dns_failed(b, i, dns01_error(all));
+			continue;
+		}
+		in[i] = 1;
+		nin++;
+		nvalues += pending;
+	}
+	if (nin == 0)
+		goto out;
+	if (dns01_publish_all(all) != 0)
+		log_warn("batch: publishing failed in a zone: %s (its certificates fail, the "
+			 "others go on)",
+			 dns01_error(all));
+	for (i = 0; i < b->n; i++) {
+		struct run *r = &b->runs[i];
+
+		if (!in[i])
+			continue;
+		if (dns01_adopt(r->dns, all) != 0) {
+			/* What went out in its other zones is listed, for cleanup. */
+			issue_save_dns(r);
+			s_dns_failed(b, i, dns01_error(r->dns));
+			if (b->yielded)
+				goto out;
+			continue;
+		}
+		if (issue_save_dns(r) != 0) {
+			s_dns_failed(b, i, "dns-01: out of memory");
+			continue;
+		}
+		agent_progress(b->a, "job %s: DNS records published with the batch",
+			       job_id(r->job));
+		s_advance(b, i, JOB_DNS_PUBLISHED);
+	}
+	log_info("batch: %zu TXT value(s) of %zu certificate(s) published, %u change(s)", nvalues,
+		 nin, dns01_change_requests(all));
+	dns01_free(b->published);
+	b->published = all;
+	all = NULL;
+out:
+	dns01_free(all);
+	free(in);
+}
+
+/* State dns_published: one GetChange per change for every job in sel. A
+ * job that follows another change than the batch's waits on its own. */
+static void s_wait(struct s_batch *b, const int *sel)
+{
+	struct dns01 *w = NULL;
+	int *in = calloc(b->n, sizeof(*in));
+	size_t i, nin = 0;
+	int m;
+
+	if (!in) {
+		s_yield_all(b);
+		goto out;
+	}
+	for (i = 0; i < b->n; i++) {
+		struct run *r = &b->runs[i];
+
+		if (!sel[i] || !b->active[i])
+			continue;
+		b->a->err.message[0] = '\0';
+		if (issue_dns(r) != 0) {
+			s_after(b, i, issue_step_failed(r));
+			continue;
+		}
+		if (!w && !(w = s_new_dns(b, i)))
+			continue;
+		m = dns01_merge(w, r->dns);
+		if (m == 0) {
+			in[i] = 1;
+			nin++;
+		}
+	}
+	if (b->yielded)
+		goto out;
+	if (nin && dns01_wait(w) != 0) {
+		char why[sizeof(b->a->err.message)];
+
+		snprintf(why, sizeof(why), "%s", dns01_error(w));
+		for (i = 0; i < b->n && !b->yielded; i++)
+			if (in[i] && b->active[i])
+				s_dns_failed(b, i, why);
+		goto out;
+	}
+	for (i = 0; i < b->n && !b->yielded; i++) {
+		if (!sel[i] || !b->active[i])
+			continue;
+		if (in[i]) {
+			if (dns01_adopt(b->runs[i].dns, w) == 0 && issue_save_dns(&b->runs[i]) == 0)
+				s_advance(b, i, JOB_DNS_INSYNC);
+			else
+				s_dns_failed(b, i, dns01_error(b->runs[i].dns));
+		} else {
+			s_after(b, i, issue_step(&b->runs[i])); /* its own wait */
+		}
+	}
+out:
+	dns01_free(w);
+	free(in);
+}
+
+/*
+ * State authorized, before finalize: one change per zone removes the
+ * values of every job in sel that still lists records. A job whose zone
+ * could not be cleaned keeps its records listed; its own step tries again.
+ */
+static void s_cleanup(struct s_batch *b, const int *sel)
+{
+	struct dns01 *c = NULL;
+	int *in = calloc(b->n, sizeof(*in));
+	size_t i, nin = 0;
+
+	if (!in)
+		goto out;
+	for (i = 0; i < b->n; i++) {
+		struct run *r = &b->runs[i];
+
+		if (!sel[i] || !b->active[i] || !json_obj(r->job->doc, "dns"))
+			continue;
+		if (issue_dns(r) != 0)
+			continue;
+		if (!c && !(c = s_new_dns(b, i)))
+			goto out;
+		if (dns01_merge(c, r->dns) < 0)
+			continue;
+		in[i] = 1;
+		nin++;
+	}
+	if (nin == 0)
+		goto out;
+	if (b->published && dns01_beliefs_from(c, b->published) != 0)
+		goto out;
+	if (dns01_cleanup(c) != 0)
+		log_warn("batch: removing the TXT records failed in a zone: %s (those jobs keep "
+			 "them listed and try again)",
+			 dns01_error(c));
+	for (i = 0; i < b->n; i++) {
+		if (!in[i])
+			continue;
+		if (dns01_adopt(b->runs[i].dns, c) == 0) {
+			cJSON_DeleteItemFromObjectCaseSensitive(b->runs[i].job->doc, "dns");
+			agent_progress(b->a, "job %s: DNS records removed with the batch",
+				       job_id(b->runs[i].job));
+		}
+	}
+	log_info("batch: TXT values of %zu certificate(s) removed, %u change(s)", nin,
+		 dns01_change_requests(c));
+out:
+	dns01_free(c);
+	free(in);
+}
+
+void issue_batch_run(struct agent *a, struct issue_batch_item *items, size_t n,
+		     const struct issue_opts *o)
+{
+	struct issue_opts bo = *o;
+	struct s_batch b;
+	enum issue_result res;
+	enum job_state st, min;
+	int *sel = NULL;
+	size_t i, first;
+
+	memset(&b, 0, sizeof(b));
+	b.a = a;
+	b.items = items;
+	b.n = n;
+	b.runs = calloc(n ? n : 1, sizeof(*b.runs));
+	b.active = calloc(n ? n : 1, sizeof(*b.active));
+	sel = calloc(n ? n : 1, sizeof(*sel));
+	b.cache = dns01_cache_new();
+	for (i = 0; i < n; i++)
+		items[i].res = ISSUE_FAILED;
+	if (!b.runs || !b.active || !sel || !b.cache) {
+		agent_fail(a, "internal", "", "out of memory");
+		goto out;
+	}
+	bo.dns_cache = b.cache;
+	first = n;
+	for (i = 0; i < n; i++) {
+		if (issue_begin(&b.runs[i], a, items[i].job, &bo, &res) == 0) {
+			b.active[i] = 1;
+			if (first == n)
+				first = i;
+		} else {
+			items[i].res = res;
+		}
+	}
+	if (first < n)
+		issue_time_left_install(&b.runs[first]);
+	for (;;) {
+		min = JOB_STATE_MAX;
+		for (i = 0; i < n; i++) {
+			if (!b.active[i])
+				continue;
+			st = job_state(items[i].job);
+			if (st < min)
+				min = st;
+		}
+		if (min == JOB_STATE_MAX)
+			break;
+		for (i = 0; i < n; i++)
+			sel[i] = b.active[i] && job_state(items[i].job) == min;
+		if ((min == JOB_ORDERED || min == JOB_DNS_PUBLISHED || min == JOB_AUTHORIZED) &&
+		    s_time_short(&b, &b.runs[first])) {
+			log_info("batch: time is short, saving every job at its state to resume");
+			s_yield_all(&b);
+			break;
+		}
+		if (min == JOB_ORDERED) {
+			s_publish(&b, sel);
+		} else if (min == JOB_DNS_PUBLISHED) {
+			s_wait(&b, sel);
+		} else {
+			if (min == JOB_AUTHORIZED)
+				s_cleanup(&b, sel);
+			for (i = 0; i < n && !b.yielded; i++)
+				if (sel[i] && b.active[i])
+					s_after(&b, i, issue_step(&b.runs[i]));
+		}
+		if (b.yielded)
+			break;
+	}
+out:
+	issue_time_left_install(NULL);
+	for (i = 0; b.runs && i < n; i++)
+		if (b.runs[i].a)
+			issue_end(&b.runs[i]);
+	dns01_free(b.published);
+	dns01_cache_free(b.cache);
+	free(b.runs);
+	free(b.active);
+	free(sel);
+}

@@ -1,0 +1,155 @@
+"""Zone-grouped batches: many certificates, one Route53 change per zone.
+
+The executor's `renew_batch` runs in the Lambda emulator (real bootstrap and
+binary) against pebble and moto behind the verifying proxy, which holds Route53
+to 5 requests per second (AWS's `Throttling` beyond it) and keeps Route53's
+change semantics (a CREATE over an existing set or a DELETE of a set that
+changed is refused). What must hold is counted, not timed: one
+ChangeResourceRecordSets per zone to publish and one per zone to clean up,
+one ListHostedZones for the whole batch, one order per certificate, every
+certificate renewed except the one whose zone is gone (failed with why, in its
+job and in `status`), no TXT record left.
+"""
+import importlib
+import json
+import os
+import sys
+import uuid
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+emulator = importlib.import_module("tests.integration.lambda.emulator")
+
+R53_RATE = 5
+
+
+@pytest.fixture
+def zones(aws):
+    out = []
+    for _ in range(3):
+        name = f"b{uuid.uuid4().hex[:8]}.example.test"
+        out.append({"name": name, "id": aws.create_zone(name)})
+    return out
+
+
+@pytest.fixture
+def ca(pebble_factory):
+    """A pebble that never hands back an authorization still valid from the first
+    issuance (its default does, at random): every renewal here validates anew, so
+    the Route53 work counted is the same on every run."""
+    return pebble_factory(authz_reuse=0)
+
+
+@pytest.fixture
+def cli_env(stack, tmp_path, ca):
+    """The CLI's environment: the same store and CA as the functions'."""
+    (tmp_path / "cli-home").mkdir(exist_ok=True)
+    c = stack.aaa_env(tmp_path / "cli-home", pebble=ca)
+    c["AAA_STORE"] = f"file://{tmp_path}/store"
+    return c
+
+
+@pytest.fixture
+def env(stack, tmp_path, aaa, zones, ca, cli_env):
+    e = stack.aaa_env(tmp_path / "fn-home", pebble=ca)
+    e.pop("HOME", None)
+    e["AAA_STORE"] = cli_env["AAA_STORE"]
+    reg = aaa("reg", "--email", "batch@example.test", "--agree", env=cli_env)
+    assert reg.returncode == 0, reg.stderr
+    return e
+
+
+def _store_file(env, *parts):
+    return os.path.join(env["AAA_STORE"][len("file://"):], "aaa-data", "v1", *parts)
+
+
+def _meta(env, name):
+    seg = "_wildcard_." + name[2:] if name.startswith("*.") else name
+    with open(_store_file(env, "certs", seg, "meta.json")) as f:
+        return json.load(f)
+
+
+def _issue(aaa, cli_env, names):
+    for n in names:
+        r = aaa("cert", "--cn", n, env=cli_env, timeout=120)
+        assert r.returncode == 0, f"{n}: {r.stderr}"
+
+
+def _delete_zone(aws, zone_id):
+    r53 = aws.direct_client("route53")
+    for s in aws.records(zone_id):
+        if s["Type"] in ("NS", "SOA"):
+            continue
+        r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+            {"Action": "DELETE", "ResourceRecordSet": s}]})
+    r53.delete_hosted_zone(Id=zone_id)
+
+
+def _r53(stats, action):
+    return stats["by_action"].get(f"route53:{action}", 0)
+
+
+def test_batch_in_two_zones_makes_one_change_per_zone(task_root, env, zones, tmp_path, aws,
+                                                      ca, aaa, cli_env):
+    """Seven certificates in two zones (among them apex + wildcard of one name as
+    separate certificates, which share _acme-challenge.<name>) and one whose zone was
+    deleted since it was issued, renewed as one batch under Route53's 5 requests/s."""
+    z1, z2, gone = zones
+    names = [f"a.{z1['name']}", f"b.{z1['name']}", f"p.{z1['name']}", f"*.p.{z1['name']}",
+             f"a.{z2['name']}", z2["name"], f"*.{z2['name']}"]
+    lost = f"x.{gone['name']}"
+    _issue(aaa, cli_env, names + [lost])
+    _delete_zone(aws, gone["id"])
+    serials = {n: _meta(env, n)["serial"] for n in names + [lost]}
+    aws.proxy.reset_stats()
+    aws.proxy.forget_changes()
+    ca.proxy.reset_stats()
+    limit = aws.proxy.faults.add(dict(fault="ratelimit", service="route53", rate=R53_RATE,
+                                      burst=R53_RATE))
+    # Changes stay PENDING for a second, as Route53's do: the batch waits on GetChange.
+    aws.proxy.faults.add(dict(fault="pending", service="route53",
+                              action="GetChange|ChangeResourceRecordSets", seconds=1,
+                              count=None))
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=240,
+                         handler="executor")
+        inv = emu.invoke("executor", {"action": "renew_batch", "names": names + [lost]})
+        out = json.loads(inv.result_body())
+        st = emu.invoke("executor", {"action": "status", "name": lost})
+        status = json.loads(st.result_body())
+    stats = aws.proxy.stats()
+    aws.proxy.faults.clear()
+    assert inv.outcome == "success", out
+    by_name = {j["names"][0]: j for j in out["jobs"]}
+    assert set(by_name) == set(names + [lost]), out
+    for n in names:
+        assert by_name[n]["state"] == "done", by_name[n]
+        assert _meta(env, n)["serial"] != serials[n], n
+    failed = by_name[lost]
+    assert failed["state"] == "failed", failed
+    assert "hosted zone" in failed["error"]["message"], failed
+    assert out["state"] == "partial", out
+    # `status` says why, from the stored certificate
+    assert status["state"] == "renewal_failing", status
+    assert "hosted zone" in status["cert"]["last_error"], status
+    # the Route53 requests of the batch, counted
+    per_cert = sum(v for k, v in stats["by_action"].items()
+                   if k.startswith("route53:")) / len(names + [lost])
+    print(f"route53 {dict((k, v) for k, v in stats['by_action'].items() if 'route53' in k)}"
+          f" = {per_cert:.2f} per certificate; limit {limit.as_dict()}")
+    assert _r53(stats, "ListHostedZones") == 1, stats["by_action"]
+    # one accepted change per zone to publish, one per zone to clean up (a throttled
+    # attempt, answered 400 Throttling by the limit, is the same change sent again)
+    changes = [e for e in stats["requests"] if e.get("action") == "ChangeResourceRecordSets"]
+    accepted = [e for e in changes if e["status"] == 200]
+    assert len(accepted) == 2 * 2, (stats["by_action"], [(e["status"], e.get("fault"), e["path"]) for e in changes])
+    assert all(e["status"] == 200 or e.get("fault") == "ratelimit" for e in changes), changes
+    assert limit.max_in_window(1.0) <= 2 * R53_RATE, limit.as_dict()
+    # one order per certificate that had a zone; none for the one without
+    assert ca.count("newOrder") == len(names)
+    for z in (z1, z2):
+        assert aws.records(z["id"], "TXT") == [], z
