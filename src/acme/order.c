@@ -62,29 +62,19 @@ int acme_revoke_reason_subscriber(int code)
 	return code == 0 || code == 1 || code == 3 || code == 4 || code == 5;
 }
 
+void acme_revoke_reason_join(char *buf, size_t len, const char *sep, const char *last)
+{
+	const char *names[ACME_REVOKE_REASON_MAX];
+	int i;
+
+	for (i = 0; i < ACME_REVOKE_REASON_MAX; i++)
+		names[i] = acme_revoke_reason_subscriber(i) ? acme_revoke_reason_names[i] : NULL;
+	str_join(buf, len, names, ACME_REVOKE_REASON_MAX, sep, last);
+}
+
 void acme_revoke_reason_choices(char *buf, size_t len)
 {
-	size_t used = 0, left = 0;
-	int i, n;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	for (i = 0; i < ACME_REVOKE_REASON_MAX; i++)
-		left += (size_t)acme_revoke_reason_subscriber(i);
-	for (i = 0; i < ACME_REVOKE_REASON_MAX && used < len; i++) {
-		if (!acme_revoke_reason_subscriber(i))
-			continue;
-		left--;
-		n = snprintf(buf + used, len - used, "%s%s",
-			     used == 0	 ? ""
-			     : left == 0 ? " or "
-					 : ", ",
-			     acme_revoke_reason_names[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
+	acme_revoke_reason_join(buf, len, ", ", " or ");
 }
 
 /* More authorizations than any CA allows names in one order (Let's Encrypt: 100). */

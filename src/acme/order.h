@@ -139,5 +139,7 @@ int acme_revoke_reason_subscriber(int code);
 /* "unspecified, keyCompromise, ... or cessationOfOperation": the
  * subscriber's reasons from the table, for messages; truncated to len. */
 void acme_revoke_reason_choices(char *buf, size_t len);
+/* The subscriber's reasons joined with sep, and last before the last one. */
+void acme_revoke_reason_join(char *buf, size_t len, const char *sep, const char *last);
 
 #endif

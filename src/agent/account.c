@@ -156,10 +156,10 @@ static struct jws_signer *s_new_signer(struct agent *a, const char *spec, char *
 		return s_kms_signer(a, spec + strlen(KMS_PREFIX));
 	type = spec ? key_type_parse(spec) : KEY_EC256;
 	if (type < 0) {
-		agent_fail(
-		    a, "input", "",
-		    "--account-key %s: use ec256, ec384, rsa2048, rsa3072, rsa4096 or kms:KEY",
-		    spec);
+		char types[128];
+
+		key_type_join(types, sizeof(types), ", ", ", ");
+		agent_fail(a, "input", "", "--account-key %s: use %s or kms:KEY", spec, types);
 		return NULL;
 	}
 	if ((k = key_generate((enum key_type)type)) && (*pem = key_save_pem(k, pemlen)))

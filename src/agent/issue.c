@@ -452,10 +452,10 @@ static int s_cert_key(struct run *r, struct key **out)
 	if (!k) {
 		type = key_type_parse(want ? want : "ec256");
 		if (type < 0) {
-			agent_fail(r->a, "input", "",
-				   "key type %s: use ec256, ec384, rsa2048, "
-				   "rsa3072 or rsa4096",
-				   want);
+			char types[128];
+
+			key_type_choices(types, sizeof(types));
+			agent_fail(r->a, "input", "", "key type %s: use %s", want, types);
 			goto out;
 		}
 		str_wipe_free(pem);

@@ -54,18 +54,20 @@ static void s_print_cmd_help(FILE *out, const struct cli_command *cmd)
 	free(syn);
 	for (i = 0; i < cli_noptions; i++) {
 		const struct cli_option *o = &cli_options[i];
-		char *label;
+		char *label, *help;
 
 		if (!(o->cmds & cmd->bit))
 			continue;
 		label = cli_option_label(o);
-		fprintf(out, "  %-30s %s", label ? label : o->name, o->help);
+		help = cli_option_help(o);
+		fprintf(out, "  %-30s %s", label ? label : o->name, help ? help : o->help);
 		if (o->required & cmd->bit)
 			fprintf(out, " (required)");
 		if (o->env)
 			fprintf(out, " [env %s]", o->env);
 		fputc('\n', out);
 		free(label);
+		free(help);
 	}
 }
 

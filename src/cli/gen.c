@@ -16,20 +16,15 @@
 #include "version.h"
 
 /* The completion words of an option's value: the table's words, or the
- * key type names for "@keytypes" (defined once, in crypto/key.c). */
+ * names of a table-backed list ("@keytypes", "@reasons"; cli_values_join). */
 static void s_words(struct buf *b, const char *values)
 {
-	size_t i;
+	char words[256];
 
-	if (values && strcmp(values, "@keytypes") == 0) {
-		for (i = 0; i < KEY_TYPE_MAX; i++) {
-			if (i)
-				buf_append_str(b, " ");
-			buf_append_str(b, key_type_names[i]);
-		}
-	} else if (values && values[0] != '@') {
+	if (cli_values_join(values, words, sizeof(words), " ", " ") == 0)
+		buf_append_str(b, words);
+	else if (values && values[0] != '@')
 		buf_append_str(b, values);
-	}
 }
 
 static int s_is_path(const char *values, const char *kind)
@@ -145,6 +140,7 @@ static void s_zsh_option(FILE *out, const struct cli_option *o)
 {
 	const char *suffix = o->arg ? "=" : "";
 	struct buf w = BUF_INIT;
+	char *help = cli_option_help(o);
 
 	fputs("\t\t\t", out);
 	/* Repeatable options may come again; the others exclude their other
@@ -174,7 +170,7 @@ static void s_zsh_option(FILE *out, const struct cli_option *o)
 		fprintf(out, "--%s%s", o->name, suffix);
 	}
 	fputs("'[", out);
-	s_zsh_text(out, o->help);
+	s_zsh_text(out, help ? help : o->help);
 	fputc(']', out);
 	if (o->arg) {
 		fputc(':', out);
@@ -197,6 +193,7 @@ static void s_zsh_option(FILE *out, const struct cli_option *o)
 	}
 	fputs("' \\\n", out);
 	buf_free(&w);
+	free(help);
 }
 
 static void s_zsh(FILE *out)
@@ -288,12 +285,12 @@ static void s_roff(FILE *out, const char *s)
 
 static void s_man_option(FILE *out, const struct cli_option *o, const struct cli_command *cmd)
 {
-	char *label = cli_option_label(o);
+	char *label = cli_option_label(o), *help = cli_option_help(o);
 
 	fputs(".TP\n.B ", out);
 	s_roff(out, label ? label : o->name);
 	fputc('\n', out);
-	s_roff(out, o->help);
+	s_roff(out, help ? help : o->help);
 	if (cmd && (o->required & cmd->bit))
 		fputs(" (required)", out);
 	if (o->env) {
@@ -302,6 +299,7 @@ static void s_man_option(FILE *out, const struct cli_option *o, const struct cli
 	}
 	fputs(".\n", out);
 	free(label);
+	free(help);
 }
 
 /* Options every command takes go once, under COMMON OPTIONS. */

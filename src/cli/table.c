@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acme/order.h"
 #include "cli/commands.h"
+#include "crypto/key.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -45,7 +47,7 @@ const struct cli_option cli_options[] = {
     {"create-key", NULL, 0, CLI_FLAG, OFF(create_key), C_CERT, 0, NULL, NULL,
      "generate a new certificate key instead of reusing the stored one", NULL},
     {"key-type", NULL, 0, CLI_STR, OFF(key_type), C_CERT, 0, NULL, "TYPE",
-     "ec256 (default), ec384, rsa2048, rsa3072 or rsa4096", "@keytypes"},
+     "key type (default ec256):", "@keytypes"},
     {"challenge", NULL, 0, CLI_STR, OFF(challenge), C_AUTHZ, 0, NULL, "TYPE",
      "challenge type: dns-01", "dns-01"},
     {"deploy", NULL, 0, CLI_LIST, OFF(deploy), C_CERT, 0, NULL, "TARGET",
@@ -64,9 +66,7 @@ const struct cli_option cli_options[] = {
     {"pkcs12-password-file", NULL, 0, CLI_STR, OFF(pkcs12_password_file), C_SYNC, 0, NULL, "FILE",
      "the PKCS#12 password, first line of FILE (else AAA_PKCS12_PASSWORD)", "@file"},
     {"reason", NULL, 0, CLI_STR, OFF(reason), C_REVOKE, 0, NULL, "REASON",
-     "revocation reason: unspecified, keyCompromise, affiliationChanged, superseded, "
-     "cessationOfOperation",
-     "unspecified keyCompromise affiliationChanged superseded cessationOfOperation"},
+     "revocation reason:", "@reasons"},
     {"preferred-chain", NULL, 0, CLI_STR, OFF(preferred_chain), C_CERT, 0, NULL, "ISSUER",
      "pick the alternate chain whose root has this issuer name", NULL},
     {"acme-profile", NULL, 0, CLI_STR, OFF(acme_profile), C_CERT, 0, NULL, "NAME",
@@ -132,6 +132,28 @@ const struct cli_command *cli_command_find(const char *name)
 		if (strcmp(cli_commands[i].name, name) == 0)
 			return &cli_commands[i];
 	return NULL;
+}
+
+int cli_values_join(const char *values, char *buf, size_t len, const char *sep, const char *last)
+{
+	if (values && strcmp(values, "@keytypes") == 0)
+		key_type_join(buf, len, sep, last);
+	else if (values && strcmp(values, "@reasons") == 0)
+		acme_revoke_reason_join(buf, len, sep, last);
+	else
+		return -1;
+	return 0;
+}
+
+char *cli_option_help(const struct cli_option *o)
+{
+	size_t n = strlen(o->help);
+	char words[256];
+
+	if (n > 0 && o->help[n - 1] == ':' &&
+	    cli_values_join(o->values, words, sizeof(words), ", ", " or ") == 0)
+		return str_printf("%s %s", o->help, words);
+	return str_dup(o->help);
 }
 
 char *cli_option_label(const struct cli_option *o)

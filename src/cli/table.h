@@ -84,6 +84,18 @@ const struct cli_command *cli_command_find(const char *name);
  * required options spelled out (caller frees). */
 char *cli_synopsis(const struct cli_command *cmd);
 
+/*
+ * The words of a table-backed value list ("@keytypes": crypto/key.c's key
+ * types, "@reasons": acme/order.c's subscriber revocation reasons) joined
+ * with sep and last into buf; -1 when values is not such a list.
+ */
+int cli_values_join(const char *values, char *buf, size_t len, const char *sep, const char *last);
+
+/* The option's help text; one that ends with ':' gets its table-backed
+ * values listed ("revocation reason: unspecified, ... or
+ * cessationOfOperation"). Caller frees; NULL when out of memory. */
+char *cli_option_help(const struct cli_option *o);
+
 /* The option's left column for help and the man page: "-d, --domain NAME"
  * (caller frees). */
 char *cli_option_label(const struct cli_option *o);

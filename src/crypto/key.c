@@ -26,8 +26,6 @@ const char *const key_type_names[KEY_TYPE_MAX] = {
     [KEY_EC256] = "ec256",     [KEY_EC384] = "ec384",
 };
 
-#define SUPPORTED_TYPES "rsa2048, rsa3072, rsa4096, ec256, ec384"
-
 int key_type_parse(const char *s)
 {
 	int i;
@@ -51,24 +49,14 @@ int key_type_parse_nocase(const char *s)
 	return -1;
 }
 
+void key_type_join(char *buf, size_t len, const char *sep, const char *last)
+{
+	str_join(buf, len, key_type_names, KEY_TYPE_MAX, sep, last);
+}
+
 void key_type_choices(char *buf, size_t len)
 {
-	size_t used = 0;
-	int i, n;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	for (i = 0; i < KEY_TYPE_MAX && used < len; i++) {
-		n = snprintf(buf + used, len - used, "%s%s",
-			     i == 0		     ? ""
-			     : i == KEY_TYPE_MAX - 1 ? " or "
-						     : ", ",
-			     key_type_names[i]);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
+	key_type_join(buf, len, ", ", " or ");
 }
 
 const char *key_type_name(enum key_type t)
@@ -137,13 +125,14 @@ static struct key *s_wrap(EVP_PKEY *pkey, const char *what)
 {
 	struct key *k = NULL;
 	enum key_type type = KEY_TYPE_MAX;
-	char found[128];
+	char found[128], types[128];
 
 	if (pkey == NULL)
 		goto out;
 	if (s_detect(pkey, &type, found, sizeof(found)) != 0) {
+		key_type_join(types, sizeof(types), ", ", ", ");
 		log_error("%s: unsupported key: found %s; supported types are %s",
-			  what ? what : "key", found, SUPPORTED_TYPES);
+			  what ? what : "key", found, types);
 		goto out;
 	}
 	k = calloc(1, sizeof(*k));

@@ -28,6 +28,8 @@ int key_type_parse_nocase(const char *s);
 /* "rsa2048, rsa3072, rsa4096, ec256 or ec384", from key_type_names, for
  * messages; truncated to len. */
 void key_type_choices(char *buf, size_t len);
+/* The names joined with sep, and last before the last one. */
+void key_type_join(char *buf, size_t len, const char *sep, const char *last);
 
 /* A fresh key pair; NULL on failure (logged). Caller frees with key_free. */
 struct key *key_generate(enum key_type type);

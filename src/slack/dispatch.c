@@ -17,7 +17,9 @@
 #include "slack/policy.h"
 #include "slack/reply.h"
 #include "slack/verify.h"
+#include "acme/order.h"
 #include "crypto/hash.h"
+#include "crypto/key.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "util/buf.h"
@@ -145,28 +147,31 @@ static char *s_command_name(const struct slack_form *f)
 
 static int s_help(const struct slack_form *f, char **response_json)
 {
-	static const char *const lines[] = {
-	    " cert NAME... [--create-key] [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]`: "
-	    "issue a certificate (the first name is its name)",
-	    " renew NAME`: renew it now",
-	    " status NAME`: its expiry, serial and last error",
-	    " ls`: every certificate",
-	    " revoke NAME [unspecified|keyCompromise|affiliationChanged|superseded|"
-	    "cessationOfOperation]`: revoke it",
-	    " help`: this text"};
+	static const char *const lines[] = {" renew NAME`: renew it now",
+					    " status NAME`: its expiry, serial and last error",
+					    " ls`: every certificate"};
 	struct buf b = BUF_INIT;
 	char *c = s_command_name(f);
+	char types[160], reasons[160];
 	size_t i;
 	int rc = -1;
 
-	if (c == NULL || buf_printf(&b,
-				    "*%s* gets TLS certificates for the names this "
-				    "workspace may use.\n",
-				    c) != 0)
+	/* The key types and reasons from their tables. */
+	key_type_join(types, sizeof(types), "|", "|");
+	acme_revoke_reason_join(reasons, sizeof(reasons), "|", "|");
+	if (c == NULL ||
+	    buf_printf(&b,
+		       "*%s* gets TLS certificates for the names this workspace may use.\n"
+		       "`%s cert NAME... [--create-key] [--key-type %s]`: issue a certificate (the "
+		       "first name is its name)\n",
+		       c, c, types) != 0)
 		goto out;
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		if (buf_printf(&b, "`%s%s\n", c, lines[i]) != 0)
 			goto out;
+	if (buf_printf(&b, "`%s revoke NAME [%s]`: revoke it\n`%s help`: this text\n", c, reasons,
+		       c) != 0)
+		goto out;
 	if (buf_append_str(&b, "The result is posted here when the work is done.") != 0)
 		goto out;
 	rc = s_ephemeral(b.data, response_json);

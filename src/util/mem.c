@@ -38,20 +38,26 @@ char *str_ndup(const char *s, size_t n)
 	return p;
 }
 
-char *str_printf(const char *fmt, ...)
+char *str_vprintf(const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;
-	va_list ap;
-	int rc;
 
-	va_start(ap, fmt);
-	rc = buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (rc != 0) {
+	if (buf_vprintf(&b, fmt, ap) != 0) {
 		buf_free(&b);
 		return NULL;
 	}
 	return buf_steal(&b);
+}
+
+char *str_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = str_vprintf(fmt, ap);
+	va_end(ap);
+	return s;
 }
 
 int str_has_prefix(const char *s, const char *prefix)
@@ -77,4 +83,30 @@ int mem_equal_ct(const void *a, size_t alen, const void *b, size_t blen)
 	for (i = 0; i < alen; i++)
 		diff |= (unsigned char)(x[i] ^ y[i]);
 	return diff == 0;
+}
+
+void str_join(char *buf, size_t len, const char *const *names, size_t n, const char *sep,
+	      const char *last)
+{
+	size_t used = 0, left = 0, i;
+	int w;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		left += names[i] != NULL;
+	for (i = 0; i < n && used < len; i++) {
+		if (!names[i])
+			continue;
+		left--;
+		w = snprintf(buf + used, len - used, "%s%s",
+			     used == 0	 ? ""
+			     : left == 0 ? last
+					 : sep,
+			     names[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
 }

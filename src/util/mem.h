@@ -5,6 +5,7 @@
 #ifndef AAA_UTIL_MEM_H
 #define AAA_UTIL_MEM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void mem_wipe(void *p, size_t len);
@@ -15,8 +16,16 @@ char *str_dup(const char *s);
 char *str_ndup(const char *s, size_t n);
 /* Formatted allocation; caller frees; NULL on failure. */
 char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *str_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
+/*
+ * The n names (NULL ones skipped) joined into buf for a message or a help
+ * line: sep between them, last before the last one ("a, b or c" with
+ * ", " and " or "); truncated to len.
+ */
+void str_join(char *buf, size_t len, const char *const *names, size_t n, const char *sep,
+	      const char *last);
 /* Constant-time comparison of two byte strings (length leaks, content not). */
 int mem_equal_ct(const void *a, size_t alen, const void *b, size_t blen);
 
