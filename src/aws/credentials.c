@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE
 #include "aws/credentials.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,21 @@ struct aws_credentials *aws_credentials_dup(const struct aws_credentials *c)
 		return NULL;
 	return aws_credentials_new(c->access_key_id, c->secret_access_key, c->session_token,
 				   c->expiration, c->source);
+}
+
+int aws_credentials_set_source(struct aws_credentials *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = str_vprintf(fmt, ap);
+	va_end(ap);
+	if (s == NULL)
+		return -1;
+	free(c->source);
+	c->source = s;
+	return 0;
 }
 
 void aws_credentials_free(struct aws_credentials *c)
@@ -206,7 +222,7 @@ static int s_profile_role(const struct aws_credentials_deps *d, const struct aws
 	struct aws_assume_role_request req;
 	struct aws_credentials *src = NULL, *res = NULL;
 	const char *dur = aws_profile_get(p, name, "duration_seconds", NULL);
-	char session[32], *source = NULL, *end = NULL;
+	char session[32], *end = NULL;
 	long secs = 0;
 	int rc = -1;
 
@@ -254,11 +270,8 @@ static int s_profile_role(const struct aws_credentials_deps *d, const struct aws
 			  src->source);
 		goto out;
 	}
-	source = str_printf("role %s (profile %s)", role_arn, name);
-	if (source == NULL)
+	if (aws_credentials_set_source(res, "role %s (profile %s)", role_arn, name) != 0)
 		goto out;
-	free(res->source);
-	res->source = source;
 	*out = res;
 	res = NULL;
 	rc = 0;

@@ -67,6 +67,11 @@ struct aws_credentials *aws_credentials_new(const char *access_key_id, const cha
 					    const char *token, time_t expiration,
 					    const char *source);
 struct aws_credentials *aws_credentials_dup(const struct aws_credentials *c);
+/* Replaces c->source with the formatted text (a provider naming the role
+ * or profile the credentials it got came through). 0, or -1 (out of
+ * memory; c unchanged). */
+int aws_credentials_set_source(struct aws_credentials *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void aws_credentials_free(struct aws_credentials *c);
 /* 1 when c expires within AWS_CREDENTIALS_REFRESH_MARGIN of now. */
 int aws_credentials_expiring(const struct aws_credentials *c, time_t now);

@@ -348,7 +348,7 @@ int aws_credentials_from_sso(const struct aws_credentials_deps *d, const struct 
 	struct aws_sso_request req;
 	struct aws_credentials *res = NULL;
 	const char *start = NULL, *key = NULL;
-	char *token = NULL, *source = NULL, hint[160];
+	char *token = NULL, hint[160];
 	int rc = -1, r;
 
 	*out = NULL;
@@ -396,12 +396,9 @@ int aws_credentials_from_sso(const struct aws_credentials_deps *d, const struct 
 			  log_last_error()[0] ? log_last_error() : "no answer");
 		goto out;
 	}
-	source = str_printf("SSO role %s in account %s (profile %s)", req.role_name, req.account_id,
-			    name);
-	if (source == NULL)
+	if (aws_credentials_set_source(res, "SSO role %s in account %s (profile %s)", req.role_name,
+				       req.account_id, name) != 0)
 		goto out;
-	free(res->source);
-	res->source = source;
 	*out = res;
 	res = NULL;
 	rc = 0;

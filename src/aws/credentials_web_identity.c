@@ -46,7 +46,7 @@ int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
 	struct aws_web_identity_request req;
 	struct aws_credentials *res = NULL;
 	const char *file, *file_from, *arn_from, *sess_from;
-	char session[32], *token = NULL, *source = NULL, where[160];
+	char session[32], *token = NULL, where[160];
 	size_t len = 0;
 	int rc = -1;
 
@@ -111,12 +111,9 @@ int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
 			  req.role_arn, file, log_last_error()[0] ? log_last_error() : "no answer");
 		goto out;
 	}
-	source = str_printf("web identity role %s (%s)", req.role_arn,
-			    name ? where : "AWS_WEB_IDENTITY_TOKEN_FILE");
-	if (source == NULL)
+	if (aws_credentials_set_source(res, "web identity role %s (%s)", req.role_arn,
+				       name ? where : "AWS_WEB_IDENTITY_TOKEN_FILE") != 0)
 		goto out;
-	free(res->source);
-	res->source = source;
 	*out = res;
 	res = NULL;
 	rc = 0;

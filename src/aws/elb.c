@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/paging.h"
 #include "aws/query.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -142,51 +141,23 @@ out:
 	return rc;
 }
 
+static int s_listeners_page(void *ctx, xmlDoc *doc, const struct aws_reply *reply, char **next)
+{
+	(void)doc;
+	return elb_parse_describe_page(reply->resp.body.data, reply->resp.body.len, ctx, next);
+}
+
 int elb_describe_listeners(const char *name, struct elb_listener_list *out, struct aws_reply *reply)
 {
-	struct buf b = BUF_INIT;
-	struct aws_pager pg;
-	xmlDoc *doc = NULL;
-	char *next = NULL;
-	int rc = -1, more;
+	const struct aws_query_listing l = {
+	    .version = ELB_VERSION,
+	    .what = "ELB DescribeLoadBalancers",
+	    .param = "LoadBalancerNames.member.1",
+	    .value = name,
+	    .page = s_listeners_page,
+	    .ctx = out,
+	};
 
 	memset(reply, 0, sizeof(*reply));
-	aws_pager_init(&pg, "marker", "ELB DescribeLoadBalancers");
-	for (;;) {
-		buf_free(&b);
-		if (doc)
-			xmlFreeDoc(doc);
-		doc = NULL;
-		aws_reply_free(reply);
-		if (aws_pager_start(&pg, reply) != 0)
-			goto out;
-		if (aws_query_start(&b, "DescribeLoadBalancers", ELB_VERSION) ||
-		    (name && aws_query_add(&b, "LoadBalancerNames.member.1", name)) ||
-		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
-			reply->message = str_dup("ELB DescribeLoadBalancers: out of memory");
-			goto out;
-		}
-		rc = aws_query_call(AWS_ELB, NULL, "DescribeLoadBalancers", name, &b, &doc, reply);
-		if (rc != 0)
-			goto out;
-		rc = -1;
-		if (elb_parse_describe_page(reply->resp.body.data, reply->resp.body.len, out,
-					    &next) != 0) {
-			reply->message = str_dup("ELB DescribeLoadBalancers: unexpected answer");
-			goto out;
-		}
-		more = aws_pager_next(&pg, next, -1, reply);
-		next = NULL;
-		if (more < 0)
-			goto out;
-		if (more == 0)
-			break;
-	}
-	rc = 0;
-out:
-	aws_pager_clear(&pg);
-	buf_free(&b);
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+	return aws_query_list(AWS_ELB, "DescribeLoadBalancers", &l, NULL, reply);
 }

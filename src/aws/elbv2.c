@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/paging.h"
 #include "aws/query.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -188,57 +187,27 @@ out:
 	return rc;
 }
 
+static int s_certs_page(void *ctx, xmlDoc *doc, const struct aws_reply *reply, char **next)
+{
+	(void)doc;
+	return elbv2_parse_certs_page(reply->resp.body.data, reply->resp.body.len, ctx, next);
+}
+
 int elbv2_list_certs(const char *region, const char *listener, struct elbv2_cert_list *out,
 		     struct aws_reply *reply)
 {
-	struct buf b = BUF_INIT;
-	struct aws_pager pg;
-	xmlDoc *doc = NULL;
-	char *next = NULL;
-	int rc = -1, more;
+	const struct aws_query_listing l = {
+	    .region = region,
+	    .version = ELBV2_VERSION,
+	    .what = "ELBv2 DescribeListenerCertificates",
+	    .param = "ListenerArn",
+	    .value = listener,
+	    .page = s_certs_page,
+	    .ctx = out,
+	};
 
 	memset(reply, 0, sizeof(*reply));
-	aws_pager_init(&pg, "marker", "ELBv2 DescribeListenerCertificates");
-	for (;;) {
-		buf_free(&b);
-		if (doc)
-			xmlFreeDoc(doc);
-		doc = NULL;
-		aws_reply_free(reply);
-		if (aws_pager_start(&pg, reply) != 0)
-			goto out;
-		if (aws_query_start(&b, "DescribeListenerCertificates", ELBV2_VERSION) ||
-		    aws_query_add(&b, "ListenerArn", listener) ||
-		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
-			reply->message =
-			    str_dup("ELBv2 DescribeListenerCertificates: out of memory");
-			goto out;
-		}
-		rc = aws_query_call(AWS_ELBV2, region, "DescribeListenerCertificates", listener, &b,
-				    &doc, reply);
-		if (rc != 0)
-			goto out;
-		rc = -1;
-		if (elbv2_parse_certs_page(reply->resp.body.data, reply->resp.body.len, out,
-					   &next) != 0) {
-			reply->message =
-			    str_dup("ELBv2 DescribeListenerCertificates: unexpected answer");
-			goto out;
-		}
-		more = aws_pager_next(&pg, next, -1, reply);
-		next = NULL;
-		if (more < 0)
-			goto out;
-		if (more == 0)
-			break;
-	}
-	rc = 0;
-out:
-	aws_pager_clear(&pg);
-	buf_free(&b);
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+	return aws_query_list(AWS_ELBV2, "DescribeListenerCertificates", &l, NULL, reply);
 }
 
 /* Appends a copy of s to the string list. 0/-1. */
@@ -264,6 +233,50 @@ static void s_free_list(char **list, size_t n)
 	free(list);
 }
 
+/* What s_collect gathers from each page. */
+struct s_collect_ctx {
+	const char *result;  /* "<action>Result" */
+	const char *members; /* a path from the result element */
+	const char *field;   /* the text appended, a path from a member */
+	const char *filter;  /* NULL, or a path whose text must be HTTPS or TLS */
+	char ***list;
+	size_t *n;
+};
+
+static int s_collect_page(void *ctx, xmlDoc *doc, const struct aws_reply *reply, char **next)
+{
+	struct s_collect_ctx *c = ctx;
+	xmlNode *res = xml_child(xml_root(doc), c->result), *m;
+	char *text = NULL, *proto = NULL;
+	int rc = -1;
+
+	(void)reply;
+	if (res == NULL)
+		return -1;
+	for (m = xml_path(res, c->members); m; m = xml_next(m)) {
+		free(text);
+		free(proto);
+		proto = NULL;
+		text = xml_path_text(m, c->field);
+		if (text == NULL)
+			continue;
+		if (c->filter) {
+			proto = xml_path_text(m, c->filter);
+			if (proto == NULL ||
+			    (strcmp(proto, "HTTPS") != 0 && strcmp(proto, "TLS") != 0))
+				continue;
+		}
+		if (s_push(c->list, c->n, text) != 0)
+			goto out;
+	}
+	*next = xml_path_text(res, "NextMarker");
+	rc = 0;
+out:
+	free(text);
+	free(proto);
+	return rc;
+}
+
 /*
  * One paged Describe* call: action with name=value (value may be NULL),
  * following NextMarker; for each element at members (a path from the
@@ -274,69 +287,21 @@ static int s_collect(const char *region, const char *action, const char *name, c
 		     const char *members, const char *field, const char *filter, char ***list,
 		     size_t *n, struct aws_reply *reply)
 {
-	struct buf b = BUF_INIT;
-	struct aws_pager pg;
-	xmlDoc *doc = NULL;
-	xmlNode *res, *m;
-	char *text = NULL, *proto = NULL, result[96];
-	int rc = -1, more;
+	char result[96], what[128];
+	struct s_collect_ctx c = {result, members, field, filter, list, n};
+	const struct aws_query_listing l = {
+	    .region = region,
+	    .version = ELBV2_VERSION,
+	    .what = what,
+	    .param = name,
+	    .value = value,
+	    .page = s_collect_page,
+	    .ctx = &c,
+	};
 
 	snprintf(result, sizeof(result), "%sResult", action);
-	aws_pager_init(&pg, "marker", "ELBv2 %s", action);
-	for (;;) {
-		buf_free(&b);
-		if (doc)
-			xmlFreeDoc(doc);
-		doc = NULL;
-		aws_reply_free(reply);
-		if (aws_pager_start(&pg, reply) != 0)
-			goto out;
-		if (aws_query_start(&b, action, ELBV2_VERSION) ||
-		    (value && aws_query_add(&b, name, value)) ||
-		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
-			reply->message = str_printf("ELBv2 %s: out of memory", action);
-			goto out;
-		}
-		rc = aws_query_call(AWS_ELBV2, region, action, value, &b, &doc, reply);
-		if (rc != 0)
-			goto out;
-		rc = -1;
-		res = xml_child(xml_root(doc), result);
-		if (res == NULL) {
-			reply->message = str_printf("ELBv2 %s: unexpected answer", action);
-			goto out;
-		}
-		for (m = xml_path(res, members); m; m = xml_next(m)) {
-			free(text);
-			free(proto);
-			proto = NULL;
-			text = xml_path_text(m, field);
-			if (text == NULL)
-				continue;
-			if (filter) {
-				proto = xml_path_text(m, filter);
-				if (proto == NULL ||
-				    (strcmp(proto, "HTTPS") != 0 && strcmp(proto, "TLS") != 0))
-					continue;
-			}
-			if (s_push(list, n, text) != 0)
-				goto out;
-		}
-		more = aws_pager_next(&pg, xml_path_text(res, "NextMarker"), -1, reply);
-		if (more < 0)
-			goto out;
-		if (more == 0)
-			break;
-	}
-	rc = 0;
-out:
-	aws_pager_clear(&pg);
-	free(text);
-	free(proto);
-	buf_free(&b);
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+	snprintf(what, sizeof(what), "ELBv2 %s", action);
+	return aws_query_list(AWS_ELBV2, action, &l, NULL, reply);
 }
 
 int elbv2_certs_in_use(const char *region, struct elbv2_cert_list *out, struct aws_reply *reply)

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/paging.h"
 #include "aws/query.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -195,61 +194,35 @@ out:
 	return rc;
 }
 
-/*
- * Pages through the listing; the marker is the only state carried from one
- * page to the next, each page's buffers are freed at the top of the pass.
- */
+struct s_list_ctx {
+	const char *path_prefix;
+	struct iam_cert_list *out;
+};
+
+static int s_list_page(void *ctx, xmlDoc *doc, const struct aws_reply *reply, char **next)
+{
+	struct s_list_ctx *c = ctx;
+
+	(void)doc;
+	return iam_parse_list_page(reply->resp.body.data, reply->resp.body.len, c->path_prefix,
+				   c->out, next);
+}
+
 int iam_list(const char *path_prefix, struct iam_cert_list *out, unsigned *pages,
 	     struct aws_reply *reply)
 {
-	struct buf b = BUF_INIT;
-	struct aws_pager pg;
-	xmlDoc *doc = NULL;
-	char *next = NULL;
-	int rc = -1, more;
+	struct s_list_ctx c = {path_prefix, out};
+	const struct aws_query_listing l = {
+	    .version = IAM_VERSION,
+	    .what = "IAM ListServerCertificates",
+	    .param = "PathPrefix",
+	    .value = path_prefix,
+	    .page = s_list_page,
+	    .ctx = &c,
+	};
 
 	memset(reply, 0, sizeof(*reply));
-	aws_pager_init(&pg, "marker", "IAM ListServerCertificates");
-	for (;;) {
-		buf_free(&b);
-		if (doc)
-			xmlFreeDoc(doc);
-		doc = NULL;
-		aws_reply_free(reply);
-		if (aws_pager_start(&pg, reply) != 0)
-			goto out;
-		if (aws_query_start(&b, "ListServerCertificates", IAM_VERSION) ||
-		    (path_prefix && aws_query_add(&b, "PathPrefix", path_prefix)) ||
-		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
-			reply->message = str_dup("IAM ListServerCertificates: out of memory");
-			goto out;
-		}
-		rc = aws_query_call(AWS_IAM, NULL, "ListServerCertificates", path_prefix, &b, &doc,
-				    reply);
-		if (rc != 0)
-			goto out;
-		rc = -1;
-		if (iam_parse_list_page(reply->resp.body.data, reply->resp.body.len, path_prefix,
-					out, &next) != 0) {
-			reply->message = str_dup("IAM ListServerCertificates: unexpected answer");
-			goto out;
-		}
-		more = aws_pager_next(&pg, next, -1, reply);
-		next = NULL;
-		if (more < 0)
-			goto out;
-		if (more == 0)
-			break;
-	}
-	rc = 0;
-out:
-	if (pages)
-		*pages = pg.pages;
-	aws_pager_clear(&pg);
-	buf_free(&b);
-	if (doc)
-		xmlFreeDoc(doc);
-	return rc;
+	return aws_query_list(AWS_IAM, "ListServerCertificates", &l, pages, reply);
 }
 
 int iam_get_body(const char *name, char **pem, struct aws_reply *reply)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/paging.h"
 #include "aws/sigv4.h"
 #include "util/mem.h"
 #include "xml/xml.h"
@@ -68,5 +69,53 @@ int aws_query_call(enum aws_service svc, const char *region, const char *action,
 		rc = -1;
 	}
 out:
+	return rc;
+}
+
+int aws_query_list(enum aws_service svc, const char *action, const struct aws_query_listing *l,
+		   unsigned *pages, struct aws_reply *reply)
+{
+	struct buf b = BUF_INIT;
+	struct aws_pager pg;
+	xmlDoc *doc = NULL;
+	char *next = NULL;
+	int rc = -1, more;
+
+	aws_pager_init(&pg, "marker", "%s", l->what);
+	do {
+		buf_free(&b);
+		if (doc)
+			xmlFreeDoc(doc);
+		doc = NULL;
+		aws_reply_free(reply);
+		if (aws_pager_start(&pg, reply) != 0)
+			goto out;
+		if (aws_query_start(&b, action, l->version) ||
+		    (l->value && aws_query_add(&b, l->param, l->value)) ||
+		    (pg.marker && aws_query_add(&b, "Marker", pg.marker))) {
+			reply->message = str_printf("%s: out of memory", l->what);
+			goto out;
+		}
+		rc = aws_query_call(svc, l->region, action, l->value, &b, &doc, reply);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+		if (l->page(l->ctx, doc, reply, &next) != 0) {
+			free(next);
+			if (!reply->message)
+				reply->message = str_printf("%s: unexpected answer", l->what);
+			goto out;
+		}
+		more = aws_pager_next(&pg, next, -1, reply);
+		next = NULL;
+	} while (more > 0);
+	rc = more; /* 0: complete; -1: the pager refused the marker */
+out:
+	if (pages)
+		*pages = pg.pages;
+	aws_pager_clear(&pg);
+	buf_free(&b);
+	if (doc)
+		xmlFreeDoc(doc);
 	return rc;
 }

@@ -31,4 +31,32 @@ int aws_query_call(enum aws_service svc, const char *region, const char *action,
 		   const char *resource, const struct buf *body, xmlDoc **doc,
 		   struct aws_reply *reply);
 
+/*
+ * A paged Query listing (IAM, ELB, ELBv2 all page with Marker and answer
+ * NextMarker): action of svc (given as arguments, so the IAM test finds
+ * the operation) with at most one parameter, page after page through
+ * aws/paging.h (a marker that does not advance is refused, AWS_PAGES_MAX
+ * at most). page reads one answer's document into the caller's result
+ * and sets *next to its NextMarker (owned; NULL or "" when none); it
+ * returns 0, or -1 (reply->message, when it leaves none, says the answer
+ * was unexpected).
+ */
+typedef int (*aws_query_page_fn)(void *ctx, xmlDoc *doc, const struct aws_reply *reply,
+				 char **next);
+struct aws_query_listing {
+	const char *region;  /* NULL: the configured one */
+	const char *version; /* the API version */
+	const char *what;    /* "IAM ListServerCertificates", for messages */
+	const char *param;   /* the one parameter's name, with value */
+	const char *value;   /* NULL: no parameter; also names the resource in messages */
+	aws_query_page_fn page;
+	void *ctx;
+};
+
+/* 0 when every page was read; 1 or -1 as aws_query_call, or -1 from the
+ * pager or page. *pages (may be NULL) is the number of pages requested.
+ * reply must be zeroed or hold an earlier answer (freed here). */
+int aws_query_list(enum aws_service svc, const char *action, const struct aws_query_listing *l,
+		   unsigned *pages, struct aws_reply *reply);
+
 #endif

@@ -425,7 +425,7 @@ static const char *s_verb(const char *action)
  */
 cJSON *slack_reply_message(const cJSON *result)
 {
-	cJSON *msg = cJSON_CreateObject(), *blocks = NULL, *ls = s_ls_domains(result);
+	cJSON *msg = cJSON_CreateObject(), *blocks = NULL, *ls = s_ls_domains(result), *ret = NULL;
 	const cJSON *certs = ls ? ls : json_arr(result, "certs");
 	const char *action = ls ? "ls" : json_str(result, "action");
 	const char *state = json_str(result, "state");
@@ -434,7 +434,6 @@ cJSON *slack_reply_message(const cJSON *result)
 	const cJSON *names = json_arr(result, "names");
 	char *who = NULL, *head = NULL, *job = NULL, *prog = NULL, *line = NULL;
 	int failed, done, public_;
-	int ok = 0;
 
 	if (action == NULL)
 		action = "job";
@@ -500,56 +499,42 @@ cJSON *slack_reply_message(const cJSON *result)
 		if (line == NULL || s_context(blocks, line) != 0)
 			goto out;
 	}
-	ok = 1;
+	ret = msg;
+	msg = NULL;
 out:
-	if (!ok) {
-		cJSON_Delete(msg);
-		msg = NULL;
-	}
+	cJSON_Delete(msg);
 	cJSON_Delete(ls);
 	free(who);
 	free(head);
 	free(job);
 	free(prog);
 	free(line);
-	return msg;
+	return ret;
 }
 
 cJSON *slack_progress_message(const char *job, const char *text)
 {
-	cJSON *msg = cJSON_CreateObject();
+	cJSON *msg = cJSON_CreateObject(), *ret = NULL;
 	char *t = s_text(text ? text : "", 1000);
 	char *j = s_text(job ? job : "", 100);
 	char *line = NULL;
-	int ok = 0;
 
 	if (msg == NULL || t == NULL || j == NULL)
 		goto out;
-	line = str_printf(":hourglass_flowing_sand: %s%s%s", t, *j ? " (job " : "", *j ? j : "");
-	if (line == NULL)
-		goto out;
-	if (*j) {
-		char *l2 = str_printf("%s)", line);
-
-		free(line);
-		line = l2;
-		if (line == NULL)
-			goto out;
-	}
-	if (cJSON_AddStringToObject(msg, "response_type", "ephemeral") == NULL ||
+	line = *j ? str_printf(":hourglass_flowing_sand: %s (job %s)", t, j)
+		  : str_printf(":hourglass_flowing_sand: %s", t);
+	if (line == NULL || cJSON_AddStringToObject(msg, "response_type", "ephemeral") == NULL ||
 	    cJSON_AddFalseToObject(msg, "replace_original") == NULL ||
 	    cJSON_AddStringToObject(msg, "text", line) == NULL)
 		goto out;
-	ok = 1;
+	ret = msg;
+	msg = NULL;
 out:
-	if (!ok) {
-		cJSON_Delete(msg);
-		msg = NULL;
-	}
+	cJSON_Delete(msg);
 	free(t);
 	free(j);
 	free(line);
-	return msg;
+	return ret;
 }
 
 /*

@@ -71,6 +71,27 @@ const char *test_tmpdir(void)
 	return path;
 }
 
+void write_test_file(const char *dir, const char *rel, const char *text)
+{
+	char path[1024];
+	char *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (slash = strchr(path + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0700);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	if (f == NULL) {
+		harness_fail(__FILE__, __LINE__, "cannot write %s", path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
 char *read_file_all(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

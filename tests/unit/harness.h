@@ -22,6 +22,9 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 const char *fixture_path(const char *rel);
 /* A fresh empty directory under $TMPDIR for this test (static buffer). */
 const char *test_tmpdir(void);
+/* Writes text to dir/rel, making rel's folders (0700); a failure is a
+ * test failure. */
+void write_test_file(const char *dir, const char *rel, const char *text);
 /* Read a whole file; NUL-terminated; caller frees; NULL on error. */
 char *read_file_all(const char *path, size_t *len);
 

@@ -103,23 +103,6 @@ static int fake_assume_role(void *ctx, const struct aws_credentials *src,
 
 /* --- helpers --- */
 
-static void write_file(const char *dir, const char *rel, const char *text)
-{
-	char path[1024], sub[1024];
-	FILE *f;
-
-	snprintf(sub, sizeof(sub), "%s/.aws", dir);
-	mkdir(sub, 0700);
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "w");
-	if (f == NULL) {
-		harness_fail(__FILE__, __LINE__, "cannot write %s", path);
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
-}
-
 /* An environment "NAME=value" list with HOME=dir first. */
 struct env_buf {
 	char home[1100];
@@ -206,17 +189,18 @@ TEST(aws_creds_profile_files)
 	struct aws_credentials *c = NULL;
 	struct env_buf eb;
 
-	write_file(dir, ".aws/credentials",
-		   "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n"
-		   "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s2\n"
-		   "aws_session_token = t2\n"
-		   "[half]\naws_access_key_id = AKIDHALF\n");
-	write_file(dir, ".aws/config",
-		   "[default]\nregion = eu-west-1\n"
-		   "[profile dev]\naws_access_key_id = AKIDSHADOWED\n"
-		   "[profile cfgonly]\naws_access_key_id = AKIDCFG\naws_secret_access_key = s3\n"
-		   "[cfgonly]\naws_access_key_id = AKIDWRONGSECTION\n"
-		   "[profile regiononly]\nregion = us-west-2\n");
+	write_test_file(dir, ".aws/credentials",
+			"[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n"
+			"[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = s2\n"
+			"aws_session_token = t2\n"
+			"[half]\naws_access_key_id = AKIDHALF\n");
+	write_test_file(
+	    dir, ".aws/config",
+	    "[default]\nregion = eu-west-1\n"
+	    "[profile dev]\naws_access_key_id = AKIDSHADOWED\n"
+	    "[profile cfgonly]\naws_access_key_id = AKIDCFG\naws_secret_access_key = s3\n"
+	    "[cfgonly]\naws_access_key_id = AKIDWRONGSECTION\n"
+	    "[profile regiononly]\nregion = us-west-2\n");
 
 	deps_init(&d, make_env(&eb, dir, NULL), NULL, NULL);
 	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
@@ -275,10 +259,10 @@ TEST(aws_creds_profile_file_variables)
 	struct env_buf eb;
 	char sub[1100];
 
-	write_file(dir, "my-creds",
-		   "[p]\naws_access_key_id = AKIDVAR\n"
-		   "aws_secret_access_key = s\n");
-	write_file(dir, "my-config", "[profile p]\nregion = ca-central-1\n");
+	write_test_file(dir, "my-creds",
+			"[p]\naws_access_key_id = AKIDVAR\n"
+			"aws_secret_access_key = s\n");
+	write_test_file(dir, "my-config", "[profile p]\nregion = ca-central-1\n");
 	snprintf(credvar, sizeof(credvar), "AWS_SHARED_CREDENTIALS_FILE=%s/my-creds", dir);
 	snprintf(cfgvar, sizeof(cfgvar), "AWS_CONFIG_FILE=%s/my-config", dir);
 	deps_init(&d, make_env(&eb, "/nonexistent", vars), NULL, NULL);
@@ -289,9 +273,9 @@ TEST(aws_creds_profile_file_variables)
 
 	snprintf(sub, sizeof(sub), "%s/elsewhere", dir);
 	mkdir(sub, 0700);
-	write_file(dir, "elsewhere/creds",
-		   "[default]\naws_access_key_id = AKIDTILDE\n"
-		   "aws_secret_access_key = s\n");
+	write_test_file(dir, "elsewhere/creds",
+			"[default]\naws_access_key_id = AKIDTILDE\n"
+			"aws_secret_access_key = s\n");
 	deps_init(&d, make_env(&eb, dir, tilde), NULL, NULL);
 	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
 	REQUIRE(c != NULL);
@@ -299,7 +283,7 @@ TEST(aws_creds_profile_file_variables)
 	aws_credentials_free(c);
 
 	/* a malformed file stops the chain, naming file and line */
-	write_file(dir, "my-config", "[profile p]\nregion\n");
+	write_test_file(dir, "my-config", "[profile p]\nregion\n");
 	deps_init(&d, make_env(&eb, "/nonexistent", vars), NULL, NULL);
 	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
 	CHECK(strstr(log_last_error(), "my-config line 2") != NULL);
@@ -322,26 +306,27 @@ TEST(aws_creds_profile_assume_role)
 	struct fake_sts sts;
 	struct env_buf eb;
 
-	write_file(dir, ".aws/credentials",
-		   "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = bs\n");
-	write_file(dir, ".aws/config",
-		   "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
-		   "source_profile = base\nexternal_id = ext-42\nrole_session_name = aaa-test\n"
-		   "region = eu-north-1\nduration_seconds = 1800\n"
-		   "[profile outer]\nrole_arn = arn:aws:iam::123456789012:role/outer\n"
-		   "source_profile = app\n"
-		   "[profile loop1]\nrole_arn = arn:aws:iam::1:role/l1\nsource_profile = loop2\n"
-		   "[profile loop2]\nrole_arn = arn:aws:iam::1:role/l2\nsource_profile = loop1\n"
-		   "[profile self]\nrole_arn = arn:aws:iam::1:role/self\nsource_profile = self\n"
-		   "aws_access_key_id = AKIDSELF\naws_secret_access_key = ss\n"
-		   "[profile fromenv]\nrole_arn = arn:aws:iam::1:role/fe\n"
-		   "credential_source = Environment\n"
-		   "[profile mfa]\nrole_arn = arn:aws:iam::1:role/m\nsource_profile = base\n"
-		   "mfa_serial = arn:aws:iam::1:mfa/u\n"
-		   "[profile both]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = base\n"
-		   "credential_source = Environment\n"
-		   "[profile badname]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = base\n"
-		   "role_session_name = has space\n");
+	write_test_file(dir, ".aws/credentials",
+			"[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = bs\n");
+	write_test_file(
+	    dir, ".aws/config",
+	    "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+	    "source_profile = base\nexternal_id = ext-42\nrole_session_name = aaa-test\n"
+	    "region = eu-north-1\nduration_seconds = 1800\n"
+	    "[profile outer]\nrole_arn = arn:aws:iam::123456789012:role/outer\n"
+	    "source_profile = app\n"
+	    "[profile loop1]\nrole_arn = arn:aws:iam::1:role/l1\nsource_profile = loop2\n"
+	    "[profile loop2]\nrole_arn = arn:aws:iam::1:role/l2\nsource_profile = loop1\n"
+	    "[profile self]\nrole_arn = arn:aws:iam::1:role/self\nsource_profile = self\n"
+	    "aws_access_key_id = AKIDSELF\naws_secret_access_key = ss\n"
+	    "[profile fromenv]\nrole_arn = arn:aws:iam::1:role/fe\n"
+	    "credential_source = Environment\n"
+	    "[profile mfa]\nrole_arn = arn:aws:iam::1:role/m\nsource_profile = base\n"
+	    "mfa_serial = arn:aws:iam::1:mfa/u\n"
+	    "[profile both]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = base\n"
+	    "credential_source = Environment\n"
+	    "[profile badname]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = base\n"
+	    "role_session_name = has space\n");
 
 	memset(&sts, 0, sizeof(sts));
 	deps_init(&d, make_env(&eb, dir, app), NULL, &sts);
@@ -464,7 +449,7 @@ TEST(aws_creds_container)
 	aws_credentials_free(c);
 
 	/* the token file wins over the variable, its newline trimmed */
-	write_file(dir, "token", "tok-file\n");
+	write_test_file(dir, "token", "tok-file\n");
 	snprintf(filevar, sizeof(filevar), "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s/token", dir);
 	net.calls = 0;
 	deps_init(&d, make_env(&eb, NULL, full_tok), &net, NULL);
@@ -626,8 +611,8 @@ TEST(aws_creds_chain_order)
 	struct aws_credentials *c = NULL;
 	struct env_buf eb;
 
-	write_file(dir, ".aws/credentials",
-		   "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = fs\n");
+	write_test_file(dir, ".aws/credentials",
+			"[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = fs\n");
 	/* environment first */
 	deps_init(&d, make_env(&eb, dir, all), &net, NULL);
 	CHECK_INT(aws_credentials_resolve(&d, T0, &c), 0);
@@ -751,11 +736,12 @@ TEST(aws_creds_logs_source_not_secrets)
 	FILE *f = open_memstream(&out, &outlen);
 
 	REQUIRE(f != NULL);
-	write_file(dir, ".aws/credentials",
-		   "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n");
-	write_file(dir, ".aws/config",
-		   "[profile app]\nrole_arn = arn:aws:iam::1:role/app\n"
-		   "source_profile = base\n");
+	write_test_file(
+	    dir, ".aws/credentials",
+	    "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n");
+	write_test_file(dir, ".aws/config",
+			"[profile app]\nrole_arn = arn:aws:iam::1:role/app\n"
+			"source_profile = base\n");
 	memset(&sts, 0, sizeof(sts));
 	log_configure(LOG_DEBUG, 0, f);
 	deps_init(&d, make_env(&eb, dir, app), &net, &sts);

@@ -24,27 +24,6 @@
 
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 
-static void s_write(const char *dir, const char *rel, const char *text)
-{
-	char path[1024];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/.aws", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/.aws/sso", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/.aws/sso/cache", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "w");
-	if (f == NULL) {
-		harness_fail(__FILE__, __LINE__, "cannot write %s", path);
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
-}
-
 /* --- fakes of the two calls --- */
 
 struct fake_remote {
@@ -170,7 +149,7 @@ TEST(aws_creds_web_identity_from_env_and_profile)
 
 	snprintf(tok, sizeof(tok), "%s/token", dir);
 	snprintf(envtok, sizeof(envtok), "AWS_WEB_IDENTITY_TOKEN_FILE=%s", tok);
-	s_write(dir, "token", "jwt.one.sig\n");
+	write_test_file(dir, "token", "jwt.one.sig\n");
 	memset(&f, 0, sizeof(f));
 	/* the variables alone, no config file at all */
 	CHECK_STR(s_akid(s_deps(&b, dir, env, &f), src, sizeof(src)), "ASIAWEBID");
@@ -179,7 +158,7 @@ TEST(aws_creds_web_identity_from_env_and_profile)
 	CHECK_STR(f.session, "run-42");
 	CHECK_STR(f.region, "");
 	/* re-read on every resolution: EKS rotates the file */
-	s_write(dir, "token", "jwt.two.sig");
+	write_test_file(dir, "token", "jwt.two.sig");
 	CHECK_STR(s_akid(s_deps(&b, dir, env, &f), NULL, 0), "ASIAWEBID");
 	CHECK_STR(f.token, "jwt.two.sig");
 	CHECK_INT(f.wi_calls, 2);
@@ -193,7 +172,7 @@ TEST(aws_creds_web_identity_from_env_and_profile)
 			 "role_arn = arn:aws:iam::1:role/prof\nregion = eu-west-3\n"
 			 "[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = ci\n",
 			 tok);
-		s_write(dir, ".aws/config", cfg);
+		write_test_file(dir, ".aws/config", cfg);
 	}
 	CHECK_STR(s_akid(s_deps(&b, dir, prof, &f), src, sizeof(src)), "ASIAWEBID");
 	CHECK_STR(src, "web identity role arn:aws:iam::1:role/prof (profile ci)");
@@ -210,14 +189,14 @@ TEST(aws_creds_web_identity_from_env_and_profile)
 	CHECK_INT(f.wi_calls, 0);
 
 	/* errors */
-	s_write(dir, ".aws/config", "");
+	write_test_file(dir, ".aws/config", "");
 	CHECK_STR(s_akid(s_deps(&b, dir, no_role, &f), NULL, 0), "-");
 	CHECK(strstr(log_last_error(), "has no role: set AWS_ROLE_ARN") != NULL);
 	CHECK_STR(s_akid(s_deps(&b, dir, envfile_only, NULL), NULL, 0), "-");
-	s_write(dir, "token", "\n");
+	write_test_file(dir, "token", "\n");
 	CHECK_STR(s_akid(s_deps(&b, dir, env, &f), NULL, 0), "-");
 	CHECK(strstr(log_last_error(), "is empty or not text") != NULL);
-	s_write(dir, "token", "jwt");
+	write_test_file(dir, "token", "jwt");
 	CHECK_STR(s_akid(s_deps(&b, dir, env, NULL), NULL, 0), "-");
 	CHECK(strstr(log_last_error(), "AssumeRoleWithWebIdentity, which is not available") !=
 	      NULL);
@@ -256,7 +235,7 @@ TEST(aws_creds_sso_profiles)
 	char src[256], *path, rel[256];
 
 	memset(&f, 0, sizeof(f));
-	s_write(dir, ".aws/config", SSO_CONFIG);
+	write_test_file(dir, ".aws/config", SSO_CONFIG);
 	/* no token yet */
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
 	CHECK(strstr(log_last_error(), "profile dev: no SSO token for sso_session in ") != NULL);
@@ -268,10 +247,11 @@ TEST(aws_creds_sso_profiles)
 	REQUIRE(path != NULL);
 	snprintf(rel, sizeof(rel), ".aws/sso/cache/%s", strrchr(path, '/') + 1);
 	free(path);
-	s_write(dir, rel,
-		"{\"startUrl\":\"https://corp.awsapps.com/start\",\"region\":\"eu-west-1\","
-		"\"accessToken\":\"cached-access-token\",\"expiresAt\":\"2023-11-15T00:00:00Z\","
-		"\"refreshToken\":\"r\",\"clientId\":\"c\",\"clientSecret\":\"cs\"}");
+	write_test_file(
+	    dir, rel,
+	    "{\"startUrl\":\"https://corp.awsapps.com/start\",\"region\":\"eu-west-1\","
+	    "\"accessToken\":\"cached-access-token\",\"expiresAt\":\"2023-11-15T00:00:00Z\","
+	    "\"refreshToken\":\"r\",\"clientId\":\"c\",\"clientSecret\":\"cs\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), src, sizeof(src)), "ASIASSO");
 	CHECK_STR(src, "SSO role Admin in account 111122223333 (profile dev)");
 	CHECK_STR(f.token, "cached-access-token");
@@ -287,12 +267,13 @@ TEST(aws_creds_sso_profiles)
 	f.sso_answer = 0;
 
 	/* expired at T0 - 1 */
-	s_write(dir, rel,
-		"{\"accessToken\":\"cached-access-token\",\"expiresAt\":\"2023-11-14T22:13:19Z\"}");
+	write_test_file(
+	    dir, rel,
+	    "{\"accessToken\":\"cached-access-token\",\"expiresAt\":\"2023-11-14T22:13:19Z\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
 	CHECK_STR(log_last_error(), "profile dev: the SSO token expired at 2023-11-14T22:13:19Z: "
 				    "run aws sso login --profile dev");
-	s_write(dir, rel, "{\"accessToken\":\"x\"}");
+	write_test_file(dir, rel, "{\"accessToken\":\"x\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
 	CHECK(strstr(log_last_error(), "has no accessToken or expiresAt") != NULL);
 
@@ -301,8 +282,9 @@ TEST(aws_creds_sso_profiles)
 	REQUIRE(path != NULL);
 	snprintf(rel, sizeof(rel), ".aws/sso/cache/%s", strrchr(path, '/') + 1);
 	free(path);
-	s_write(dir, rel,
-		"{\"accessToken\":\"legacy-token\",\"expiresAt\":\"2099-01-01T00:00:00UTC\"}");
+	write_test_file(
+	    dir, rel,
+	    "{\"accessToken\":\"legacy-token\",\"expiresAt\":\"2099-01-01T00:00:00UTC\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, old, &f), src, sizeof(src)), "ASIASSO");
 	CHECK_STR(f.token, "legacy-token");
 	CHECK_STR(f.region, "eu-west-2");
@@ -341,10 +323,10 @@ TEST(aws_creds_sso_token_refresh)
 	size_t len = 0;
 
 	memset(&f, 0, sizeof(f));
-	s_write(dir, ".aws/config", SSO_CONFIG);
+	write_test_file(dir, ".aws/config", SSO_CONFIG);
 	s_cache_rel(s_deps(&b, dir, dev, &f), "corp", rel, sizeof(rel));
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	s_write(dir, rel, expiring);
+	write_test_file(dir, rel, expiring);
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "ASIASSO");
 	CHECK_INT(f.refresh_calls, 1);
 	CHECK_STR(f.client_id, "cid");
@@ -368,28 +350,29 @@ TEST(aws_creds_sso_token_refresh)
 
 	/* the refresh fails: a token still valid is used, an expired one is an error */
 	f.refresh_fails = 1;
-	s_write(dir, rel, expiring);
+	write_test_file(dir, rel, expiring);
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "ASIASSO");
 	CHECK_STR(f.token, "old-access-token");
-	s_write(dir, rel,
-		"{\"accessToken\":\"old-access-token\",\"expiresAt\":\"2023-11-14T22:00:00Z\","
-		"\"clientId\":\"cid\",\"clientSecret\":\"csecret\","
-		"\"refreshToken\":\"old-refresh-token\"}");
+	write_test_file(
+	    dir, rel,
+	    "{\"accessToken\":\"old-access-token\",\"expiresAt\":\"2023-11-14T22:00:00Z\","
+	    "\"clientId\":\"cid\",\"clientSecret\":\"csecret\","
+	    "\"refreshToken\":\"old-refresh-token\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
 	CHECK_STR(log_last_error(), "profile dev: the SSO token expired at 2023-11-14T22:00:00Z "
 				    "and could not be refreshed: run aws sso login --profile dev");
 	/* an expired client registration is not used */
 	f.refresh_fails = 0;
 	f.refresh_calls = 0;
-	s_write(dir, rel,
-		"{\"accessToken\":\"a\",\"expiresAt\":\"2023-11-14T22:00:00Z\","
-		"\"clientId\":\"cid\",\"clientSecret\":\"csecret\",\"refreshToken\":\"r\","
-		"\"registrationExpiresAt\":\"2023-11-01T00:00:00Z\"}");
+	write_test_file(dir, rel,
+			"{\"accessToken\":\"a\",\"expiresAt\":\"2023-11-14T22:00:00Z\","
+			"\"clientId\":\"cid\",\"clientSecret\":\"csecret\",\"refreshToken\":\"r\","
+			"\"registrationExpiresAt\":\"2023-11-01T00:00:00Z\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
 	CHECK_INT(f.refresh_calls, 0);
 	/* the legacy form has no refresh */
 	s_cache_rel(s_deps(&b, dir, old, &f), "https://corp.awsapps.com/start", rel, sizeof(rel));
-	s_write(dir, rel, expiring);
+	write_test_file(dir, rel, expiring);
 	CHECK_STR(s_akid(s_deps(&b, dir, old, &f), NULL, 0), "ASIASSO");
 	CHECK_INT(f.refresh_calls, 0);
 	CHECK_STR(f.token, "old-access-token");
@@ -464,14 +447,14 @@ TEST(aws_creds_process_and_the_order_in_a_profile)
 		 "\"Expiration\":\"2023-11-15T00:00:00Z\"}'\n"
 		 "aws_access_key_id = AKIDCFG\naws_secret_access_key = cs\n"
 		 "[profile filekeys]\ncredential_process = /bin/false\n");
-	s_write(dir, ".aws/config", cfg);
-	s_write(dir, ".aws/credentials",
-		"[filekeys]\naws_access_key_id = AKIDFILE\naws_secret_access_key = fs\n");
+	write_test_file(dir, ".aws/config", cfg);
+	write_test_file(dir, ".aws/credentials",
+			"[filekeys]\naws_access_key_id = AKIDFILE\naws_secret_access_key = fs\n");
 	path = aws_sso_cache_path(s_deps(&b, dir, sso, &f)->env, "corp");
 	REQUIRE(path != NULL);
 	snprintf(rel, sizeof(rel), ".aws/sso/cache/%s", strrchr(path, '/') + 1);
 	free(path);
-	s_write(dir, rel, "{\"accessToken\":\"t\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}");
+	write_test_file(dir, rel, "{\"accessToken\":\"t\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}");
 
 	CHECK_STR(s_akid(s_deps(&b, dir, sso, &f), NULL, 0), "ASIASSO");
 	CHECK_STR(s_akid(s_deps(&b, dir, proc, &f), src, sizeof(src)), "AKIDPROC");
@@ -520,12 +503,7 @@ TEST(sts_web_identity_is_unsigned_and_carries_the_token)
 				    "audience</Message></Error><RequestId>r9</RequestId>"
 				    "</ErrorResponse>");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok && bad);
-	s_f.answers[0] = ok;
-	s_f.answers[1] = bad;
-	s_f.nanswers = 2;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 2, ok, bad) == 0);
 	memset(&req, 0, sizeof(req));
 	req.role_arn = "arn:aws:iam::1:role/ci";
 	req.session_name = "run-1";
@@ -552,8 +530,6 @@ TEST(sts_web_identity_is_unsigned_and_carries_the_token)
 		  "InvalidIdentityToken: Incorrect token audience (request id r9, "
 		  "HTTP 400)");
 	fake_aws_stop(&s_f);
-	free(ok);
-	free(bad);
 }
 
 TEST(sso_get_role_credentials_on_the_wire)
@@ -571,13 +547,7 @@ TEST(sso_get_role_credentials_on_the_wire)
 	    fake_aws_answer("403 Forbidden", "x-amzn-ErrorType: ForbiddenException\r\n",
 			    "{\"message\":\"No access\"}");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok && refused && forbidden);
-	s_f.answers[0] = ok;
-	s_f.answers[1] = refused;
-	s_f.answers[2] = forbidden;
-	s_f.nanswers = 3;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 3, ok, refused, forbidden) == 0);
 	memset(&req, 0, sizeof(req));
 	req.region = "eu-west-1";
 	req.access_token = "the-access-token";
@@ -604,9 +574,6 @@ TEST(sso_get_role_credentials_on_the_wire)
 				    "ForbiddenException: No access (HTTP 403)");
 	CHECK(out == NULL);
 	fake_aws_stop(&s_f);
-	free(ok);
-	free(refused);
-	free(forbidden);
 }
 
 TEST(sso_oidc_refresh_on_the_wire)
@@ -621,12 +588,7 @@ TEST(sso_oidc_refresh_on_the_wire)
 			    "{\"error\":\"invalid_grant\",\"error_description\":"
 			    "\"Invalid refresh token provided\"}");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok && bad);
-	s_f.answers[0] = ok;
-	s_f.answers[1] = bad;
-	s_f.nanswers = 2;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 2, ok, bad) == 0);
 	memset(&req, 0, sizeof(req));
 	req.region = "eu-west-1";
 	req.client_id = "cid";
@@ -645,8 +607,6 @@ TEST(sso_oidc_refresh_on_the_wire)
 	CHECK_INT(sso_refresh_adapter(NULL, &req, &out), -1);
 	CHECK(out.access_token == NULL);
 	fake_aws_stop(&s_f);
-	free(ok);
-	free(bad);
 }
 
 /* Found by fuzz_credential_sources: an expiration under a second became 0,
@@ -661,17 +621,10 @@ TEST(sso_portal_expiration_out_of_range_is_refused)
 	};
 	struct aws_credentials *out = NULL;
 	struct aws_reply r;
-	char *a[2];
 	size_t i;
 
-	memset(&s_f, 0, sizeof(s_f));
-	for (i = 0; i < 2; i++) {
-		a[i] = fake_aws_answer("200 OK", "", bodies[i]);
-		REQUIRE(a[i] != NULL);
-		s_f.answers[i] = a[i];
-	}
-	s_f.nanswers = 2;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 2, fake_aws_answer("200 OK", "", bodies[0]),
+			       fake_aws_answer("200 OK", "", bodies[1])) == 0);
 	for (i = 0; i < 2; i++) {
 		CHECK_INT(sso_get_role_credentials("us-east-1", "tok", "1", "R", &out, &r), -1);
 		CHECK(out == NULL);
@@ -679,6 +632,4 @@ TEST(sso_portal_expiration_out_of_range_is_refused)
 		aws_reply_free(&r);
 	}
 	fake_aws_stop(&s_f);
-	free(a[0]);
-	free(a[1]);
 }

@@ -36,11 +36,7 @@ TEST(kms_encrypt_request_and_answer)
 				   "{\"CiphertextBlob\":\"AQIDBA==\",\"KeyId\":\"arn:k\"}");
 	cJSON *b;
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(kms_encrypt("alias/aaa", "secret", 6, &ct, &r), 0);
 	CHECK_STR(ct, "AQIDBA==");
 	CHECK(strncmp(s_f.head[0], "POST / HTTP/1.1\r\n", 17) == 0);
@@ -56,7 +52,6 @@ TEST(kms_encrypt_request_and_answer)
 	aws_reply_free(&r);
 	free(ct);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(kms_decrypt_returns_plaintext_and_wipes_the_answer)
@@ -69,11 +64,7 @@ TEST(kms_decrypt_returns_plaintext_and_wipes_the_answer)
 				   "\"EncryptionAlgorithm\":\"SYMMETRIC_DEFAULT\"}");
 	cJSON *b;
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(kms_decrypt("AQIDBA==", "alias/aaa", &pt, &len, &r), 0);
 	CHECK_INT(len, 6);
 	CHECK(pt && memcmp(pt, "secret", 6) == 0);
@@ -90,7 +81,6 @@ TEST(kms_decrypt_returns_plaintext_and_wipes_the_answer)
 		mem_wipe(pt, len);
 	free(pt);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(kms_decrypt_without_key_id_sends_none)
@@ -101,11 +91,7 @@ TEST(kms_decrypt_without_key_id_sends_none)
 	char *ok = fake_aws_answer("200 OK", "", "{\"Plaintext\":\"eA==\"}");
 	cJSON *b;
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(kms_decrypt("AQIDBA==", NULL, &pt, &len, &r), 0);
 	b = s_body(0);
 	CHECK(cJSON_GetObjectItemCaseSensitive(b, "KeyId") == NULL);
@@ -113,7 +99,6 @@ TEST(kms_decrypt_without_key_id_sends_none)
 	aws_reply_free(&r);
 	free(pt);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(kms_access_denied_is_one_line)
@@ -125,11 +110,7 @@ TEST(kms_access_denied_is_one_line)
 	    "{\"__type\":\"AccessDeniedException\",\"message\":\"User: arn:aws:iam::1:user/u "
 	    "is not authorized to perform: kms:Encrypt\"}");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(denied);
-	s_f.answers[0] = denied;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, denied) == 0);
 	CHECK_INT(kms_encrypt("alias/aaa", "x", 1, &ct, &r), 1);
 	CHECK(ct == NULL);
 	CHECK_STR(r.err.code, "AccessDeniedException");
@@ -138,7 +119,6 @@ TEST(kms_access_denied_is_one_line)
 			     "(request id R9, HTTP 400)");
 	aws_reply_free(&r);
 	fake_aws_stop(&s_f);
-	free(denied);
 }
 
 TEST(kms_malformed_answers_are_refused)
@@ -150,12 +130,7 @@ TEST(kms_malformed_answers_are_refused)
 	char *notjson = fake_aws_answer("200 OK", "", "<html>proxy</html>");
 	char *nob64 = fake_aws_answer("200 OK", "", "{\"Plaintext\":\"not base64!\"}");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(notjson && nob64);
-	s_f.answers[0] = notjson;
-	s_f.answers[1] = nob64;
-	s_f.nanswers = 2;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 2, notjson, nob64) == 0);
 	CHECK_INT(kms_encrypt("k1", "x", 1, &ct, &r), -1);
 	CHECK_STR(r.message, "KMS Encrypt k1: the answer is not a JSON object");
 	CHECK(ct == NULL);
@@ -165,8 +140,6 @@ TEST(kms_malformed_answers_are_refused)
 	CHECK(pt == NULL);
 	aws_reply_free(&r);
 	fake_aws_stop(&s_f);
-	free(notjson);
-	free(nob64);
 }
 
 TEST(kms_sign_raw_request_and_signature)
@@ -179,11 +152,7 @@ TEST(kms_sign_raw_request_and_signature)
 				   "\"SigningAlgorithm\":\"ECDSA_SHA_256\"}");
 	cJSON *b;
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(kms_sign("k1", "ECDSA_SHA_256", "abc", 3, &sig, &siglen, &r), 0);
 	CHECK_INT(siglen, 8);
 	CHECK(sig && memcmp(sig, "\x30\x06\x02\x01\x01\x02\x01\x02", 8) == 0);
@@ -197,7 +166,6 @@ TEST(kms_sign_raw_request_and_signature)
 	aws_reply_free(&r);
 	free(sig);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(kms_sign_refuses_oversize_raw_message_without_a_request)
@@ -226,12 +194,7 @@ TEST(kms_get_public_key_reads_spki_and_spec)
 				   "\"KeySpec\":\"ECC_NIST_P256\",\"KeyUsage\":\"SIGN_VERIFY\"}");
 	char *nospec = fake_aws_answer("200 OK", "", "{\"PublicKey\":\"MAMCAQE=\"}");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok && nospec);
-	s_f.answers[0] = ok;
-	s_f.answers[1] = nospec;
-	s_f.nanswers = 2;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 2, ok, nospec) == 0);
 	CHECK_INT(kms_get_public_key("alias/acct", &der, &len, &spec, &r), 0);
 	CHECK_INT(len, 5);
 	CHECK(der && memcmp(der, "\x30\x03\x02\x01\x01", 5) == 0);
@@ -248,6 +211,4 @@ TEST(kms_get_public_key_reads_spki_and_spec)
 	CHECK(der == NULL && spec == NULL);
 	aws_reply_free(&r);
 	fake_aws_stop(&s_f);
-	free(ok);
-	free(nospec);
 }

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,11 +105,44 @@ int fake_aws_start(struct fake_aws *f)
 	return pthread_create(&f->th, NULL, s_serve, f);
 }
 
+int fake_aws_serve(struct fake_aws *f, int n, ...)
+{
+	va_list ap;
+	int i, bad = n > FAKE_MAX_STEPS;
+
+	memset(f, 0, sizeof(*f));
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		char *a = va_arg(ap, char *);
+
+		if (i < FAKE_MAX_STEPS)
+			f->answers[i] = f->owned[i] = a;
+		else
+			free(a);
+		bad |= a == NULL;
+	}
+	va_end(ap);
+	f->nanswers = n < FAKE_MAX_STEPS ? n : FAKE_MAX_STEPS;
+	if (bad || fake_aws_start(f) != 0) {
+		for (i = 0; i < FAKE_MAX_STEPS; i++)
+			free(f->owned[i]);
+		memset(f, 0, sizeof(*f));
+		return -1;
+	}
+	return 0;
+}
+
 void fake_aws_stop(struct fake_aws *f)
 {
+	int i;
+
 	shutdown(f->fd, SHUT_RDWR);
 	close(f->fd);
 	pthread_join(f->th, NULL);
+	for (i = 0; i < FAKE_MAX_STEPS; i++) {
+		free(f->owned[i]);
+		f->owned[i] = NULL;
+	}
 	aws_client_cleanup();
 	unsetenv("AWS_ENDPOINT_URL");
 	unsetenv("AWS_REGION");

@@ -17,6 +17,7 @@ struct fake_aws {
 	int fd;
 	int port;
 	const char *answers[FAKE_MAX_STEPS]; /* full HTTP responses, in order */
+	char *owned[FAKE_MAX_STEPS];	     /* answers fake_aws_serve took; freed by stop */
 	int nanswers;
 	int served;
 	char head[FAKE_MAX_STEPS][FAKE_MAX_REQ]; /* request heads, NUL-terminated */
@@ -26,6 +27,12 @@ struct fake_aws {
 
 /* Starts the server thread (f zeroed, answers set); 0/-1. Sets AWS_* env. */
 int fake_aws_start(struct fake_aws *f);
+/*
+ * Zeroes f, takes the n answers that follow (char *, from fake_aws_answer:
+ * fake_aws_stop frees them) and starts; 0, or -1 with every answer freed
+ * when one is NULL (out of memory) or the server does not start.
+ */
+int fake_aws_serve(struct fake_aws *f, int n, ...);
 /* Joins the thread, closes the socket, clears the env and the AWS client. */
 void fake_aws_stop(struct fake_aws *f);
 /* "HTTP/1.1 <status_line>" with headers ("Name: v\r\n"...) and body; caller frees. */

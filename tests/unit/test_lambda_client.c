@@ -22,11 +22,7 @@ TEST(lambda_invoke_request_response_with_function_error)
 				   "$LATEST\r\n",
 				   "{\"errorType\":\"Boom\",\"errorMessage\":\"x\"}");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(lambda_invoke("aaa-executor", "{\"action\":\"ls\"}", 0, &resp, &fe, &r), 0);
 	CHECK(strncmp(s_f.head[0], "POST /2015-03-31/functions/aaa-executor/invocations HTTP/1.1",
 		      60) == 0);
@@ -39,7 +35,6 @@ TEST(lambda_invoke_request_response_with_function_error)
 	free(resp);
 	free(fe);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(lambda_invoke_event_is_202_without_payload)
@@ -80,18 +75,13 @@ TEST(lambda_invoke_missing_function_is_one_line)
 				   "x-amzn-RequestId: n1\r\n",
 				   "{\"Type\":\"User\",\"message\":\"Function not found: f\"}");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(nf);
-	s_f.answers[0] = nf;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, nf) == 0);
 	CHECK_INT(lambda_invoke("f", "{}", 0, &resp, NULL, &r), 1);
 	CHECK_STR(r.message, "Lambda Invoke f: ResourceNotFoundException: Function not found: f "
 			     "(request id n1, HTTP 404)");
 	CHECK(resp == NULL);
 	aws_reply_free(&r);
 	fake_aws_stop(&s_f);
-	free(nf);
 }
 
 TEST(lambda_invoke_refuses_oversize_async_payload)

@@ -38,11 +38,8 @@ TEST(sts_assume_role_form_and_credentials)
 	char *ok = fake_aws_answer("200 OK", "Content-Type: text/xml\r\n", ASSUME_OK);
 	time_t want;
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok && src);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(src != NULL);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(sts_assume_role("arn:aws:iam::123456789012:role/dns", "aaa-1", "ext id", 900, src,
 				  &out, &r),
 		  0);
@@ -68,7 +65,6 @@ TEST(sts_assume_role_form_and_credentials)
 	aws_credentials_free(out);
 	aws_credentials_free(src);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(sts_assume_role_minimal_form_uses_default_chain)
@@ -77,11 +73,7 @@ TEST(sts_assume_role_minimal_form_uses_default_chain)
 	struct aws_credentials *out = NULL;
 	char *ok = fake_aws_answer("200 OK", "", ASSUME_OK);
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(sts_assume_role("arn:aws:iam::1:role/r", "s", NULL, 0, NULL, &out, &r), 0);
 	CHECK(strstr(s_f.head[0], "Credential=AKIDUNIT/") != NULL);
 	CHECK_STR(s_f.body[0], "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
@@ -89,7 +81,6 @@ TEST(sts_assume_role_minimal_form_uses_default_chain)
 	aws_reply_free(&r);
 	aws_credentials_free(out);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(sts_access_denied_and_answer_without_credentials)
@@ -105,12 +96,7 @@ TEST(sts_access_denied_and_answer_without_credentials)
 				      "<AssumeRoleResponse><AssumeRoleResult/>"
 				      "</AssumeRoleResponse>");
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(denied && empty);
-	s_f.answers[0] = denied;
-	s_f.answers[1] = empty;
-	s_f.nanswers = 2;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 2, denied, empty) == 0);
 	CHECK_INT(sts_assume_role("arn:aws:iam::1:role/r", "s", NULL, 0, NULL, &out, &r), 1);
 	CHECK_STR(r.message, "STS AssumeRole arn:aws:iam::1:role/r: AccessDenied: not authorized "
 			     "to perform: sts:AssumeRole (request id q1, HTTP 403)");
@@ -121,8 +107,6 @@ TEST(sts_access_denied_and_answer_without_credentials)
 	CHECK(out == NULL);
 	aws_reply_free(&r);
 	fake_aws_stop(&s_f);
-	free(denied);
-	free(empty);
 }
 
 TEST(sts_get_caller_identity_reads_account_and_arn)
@@ -131,11 +115,7 @@ TEST(sts_get_caller_identity_reads_account_and_arn)
 	char *account = NULL, *arn = NULL;
 	char *ok = fake_aws_answer("200 OK", "", IDENTITY_OK);
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	CHECK_INT(sts_get_caller_identity(NULL, &account, &arn, &r), 0);
 	CHECK_STR(s_f.body[0], "Action=GetCallerIdentity&Version=2011-06-15");
 	CHECK_STR(account, "123456789012");
@@ -144,7 +124,6 @@ TEST(sts_get_caller_identity_reads_account_and_arn)
 	free(account);
 	free(arn);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
 
 TEST(sts_adapter_signs_with_the_profile_source)
@@ -154,11 +133,8 @@ TEST(sts_adapter_signs_with_the_profile_source)
 	struct aws_assume_role_request req;
 	char *ok = fake_aws_answer("200 OK", "", ASSUME_OK);
 
-	memset(&s_f, 0, sizeof(s_f));
-	REQUIRE(ok && src);
-	s_f.answers[0] = ok;
-	s_f.nanswers = 1;
-	REQUIRE(fake_aws_start(&s_f) == 0);
+	REQUIRE(src != NULL);
+	REQUIRE(fake_aws_serve(&s_f, 1, ok) == 0);
 	memset(&req, 0, sizeof(req));
 	req.role_arn = "arn:aws:iam::1:role/r";
 	req.session_name = "aaa-7";
@@ -175,5 +151,4 @@ TEST(sts_adapter_signs_with_the_profile_source)
 	CHECK(out == NULL);
 	aws_credentials_free(src);
 	fake_aws_stop(&s_f);
-	free(ok);
 }
