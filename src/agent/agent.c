@@ -207,12 +207,25 @@ void agent_progress(const struct agent *a, const char *fmt, ...)
 	}
 }
 
+/*
+ * The store's own error (S3's code, status and request id, or the system's
+ * reason) is carried into the one line the user sees, so a failed write
+ * names AccessDenied or EACCES, not only the key.
+ */
+static void s_store_fail(struct agent *a, const char *verb, const char *key, const char *prep)
+{
+	const struct aaa_err *se = store_error(a->store);
+
+	agent_fail(a, "store", se->code, "cannot %s %s %s the store %s%s%s", verb, key, prep,
+		   store_url(a->store), se->message[0] ? ": " : "", se->message);
+	err_detail(&a->err, se->http_status, se->request_id);
+}
+
 int agent_store_get(struct agent *a, const char *key, char **data, size_t *len, char **etag)
 {
 	struct store_object o = {0};
 	int r, rc = -1;
 
-	log_clear_last_error();
 	r = store_get(a->store, key, &o);
 	*data = NULL;
 	if (etag)
@@ -222,8 +235,7 @@ int agent_store_get(struct agent *a, const char *key, char **data, size_t *len, 
 		goto out;
 	}
 	if (r != STORE_OK) {
-		agent_fail(a, "store", "", "cannot read %s from the store %s%s%s", key,
-			   store_url(a->store), log_last_error()[0] ? ": " : "", log_last_error());
+		s_store_fail(a, "read", key, "from");
 		goto out;
 	}
 	*data = o.data;
@@ -240,17 +252,10 @@ out:
 	return rc;
 }
 
-/*
- * The store logs its backend's error (S3's code and request id, or the
- * system's reason) at error level; it is carried into the one line the user
- * sees, so a failed write names AccessDenied or EACCES, not only the key.
- */
 int agent_store_put(struct agent *a, const char *key, const char *data, size_t len, int secret)
 {
-	log_clear_last_error();
 	if (store_put(a->store, key, data, len, secret ? STORE_SECRET : 0, NULL) != STORE_OK) {
-		agent_fail(a, "store", "", "cannot write %s to the store %s%s%s", key,
-			   store_url(a->store), log_last_error()[0] ? ": " : "", log_last_error());
+		s_store_fail(a, "write", key, "to");
 		return -1;
 	}
 	return 0;

@@ -495,6 +495,15 @@ out:
 	return rc;
 }
 
+void aws_reply_detail(const struct aws_reply *reply, struct aaa_err *err)
+{
+	if (err == NULL)
+		return;
+	if (reply->err.code)
+		snprintf(err->code, sizeof(err->code), "%s", reply->err.code);
+	err_detail(err, (int)reply->resp.status, reply->err.request_id);
+}
+
 void aws_reply_free(struct aws_reply *reply)
 {
 	http_response_free(&reply->resp);

@@ -25,6 +25,7 @@
 #include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "http/http.h"
+#include "util/err.h"
 
 struct aws_call {
 	enum aws_service service;
@@ -72,6 +73,12 @@ struct aws_reply {
  */
 int aws_call(const struct aws_call *c, struct aws_reply *reply);
 void aws_reply_free(struct aws_reply *reply);
+/*
+ * The AWS detail of reply into err, whose source and message the caller set:
+ * AWS's error code (when the answer was an AWS error), the HTTP status and
+ * the request id, so a refusal can be quoted to AWS support.
+ */
+void aws_reply_detail(const struct aws_reply *reply, struct aaa_err *err);
 
 /*
  * The STS AssumeRole adapter for role_arn profiles, set by the STS client

@@ -7,6 +7,7 @@
 #include "store/store.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct store {
 	void *state;
 	char *url;
 	struct store_location loc;
+	struct aaa_err err; /* the last failed operation's (store_error) */
 };
 
 static const struct store_backend_ops *s_backends[BACKENDS_MAX] = {&store_file_ops};
@@ -259,7 +261,7 @@ struct store *store_open(const char *url, const struct store_options *opts)
 		log_error("out of memory");
 		goto out;
 	}
-	if (s->ops->open(&s->loc, opts ? opts : &none, &s->state) != STORE_OK)
+	if (s->ops->open(&s->loc, opts ? opts : &none, &s->state, &s->err) != STORE_OK)
 		goto out;
 	ret = s;
 	s = NULL;
@@ -284,23 +286,43 @@ const char *store_url(const struct store *s)
 	return s->url;
 }
 
-/* root + key after checking key; NULL after logging. Caller frees. */
-static char *s_physical(const struct store *s, const char *key, const char *op)
+const struct aaa_err *store_error(const struct store *s)
+{
+	return &s->err;
+}
+
+int store_fail_at(struct aaa_err *err, const char *func, const char *fmt, ...)
+{
+	struct aaa_err local;
+	va_list ap;
+
+	if (err == NULL)
+		err = &local;
+	va_start(ap, fmt);
+	err_vset(err, "store", "", fmt, ap);
+	va_end(ap);
+	log_msg(LOG_ERROR, func, "%s", err->message);
+	return STORE_ERROR;
+}
+
+/* root + key after checking key; NULL with s->err set. Caller frees. */
+static char *s_physical(struct store *s, const char *key, const char *op)
 {
 	char err[1200], *p;
 
 	if (store_key_validate(key, err, sizeof(err)) != 0) {
-		log_error("%s %s: %s", op, s->url, err);
+		store_fail(&s->err, "%s %s: %s", op, s->url, err);
 		return NULL;
 	}
 	p = str_printf("%s%s", s->loc.root, key);
 	if (p == NULL) {
-		log_error("out of memory");
+		store_fail(&s->err, "out of memory");
 	} else if (strlen(p) > STORE_KEY_MAX) {
-		log_error("%s %s: store key '%.60s%s' (%zu bytes) is too long with the store "
-			  "root '%s' in front (at most %d bytes in all)",
-			  op, s->url, key, strlen(key) > 60 ? "..." : "", strlen(key), s->loc.root,
-			  STORE_KEY_MAX);
+		store_fail(&s->err,
+			   "%s %s: store key '%.60s%s' (%zu bytes) is too long with the store "
+			   "root '%s' in front (at most %d bytes in all)",
+			   op, s->url, key, strlen(key) > 60 ? "..." : "", strlen(key), s->loc.root,
+			   STORE_KEY_MAX);
 		free(p);
 		p = NULL;
 	}
@@ -313,10 +335,11 @@ int store_get(struct store *s, const char *key, struct store_object *out)
 	int rc = STORE_ERROR;
 
 	memset(out, 0, sizeof(*out));
+	err_clear(&s->err);
 	pkey = s_physical(s, key, "get");
 	if (pkey == NULL)
 		goto out;
-	rc = s->ops->get(s->state, pkey, out);
+	rc = s->ops->get(s->state, pkey, out, &s->err);
 	if (rc != STORE_OK)
 		store_object_free(out);
 out:
@@ -333,19 +356,20 @@ static int s_write(struct store *s, const char *op, const char *key, const void 
 
 	if (etag_out != NULL)
 		*etag_out = NULL;
+	err_clear(&s->err);
 	pkey = s_physical(s, key, op);
 	if (pkey == NULL)
 		goto out;
 	if (data == NULL && len > 0) {
-		log_error("%s %s: '%s': no data", op, s->url, key);
+		store_fail(&s->err, "%s %s: '%s': no data", op, s->url, key);
 		goto out;
 	}
 	if (cond == STORE_COND_IF_MATCH && (etag == NULL || etag[0] == '\0')) {
-		log_error("%s %s: '%s': no etag to compare with", op, s->url, key);
+		store_fail(&s->err, "%s %s: '%s': no etag to compare with", op, s->url, key);
 		goto out;
 	}
 	rc = s->ops->put(s->state, pkey, data ? data : "", len, flags, cond, etag,
-			 etag_out ? &tag : NULL);
+			 etag_out ? &tag : NULL, &s->err);
 	if (rc == STORE_OK && etag_out != NULL) {
 		*etag_out = tag;
 		tag = NULL;
@@ -392,18 +416,19 @@ int store_list(struct store *s, const char *prefix, struct store_keys *out)
 	int rc = STORE_ERROR;
 
 	memset(out, 0, sizeof(*out));
+	err_clear(&s->err);
 	if (prefix == NULL)
 		prefix = "";
 	if (store_prefix_validate(prefix, err, sizeof(err)) != 0) {
-		log_error("list %s: %s", s->url, err);
+		store_fail(&s->err, "list %s: %s", s->url, err);
 		goto out;
 	}
 	pprefix = str_printf("%s%s", s->loc.root, prefix);
 	if (pprefix == NULL) {
-		log_error("out of memory");
+		store_fail(&s->err, "out of memory");
 		goto out;
 	}
-	if (s->ops->list(s->state, pprefix, &raw) != STORE_OK)
+	if (s->ops->list(s->state, pprefix, &raw, &s->err) != STORE_OK)
 		goto out;
 	for (i = 0; i < raw.n; i++) {
 		const char *k = raw.keys[i];
@@ -411,7 +436,7 @@ int store_list(struct store *s, const char *prefix, struct store_keys *out)
 		if (strncmp(k, pprefix, strlen(pprefix)) != 0 || k[rlen] == '\0')
 			continue;
 		if (store_keys_add(out, k + rlen, strlen(k + rlen)) != 0) {
-			log_error("out of memory");
+			store_fail(&s->err, "out of memory");
 			goto out;
 		}
 	}
@@ -428,11 +453,13 @@ out:
 
 int store_delete(struct store *s, const char *key)
 {
-	char *pkey = s_physical(s, key, "delete");
+	char *pkey;
 	int rc = STORE_ERROR;
 
+	err_clear(&s->err);
+	pkey = s_physical(s, key, "delete");
 	if (pkey != NULL)
-		rc = s->ops->del(s->state, pkey);
+		rc = s->ops->del(s->state, pkey, &s->err);
 	free(pkey);
 	return rc;
 }

@@ -27,7 +27,9 @@
  *
  * Results: every operation returns an enum store_result. "Not found" and
  * "someone else won" are results, not errors: only STORE_ERROR (-1) means
- * the operation failed, and it has been logged with its context.
+ * the operation failed; it has been logged with its context, and
+ * store_error(s) describes it (source "store"; S3's code, HTTP status and
+ * request id when S3 refused).
  *
  * ETags are opaque strings chosen by the backend (the file backend uses the
  * hex SHA-256 of the content; S3 uses its ETag header). Only compare them by
@@ -47,8 +49,10 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 enum store_result {
-	STORE_ERROR = -1,    /* failed; logged with context */
+	STORE_ERROR = -1,    /* failed; logged with context, store_error says why */
 	STORE_OK = 0,	     /* done */
 	STORE_NOT_FOUND = 1, /* the key does not exist (get; replace of a deleted key) */
 	STORE_CONFLICT = 2,  /* a conditional write lost: someone else won, re-read */
@@ -94,6 +98,9 @@ struct store *store_open(const char *url, const struct store_options *opts);
 void store_close(struct store *s);
 /* The URL the store was opened with (borrowed). */
 const char *store_url(const struct store *s);
+/* Why the last operation on s returned STORE_ERROR (borrowed; emptied when
+ * the next operation starts, so read it before calling the store again). */
+const struct aaa_err *store_error(const struct store *s);
 
 /* STORE_OK with *out filled (caller frees with store_object_free),
  * STORE_NOT_FOUND (out zeroed), or STORE_ERROR. */

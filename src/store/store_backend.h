@@ -22,8 +22,9 @@
  * "the S3 store backend is not built yet".
  *
  * Return values of the operations are enum store_result values, with the
- * meanings of store.h; each operation logs its own STORE_ERROR with context
- * (the physical key or path and the cause).
+ * meanings of store.h; each operation describes its own STORE_ERROR in err
+ * (never NULL) with context (the physical key or path and the cause; S3's
+ * code, HTTP status and request id) through store_fail, which also logs it.
  *
  * For S3 the mapping is: put = PutObject (If-None-Match: * for
  * STORE_COND_IF_ABSENT, If-Match: etag for STORE_COND_IF_MATCH, passing the
@@ -42,6 +43,7 @@
 #include <stddef.h>
 
 #include "store/store.h"
+#include "util/err.h"
 
 /* What store_url_parse makes of a URL. Owned strings; store_location_free. */
 struct store_location {
@@ -63,19 +65,19 @@ struct store_backend_ops {
 	const char *scheme;
 	/* Prepares a handle; must not create anything yet. STORE_OK or STORE_ERROR. */
 	int (*open)(const struct store_location *loc, const struct store_options *opts,
-		    void **state);
+		    void **state, struct aaa_err *err);
 	void (*close)(void *state);
 	/* Fills out (data NUL-terminated, etag) or returns STORE_NOT_FOUND. */
-	int (*get)(void *state, const char *pkey, struct store_object *out);
+	int (*get)(void *state, const char *pkey, struct store_object *out, struct aaa_err *err);
 	/* One write with its condition; etag is set only for STORE_COND_IF_MATCH.
 	 * etag_out may be NULL. STORE_OK, STORE_CONFLICT, STORE_NOT_FOUND (only
 	 * for IF_MATCH on a missing key) or STORE_ERROR. */
 	int (*put)(void *state, const char *pkey, const void *data, size_t len, unsigned flags,
-		   enum store_cond cond, const char *etag, char **etag_out);
+		   enum store_cond cond, const char *etag, char **etag_out, struct aaa_err *err);
 	/* Appends every physical key starting with pprefix to out, in any order. */
-	int (*list)(void *state, const char *pprefix, struct store_keys *out);
+	int (*list)(void *state, const char *pprefix, struct store_keys *out, struct aaa_err *err);
 	/* Deletes pkey; STORE_OK when it did not exist. */
-	int (*del)(void *state, const char *pkey);
+	int (*del)(void *state, const char *pkey, struct aaa_err *err);
 };
 
 /* Registers ops under ops->scheme (the pointer is kept, so it must live for
@@ -96,6 +98,15 @@ void store_unregister_backend(const char *scheme);
  */
 int store_url_parse(const char *url, struct store_location *loc, char *err, size_t errlen);
 void store_location_free(struct store_location *loc);
+
+/*
+ * A backend's (or the core's) failure: err gets source "store" and the
+ * message, which is also logged at error level under the caller's function
+ * name. Returns STORE_ERROR. err may be NULL (then it is only logged).
+ */
+int store_fail_at(struct aaa_err *err, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define store_fail(err, ...) store_fail_at((err), __func__, __VA_ARGS__)
 
 /* Appends a copy of key to k (grows the array). 0 or -1 (allocation). */
 int store_keys_add(struct store_keys *k, const char *key, size_t len);

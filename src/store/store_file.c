@@ -33,7 +33,8 @@ struct s_file {
 	char *dir; /* absolute DIR, no trailing '/' (except "/" itself) */
 };
 
-static int s_open(const struct store_location *loc, const struct store_options *opts, void **state)
+static int s_open(const struct store_location *loc, const struct store_options *opts, void **state,
+		  struct aaa_err *err)
 {
 	struct s_file *st = NULL;
 	size_t len;
@@ -42,7 +43,7 @@ static int s_open(const struct store_location *loc, const struct store_options *
 	(void)opts;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL || (st->dir = str_dup(loc->where)) == NULL) {
-		log_error("out of memory");
+		store_fail(err, "out of memory");
 		goto out;
 	}
 	len = strlen(st->dir);
@@ -77,13 +78,13 @@ static char *s_path(const struct s_file *st, const char *pkey, size_t n)
  * mkdir -p for DIR itself (DIR is the user's path, so it is walked by name
  * and may go through links); each directory created is 0700.
  */
-static int s_mkdir_p(const char *dir)
+static int s_mkdir_p(const char *dir, struct aaa_err *err)
 {
 	char *copy = str_dup(dir), *p;
 	int rc = -1;
 
 	if (copy == NULL) {
-		log_error("out of memory");
+		store_fail(err, "out of memory");
 		goto out;
 	}
 	for (p = copy + 1;; p++) {
@@ -94,13 +95,13 @@ static int s_mkdir_p(const char *dir)
 		*p = '\0';
 		if (mkdir(copy, DIR_MODE) == 0) {
 			if (chmod(copy, DIR_MODE) != 0) {
-				log_error("store directory %s: cannot set mode 0700: %s", copy,
-					  strerror(errno));
+				store_fail(err, "store directory %s: cannot set mode 0700: %s",
+					   copy, strerror(errno));
 				goto out;
 			}
 		} else if (errno != EEXIST) {
-			log_error("store directory %s: cannot create it: %s", copy,
-				  strerror(errno));
+			store_fail(err, "store directory %s: cannot create it: %s", copy,
+				   strerror(errno));
 			goto out;
 		}
 		*p = saved;
@@ -114,13 +115,13 @@ out:
 }
 
 /* Opens DIR; STORE_NOT_FOUND when it does not exist and create is 0. */
-static int s_open_root(const struct s_file *st, int create, int *fd)
+static int s_open_root(const struct s_file *st, int create, int *fd, struct aaa_err *err)
 {
 	int rc = STORE_ERROR;
 
 	*fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fd < 0 && errno == ENOENT && create) {
-		if (s_mkdir_p(st->dir) != 0)
+		if (s_mkdir_p(st->dir, err) != 0)
 			goto out;
 		*fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
@@ -129,7 +130,7 @@ static int s_open_root(const struct s_file *st, int create, int *fd)
 			rc = STORE_NOT_FOUND;
 			goto out;
 		}
-		log_error("store directory %s: cannot open it: %s", st->dir, strerror(errno));
+		store_fail(err, "store directory %s: cannot open it: %s", st->dir, strerror(errno));
 		goto out;
 	}
 	rc = STORE_OK;
@@ -145,7 +146,7 @@ out:
  * create is 0; a link anywhere is an error.
  */
 static int s_walk(const struct s_file *st, const char *pkey, int create, int *dirfd,
-		  const char **base)
+		  const char **base, struct aaa_err *err)
 {
 	const char *p = pkey, *slash;
 	char seg[STORE_SEGMENT_MAX + 1], *where = NULL;
@@ -153,7 +154,7 @@ static int s_walk(const struct s_file *st, const char *pkey, int create, int *di
 	struct stat sb;
 
 	*dirfd = -1;
-	rc = s_open_root(st, create, &fd);
+	rc = s_open_root(st, create, &fd, err);
 	if (rc != STORE_OK)
 		goto out;
 	rc = STORE_ERROR;
@@ -166,7 +167,7 @@ static int s_walk(const struct s_file *st, const char *pkey, int create, int *di
 		free(where);
 		where = s_path(st, pkey, (size_t)(slash - pkey));
 		if (where == NULL) {
-			log_error("out of memory");
+			store_fail(err, "out of memory");
 			goto out;
 		}
 		next = openat(fd, seg, OPEN_DIR);
@@ -174,27 +175,29 @@ static int s_walk(const struct s_file *st, const char *pkey, int create, int *di
 			if (mkdirat(fd, seg, DIR_MODE) == 0)
 				created = 1;
 			else if (errno != EEXIST) {
-				log_error("%s: cannot create directory: %s", where,
-					  strerror(errno));
+				store_fail(err, "%s: cannot create directory: %s", where,
+					   strerror(errno));
 				goto out;
 			}
 			next = openat(fd, seg, OPEN_DIR);
 		}
 		if (next < 0) {
-			int err = errno;
-			int is_link = (err == ELOOP || err == ENOTDIR) &&
+			int e = errno;
+			int is_link = (e == ELOOP || e == ENOTDIR) &&
 				      fstatat(fd, seg, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 				      S_ISLNK(sb.st_mode);
 
 			/* A file where a directory should be: no object below it. */
-			if (!is_link && !create && (err == ENOENT || err == ENOTDIR)) {
+			if (!is_link && !create && (e == ENOENT || e == ENOTDIR)) {
 				rc = STORE_NOT_FOUND;
 			} else if (is_link) {
-				log_error("%s: is a symbolic link; refusing to follow it out of "
-					  "the store",
-					  where);
+				store_fail(err,
+					   "%s: is a symbolic link; refusing to follow it out of "
+					   "the store",
+					   where);
 			} else {
-				log_error("%s: cannot open directory: %s", where, strerror(err));
+				store_fail(err, "%s: cannot open directory: %s", where,
+					   strerror(e));
 			}
 			goto out;
 		}
@@ -202,8 +205,8 @@ static int s_walk(const struct s_file *st, const char *pkey, int create, int *di
 			/* The umask may have narrowed 0700; make it exact, and make
 			 * the new entry durable before anything is put in it. */
 			if (fchmod(next, DIR_MODE) != 0 || fsync(fd) != 0) {
-				log_error("%s: cannot set up new directory: %s", where,
-					  strerror(errno));
+				store_fail(err, "%s: cannot set up new directory: %s", where,
+					   strerror(errno));
 				goto out;
 			}
 		}
@@ -227,18 +230,19 @@ out:
 
 /* The lock every writer of a directory holds (see store_file.h). Returns
  * the locked fd (close it to unlock) or -1 after logging. */
-static int s_lock(int dirfd, const char *path)
+static int s_lock(int dirfd, const char *path, struct aaa_err *err)
 {
 	int fd, rc = -1;
 
 	fd = openat(dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
 	if (fd < 0) {
-		log_error("%s: cannot open lock file %s: %s", path, LOCK_NAME, strerror(errno));
+		store_fail(err, "%s: cannot open lock file %s: %s", path, LOCK_NAME,
+			   strerror(errno));
 		goto out;
 	}
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			log_error("%s: cannot lock %s: %s", path, LOCK_NAME, strerror(errno));
+			store_fail(err, "%s: cannot lock %s: %s", path, LOCK_NAME, strerror(errno));
 			goto out;
 		}
 	}
@@ -254,7 +258,7 @@ out:
  * Reads a whole regular file from an open fd into *data (NUL-terminated,
  * caller wipes and frees). Growth copies are wiped: the content may be a key.
  */
-static int s_read_all(int fd, const char *path, char **data, size_t *len)
+static int s_read_all(int fd, const char *path, char **data, size_t *len, struct aaa_err *err)
 {
 	struct stat sb;
 	char *b = NULL, *grown;
@@ -263,30 +267,30 @@ static int s_read_all(int fd, const char *path, char **data, size_t *len)
 	int rc = -1;
 
 	if (fstat(fd, &sb) != 0) {
-		log_error("%s: cannot stat: %s", path, strerror(errno));
+		store_fail(err, "%s: cannot stat: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((unsigned long long)sb.st_size > STORE_FILE_OBJECT_MAX) {
-		log_error("%s: %lld bytes, more than an object may hold (%u)", path,
-			  (long long)sb.st_size, STORE_FILE_OBJECT_MAX);
+		store_fail(err, "%s: %lld bytes, more than an object may hold (%u)", path,
+			   (long long)sb.st_size, STORE_FILE_OBJECT_MAX);
 		goto out;
 	}
 	cap = (size_t)sb.st_size + 1;
 	b = malloc(cap);
 	if (b == NULL) {
-		log_error("out of memory");
+		store_fail(err, "out of memory");
 		goto out;
 	}
 	for (;;) {
 		if (n + 1 == cap) {
 			if (cap > STORE_FILE_OBJECT_MAX) {
-				log_error("%s: grew past %u bytes while being read", path,
-					  STORE_FILE_OBJECT_MAX);
+				store_fail(err, "%s: grew past %u bytes while being read", path,
+					   STORE_FILE_OBJECT_MAX);
 				goto out;
 			}
 			grown = malloc(cap * 2);
 			if (grown == NULL) {
-				log_error("out of memory");
+				store_fail(err, "out of memory");
 				goto out;
 			}
 			memcpy(grown, b, n);
@@ -299,7 +303,7 @@ static int s_read_all(int fd, const char *path, char **data, size_t *len)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			log_error("%s: cannot read: %s", path, strerror(errno));
+			store_fail(err, "%s: cannot read: %s", path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
@@ -325,7 +329,8 @@ out:
  * fd, or -1 with *rc STORE_NOT_FOUND (absent, or a directory: no object has
  * that key) or STORE_ERROR (logged).
  */
-static int s_open_object(int dirfd, const char *name, const char *path, int *rc)
+static int s_open_object(int dirfd, const char *name, const char *path, int *rc,
+			 struct aaa_err *err)
 {
 	struct stat sb;
 	int fd;
@@ -336,14 +341,15 @@ static int s_open_object(int dirfd, const char *name, const char *path, int *rc)
 		if (errno == ENOENT)
 			*rc = STORE_NOT_FOUND;
 		else if (errno == ELOOP)
-			log_error("%s: is a symbolic link; refusing to follow it out of the store",
-				  path);
+			store_fail(err,
+				   "%s: is a symbolic link; refusing to follow it out of the store",
+				   path);
 		else
-			log_error("%s: cannot open: %s", path, strerror(errno));
+			store_fail(err, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &sb) != 0) {
-		log_error("%s: cannot stat: %s", path, strerror(errno));
+		store_fail(err, "%s: cannot stat: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -351,7 +357,7 @@ static int s_open_object(int dirfd, const char *name, const char *path, int *rc)
 		if (S_ISDIR(sb.st_mode))
 			*rc = STORE_NOT_FOUND;
 		else
-			log_error("%s: not a regular file", path);
+			store_fail(err, "%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
@@ -359,18 +365,18 @@ static int s_open_object(int dirfd, const char *name, const char *path, int *rc)
 	return fd;
 }
 
-static char *s_etag(const void *data, size_t len)
+static char *s_etag(const void *data, size_t len, struct aaa_err *err)
 {
 	char hex[2 * SHA256_LEN + 1];
 
 	if (crypto_sha256_hex(data, len, hex) != 0) {
-		log_error("cannot hash object");
+		store_fail(err, "cannot hash object");
 		return NULL;
 	}
 	return str_dup(hex);
 }
 
-static int s_get(void *state, const char *pkey, struct store_object *out)
+static int s_get(void *state, const char *pkey, struct store_object *out, struct aaa_err *err)
 {
 	const struct s_file *st = state;
 	const char *base;
@@ -378,16 +384,20 @@ static int s_get(void *state, const char *pkey, struct store_object *out)
 	int dirfd = -1, fd = -1, rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = path ? s_walk(st, pkey, 0, &dirfd, &base) : STORE_ERROR;
+	if (path == NULL) {
+		rc = store_fail(err, "out of memory");
+		goto out;
+	}
+	rc = s_walk(st, pkey, 0, &dirfd, &base, err);
 	if (rc != STORE_OK)
 		goto out;
-	fd = s_open_object(dirfd, base, path, &rc);
+	fd = s_open_object(dirfd, base, path, &rc, err);
 	if (fd < 0)
 		goto out;
 	rc = STORE_ERROR;
-	if (s_read_all(fd, path, &out->data, &out->len) != 0)
+	if (s_read_all(fd, path, &out->data, &out->len, err) != 0)
 		goto out;
-	out->etag = s_etag(out->data, out->len);
+	out->etag = s_etag(out->data, out->len, err);
 	if (out->etag == NULL)
 		goto out;
 	rc = STORE_OK;
@@ -408,7 +418,7 @@ out:
  * if anything fails. 0, or -1 after logging with path.
  */
 static int s_write_tmp(int dirfd, const char *path, const void *data, size_t len,
-		       char tmpname[sizeof(TMP_PREFIX) + 2 * TMP_RANDOM])
+		       char tmpname[sizeof(TMP_PREFIX) + 2 * TMP_RANDOM], struct aaa_err *err)
 {
 	unsigned char rnd[TMP_RANDOM];
 	char hex[2 * TMP_RANDOM + 1];
@@ -418,7 +428,7 @@ static int s_write_tmp(int dirfd, const char *path, const void *data, size_t len
 
 	for (tries = 0; fd < 0 && tries < TMP_TRIES; tries++) {
 		if (crypto_random(rnd, sizeof(rnd)) != 0) {
-			log_error("%s: no random bytes for a temporary name", path);
+			store_fail(err, "%s: no random bytes for a temporary name", path);
 			goto out;
 		}
 		hex_encode(rnd, sizeof(rnd), hex);
@@ -426,19 +436,19 @@ static int s_write_tmp(int dirfd, const char *path, const void *data, size_t len
 		fd = openat(dirfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			    FILE_MODE);
 		if (fd < 0 && errno != EEXIST) {
-			log_error("%s: cannot create a temporary file in its directory: %s", path,
-				  strerror(errno));
+			store_fail(err, "%s: cannot create a temporary file in its directory: %s",
+				   path, strerror(errno));
 			goto out;
 		}
 	}
 	if (fd < 0) {
-		log_error("%s: cannot find a free temporary name", path);
+		store_fail(err, "%s: cannot find a free temporary name", path);
 		goto out;
 	}
 	made = 1;
 	/* Exactly 0600 whatever the umask. */
 	if (fchmod(fd, FILE_MODE) != 0) {
-		log_error("%s: cannot set mode 0600: %s", path, strerror(errno));
+		store_fail(err, "%s: cannot set mode 0600: %s", path, strerror(errno));
 		goto out;
 	}
 	while (done < len) {
@@ -447,19 +457,19 @@ static int s_write_tmp(int dirfd, const char *path, const void *data, size_t len
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			log_error("%s: cannot write: %s", path, strerror(errno));
+			store_fail(err, "%s: cannot write: %s", path, strerror(errno));
 			goto out;
 		}
 		done += (size_t)w;
 	}
 	if (fsync(fd) != 0) {
-		log_error("%s: cannot sync: %s", path, strerror(errno));
+		store_fail(err, "%s: cannot sync: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = close(fd);
 	fd = -1;
 	if (rc != 0)
-		log_error("%s: cannot close: %s", path, strerror(errno));
+		store_fail(err, "%s: cannot close: %s", path, strerror(errno));
 out:
 	if (fd >= 0)
 		close(fd);
@@ -469,19 +479,20 @@ out:
 }
 
 /* Under the lock: does the current object still have etag? */
-static int s_check_etag(int dirfd, const char *base, const char *path, const char *etag)
+static int s_check_etag(int dirfd, const char *base, const char *path, const char *etag,
+			struct aaa_err *err)
 {
 	char *data = NULL, *cur = NULL;
 	size_t len = 0;
 	int fd, rc;
 
-	fd = s_open_object(dirfd, base, path, &rc);
+	fd = s_open_object(dirfd, base, path, &rc, err);
 	if (fd < 0)
 		goto out;
 	rc = STORE_ERROR;
-	if (s_read_all(fd, path, &data, &len) != 0)
+	if (s_read_all(fd, path, &data, &len, err) != 0)
 		goto out;
-	cur = s_etag(data, len);
+	cur = s_etag(data, len, err);
 	if (cur == NULL)
 		goto out;
 	rc = strcmp(cur, etag) == 0 ? STORE_OK : STORE_CONFLICT;
@@ -504,7 +515,7 @@ out:
  * survives a crash.
  */
 static int s_put(void *state, const char *pkey, const void *data, size_t len, unsigned flags,
-		 enum store_cond cond, const char *etag, char **etag_out)
+		 enum store_cond cond, const char *etag, char **etag_out, struct aaa_err *err)
 {
 	const struct s_file *st = state;
 	const char *base = NULL;
@@ -513,22 +524,22 @@ static int s_put(void *state, const char *pkey, const void *data, size_t len, un
 
 	(void)flags; /* every object is 0600 (store.h, "Modes") */
 	if (path == NULL) {
-		log_error("out of memory");
+		store_fail(err, "out of memory");
 		goto out;
 	}
 	if (len > STORE_FILE_OBJECT_MAX) {
-		log_error("%s: %zu bytes, more than an object may hold (%u)", path, len,
-			  STORE_FILE_OBJECT_MAX);
+		store_fail(err, "%s: %zu bytes, more than an object may hold (%u)", path, len,
+			   STORE_FILE_OBJECT_MAX);
 		goto out;
 	}
-	rc = s_walk(st, pkey, 1, &dirfd, &base);
+	rc = s_walk(st, pkey, 1, &dirfd, &base, err);
 	if (rc != STORE_OK)
 		goto out;
 	rc = STORE_ERROR;
-	if (s_write_tmp(dirfd, path, data, len, tmp) != 0)
+	if (s_write_tmp(dirfd, path, data, len, tmp, err) != 0)
 		goto out;
 	have_tmp = 1;
-	lockfd = s_lock(dirfd, path);
+	lockfd = s_lock(dirfd, path, err);
 	if (lockfd < 0)
 		goto out;
 	switch (cond) {
@@ -537,33 +548,33 @@ static int s_put(void *state, const char *pkey, const void *data, size_t len, un
 			if (errno == EEXIST)
 				rc = STORE_CONFLICT;
 			else
-				log_error("%s: cannot create: %s", path, strerror(errno));
+				store_fail(err, "%s: cannot create: %s", path, strerror(errno));
 			goto out;
 		}
 		break;
 	case STORE_COND_IF_MATCH:
-		rc = s_check_etag(dirfd, base, path, etag);
+		rc = s_check_etag(dirfd, base, path, etag, err);
 		if (rc != STORE_OK)
 			goto out;
 		rc = STORE_ERROR;
 		/* fall through */
 	case STORE_COND_NONE:
 		if (renameat(dirfd, tmp, dirfd, base) != 0) {
-			log_error("%s: cannot rename into place: %s", path, strerror(errno));
+			store_fail(err, "%s: cannot rename into place: %s", path, strerror(errno));
 			goto out;
 		}
 		have_tmp = 0;
 		break;
 	default:
-		log_error("%s: unknown write condition %d", path, (int)cond);
+		store_fail(err, "%s: unknown write condition %d", path, (int)cond);
 		goto out;
 	}
 	if (fsync(dirfd) != 0) {
-		log_error("%s: cannot sync its directory: %s", path, strerror(errno));
+		store_fail(err, "%s: cannot sync its directory: %s", path, strerror(errno));
 		goto out;
 	}
 	if (etag_out != NULL) {
-		*etag_out = s_etag(data, len);
+		*etag_out = s_etag(data, len, err);
 		if (*etag_out == NULL)
 			goto out;
 	}
@@ -581,7 +592,7 @@ out:
 	return rc;
 }
 
-static int s_del(void *state, const char *pkey)
+static int s_del(void *state, const char *pkey, struct aaa_err *err)
 {
 	const struct s_file *st = state;
 	const char *base;
@@ -589,26 +600,26 @@ static int s_del(void *state, const char *pkey)
 	int dirfd = -1, lockfd = -1, rc = STORE_ERROR;
 
 	if (path == NULL) {
-		log_error("out of memory");
+		store_fail(err, "out of memory");
 		goto out;
 	}
-	rc = s_walk(st, pkey, 0, &dirfd, &base);
+	rc = s_walk(st, pkey, 0, &dirfd, &base, err);
 	if (rc == STORE_NOT_FOUND)
 		rc = STORE_OK;
 	if (rc != STORE_OK || dirfd < 0)
 		goto out;
 	rc = STORE_ERROR;
-	lockfd = s_lock(dirfd, path);
+	lockfd = s_lock(dirfd, path, err);
 	if (lockfd < 0)
 		goto out;
 	if (unlinkat(dirfd, base, 0) != 0) {
 		/* EISDIR: a directory is not an object, so there is none to delete. */
 		if (errno != ENOENT && errno != EISDIR) {
-			log_error("%s: cannot delete: %s", path, strerror(errno));
+			store_fail(err, "%s: cannot delete: %s", path, strerror(errno));
 			goto out;
 		}
 	} else if (fsync(dirfd) != 0) {
-		log_error("%s: cannot sync its directory: %s", path, strerror(errno));
+		store_fail(err, "%s: cannot sync its directory: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = STORE_OK;
@@ -628,7 +639,7 @@ out:
  * dot-names are skipped.
  */
 static int s_list_dir(const struct s_file *st, int fd, struct buf *key, const char *pprefix,
-		      struct store_keys *out)
+		      struct store_keys *out, struct aaa_err *err)
 {
 	size_t plen = strlen(pprefix), klen = key->len;
 	DIR *d = fdopendir(fd);
@@ -638,7 +649,7 @@ static int s_list_dir(const struct s_file *st, int fd, struct buf *key, const ch
 
 	if (d == NULL) {
 		close(fd);
-		log_error("%s/%s: cannot list: %s", st->dir, key->data, strerror(errno));
+		store_fail(err, "%s/%s: cannot list: %s", st->dir, key->data, strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -649,8 +660,8 @@ static int s_list_dir(const struct s_file *st, int fd, struct buf *key, const ch
 		de = readdir(d);
 		if (de == NULL) {
 			if (errno != 0) {
-				log_error("%s/%s: cannot list: %s", st->dir, key->data,
-					  strerror(errno));
+				store_fail(err, "%s/%s: cannot list: %s", st->dir, key->data,
+					   strerror(errno));
 				goto out;
 			}
 			break;
@@ -660,7 +671,7 @@ static int s_list_dir(const struct s_file *st, int fd, struct buf *key, const ch
 		key->len = klen;
 		key->data[klen] = '\0';
 		if (buf_append_str(key, de->d_name) != 0) {
-			log_error("out of memory");
+			store_fail(err, "out of memory");
 			goto out;
 		}
 		n = key->len < plen ? key->len : plen;
@@ -669,13 +680,14 @@ static int s_list_dir(const struct s_file *st, int fd, struct buf *key, const ch
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
 			if (errno == ENOENT) /* deleted meanwhile */
 				continue;
-			log_error("%s/%s: cannot stat: %s", st->dir, key->data, strerror(errno));
+			store_fail(err, "%s/%s: cannot stat: %s", st->dir, key->data,
+				   strerror(errno));
 			goto out;
 		}
 		is_dir = S_ISDIR(sb.st_mode);
 		if (S_ISREG(sb.st_mode) && key->len >= plen) {
 			if (store_keys_add(out, key->data, key->len) != 0) {
-				log_error("out of memory");
+				store_fail(err, "out of memory");
 				goto out;
 			}
 		} else if (is_dir) {
@@ -684,16 +696,16 @@ static int s_list_dir(const struct s_file *st, int fd, struct buf *key, const ch
 			if (sub < 0) {
 				if (errno == ENOENT)
 					continue;
-				log_error("%s/%s: cannot open directory: %s", st->dir, key->data,
-					  strerror(errno));
+				store_fail(err, "%s/%s: cannot open directory: %s", st->dir,
+					   key->data, strerror(errno));
 				goto out;
 			}
 			if (buf_append_str(key, "/") != 0) {
 				close(sub);
-				log_error("out of memory");
+				store_fail(err, "out of memory");
 				goto out;
 			}
-			if (s_list_dir(st, sub, key, pprefix, out) != STORE_OK)
+			if (s_list_dir(st, sub, key, pprefix, out, err) != STORE_OK)
 				goto out;
 		}
 	}
@@ -709,14 +721,14 @@ out:
 
 /* Walks from the deepest complete directory of pprefix; a missing one is an
  * empty listing. */
-static int s_list(void *state, const char *pprefix, struct store_keys *out)
+static int s_list(void *state, const char *pprefix, struct store_keys *out, struct aaa_err *err)
 {
 	const struct s_file *st = state;
 	const char *base = NULL;
 	struct buf key = BUF_INIT;
 	int dirfd = -1, rc;
 
-	rc = s_walk(st, pprefix, 0, &dirfd, &base);
+	rc = s_walk(st, pprefix, 0, &dirfd, &base, err);
 	if (rc == STORE_NOT_FOUND) {
 		rc = STORE_OK;
 		goto out;
@@ -725,10 +737,10 @@ static int s_list(void *state, const char *pprefix, struct store_keys *out)
 		goto out;
 	rc = STORE_ERROR;
 	if (buf_append(&key, pprefix, (size_t)(base - pprefix)) != 0) {
-		log_error("out of memory");
+		store_fail(err, "out of memory");
 		goto out;
 	}
-	rc = s_list_dir(st, dirfd, &key, pprefix, out);
+	rc = s_list_dir(st, dirfd, &key, pprefix, out, err);
 	dirfd = -1;
 out:
 	if (dirfd >= 0)

@@ -38,7 +38,8 @@ static int s_is_alias(const char *k)
  * with the key ARN our own writes reported, once there was one. 0 or -1
  * with the reason logged.
  */
-static int s_check_sse(struct s3_state *st, const char *pkey, const struct aws_reply *r)
+static int s_check_sse(struct s3_state *st, const char *pkey, const struct aws_reply *r,
+		       struct aaa_err *err)
 {
 	const char *sse = http_response_header(&r->resp, "x-amz-server-side-encryption");
 	const char *kid =
@@ -47,9 +48,10 @@ static int s_check_sse(struct s3_state *st, const char *pkey, const struct aws_r
 	size_t kl, wl;
 
 	if (!sse || strncmp(sse, "aws:kms", 7) != 0) {
-		log_error("S3 GetObject %s: the object is not SSE-KMS encrypted (%s); refusing it "
-			  "(only objects written with the store's KMS key are trusted)",
-			  pkey, sse ? sse : "no x-amz-server-side-encryption");
+		store_fail(err,
+			   "S3 GetObject %s: the object is not SSE-KMS encrypted (%s); refusing it "
+			   "(only objects written with the store's KMS key are trusted)",
+			   pkey, sse ? sse : "no x-amz-server-side-encryption");
 		return -1;
 	}
 	if (!want)
@@ -64,12 +66,14 @@ static int s_check_sse(struct s3_state *st, const char *pkey, const struct aws_r
 	if (kid && (strcmp(kid, want) == 0 || (kl > wl + 4 && strcmp(kid + kl - wl, want) == 0 &&
 					       strncmp(kid + kl - wl - 4, "key/", 4) == 0)))
 		return 0;
-	log_error("S3 GetObject %s: encrypted with KMS key %s, not the store's key %s; refusing it",
-		  pkey, kid ? kid : "(none named)", st->kms_key_id);
+	store_fail(
+	    err, "S3 GetObject %s: encrypted with KMS key %s, not the store's key %s; refusing it",
+	    pkey, kid ? kid : "(none named)", st->kms_key_id);
 	return -1;
 }
 
-static int s_open(const struct store_location *loc, const struct store_options *opts, void **state)
+static int s_open(const struct store_location *loc, const struct store_options *opts, void **state,
+		  struct aaa_err *err)
 {
 	struct s3_state *st = calloc(1, sizeof(*st));
 	int rc = STORE_ERROR;
@@ -89,7 +93,7 @@ static int s_open(const struct store_location *loc, const struct store_options *
 	rc = STORE_OK;
 out:
 	if (rc != STORE_OK)
-		log_error("s3://%s: out of memory", loc->where);
+		store_fail(err, "s3://%s: out of memory", loc->where);
 	if (st) {
 		free(st->bucket);
 		free(st);
@@ -109,12 +113,19 @@ static void s_close(void *state)
 	free(st);
 }
 
+/* S3 refused (or did not answer): its one line, code, status and request id. */
+static void s_fail_reply(struct aaa_err *err, const struct aws_reply *r)
+{
+	store_fail(err, "%s", r->message ? r->message : "S3 did not answer");
+	aws_reply_detail(r, err);
+}
+
 static int s_not_found(const struct aws_reply *r)
 {
 	return r->resp.status == 404 || aws_error_is(&r->err, "NoSuchKey");
 }
 
-static int s_get(void *state, const char *pkey, struct store_object *out)
+static int s_get(void *state, const char *pkey, struct store_object *out, struct aaa_err *err)
 {
 	struct s3_state *st = state;
 	struct aws_reply r;
@@ -128,17 +139,17 @@ static int s_get(void *state, const char *pkey, struct store_object *out)
 		goto out;
 	}
 	if (arc != 0) {
-		log_error("%s", r.message);
+		s_fail_reply(err, &r);
 		goto out;
 	}
-	if (s_check_sse(st, pkey, &r) != 0)
+	if (s_check_sse(st, pkey, &r, err) != 0)
 		goto out;
 	etag = http_response_header(&r.resp, "ETag");
 	out->len = r.resp.body.len;
 	out->data = malloc(out->len + 1);
 	out->etag = str_dup(etag ? etag : "");
 	if (out->data == NULL || out->etag == NULL) {
-		log_error("S3 GetObject %s: out of memory", pkey);
+		store_fail(err, "S3 GetObject %s: out of memory", pkey);
 		store_object_free(out);
 		goto out;
 	}
@@ -163,7 +174,7 @@ static void s_sleep_ms(long ms)
 }
 
 static int s_put(void *state, const char *pkey, const void *data, size_t len, unsigned flags,
-		 enum store_cond cond, const char *etag, char **etag_out)
+		 enum store_cond cond, const char *etag, char **etag_out, struct aaa_err *err)
 {
 	struct s3_state *st = state;
 	struct s3_put_options opt;
@@ -200,7 +211,7 @@ static int s_put(void *state, const char *pkey, const void *data, size_t len, un
 		goto out;
 	}
 	if (arc != 0) {
-		log_error("%s", r.message);
+		s_fail_reply(err, &r);
 		goto out;
 	}
 	if (st->kms_key_id && s_is_alias(st->kms_key_id) && !st->kms_arn) {
@@ -211,7 +222,7 @@ static int s_put(void *state, const char *pkey, const void *data, size_t len, un
 		tag = http_response_header(&r.resp, "ETag");
 		*etag_out = str_dup(tag ? tag : "");
 		if (*etag_out == NULL) {
-			log_error("S3 PutObject %s: out of memory", pkey);
+			store_fail(err, "S3 PutObject %s: out of memory", pkey);
 			goto out;
 		}
 	}
@@ -226,14 +237,14 @@ static int s_add_key(void *ctx, const char *key)
 	return store_keys_add(ctx, key, strlen(key));
 }
 
-static int s_list(void *state, const char *pprefix, struct store_keys *out)
+static int s_list(void *state, const char *pprefix, struct store_keys *out, struct aaa_err *err)
 {
 	struct s3_state *st = state;
 	struct aws_reply r;
 	int rc = STORE_ERROR;
 
 	if (s3_list_objects(st->bucket, pprefix, 0, s_add_key, out, NULL, &r) != 0) {
-		log_error("%s", r.message);
+		s_fail_reply(err, &r);
 		goto out;
 	}
 	rc = STORE_OK;
@@ -242,7 +253,7 @@ out:
 	return rc;
 }
 
-static int s_del(void *state, const char *pkey)
+static int s_del(void *state, const char *pkey, struct aaa_err *err)
 {
 	struct s3_state *st = state;
 	struct aws_reply r;
@@ -253,7 +264,7 @@ static int s_del(void *state, const char *pkey)
 		rc = STORE_OK;
 		goto out;
 	}
-	log_error("%s", r.message);
+	s_fail_reply(err, &r);
 out:
 	aws_reply_free(&r);
 	return rc;

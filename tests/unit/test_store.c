@@ -105,8 +105,9 @@ static struct {
 } s_rec;
 
 static int s_fake_open(const struct store_location *loc, const struct store_options *opts,
-		       void **state)
+		       void **state, struct aaa_err *err)
 {
+	(void)err;
 	snprintf(s_rec.root, sizeof(s_rec.root), "%s", loc->root);
 	snprintf(s_rec.where, sizeof(s_rec.where), "%s", loc->where);
 	snprintf(s_rec.kms, sizeof(s_rec.kms), "%s", opts->kms_key_id ? opts->kms_key_id : "");
@@ -119,9 +120,10 @@ static void s_fake_close(void *state)
 	(void)state;
 }
 
-static int s_fake_get(void *state, const char *pkey, struct store_object *out)
+static int s_fake_get(void *state, const char *pkey, struct store_object *out, struct aaa_err *err)
 {
 	(void)state;
+	(void)err;
 	s_rec.calls++;
 	snprintf(s_rec.pkey, sizeof(s_rec.pkey), "%s", pkey);
 	out->data = str_dup("body");
@@ -131,7 +133,7 @@ static int s_fake_get(void *state, const char *pkey, struct store_object *out)
 }
 
 static int s_fake_put(void *state, const char *pkey, const void *data, size_t len, unsigned flags,
-		      enum store_cond cond, const char *etag, char **etag_out)
+		      enum store_cond cond, const char *etag, char **etag_out, struct aaa_err *err)
 {
 	(void)state;
 	(void)data;
@@ -141,19 +143,26 @@ static int s_fake_put(void *state, const char *pkey, const void *data, size_t le
 	snprintf(s_rec.etag, sizeof(s_rec.etag), "%s", etag ? etag : "(none)");
 	s_rec.flags = flags;
 	s_rec.cond = (int)cond;
+	if (s_rec.put_result == STORE_ERROR) {
+		err_set(err, "store", "AccessDenied", "S3 PutObject %s: AccessDenied", pkey);
+		err_detail(err, 403, "req-7");
+		return STORE_ERROR;
+	}
 	if (etag_out != NULL)
 		*etag_out = str_dup("\"e2\"");
 	return s_rec.put_result;
 }
 
 /* Unsorted, with one key outside the root that the core must drop. */
-static int s_fake_list(void *state, const char *pprefix, struct store_keys *out)
+static int s_fake_list(void *state, const char *pprefix, struct store_keys *out,
+		       struct aaa_err *err)
 {
 	static const char *keys[] = {
 	    "aaa-data/staging/v1/certs/b.com/cert.pem", "aaa-data/other/v1/certs/x",
 	    "aaa-data/staging/v1/certs/a.com/z", "aaa-data/staging/v1/certs/a.com/cert.pem"};
 
 	(void)state;
+	(void)err;
 	s_rec.calls++;
 	snprintf(s_rec.pkey, sizeof(s_rec.pkey), "%s", pprefix);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -162,9 +171,10 @@ static int s_fake_list(void *state, const char *pprefix, struct store_keys *out)
 	return STORE_OK;
 }
 
-static int s_fake_del(void *state, const char *pkey)
+static int s_fake_del(void *state, const char *pkey, struct aaa_err *err)
 {
 	(void)state;
+	(void)err;
 	s_rec.calls++;
 	snprintf(s_rec.pkey, sizeof(s_rec.pkey), "%s", pkey);
 	return STORE_OK;
@@ -232,6 +242,15 @@ TEST(store_core_dispatch)
 	etag = (char *)"stale";
 	CHECK_INT(store_replace(s, "jobs/j1.json", "\"e1\"", "{}", 2, 0, &etag), STORE_CONFLICT);
 	CHECK(etag == NULL);
+	CHECK(!err_is_set(store_error(s)));
+	/* A backend's failure is the store's error, with S3's detail. */
+	s_rec.put_result = STORE_ERROR;
+	CHECK_INT(store_put(s, "jobs/j1.json", "{}", 2, 0, NULL), STORE_ERROR);
+	CHECK_STR(store_error(s)->message,
+		  "S3 PutObject aaa-data/staging/v1/jobs/j1.json: AccessDenied");
+	CHECK_STR(store_error(s)->code, "AccessDenied");
+	CHECK_INT(store_error(s)->http_status, 403);
+	CHECK_STR(store_error(s)->request_id, "req-7");
 	s_rec.put_result = STORE_OK;
 
 	CHECK_INT(store_get(s, "index.json", &obj), STORE_OK);
@@ -256,9 +275,10 @@ TEST(store_core_dispatch)
 
 	/* Bad keys never reach the backend. */
 	before = s_rec.calls;
-	log_clear_last_error();
 	CHECK_INT(store_put(s, "certs/../../x", "k", 1, 0, NULL), STORE_ERROR);
-	CHECK(strstr(log_last_error(), "store key 'certs/../../x' escapes the store root") != NULL);
+	CHECK(strstr(store_error(s)->message, "store key 'certs/../../x' escapes the store root") !=
+	      NULL);
+	CHECK_STR(store_error(s)->source, "store");
 	CHECK_INT(store_get(s, "/etc/passwd", &obj), STORE_ERROR);
 	CHECK(obj.data == NULL);
 	CHECK_INT(store_create(s, "a//b", "k", 1, 0, NULL), STORE_ERROR);
@@ -275,8 +295,8 @@ TEST(store_core_dispatch)
 		big[i] = '/';
 	big[1020] = '\0';
 	CHECK_INT(store_put(s, big, "k", 1, 0, NULL), STORE_ERROR);
-	if (strstr(log_last_error(), "too long with the store root") == NULL)
-		harness_fail(__FILE__, __LINE__, "got: %s", log_last_error());
+	if (strstr(store_error(s)->message, "too long with the store root") == NULL)
+		harness_fail(__FILE__, __LINE__, "got: %s", store_error(s)->message);
 	CHECK_INT(s_rec.calls, before);
 
 	store_close(s);

@@ -175,9 +175,9 @@ TEST(store_file_put_get_roundtrip)
 	CHECK_INT(store_put(s, "index.json/x", "x", 1, 0, NULL), STORE_ERROR);
 	/* A failure after the temporary file was written (the rename meets a
 	 * directory) still leaves no temporary file. */
-	log_clear_last_error();
 	CHECK_INT(store_put(s, "certs/example.com", "x", 1, 0, NULL), STORE_ERROR);
-	CHECK(s_has(log_last_error(), "aaa-data/v1/certs/example.com: cannot rename into place"));
+	CHECK(s_has(store_error(s)->message,
+		    "aaa-data/v1/certs/example.com: cannot rename into place"));
 	CHECK_INT(store_replace(s, "certs", SHA256_ABC, "x", 1, 0, NULL), STORE_NOT_FOUND);
 
 	s_scan(dir);
@@ -414,10 +414,9 @@ TEST(store_file_escaping_keys_write_nothing)
 		CHECK_INT(store_delete(s, bad[i]), STORE_ERROR);
 	}
 	CHECK_INT(store_list(s, "../", &k), STORE_ERROR);
-	log_clear_last_error();
 	CHECK_INT(store_put(s, "certs/../../x", "x", 1, 0, NULL), STORE_ERROR);
-	CHECK(s_has(log_last_error(), "store key 'certs/../../x' escapes the store root"));
-	CHECK(s_has(log_last_error(), dir));
+	CHECK(s_has(store_error(s)->message, "store key 'certs/../../x' escapes the store root"));
+	CHECK(s_has(store_error(s)->message, dir));
 	/* Nothing in the store, nothing next to it. */
 	s_scan(dir);
 	CHECK_INT(s_tree.files + s_tree.dirs + s_tree.links + s_tree.locks + s_tree.others, 0);
@@ -447,10 +446,9 @@ TEST(store_file_symlinks_not_followed)
 	p = str_printf("%s/aaa-data/v1/certs", dir);
 	CHECK_INT(symlink(out, p), 0);
 	free(p);
-	log_clear_last_error();
 	CHECK_INT(store_put(s, "certs/x.com/cert.pem", "x", 1, 0, NULL), STORE_ERROR);
-	CHECK(s_has(log_last_error(), "symbolic link"));
-	CHECK(s_has(log_last_error(), "aaa-data/v1/certs"));
+	CHECK(s_has(store_error(s)->message, "symbolic link"));
+	CHECK(s_has(store_error(s)->message, "aaa-data/v1/certs"));
 	CHECK_INT(store_create(s, "certs/x.com/cert.pem", "x", 1, 0, NULL), STORE_ERROR);
 	CHECK_INT(store_get(s, "certs/secret.txt", &o), STORE_ERROR);
 	CHECK(o.data == NULL);
@@ -470,9 +468,8 @@ TEST(store_file_symlinks_not_followed)
 	disk = str_printf("%s/secret.txt", out);
 	CHECK_INT(symlink(disk, p), 0);
 	free(disk);
-	log_clear_last_error();
 	CHECK_INT(store_get(s, "jobs/j.json", &o), STORE_ERROR);
-	CHECK(s_has(log_last_error(), "symbolic link"));
+	CHECK(s_has(store_error(s)->message, "symbolic link"));
 	CHECK_INT(store_replace(s, "jobs/j.json", SHA256_ABC, "x", 1, 0, NULL), STORE_ERROR);
 	CHECK_INT(store_create(s, "jobs/j.json", "x", 1, 0, NULL), STORE_CONFLICT);
 	CHECK_INT(store_put(s, "jobs/j.json", "new", 3, 0, NULL), STORE_OK);
@@ -515,9 +512,8 @@ TEST(store_file_special_files)
 	CHECK_INT(mkfifo(p, 0600), 0);
 	free(p);
 	/* Must not hang on the FIFO. */
-	log_clear_last_error();
 	CHECK_INT(store_get(s, "fifo", &o), STORE_ERROR);
-	CHECK(s_has(log_last_error(), "not a regular file"));
+	CHECK(s_has(store_error(s)->message, "not a regular file"));
 	store_close(s);
 }
 
@@ -592,9 +588,8 @@ TEST(store_file_write_failure_reported)
 		s = s_open_dir(tmpl);
 		if (s == NULL)
 			_exit(12);
-		log_clear_last_error();
 		rc = store_put(s, "certs/example.com/cert.pem", "new", 3, 0, NULL);
-		err = log_last_error();
+		err = store_error(s)->message;
 		if (write(pfd[1], err, strlen(err)) < 0)
 			_exit(13);
 		store_close(s);
