@@ -9,23 +9,23 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 /* The three handlers; names are the _HANDLER values that pin one. */
 enum rt_handler { RT_SCHEDULER, RT_DISPATCHER, RT_EXECUTOR, RT_HANDLER_MAX };
 
 extern const char *const rt_handler_names[RT_HANDLER_MAX];
 
 /*
- * A failure reported to the Runtime API as {"errorType","errorMessage"}.
+ * A handler's failure is the one error type (util/err.h), reported to the
+ * Runtime API as {"errorType": err->type, "errorMessage": err->message}.
  * type is a short CamelCase word ("UnknownAction"); message says what was
- * wrong and what to do. Fixed buffers: a failure path must not allocate.
- */
-struct rt_error {
-	char type[64];
-	char message[1024];
-};
-
-/* Fills err (truncating); err may be NULL. */
-void rt_error_set(struct rt_error *err, const char *type, const char *fmt, ...)
+ * wrong and what to do. A handler that fails because the agent failed
+ * copies a->err (keeping its source and code) and sets the type.
+ *
+ * rt_error_set fills type and message (truncating), clearing the rest; err
+ * may be NULL. */
+void rt_error_set(struct aaa_err *err, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* One invocation's context; every string is borrowed for the invocation. */
@@ -44,7 +44,7 @@ struct runtime_ctx {
  * -1 and err filled on failure. event is borrowed.
  */
 typedef int (*rt_handler_fn)(const cJSON *event, const struct runtime_ctx *ctx,
-			     char **response_json, struct rt_error *err);
+			     char **response_json, struct aaa_err *err);
 
 /* Indexed by enum rt_handler. */
 struct rt_handlers {

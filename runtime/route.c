@@ -11,16 +11,14 @@
 
 const char *const rt_handler_names[RT_HANDLER_MAX] = {"scheduler", "dispatcher", "executor"};
 
-void rt_error_set(struct rt_error *err, const char *type, const char *fmt, ...)
+void rt_error_set(struct aaa_err *err, const char *type, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL)
-		return;
-	snprintf(err->type, sizeof(err->type), "%s", type);
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	err_vset(err, NULL, NULL, fmt, ap);
 	va_end(ap);
+	err_type(err, type);
 }
 
 /*
@@ -28,7 +26,7 @@ void rt_error_set(struct rt_error *err, const char *type, const char *fmt, ...)
  * Lambda itself refuses such payloads at Invoke, so seeing one here means a
  * misbehaving caller or emulator; the answer is still a clean error.
  */
-cJSON *route_parse(const char *body, size_t len, struct rt_error *err)
+cJSON *route_parse(const char *body, size_t len, struct aaa_err *err)
 {
 	cJSON *ev = NULL;
 
@@ -83,7 +81,7 @@ static int s_is_api_gateway(const cJSON *ev)
 }
 
 int route_classify(const cJSON *event, enum rt_handler pinned, enum rt_handler *out,
-		   struct rt_error *err)
+		   struct aaa_err *err)
 {
 	enum rt_handler kind = RT_HANDLER_MAX;
 	int rc = -1;

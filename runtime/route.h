@@ -26,7 +26,7 @@
  * NULL with err: "InvalidEvent" when larger than ROUTE_MAX_EVENT or empty,
  * "MalformedJSON" when it does not parse.
  */
-cJSON *route_parse(const char *body, size_t len, struct rt_error *err);
+cJSON *route_parse(const char *body, size_t len, struct aaa_err *err);
 
 /*
  * Which handler an event is for. pinned is RT_HANDLER_MAX when the function
@@ -35,7 +35,7 @@ cJSON *route_parse(const char *body, size_t len, struct rt_error *err);
  * event's kind is not the pinned one.
  */
 int route_classify(const cJSON *event, enum rt_handler pinned, enum rt_handler *out,
-		   struct rt_error *err);
+		   struct aaa_err *err);
 
 /*
  * Parses a _HANDLER value: "scheduler", "dispatcher", "executor" pin one;

@@ -122,7 +122,7 @@ out:
 }
 
 /* Builds {"errorType","errorMessage"} with cJSON; the message is redacted. */
-static char *s_error_body(const struct rt_error *err)
+static char *s_error_body(const struct aaa_err *err)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *safe = log_redact(err->message);
@@ -140,7 +140,7 @@ out:
 	return text;
 }
 
-static int s_post_error(const char *api, const char *path, const struct rt_error *err)
+static int s_post_error(const char *api, const char *path, const struct aaa_err *err)
 {
 	char *body = s_error_body(err);
 	int rc = -1;
@@ -162,7 +162,7 @@ out:
  */
 static void s_init_error(const char *api, const char *type, const char *msg)
 {
-	struct rt_error err;
+	struct aaa_err err;
 
 	rt_error_set(&err, type, "%s", msg);
 	log_error("%s", msg);
@@ -273,7 +273,7 @@ static void s_handle(const char *api, const struct rt_handlers *handlers, enum r
 		     struct rt_invocation *inv)
 {
 	struct runtime_ctx ctx;
-	struct rt_error err;
+	struct aaa_err err;
 	enum rt_handler kind = RT_HANDLER_MAX;
 	cJSON *event = NULL;
 	char *response = NULL;
@@ -299,10 +299,16 @@ static void s_handle(const char *api, const struct rt_handlers *handlers, enum r
 		goto report;
 	}
 	if (handlers->fn[kind](event, &ctx, &response, &err) != 0) {
-		if (err.type[0] == '\0')
+		/* A handler names the failure; one that gave only a message, or
+		 * nothing, is reported as an internal error with what it gave. */
+		if (err.type[0] == '\0') {
+			char why[sizeof(err.message)];
+
+			snprintf(why, sizeof(why), "%s",
+				 err.message[0] ? err.message : "see the logs");
 			rt_error_set(&err, "InternalError", "the %s failed: %s",
-				     rt_handler_names[kind],
-				     log_last_error()[0] ? log_last_error() : "see the logs");
+				     rt_handler_names[kind], why);
+		}
 		goto report;
 	}
 	if (response == NULL)

@@ -46,7 +46,7 @@ void agent_dispatcher_cleanup(void)
  * stays NULL and 0 is returned. Trailing white space is dropped: a secret
  * encrypted from `echo ... |` carries a newline that Slack's does not.
  */
-static int s_decrypt_env(const char *name, unsigned char **out, size_t *len, struct rt_error *err)
+static int s_decrypt_env(const char *name, unsigned char **out, size_t *len, struct aaa_err *err)
 {
 	const char *ct = settings_get(name);
 	struct aws_reply reply;
@@ -93,7 +93,7 @@ out:
 }
 
 /* Once per cold start (and again after a failure). */
-static int s_load(struct rt_error *err)
+static int s_load(struct aaa_err *err)
 {
 	unsigned char *tok = NULL;
 	size_t toklen = 0;
@@ -146,7 +146,7 @@ static int s_invoke(void *ctx, const char *function, const char *payload_json, c
 }
 
 int agent_dispatcher(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
-		     struct rt_error *err)
+		     struct aaa_err *err)
 {
 	struct slack_settings s;
 	struct slack_deps d;

@@ -26,7 +26,7 @@
  * Gateway then answers 502 and the function's error metric counts it.
  */
 int agent_dispatcher(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
-		     struct rt_error *err);
+		     struct aaa_err *err);
 
 /* Wipes and frees the decrypted secrets (registered with atexit on the
  * first load; callable again). */

@@ -99,6 +99,14 @@ static long s_margin_ms(void)
 	return (*end == '\0' && ms >= 1000 && ms <= 600000) ? ms : RESUME_MARGIN_MS;
 }
 
+/* The invocation fails because the agent did: its error, source and code
+ * kept, with type as the Lambda errorType. */
+static void s_agent_failed(struct aaa_err *err, const struct agent *a, const char *type)
+{
+	err_copy(err, &a->err);
+	err_type(err, type);
+}
+
 static long long s_remaining(void *ctx)
 {
 	const struct runtime_ctx *rc = ctx;
@@ -106,7 +114,7 @@ static long long s_remaining(void *ctx)
 	return rc->remaining_ms ? rc->remaining_ms(rc) : -1;
 }
 
-struct agent *agent_open_env(const struct runtime_ctx *ctx, struct rt_error *err)
+struct agent *agent_open_env(const struct runtime_ctx *ctx, struct aaa_err *err)
 {
 	struct agent_config c;
 	struct agent *a;
@@ -243,7 +251,7 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 
 /* cert and renew: a job per request (the idempotency key finds a repeat). */
 static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		      int renewal, struct rt_error *err)
+		      int renewal, struct aaa_err *err)
 {
 	struct renew_request rr = {0};
 	struct job_request req = {0};
@@ -263,7 +271,7 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 				rt_error_set(err, "NotFound", "no stored certificate %s to renew",
 					     name);
 			else
-				rt_error_set(err, "StoreError", "%s", a->err.message);
+				s_agent_failed(err, a, "StoreError");
 			goto out;
 		}
 		req = rr.req;
@@ -296,7 +304,7 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 				      cJSON_Duplicate(json_obj(event, "requested_by"), 1));
 	req.extra = extra;
 	if (job_create(a, &req, &job, &existing) != 0) {
-		rt_error_set(err, "StoreError", "%s", a->err.message);
+		s_agent_failed(err, a, "StoreError");
 		goto out;
 	}
 	if (existing)
@@ -471,7 +479,7 @@ static cJSON *s_name_answer(const char *name, const char *state, const char *cod
  * event) is skipped rather than renewed twice.
  */
 static cJSON *s_renew_batch(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-			    struct rt_error *err)
+			    struct aaa_err *err)
 {
 	const cJSON *names = json_arr(event, "names"), *nm;
 	int due_only = json_bool(event, "due_only", 0), existing, r;
@@ -543,7 +551,7 @@ out:
 
 /* resume_batch: the jobs a batch saved before its deadline, as one batch. */
 static cJSON *s_resume_batch(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-			     struct rt_error *err)
+			     struct aaa_err *err)
 {
 	const cJSON *ids = json_arr(event, "jobs"), *id;
 	size_t n = 0, i, cap = (size_t)cJSON_GetArraySize(ids);
@@ -591,7 +599,7 @@ out:
 }
 
 static cJSON *s_resume(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		       struct rt_error *err)
+		       struct aaa_err *err)
 {
 	struct job job = {0};
 	cJSON *out = NULL;
@@ -609,7 +617,7 @@ static cJSON *s_resume(struct agent *a, const cJSON *event, const struct runtime
 }
 
 static cJSON *s_status(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		       struct rt_error *err)
+		       struct aaa_err *err)
 {
 	struct job job = {0};
 	cJSON *out = NULL, *meta = NULL;
@@ -648,7 +656,7 @@ static cJSON *s_status(struct agent *a, const cJSON *event, const struct runtime
 }
 
 static cJSON *s_revoke(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		       struct rt_error *err)
+		       struct aaa_err *err)
 {
 	cJSON *out = cJSON_CreateObject();
 	int ok = agent_revoke(a, json_str(event, "name"), json_str(event, "reason")) == 0;
@@ -667,7 +675,7 @@ static cJSON *s_revoke(struct agent *a, const cJSON *event, const struct runtime
 /* Deploys the stored certificate again (the scheduler's retry of a failed
  * target; no new certificate is ordered). */
 static cJSON *s_deploy(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		       struct rt_error *err)
+		       struct aaa_err *err)
 {
 	cJSON *out = cJSON_CreateObject();
 	const char *name = json_str(event, "name");
@@ -767,7 +775,7 @@ static char *s_eab_hmac(struct agent *a, const char *ct, cJSON *out)
  * unless the CA accepted the account (agent_account_register).
  */
 static cJSON *s_reg(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		    struct rt_error *err)
+		    struct aaa_err *err)
 {
 	const cJSON *eab = json_obj(event, "eab");
 	int agree = json_bool(event, "agree", 0), created = 0;
@@ -841,7 +849,7 @@ out:
  * Every failure names the permission or setting to fix.
  */
 static cJSON *s_doctor(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		       struct rt_error *err)
+		       struct aaa_err *err)
 {
 	struct agent_config c;
 	struct doctor_opts o;
@@ -891,26 +899,26 @@ static cJSON *s_doctor(struct agent *a, const cJSON *event, const struct runtime
 	return out;
 }
 static cJSON *s_cert(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		     struct rt_error *err)
+		     struct aaa_err *err)
 {
 	return s_issue(a, event, ctx, 0, err);
 }
 
 static cJSON *s_renew(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		      struct rt_error *err)
+		      struct aaa_err *err)
 {
 	return s_issue(a, event, ctx, 1, err);
 }
 
 static cJSON *s_ls(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-		   struct rt_error *err)
+		   struct aaa_err *err)
 {
 	cJSON *out = agent_ls(a);
 
 	(void)event;
 	(void)ctx;
 	if (!out)
-		rt_error_set(err, "StoreError", "%s", a->err.message);
+		s_agent_failed(err, a, "StoreError");
 	return out;
 }
 
@@ -955,7 +963,7 @@ const struct exec_action exec_actions[] = {
 const size_t exec_nactions = sizeof(exec_actions) / sizeof(exec_actions[0]);
 
 int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
-		   struct rt_error *err)
+		   struct aaa_err *err)
 {
 	const struct exec_action *action = NULL;
 	struct agent *a = NULL;
@@ -990,9 +998,10 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 		goto out;
 	}
 	if (!out) {
-		if (!err->type[0])
-			rt_error_set(err, "Internal", "%s",
-				     a && a->err.message[0] ? a->err.message : "failed");
+		if (!err->type[0] && a && err_is_set(&a->err))
+			s_agent_failed(err, a, "Internal");
+		else if (!err->type[0])
+			rt_error_set(err, "Internal", "failed");
 		goto out;
 	}
 	/* A Slack request for an action without a job (ls, status, revoke,

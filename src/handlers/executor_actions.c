@@ -9,7 +9,7 @@
 #include "json/json.h"
 
 /* A required non-empty string member. */
-static int s_need_str(const cJSON *ev, const char *action, const char *key, struct rt_error *err)
+static int s_need_str(const cJSON *ev, const char *action, const char *key, struct aaa_err *err)
 {
 	const char *v = json_str(ev, key);
 
@@ -23,7 +23,7 @@ static int s_need_str(const cJSON *ev, const char *action, const char *key, stru
 
 /* An optional member: absent, or of the given cJSON type (cJSON_True: any bool). */
 static int s_opt_type(const cJSON *ev, const char *action, const char *key, int type,
-		      const char *type_name, struct rt_error *err)
+		      const char *type_name, struct aaa_err *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
 
@@ -39,7 +39,7 @@ static int s_opt_type(const cJSON *ev, const char *action, const char *key, int 
 
 /* An array whose items are all non-empty strings; empty allowed if allow_empty. */
 static int s_str_array(const cJSON *ev, const char *action, const char *key, int allow_empty,
-		       struct rt_error *err)
+		       struct aaa_err *err)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(ev, key);
 	const cJSON *it;
@@ -75,7 +75,7 @@ static void s_action_list(char *buf, size_t len)
 }
 
 /* The EXEC_EITHER members: one of them must be a string. */
-static int s_either(const cJSON *ev, const struct exec_action *act, struct rt_error *err)
+static int s_either(const cJSON *ev, const struct exec_action *act, struct aaa_err *err)
 {
 	char need[256];
 	size_t i, used = 0, n = 0;
@@ -104,7 +104,7 @@ static int s_either(const cJSON *ev, const struct exec_action *act, struct rt_er
 }
 
 static int s_member(const cJSON *ev, const char *action, const struct exec_member *m,
-		    struct rt_error *err)
+		    struct aaa_err *err)
 {
 	switch (m->kind) {
 	case EXEC_STR:
@@ -132,7 +132,7 @@ static int s_member(const cJSON *ev, const char *action, const struct exec_membe
  * a "deploy":"acm" (string instead of array) fails here with its name
  * rather than deep inside the job.
  */
-int executor_validate(const cJSON *event, const struct exec_action **out, struct rt_error *err)
+int executor_validate(const cJSON *event, const struct exec_action **out, struct aaa_err *err)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(event, "action");
 	const struct exec_action *act = NULL;

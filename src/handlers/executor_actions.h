@@ -40,7 +40,7 @@ struct agent;
  * a->err) saying why. The event has passed executor_validate.
  */
 typedef cJSON *(*exec_run_fn)(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-			      struct rt_error *err);
+			      struct aaa_err *err);
 
 struct exec_action {
 	const char *name;
@@ -64,6 +64,6 @@ extern const size_t exec_nactions;
  * "UnknownAction" (listing the valid actions) or "InvalidRequest" (naming
  * the member that is missing or of the wrong type).
  */
-int executor_validate(const cJSON *event, const struct exec_action **out, struct rt_error *err);
+int executor_validate(const cJSON *event, const struct exec_action **out, struct aaa_err *err);
 
 #endif

@@ -11,9 +11,9 @@
 extern const struct rt_handlers agent_handlers;
 
 int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
-		   struct rt_error *err);
+		   struct aaa_err *err);
 int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
-		    struct rt_error *err);
+		    struct aaa_err *err);
 
 /* The executor's settings from the environment (AAA_* twins of the CLI flags). */
 struct agent_config;
@@ -22,6 +22,6 @@ void agent_config_from_env(struct agent_config *c);
 /* The agent for one invocation, configured from the environment, its
  * deadline from ctx. NULL with err "Configuration" (naming what is wrong). */
 struct agent;
-struct agent *agent_open_env(const struct runtime_ctx *ctx, struct rt_error *err);
+struct agent *agent_open_env(const struct runtime_ctx *ctx, struct aaa_err *err);
 
 #endif

@@ -189,7 +189,7 @@ out:
 }
 
 int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
-		    struct rt_error *err)
+		    struct aaa_err *err)
 {
 	struct agent *a = NULL;
 	char *text = NULL;

@@ -7,7 +7,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rt_error err;
+	struct aaa_err err;
 	cJSON *ev;
 	enum rt_handler h, pin;
 	const struct exec_action *a = NULL;

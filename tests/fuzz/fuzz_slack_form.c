@@ -21,7 +21,7 @@ static int s_check_invoke(void *ctx, const char *function, const char *payload_j
 {
 	cJSON *p = json_parse(payload_json, strlen(payload_json), NULL);
 	const cJSON *n;
-	struct rt_error rerr;
+	struct aaa_err rerr;
 	const struct exec_action *a = NULL;
 
 	(void)ctx;

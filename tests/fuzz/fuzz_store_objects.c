@@ -72,7 +72,7 @@ static void s_handle(rt_handler_fn fn, const char *event)
 {
 	struct runtime_ctx ctx = {"fuzz-request", 0, "arn:aws:lambda:us-east-1:1:function:f", NULL,
 				  s_remaining};
-	struct rt_error err;
+	struct aaa_err err;
 	cJSON *ev = cJSON_Parse(event), *ans;
 	char *resp = NULL;
 

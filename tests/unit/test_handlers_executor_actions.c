@@ -18,7 +18,7 @@ static int s_index(const char *name)
 }
 
 /* Validates text; returns the action's table index or -1 with err filled. */
-static int s_validate(const char *text, struct rt_error *err)
+static int s_validate(const char *text, struct aaa_err *err)
 {
 	cJSON *ev = json_parse(text, strlen(text), "test event");
 	const struct exec_action *a = NULL;
@@ -33,7 +33,7 @@ static int s_validate(const char *text, struct rt_error *err)
 
 TEST(runtime_exec_valid_payloads)
 {
-	struct rt_error err;
+	struct aaa_err err;
 
 	CHECK_INT(s_validate("{\"action\":\"cert\",\"names\":[\"example.com\",\"*.example.com\"],"
 			     "\"create_key\":false,\"key_type\":\"ec256\",\"deploy\":[\"acm\"]}",
@@ -87,7 +87,7 @@ TEST(runtime_exec_valid_payloads)
 
 TEST(runtime_exec_unknown_action)
 {
-	struct rt_error err;
+	struct aaa_err err;
 
 	CHECK_INT(s_validate("{\"action\":\"nope\"}", &err), -1);
 	CHECK_STR(err.type, "UnknownAction");
@@ -135,7 +135,7 @@ TEST(runtime_exec_missing_fields)
 	    {"{\"action\":\"reg\",\"email\":[\"a@b.example\"]}", "\"email\""},
 	    {"{\"action\":\"doctor\",\"domains\":\"example.com\"}", "\"domains\""},
 	};
-	struct rt_error err;
+	struct aaa_err err;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

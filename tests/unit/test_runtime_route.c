@@ -7,7 +7,7 @@
 #include "tests/unit/harness.h"
 
 /* Classifies text with pin; returns the handler, or -1 with err filled. */
-static int s_route(const char *text, enum rt_handler pin, struct rt_error *err)
+static int s_route(const char *text, enum rt_handler pin, struct aaa_err *err)
 {
 	cJSON *ev = route_parse(text, strlen(text), err);
 	enum rt_handler kind = RT_HANDLER_MAX;
@@ -21,7 +21,7 @@ static int s_route(const char *text, enum rt_handler pin, struct rt_error *err)
 
 TEST(runtime_route_eventbridge_rule)
 {
-	struct rt_error err;
+	struct aaa_err err;
 	const char *ev = "{\"version\":\"0\",\"id\":\"53dc4d37\",\"detail-type\":\"Scheduled "
 			 "Event\",\"source\":\"aws.events\",\"account\":\"123456789012\","
 			 "\"time\":\"2015-10-08T16:53:06Z\",\"region\":\"us-east-1\","
@@ -34,7 +34,7 @@ TEST(runtime_route_eventbridge_rule)
 
 TEST(runtime_route_scheduler_variants)
 {
-	struct rt_error err;
+	struct aaa_err err;
 
 	CHECK_INT(s_route("{\"aaa\":\"schedule\"}", RT_HANDLER_MAX, &err), RT_SCHEDULER);
 	CHECK_INT(s_route("{\"source\":\"aws.scheduler\",\"detail-type\":\"Scheduled Event\"}",
@@ -54,7 +54,7 @@ TEST(runtime_route_scheduler_variants)
 
 TEST(runtime_route_api_gateway_v1)
 {
-	struct rt_error err;
+	struct aaa_err err;
 	const char *ev = "{\"resource\":\"/slack\",\"path\":\"/slack\",\"httpMethod\":\"POST\","
 			 "\"headers\":{\"Content-Type\":\"application/x-www-form-urlencoded\"},"
 			 "\"requestContext\":{\"requestId\":\"r1\",\"stage\":\"prod\"},"
@@ -68,7 +68,7 @@ TEST(runtime_route_api_gateway_v1)
 
 TEST(runtime_route_api_gateway_v2)
 {
-	struct rt_error err;
+	struct aaa_err err;
 	const char *ev = "{\"version\":\"2.0\",\"routeKey\":\"POST /slack\",\"rawPath\":\"/slack\","
 			 "\"rawQueryString\":\"\",\"headers\":{\"x-slack-signature\":\"v0=ab\"},"
 			 "\"requestContext\":{\"http\":{\"method\":\"POST\"}},\"body\":\"eA==\","
@@ -85,7 +85,7 @@ TEST(runtime_route_api_gateway_v2)
 
 TEST(runtime_route_executor)
 {
-	struct rt_error err;
+	struct aaa_err err;
 
 	CHECK_INT(s_route("{\"action\":\"ls\"}", RT_HANDLER_MAX, &err), RT_EXECUTOR);
 	CHECK_INT(s_route("{\"action\":\"nope\"}", RT_EXECUTOR, &err), RT_EXECUTOR);
@@ -95,7 +95,7 @@ TEST(runtime_route_executor)
 
 TEST(runtime_route_unknown)
 {
-	struct rt_error err;
+	struct aaa_err err;
 	const char *bad[] = {"{}",	   "[]",   "[{\"action\":\"ls\"}]", "42",
 			     "\"action\"", "null", "{\"Action\":\"ls\"}"};
 	size_t i;
@@ -111,7 +111,7 @@ TEST(runtime_route_unknown)
 
 TEST(runtime_route_pinned_mismatch)
 {
-	struct rt_error err;
+	struct aaa_err err;
 
 	CHECK_INT(s_route("{\"action\":\"ls\"}", RT_SCHEDULER, &err), -1);
 	CHECK_STR(err.type, "WrongHandler");
@@ -127,7 +127,7 @@ TEST(runtime_route_pinned_mismatch)
 
 TEST(runtime_route_malformed_and_oversize)
 {
-	struct rt_error err;
+	struct aaa_err err;
 	size_t big = ROUTE_MAX_EVENT + 1;
 	char *text = malloc(big + 1);
 	cJSON *ev;
