@@ -123,6 +123,10 @@ cJSON *agent_index_entry(const cJSON *meta)
 	}
 	if (deploy_failed && !cJSON_AddBoolToObject(e, "deploy_failed", 1))
 		goto fail;
+	/* The hosted zones it was validated in: the scheduler's batches. */
+	if (json_arr(meta, "zones") &&
+	    !cJSON_AddItemToObject(e, "zones", cJSON_Duplicate(json_arr(meta, "zones"), 1)))
+		goto fail;
 	if (!cJSON_AddNumberToObject(e, "failures", (double)json_int(meta, "failures", 0)) ||
 	    !cJSON_AddBoolToObject(e, "revoked", json_bool(meta, "revoked", 0)))
 		goto fail;

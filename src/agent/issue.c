@@ -105,6 +105,21 @@ void issue_dns_opts(const struct run *r, struct dns01_opts *d)
 	s_dns_opts(r, d);
 }
 
+/* The hosted zones the names were found in, kept with the job and then
+ * the certificate (meta.json, the index): the scheduler groups renewals by
+ * zone without asking Route53. Best effort. */
+static void s_record_zones(struct run *r)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; arr && i < dns01_zone_count(r->dns); i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(dns01_zone_id_at(r->dns, i)));
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "zones");
+	if (arr && !cJSON_AddItemToObject(r->job->doc, "zones", arr))
+		cJSON_Delete(arr);
+}
+
 /* The dns01 session: in memory, else rebuilt from the job's saved state. */
 static int s_dns(struct run *r)
 {
@@ -123,6 +138,8 @@ static int s_dns(struct run *r)
 		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
 		return -1;
 	}
+	if (!st)
+		s_record_zones(r);
 	return 0;
 }
 
@@ -656,7 +673,10 @@ static int s_step_downloaded(struct run *r)
 	     !cJSON_AddItemToObject(extra, "deploy",
 				    cJSON_Duplicate(json_arr(r->job->doc, "deploy"), 1))) ||
 	    !cJSON_AddStringToObject(extra, "job", job_id(r->job)) ||
-	    json_add_str_opt(extra, "acme_profile", json_str(r->job->doc, "acme_profile")) != 0)
+	    json_add_str_opt(extra, "acme_profile", json_str(r->job->doc, "acme_profile")) != 0 ||
+	    (json_arr(r->job->doc, "zones") &&
+	     !cJSON_AddItemToObject(extra, "zones",
+				    cJSON_Duplicate(json_arr(r->job->doc, "zones"), 1))))
 		goto out;
 	s_ari(r, pem, extra);
 	if (agent_cert_store(r->a, r->names[0], pem, keypem, json_str(r->job->doc, "key_type"),

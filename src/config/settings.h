@@ -39,6 +39,7 @@ struct settings {
 	/* Renewal and the Lambda functions. */
 	const char *renew_before_days;
 	const char *renew_budget;
+	const char *batch_size;
 	const char *executor_function;
 	const char *resume_margin_ms;
 	const char *max_resumes;

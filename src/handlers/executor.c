@@ -387,8 +387,8 @@ out:
 /*
  * Runs the loaded jobs as one batch and answers for all of them:
  * {"job":null,"action","state","jobs":[each job's answer, and entries for
- * names that got no job]}. state: done (every job done), failed (none
- * done), partial, or in_progress when some were saved to be resumed
+ * names that got no job]}. state: done (every job done or skipped), failed
+ * (none done), partial, or in_progress when some were saved to be resumed
  * ("resumes" says whether the resume_batch invocation went out).
  */
 static cJSON *s_batch_run(struct agent *a, struct job *jobs, size_t n, cJSON *extra_answers,
@@ -427,7 +427,10 @@ static cJSON *s_batch_run(struct agent *a, struct job *jobs, size_t n, cJSON *ex
 	}
 	while (extra_answers && cJSON_GetArraySize(extra_answers) > 0) {
 		it = cJSON_DetachItemFromArray(extra_answers, 0);
-		nfailed += json_str(it, "state") && strcmp(json_str(it, "state"), "failed") == 0;
+		if (json_str(it, "state") && strcmp(json_str(it, "state"), "failed") == 0)
+			nfailed++;
+		else
+			ndone++; /* skipped: nothing was to be done */
 		cJSON_AddItemToArray(arr, it);
 	}
 	cJSON_AddStringToObject(out, "state",

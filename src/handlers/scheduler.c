@@ -18,6 +18,7 @@
  * with nothing to do, not an error.
  *
  * Bounded, ordered fan-out: a pass starts at most AAA_RENEW_BUDGET renewals
+ * (certificates, handed out in batches by hosted zone: sched_batch.h)
  * (default SCHED_DEFAULT_BUDGET), most urgent first: revoked certificates,
  * then the earliest renewal time (expiry when there is none). The rest are
  * "deferred" and, still due, come first on a later pass as their renewal
@@ -36,6 +37,7 @@
 #include "agent/renew.h"
 #include "config/settings.h"
 #include "handlers/handlers.h"
+#include "handlers/sched_batch.h"
 #include "handlers/sched_fleet.h"
 #include "json/json.h"
 #include "log/log.h"
@@ -43,9 +45,10 @@
 #include "store/store.h"
 #include "util/mem.h"
 
-/* Renewals one pass starts when AAA_RENEW_BUDGET is not set: twice a new
- * account's Lambda concurrency quota of 10, so the executor's sandboxes stay
- * busy between passes without a burst that Route53 turns into throttling. */
+/* Certificates one pass starts renewing when AAA_RENEW_BUDGET is not set:
+ * 20 batches (twice a new account's Lambda concurrency quota of 10) of the
+ * default batch size, so the executor's sandboxes stay busy between passes
+ * without a burst that Route53 turns into throttling. */
 #define SCHED_DEFAULT_BUDGET SETTING_DEFAULT_LONG(renew_budget)
 
 struct s_due_cert {
@@ -197,6 +200,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy, *deferred;
 	const cJSON *it;
 	struct s_due_cert *todo = NULL;
+	const char **start = NULL;
+	const cJSON **entries = NULL;
+	size_t nstart = 0;
 	struct sched_fleet fleet = {0};
 	size_t ntodo = 0, i;
 	long budget = s_budget();
@@ -245,7 +251,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	failed = cJSON_AddArrayToObject(out, "invoke_failed");
 	deferred = cJSON_AddArrayToObject(out, "deferred");
 	todo = calloc((size_t)cJSON_GetArraySize(json_obj(idx, "certs")) + 1, sizeof(*todo));
-	if (!todo) {
+	start = calloc((size_t)cJSON_GetArraySize(json_obj(idx, "certs")) + 1, sizeof(*start));
+	entries = calloc((size_t)cJSON_GetArraySize(json_obj(idx, "certs")) + 1, sizeof(cJSON *));
+	if (!todo || !start || !entries) {
 		rt_error_set(err, "OutOfMemory", "the scheduler ran out of memory");
 		goto out;
 	}
@@ -299,13 +307,15 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	}
 	qsort(todo, ntodo, sizeof(*todo), s_urgency_cmp);
 	for (i = 0; i < ntodo; i++) {
-		if ((long)i >= budget || fleet.paused)
+		if ((long)i >= budget || fleet.paused) {
 			cJSON_AddItemToArray(deferred, cJSON_CreateString(todo[i].name));
-		else if (s_invoke(fn, "renew", todo[i].name) == 0)
-			cJSON_AddItemToArray(due, cJSON_CreateString(todo[i].name));
-		else
-			cJSON_AddItemToArray(failed, cJSON_CreateString(todo[i].name));
+			continue;
+		}
+		start[nstart] = todo[i].name;
+		entries[nstart++] = json_obj(json_obj(idx, "certs"), todo[i].name);
 	}
+	/* The budget counts certificates; they go out in batches by hosted zone. */
+	sched_batch_start(fn, start, entries, nstart, due, failed);
 	sched_pause_report(&fleet, ntodo, now, out);
 	if (ntodo > (size_t)budget && !fleet.paused)
 		log_info("scheduler: %zu due, %ld started (AAA_RENEW_BUDGET), the rest next pass",
@@ -323,6 +333,8 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 out:
 	sched_fleet_clear(&fleet);
 	free(todo);
+	free(start);
+	free(entries);
 	free(text);
 	cJSON_Delete(idx);
 	cJSON_Delete(out);

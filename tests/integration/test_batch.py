@@ -153,3 +153,105 @@ def test_batch_in_two_zones_makes_one_change_per_zone(task_root, env, zones, tmp
     assert ca.count("newOrder") == len(names)
     for z in (z1, z2):
         assert aws.records(z["id"], "TXT") == [], z
+
+
+def _make_due(env, names):
+    path = _store_file(env, "index.json")
+    with open(path) as f:
+        idx = json.load(f)
+    for n in names:
+        idx["certs"][n]["renew_after"] = "2020-01-01T00:00:00Z"
+    with open(path, "w") as f:
+        json.dump(idx, f)
+    # meta.json too: the executor checks the certificate is still due (due_only)
+    for n in names:
+        seg = "_wildcard_." + n[2:] if n.startswith("*.") else n
+        mp = _store_file(env, "certs", seg, "meta.json")
+        with open(mp) as f:
+            meta = json.load(f)
+        meta["renew_after"] = "2020-01-01T00:00:00Z"
+        with open(mp, "w") as f:
+            json.dump(meta, f)
+    return idx
+
+
+def test_scheduler_hands_zone_batches_to_the_executor(task_root, env, zones, aws, ca, aaa,
+                                                      cli_env):
+    """The zones a certificate was validated in are recorded at issuance (meta.json and
+    the index entry); the scheduler groups the due ones by them, without a Route53
+    request of its own, and each executor renews one zone's batch: one change per zone
+    to publish and one to clean up, every certificate renewed, one order each."""
+    z1, z2, _ = zones
+    names1 = [f"s{i}.{z1['name']}" for i in range(3)] + [f"*.s0.{z1['name']}"]
+    names2 = [z2["name"], f"*.{z2['name']}", f"w.{z2['name']}"]
+    _issue(aaa, cli_env, names1 + names2)
+    idx = _make_due(env, names1 + names2)
+    for n in names1:
+        assert idx["certs"][n]["zones"] == [z1["id"]], idx["certs"][n]
+        assert _meta(env, n)["zones"] == [z1["id"]]
+    for n in names2:
+        assert idx["certs"][n]["zones"] == [z2["id"]], idx["certs"][n]
+    serials = {n: _meta(env, n)["serial"] for n in names1 + names2}
+    aws.proxy.reset_stats()
+    ca.proxy.reset_stats()
+    aws.proxy.faults.add(dict(fault="ratelimit", service="route53", rate=R53_RATE,
+                              burst=R53_RATE))
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=240,
+                         handler="executor")
+        emu.add_function("scheduler", str(task_root / "bootstrap"),
+                         env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
+                         handler="scheduler")
+        emu.fire_scheduled_event("scheduler")
+        emu.wait_idle(timeout=240)
+        sched = [json.loads(i.result_body()) for i in emu.invocations
+                 if i.function == "scheduler"]
+        execs = [(json.loads(i.payload), json.loads(i.result_body()))
+                 for i in emu.invocations if i.function == "executor"]
+    stats = aws.proxy.stats()
+    aws.proxy.faults.clear()
+    assert sorted(sched[0]["renewing"]) == sorted(names1 + names2), sched[0]
+    # the scheduler itself made no Route53 request: every one is the executors'
+    payloads = sorted((sorted(p["names"]) for p, _ in execs), key=len)
+    assert [p["action"] for p, _ in execs] == ["renew_batch", "renew_batch"], execs
+    assert payloads == [sorted(names2), sorted(names1)], payloads
+    for _, out in execs:
+        assert out["state"] == "done", out
+    for n in names1 + names2:
+        assert _meta(env, n)["serial"] != serials[n], n
+    accepted = [e for e in stats["requests"]
+                if e.get("action") == "ChangeResourceRecordSets" and e["status"] == 200]
+    assert len(accepted) == 2 * 2, [(e["status"], e["path"]) for e in accepted]
+    assert _r53(stats, "ListHostedZones") == 2, stats["by_action"]  # one per batch
+    assert ca.count("newOrder") == len(names1 + names2)
+    for z in (z1, z2):
+        assert aws.records(z["id"], "TXT") == [], z
+
+
+def test_apex_and_wildcard_in_two_executors_at_once(task_root, env, zones, aws, ca, aaa,
+                                                    cli_env):
+    """Two batches at the same time, one with x.<zone> and y.<zone>, the other with their
+    wildcards: both write _acme-challenge.x and _acme-challenge.y. The conditional
+    change of one is refused when the other got there first, read again and retried:
+    every certificate validates, nothing is left."""
+    z1 = zones[0]
+    bases = [f"x.{z1['name']}", f"y.{z1['name']}"]
+    wilds = [f"*.{b}" for b in bases]
+    _issue(aaa, cli_env, bases + wilds)
+    serials = {n: _meta(env, n)["serial"] for n in bases + wilds}
+    aws.proxy.reset_stats()
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=240,
+                         handler="executor")
+        emu.invoke_async("executor", {"action": "renew_batch", "names": bases})
+        emu.invoke_async("executor", {"action": "renew_batch", "names": wilds})
+        emu.wait_idle(timeout=240)
+        outs = [json.loads(i.result_body()) for i in emu.invocations]
+    assert len(outs) == 2
+    for out in outs:
+        assert out["state"] == "done", out
+    for n in bases + wilds:
+        assert _meta(env, n)["serial"] != serials[n], n
+    refused = sum(1 for e in aws.proxy.stats()["requests"] if e.get("route53_refused"))
+    print(f"conditional changes refused and retried: {refused}")
+    assert aws.records(z1["id"], "TXT") == []

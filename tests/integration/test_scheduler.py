@@ -307,7 +307,51 @@ def test_fan_out_is_bounded_and_most_urgent_first(tmp_path, file_env):
     assert "fine.example" not in run["answer"]["deferred"] + started
     again = _run(tmp_path, env)
     assert again["answer"]["renewing"] == expect
-    # without the setting, the documented default bounds the pass
+    # without the setting, the documented default (500) starts all 31; no two of
+    # them share a parent domain, so each goes alone as a plain renew
     third = _run(tmp_path, file_env)
-    assert len(third["answer"]["renewing"]) == 20
-    assert len(third["answer"]["deferred"]) == 11
+    assert len(third["answer"]["renewing"]) == 31 and third["answer"]["deferred"] == []
+    assert all(h["action"] == "renew" for h in third["handed"]), third["handed"]
+
+
+def test_default_budget_hands_out_batches_by_hosted_zone(tmp_path, file_env):
+    """535 certificates due at once: the default budget (500 certificates) starts the
+    500 most urgent, in batches of at most 25 (AAA_BATCH_SIZE) that never mix hosted
+    zones: the zone recorded in the index entry at issuance, else the parent domain.
+    The 35 least urgent are deferred; every started certificate is in exactly one batch."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certs = {}
+    # most urgent: 10 in zone ZA and 5 in zone ZB (recorded), names from two domains
+    for i in range(10):
+        certs[f"a{i}.{'one' if i % 2 else 'two'}.example"] = _entry(now, 99, 100, zones=["ZA"])
+    for i in range(5):
+        certs[f"b{i}.three.example"] = _entry(now, 99, 100, zones=["ZB"])
+    # then 520 without a recorded zone in fleet.example (the parent domain stands in)
+    for i in range(520):
+        certs[f"c{i:03d}.fleet.example"] = _entry(now, 70 + (i % 29), 100)
+    _write_index(file_env, certs)
+    run = _run(tmp_path, file_env)
+    assert run["ok"], run["answer"]
+    ans = run["answer"]
+    assert len(ans["renewing"]) == 500 and len(ans["deferred"]) == 35
+    handed = run["handed"]
+    assert all(h["action"] == "renew_batch" and h["due_only"] is True for h in handed), \
+        [h for h in handed if h["action"] != "renew_batch"][:3]
+    assert all(1 <= len(h["names"]) <= 25 for h in handed)
+    started = [n for h in handed for n in h["names"]]
+    assert sorted(started) == sorted(ans["renewing"])
+    # one zone per batch
+    def zone(n):
+        return certs[n].get("zones", ["fleet.example"])[0]
+    for h in handed:
+        assert len({zone(n) for n in h["names"]}) == 1, h["names"]
+    by_zone = {}
+    for h in handed:
+        by_zone.setdefault(zone(h["names"][0]), []).append(len(h["names"]))
+    assert sorted(by_zone["ZA"]) == [10] and sorted(by_zone["ZB"]) == [5], by_zone
+    assert sum(by_zone["fleet.example"]) == 485 and len(by_zone["fleet.example"]) == 20
+    # executors started: budget / batch size, not one per certificate
+    assert len(handed) == 22
+    # AAA_BATCH_SIZE=1 hands every certificate alone again
+    one = _run(tmp_path, dict(file_env, AAA_BATCH_SIZE="1", AAA_RENEW_BUDGET="30"))
+    assert [h["action"] for h in one["handed"]] == ["renew"] * 30

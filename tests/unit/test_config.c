@@ -145,8 +145,8 @@ TEST(config_read_once_defaults_and_empty)
 	unsetenv("AAA_RENEW_BUDGET");
 	CHECK_STR(settings()->renew_budget, "7");
 	settings_reload();
-	CHECK_STR(settings()->renew_budget, "20");
-	CHECK_INT(SETTING_DEFAULT_LONG(renew_budget), 20);
+	CHECK_STR(settings()->renew_budget, "500");
+	CHECK_INT(SETTING_DEFAULT_LONG(renew_budget), 500);
 	CHECK_INT(SETTING_DEFAULT_LONG(max_resumes), 8);
 	CHECK_INT(SETTING_DEFAULT_LONG(email), 0);
 	CHECK(settings_get("AAA_NOT_A_SETTING") == NULL);
