@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import sys
+import time
 import uuid
 
 import pytest
@@ -254,4 +255,134 @@ def test_apex_and_wildcard_in_two_executors_at_once(task_root, env, zones, aws, 
         assert _meta(env, n)["serial"] != serials[n], n
     refused = sum(1 for e in aws.proxy.stats()["requests"] if e.get("route53_refused"))
     print(f"conditional changes refused and retried: {refused}")
+    assert aws.records(z1["id"], "TXT") == []
+
+
+def test_a_zone_refusing_the_change_fails_only_its_certificates(task_root, env, zones, aws,
+                                                                ca, aaa, cli_env):
+    """Zone 2's change is refused (NoSuchHostedZone, as for a zone deleted after the
+    batch listed it): its certificates fail with Route53's code in their job and in
+    `status`, zone 1's are renewed; nothing is left in zone 1."""
+    z1, z2, _ = zones
+    ok = [f"k{i}.{z1['name']}" for i in range(2)]
+    bad = [f"f{i}.{z2['name']}" for i in range(2)]
+    _issue(aaa, cli_env, ok + bad)
+    serials = {n: _meta(env, n)["serial"] for n in ok + bad}
+    ca.proxy.reset_stats()
+    aws.proxy.faults.add(dict(fault="error", service="route53",
+                              action="ChangeResourceRecordSets", path=z2["id"], status=404,
+                              code="NoSuchHostedZone",
+                              message=f"No hosted zone found with ID: {z2['id']}",
+                              count=None))
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=240,
+                         handler="executor")
+        inv = emu.invoke("executor", {"action": "renew_batch", "names": ok + bad})
+        out = json.loads(inv.result_body())
+        st = json.loads(emu.invoke("executor", {"action": "status",
+                                                "name": bad[0]}).result_body())
+    aws.proxy.faults.clear()
+    by_name = {j["names"][0]: j for j in out["jobs"]}
+    assert out["state"] == "partial", out
+    for n in ok:
+        assert by_name[n]["state"] == "done", by_name[n]
+        assert _meta(env, n)["serial"] != serials[n]
+    for n in bad:
+        assert by_name[n]["state"] == "failed", by_name[n]
+        assert "NoSuchHostedZone" in by_name[n]["error"]["message"], by_name[n]
+        assert _meta(env, n)["serial"] == serials[n]
+    assert st["state"] == "renewal_failing" and "NoSuchHostedZone" in st["cert"]["last_error"]
+    assert ca.count("newOrder") == len(ok + bad)
+    assert aws.records(z1["id"], "TXT") == []
+
+
+def test_batch_cut_short_by_its_deadline_resumes_together(task_root, env, zones, aws, ca,
+                                                          aaa, cli_env):
+    """A 12 s function and Route53 changes held PENDING for 9 s: the batch saves every
+    job and invokes itself with resume_batch and their ids; a later invocation finishes
+    them, with the same orders (one each at the CA) and one publish per zone."""
+    z1 = zones[0]
+    names = [f"d{i}.{z1['name']}" for i in range(3)]
+    _issue(aaa, cli_env, names)
+    ca.proxy.reset_stats()
+    aws.proxy.reset_stats()
+    aws.proxy.forget_changes()
+    aws.proxy.faults.add(dict(fault="pending", service="route53",
+                              action="GetChange|ChangeResourceRecordSets", seconds=9,
+                              count=None))
+    e = dict(env, AAA_RESUME_MARGIN_MS="7000")
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=12,
+                         handler="executor")
+        first = json.loads(emu.invoke("executor", {"action": "renew_batch",
+                                                   "names": names}).result_body())
+        assert first["state"] == "in_progress" and first["resumes"] is True, first
+        assert sorted(first["resume_jobs"]) == sorted(j["job"] for j in first["jobs"])
+        emu.wait_idle(timeout=180)
+        resumes = [json.loads(i.payload) for i in emu.invocations
+                   if json.loads(i.payload).get("action") == "resume_batch"]
+    stats = aws.proxy.stats()
+    aws.proxy.faults.clear()
+    assert resumes and sorted(resumes[0]["jobs"]) == sorted(first["resume_jobs"]), resumes
+    for j in first["jobs"]:
+        with open(_store_file(env, "jobs", j["job"] + ".json")) as f:
+            assert json.load(f)["state"] == "done", j
+    assert ca.count("newOrder") == len(names)
+    publishes = [e for e in stats["requests"] if e.get("action") == "ChangeResourceRecordSets"
+                 and e["status"] == 200]
+    assert len(publishes) == 2, len(publishes)  # one publish, one cleanup
+    assert aws.records(z1["id"], "TXT") == []
+
+
+def test_killed_batch_is_resumed_without_second_orders(task_root, env, zones, aws, ca, aaa,
+                                                       cli_env):
+    """The executor is killed while its batch waits for Route53; Lambda's retry of the
+    same event finds the same jobs (renew's idempotency keys) once their leases expire
+    (the test shortens them, as time would) and finishes them with their orders."""
+    z1 = zones[0]
+    names = [f"kb{i}.{z1['name']}" for i in range(2)]
+    _issue(aaa, cli_env, names)
+    _make_due(env, names)
+    ca.proxy.reset_stats()
+    aws.proxy.forget_changes()
+    aws.proxy.faults.add(dict(fault="pending", service="route53",
+                              action="GetChange|ChangeResourceRecordSets", seconds=4,
+                              count=None))
+    event = {"action": "renew_batch", "names": names, "due_only": True}
+    jobs_dir = _store_file(env, "jobs")
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        fn = emu.add_function("executor", str(task_root / "bootstrap"), env=env,
+                              timeout=120, handler="executor")
+        emu.invoke_async("executor", event)
+        deadline = time.time() + 60
+        ids = []
+        while time.time() < deadline:
+            docs = []
+            for f in os.listdir(jobs_dir) if os.path.isdir(jobs_dir) else []:
+                if f.endswith(".json"):
+                    with open(os.path.join(jobs_dir, f)) as fh:
+                        d = json.load(fh)
+                    if d.get("renewal"):
+                        docs.append(d)
+            if len(docs) == len(names) and all(d["state"] == "dns_published" for d in docs):
+                ids = [d["id"] for d in docs]
+                break
+            time.sleep(0.05)
+        assert len(ids) == len(names), "the batch reached dns_published"
+        emu.async_retries = 0
+        fn.sandbox.kill()
+        time.sleep(0.5)
+        for i in ids:
+            path = os.path.join(jobs_dir, f"{i}.json")
+            with open(path) as fh:
+                doc = json.load(fh)
+            assert doc["state"] == "dns_published" and doc["lease"]
+            doc["lease"]["expires"] = 0
+            with open(path, "w") as fh:
+                json.dump(doc, fh)
+        out = json.loads(emu.invoke("executor", event).result_body())
+    aws.proxy.faults.clear()
+    assert out["state"] == "done", out
+    assert sorted(j["job"] for j in out["jobs"]) == sorted(ids)
+    assert ca.count("newOrder") == len(names)
     assert aws.records(z1["id"], "TXT") == []
