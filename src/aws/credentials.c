@@ -49,6 +49,27 @@ struct aws_credentials *aws_credentials_dup(const struct aws_credentials *c)
 				   c->expiration, c->source);
 }
 
+struct aws_credentials *aws_credentials_issued(const char *access_key_id, const char *secret,
+					       const char *token, time_t expiration,
+					       const char *fmt, ...)
+{
+	struct aws_credentials *c;
+	va_list ap;
+	char *source;
+
+	va_start(ap, fmt);
+	source = str_vprintf(fmt, ap);
+	va_end(ap);
+	c = source ? aws_credentials_new(access_key_id, secret, token, expiration, source) : NULL;
+	free(source);
+	if (c) {
+		log_add_secret(c->secret_access_key);
+		if (c->session_token)
+			log_add_secret(c->session_token);
+	}
+	return c;
+}
+
 int aws_credentials_set_source(struct aws_credentials *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -67,6 +67,15 @@ struct aws_credentials *aws_credentials_new(const char *access_key_id, const cha
 					    const char *token, time_t expiration,
 					    const char *source);
 struct aws_credentials *aws_credentials_dup(const struct aws_credentials *c);
+/*
+ * Credentials AWS issued just now (STS, the SSO portal): like
+ * aws_credentials_new with the source formatted, and the secret and the
+ * token registered with the log's redaction. NULL on failure.
+ */
+struct aws_credentials *aws_credentials_issued(const char *access_key_id, const char *secret,
+					       const char *token, time_t expiration,
+					       const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Replaces c->source with the formatted text (a provider naming the role
  * or profile the credentials it got came through). 0, or -1 (out of
  * memory; c unchanged). */

@@ -77,17 +77,7 @@ int aws_credentials_parse_json(const char *body, size_t len, const char *what,
 	*out = aws_credentials_new(ak, sk, tok, expiration, what);
 	rc = *out ? 0 : -1;
 out:
-	if (doc) {
-		/* the tree holds the secret: wipe the strings before freeing */
-		cJSON *it;
-
-		cJSON_ArrayForEach(it, doc)
-		{
-			if (cJSON_IsString(it) && it->valuestring)
-				mem_wipe(it->valuestring, strlen(it->valuestring));
-		}
-		cJSON_Delete(doc);
-	}
+	json_delete_wiped(doc);
 	return rc;
 }
 

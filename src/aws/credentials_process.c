@@ -282,7 +282,7 @@ static int s_parse(const char *name, const char *prog, const struct buf *out, ti
 	const char *ak, *sk, *tok, *exp;
 	char *source = NULL, when[21] = "";
 	const cJSON *ver;
-	cJSON *doc = NULL, *it;
+	cJSON *doc = NULL;
 	time_t expiration = 0;
 	int rc = -1;
 
@@ -328,14 +328,7 @@ static int s_parse(const char *name, const char *prog, const struct buf *out, ti
 	*creds = aws_credentials_new(ak, sk, tok, exp ? expiration : 0, source);
 	rc = *creds ? 0 : -1;
 out:
-	if (doc) {
-		cJSON_ArrayForEach(it, doc)
-		{
-			if (cJSON_IsString(it) && it->valuestring)
-				mem_wipe(it->valuestring, strlen(it->valuestring));
-		}
-		cJSON_Delete(doc);
-	}
+	json_delete_wiped(doc);
 	free(source);
 	return rc;
 }

@@ -222,7 +222,7 @@ static int s_cached_token(const struct aws_credentials_deps *d, const char *name
 {
 	char *path = aws_sso_cache_path(s_env(d), key), *text = NULL, hint[160], when[21] = "";
 	const char *tok, *exp;
-	cJSON *doc = NULL, *it;
+	cJSON *doc = NULL;
 	time_t expires = 0;
 	size_t len = 0;
 	int rc = -1, refreshed = 0;
@@ -280,14 +280,7 @@ static int s_cached_token(const struct aws_credentials_deps *d, const char *name
 	log_add_secret(*token);
 	rc = 0;
 out:
-	if (doc) {
-		cJSON_ArrayForEach(it, doc)
-		{
-			if (cJSON_IsString(it) && it->valuestring)
-				mem_wipe(it->valuestring, strlen(it->valuestring));
-		}
-		cJSON_Delete(doc);
-	}
+	json_delete_wiped(doc);
 	if (text) {
 		mem_wipe(text, len);
 		free(text);

@@ -122,17 +122,6 @@ out:
 	return ret;
 }
 
-static int s_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes %XX escapes of s[0..len) and encodes the bytes again strictly, so
  * "%E1%88%B4", a raw "ሴ" and "%e1%88%b4" all come out as "%E1%88%B4". A '%'
@@ -148,8 +137,9 @@ static char *s_reencode(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
-		if (c == '%' && i + 2 < len && s_hexval(s[i + 1]) >= 0 && s_hexval(s[i + 2]) >= 0) {
-			c = (char)(s_hexval(s[i + 1]) * 16 + s_hexval(s[i + 2]));
+		if (c == '%' && i + 2 < len && hex_value(s[i + 1]) >= 0 &&
+		    hex_value(s[i + 2]) >= 0) {
+			c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
 			i += 2;
 		}
 		if (buf_append(&dec, &c, 1) != 0)

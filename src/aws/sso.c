@@ -41,9 +41,8 @@ int sso_get_role_credentials(const char *region, const char *access_token, const
 	struct aws_header h[1];
 	struct aws_call c;
 	const cJSON *rc_obj, *exp;
-	cJSON *doc = NULL, *it;
+	cJSON *doc = NULL;
 	const char *ak, *sk, *tok;
-	char *src = NULL;
 	int rc = -1;
 
 	*out = NULL;
@@ -96,31 +95,17 @@ int sso_get_role_credentials(const char *region, const char *access_token, const
 		s_message(reply, "the answer has no valid expiration");
 		goto out;
 	}
-	src = str_printf("sso:GetRoleCredentials %s", res.data);
-	if (src == NULL)
-		goto out;
-	*out = aws_credentials_new(ak, sk, tok, (time_t)(exp->valuedouble / 1000.0), src);
+	*out = aws_credentials_issued(ak, sk, tok, (time_t)(exp->valuedouble / 1000.0),
+				      "sso:GetRoleCredentials %s", res.data);
 	if (*out == NULL)
 		goto out;
-	log_add_secret(sk);
-	log_add_secret(tok);
 	rc = 0;
 out:
 	if (rc == -1 && reply->message == NULL)
 		s_message(reply, "failed");
-	if (doc) {
-		const cJSON *inner = json_obj(doc, "roleCredentials");
-
-		cJSON_ArrayForEach(it, inner)
-		{
-			if (cJSON_IsString(it) && it->valuestring)
-				mem_wipe(it->valuestring, strlen(it->valuestring));
-		}
-		cJSON_Delete(doc);
-	}
+	json_delete_wiped(doc);
 	buf_free(&q);
 	buf_free(&res);
-	free(src);
 	return rc;
 }
 
@@ -150,7 +135,7 @@ int sso_oidc_refresh_token(const char *region, const char *client_id, const char
 {
 	struct aws_header h[1];
 	struct aws_call c;
-	cJSON *req = NULL, *doc = NULL, *it;
+	cJSON *req = NULL, *doc = NULL;
 	const cJSON *exp;
 	const char *at, *rt;
 	char *body = NULL;
@@ -212,22 +197,8 @@ out:
 		reply->message = str_printf("SSO OIDC CreateToken: failed");
 	if (rc != 0)
 		aws_sso_token_free(out);
-	if (doc) {
-		cJSON_ArrayForEach(it, doc)
-		{
-			if (cJSON_IsString(it) && it->valuestring)
-				mem_wipe(it->valuestring, strlen(it->valuestring));
-		}
-		cJSON_Delete(doc);
-	}
-	if (req) {
-		cJSON_ArrayForEach(it, req)
-		{
-			if (cJSON_IsString(it) && it->valuestring)
-				mem_wipe(it->valuestring, strlen(it->valuestring));
-		}
-		cJSON_Delete(req);
-	}
+	json_delete_wiped(doc);
+	json_delete_wiped(req);
 	if (body) {
 		mem_wipe(body, strlen(body));
 		free(body);

@@ -83,7 +83,7 @@ static int s_credentials(xmlDoc *doc, const char *result, const char *op, const 
 {
 	char path[96];
 	xmlNode *cr;
-	char *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL, *src = NULL;
+	char *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL;
 	time_t expiration = 0;
 	int rc = -1;
 
@@ -105,21 +105,15 @@ static int s_credentials(xmlDoc *doc, const char *result, const char *op, const 
 		s_message(reply, op, role_arn, "the answer's Expiration is not a date");
 		goto out;
 	}
-	src = str_printf("sts:%s %s", op, role_arn);
-	if (src == NULL)
-		goto out;
-	*out = aws_credentials_new(ak, sk, tok, expiration, src);
+	*out = aws_credentials_issued(ak, sk, tok, expiration, "sts:%s %s", op, role_arn);
 	if (*out == NULL)
 		goto out;
-	log_add_secret(sk);
-	log_add_secret(tok);
 	rc = 0;
 out:
 	free(ak);
 	str_wipe_free(sk);
 	str_wipe_free(tok);
 	free(exp);
-	free(src);
 	return rc;
 }
 

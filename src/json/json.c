@@ -5,6 +5,7 @@
 
 #include "log/log.h"
 #include "util/buf.h"
+#include "util/mem.h"
 
 cJSON *json_parse(const char *text, size_t len, const char *what)
 {
@@ -303,4 +304,26 @@ char *json_print_pretty(const cJSON *item)
 		return NULL;
 	}
 	return buf_steal(&b);
+}
+
+static void s_wipe(cJSON *item)
+{
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, item)
+	{
+		if (cJSON_IsString(it) && it->valuestring)
+			mem_wipe(it->valuestring, strlen(it->valuestring));
+		s_wipe(it);
+	}
+}
+
+void json_delete_wiped(cJSON *doc)
+{
+	if (!doc)
+		return;
+	if (cJSON_IsString(doc) && doc->valuestring)
+		mem_wipe(doc->valuestring, strlen(doc->valuestring));
+	s_wipe(doc);
+	cJSON_Delete(doc);
 }

@@ -37,6 +37,10 @@ int json_get_arr(const cJSON *obj, const char *key, const char *what, const cJSO
 
 /* Compact text; caller frees; NULL on failure. */
 char *json_print(const cJSON *item);
+
+/* Wipes every string in the tree (secrets: credentials, tokens), then
+ * deletes it; NULL is fine. */
+void json_delete_wiped(cJSON *doc);
 /* Indented by two spaces, one member per line (for people and jq users);
  * caller frees; NULL on failure. */
 char *json_print_pretty(const cJSON *item);

@@ -7,16 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/mem.h"
 
 /*
  * Decodes s[0..len) into a new string. A '%' not followed by two hex
@@ -39,8 +30,8 @@ static char *s_decode(const char *s, size_t len, int *bad)
 		if (s[i] == '+') {
 			out[o++] = ' ';
 		} else if (s[i] == '%' && i + 2 < len &&
-			   (hi = s_hex((unsigned char)s[i + 1])) >= 0 &&
-			   (lo = s_hex((unsigned char)s[i + 2])) >= 0) {
+			   (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
+			   (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
 			out[o] = (char)(hi * 16 + lo);
 			if (out[o] == '\0')
 				*bad = 1;

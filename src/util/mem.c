@@ -110,3 +110,14 @@ void str_join(char *buf, size_t len, const char *const *names, size_t n, const c
 		used += (size_t)w;
 	}
 }
+
+int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

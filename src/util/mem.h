@@ -19,6 +19,8 @@ char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *str_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
+/* The value of the hex digit c (either case), or -1. */
+int hex_value(int c);
 /*
  * The n names (NULL ones skipped) joined into buf for a message or a help
  * line: sep between them, last before the last one ("a, b or c" with
