@@ -20,6 +20,7 @@
 #include "agent/account.h"
 #include "agent/ca_pause.h"
 #include "agent/certs.h"
+#include "agent/leftover.h"
 #include "config/settings.h"
 #include "deploy/deploy.h"
 #include "agent/targets.h"
@@ -179,6 +180,7 @@ static void s_dns_cleanup(struct run *r)
 		return;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "dns");
+	leftover_unmark(r->a, r->job);
 	agent_progress(r->a, "DNS records removed");
 }
 
@@ -299,6 +301,15 @@ out:
 	cJSON_Delete(exp);
 }
 
+static int s_mark(struct run *r)
+{
+	cJSON *st = dns01_state(r->dns);
+	int rc = st ? leftover_mark(r->a, r->job, st) : -1;
+
+	cJSON_Delete(st);
+	return rc;
+}
+
 /*
  * state ordered, first half: one TXT value per pending authorization,
  * added to the job's dns01 (not published). No pending authorization: the
@@ -342,7 +353,9 @@ int issue_values(struct run *r, size_t *npending)
 		rc = job_set_state(r->job, r->o->authz_only ? JOB_DONE : JOB_AUTHORIZED);
 		goto out;
 	}
-	rc = 0;
+	/* Before anything is published: found by the scheduler if this job
+	 * cannot remove them itself (leftover.h). */
+	rc = s_mark(r);
 out:
 	free(thumb);
 	free(ka);

@@ -24,6 +24,7 @@
 
 #include "agent/issue.h"
 #include "agent/issue_impl.h"
+#include "agent/leftover.h"
 #include "agent/job.h"
 #include "dns/dns01.h"
 #include "json/json.h"
@@ -285,6 +286,7 @@ static void s_cleanup(struct s_batch *b, const int *sel)
 			continue;
 		if (dns01_adopt(b->runs[i].dns, c) == 0) {
 			cJSON_DeleteItemFromObjectCaseSensitive(b->runs[i].job->doc, "dns");
+			leftover_unmark(b->a, b->runs[i].job);
 			agent_progress(b->a, "job %s: DNS records removed with the batch",
 				       job_id(b->runs[i].job));
 		}

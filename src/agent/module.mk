@@ -3,5 +3,5 @@
 SRCS += src/agent/agent.c src/agent/account.c src/agent/certs.c src/agent/renewal.c \
 	src/agent/job.c src/agent/issue.c src/agent/issue_batch.c src/agent/targets.c \
 	src/agent/ls.c src/agent/sync.c src/agent/revoke.c src/agent/doctor.c src/agent/renew.c \
-	src/agent/ca_pause.c
+	src/agent/ca_pause.c src/agent/leftover.c
 UNIT_SRCS += tests/unit/test_agent.c tests/unit/test_doctor.c

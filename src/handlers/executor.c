@@ -21,6 +21,7 @@
 #include "agent/doctor.h"
 #include "agent/issue.h"
 #include "agent/job.h"
+#include "agent/leftover.h"
 #include "agent/ops.h"
 #include "agent/renew.h"
 #include "agent/targets.h"
@@ -901,6 +902,27 @@ static cJSON *s_doctor(struct agent *a, const cJSON *event, const struct runtime
 	free(domains);
 	return out;
 }
+/*
+ * cleanup: the TXT records a job left (its fleet/cleanup/ markers, handed on
+ * by the scheduler). Idempotent: a second delivery finds nothing left; a job
+ * that still needs its records is "busy" and left for a later pass.
+ */
+static cJSON *s_cleanup(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
+			struct rt_error *err)
+{
+	cJSON *out = cJSON_CreateObject();
+	char owner[96];
+
+	(void)err;
+	if (!out)
+		return NULL;
+	snprintf(owner, sizeof(owner), "cleanup/%.80s", ctx->request_id ? ctx->request_id : "cli");
+	cJSON_AddStringToObject(out, "job", json_str(event, "job"));
+	cJSON_AddStringToObject(out, "action", "cleanup");
+	(void)leftover_cleanup(a, json_str(event, "job"), owner, out);
+	return out;
+}
+
 static cJSON *s_cert(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
 		     struct aaa_err *err)
 {
@@ -952,6 +974,7 @@ const struct exec_action exec_actions[] = {
      1,
      0},
     {"resume_batch", {{"jobs", EXEC_NAMES, NULL}}, s_resume_batch, 1, 0},
+    {"cleanup", {{"job", EXEC_STR, NULL}}, s_cleanup, 0, 0},
     {"reg",
      {{"email", EXEC_STR_OPT, NULL},
       {"agree", EXEC_BOOL_OPT, NULL},

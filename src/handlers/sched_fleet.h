@@ -3,9 +3,9 @@
  * called from scheduler.c): one listing of fleet/ per pass, which holds
  *   fleet/ca-pause.json     the CA asked to wait (agent/ca_pause.h): while it
  *                           lasts no renewal starts; they are "deferred"
- *   fleet/cleanup/<job-id>  a job's TXT records may still be published: the
- *                           executor's "cleanup" action finishes them
- *                           (sched_cleanup.c)
+ *   fleet/cleanup/<job-id>.<time>  a job's TXT records may still be
+ *                           published: the executor's "cleanup" action
+ *                           finishes them (sched_cleanup.c, agent/leftover.h)
  * Nothing here fails a pass: what cannot be read is logged and skipped, and
  * the next pass tries again.
  */
@@ -32,6 +32,10 @@ void sched_fleet_read(struct agent *a, time_t now, struct sched_fleet *f);
 /* While paused: "ca_pause" in the answer, and a log line naming how many
  * due certificates wait for it. */
 void sched_pause_report(const struct sched_fleet *f, size_t waiting, time_t now, cJSON *out);
+
+/* Hands each old cleanup marker's job to the executor's "cleanup" action
+ * (fn); "cleaning" in the answer lists them. */
+void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now, cJSON *out);
 
 void sched_fleet_clear(struct sched_fleet *f);
 

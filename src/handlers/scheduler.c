@@ -317,6 +317,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	/* The budget counts certificates; they go out in batches by hosted zone. */
 	sched_batch_start(fn, start, entries, nstart, due, failed);
 	sched_pause_report(&fleet, ntodo, now, out);
+	sched_cleanup_start(&fleet, fn, now, out);
 	if (ntodo > (size_t)budget && !fleet.paused)
 		log_info("scheduler: %zu due, %ld started (AAA_RENEW_BUDGET), the rest next pass",
 			 ntodo, budget);

@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "agent/certs.h"
 #include "agent/job.h"
+#include "agent/leftover.h"
 #include "agent/renewal.h"
 #include "json/json.h"
 #include "tests/unit/harness.h"
@@ -76,6 +77,24 @@ TEST(renewal_revoked_now_and_backoff_after_failures)
 	in.failures = 20;
 	in.last_failure = in.not_after - 9 * DAY - 3600;
 	CHECK(renewal_time(&in, 0.0) <= in.last_failure + 86400);
+}
+
+TEST(leftover_marker_keys_parse)
+{
+	char id[160];
+	time_t t = 0;
+
+	CHECK_INT(leftover_parse("fleet/cleanup/k0a1-b_2.1796532549", id, sizeof(id), &t), 0);
+	CHECK_STR(id, "k0a1-b_2");
+	CHECK_INT(t, 1796532549);
+	/* not a marker: another folder, no time, no id, a time that is not a number */
+	CHECK_INT(leftover_parse("fleet/ca-pause.json", id, sizeof(id), &t), -1);
+	CHECK_INT(leftover_parse("fleet/cleanup/k0a1", id, sizeof(id), &t), -1);
+	CHECK_INT(leftover_parse("fleet/cleanup/.123", id, sizeof(id), &t), -1);
+	CHECK_INT(leftover_parse("fleet/cleanup/k0.12x", id, sizeof(id), &t), -1);
+	CHECK_INT(leftover_parse("fleet/cleanup/k0.", id, sizeof(id), &t), -1);
+	CHECK_INT(leftover_parse("fleet/cleanup/a/b.1", id, sizeof(id), &t), -1);
+	CHECK_INT(leftover_parse("fleet/cleanup/longer-than-the-buffer.1", id, 8, &t), -1);
 }
 
 TEST(agent_directory_aliases)

@@ -1,0 +1,216 @@
+"""No TXT record is ever left (issue 16 item 6): a job writes a marker,
+fleet/cleanup/<job-id>.<time>, before it publishes its DNS-01 records and
+deletes it once they are removed. A marker that stays is handed by the
+scheduler's next pass to the executor's `cleanup` action, which removes the
+records and the marker.
+
+Cases: a normal issuance leaves no marker; a cleanup refused by Route53
+(the job still finishes) leaves its marker, and the next pass removes the
+record; an executor killed between publishing and cleaning up (the Lambda
+emulator kills its sandbox) leaves a job that nobody resumes: the pass fails
+the abandoned job (so no late resume answers a challenge without its record)
+and removes the record; a marker younger than a Lambda invocation is left to
+its job; a second delivery of the cleanup finds nothing left.
+"""
+import importlib
+import json
+import os
+import sys
+import time
+import uuid
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+emulator = importlib.import_module("tests.integration.lambda.emulator")
+
+STALE_S = 900  # LEFTOVER_STALE_S
+
+
+@pytest.fixture
+def zone(aws):
+    name = f"c{uuid.uuid4().hex[:8]}.example.test"
+    return {"name": name, "id": aws.create_zone(name)}
+
+
+@pytest.fixture
+def env(stack, tmp_path, aaa, zone):
+    store = f"file://{tmp_path}/store"
+    e = stack.aaa_env(tmp_path / "fn-home")
+    e.pop("HOME", None)
+    e["AAA_STORE"] = store
+    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
+    assert reg.returncode == 0, reg.stderr
+    return e
+
+
+def _file(env, *parts):
+    return os.path.join(env["AAA_STORE"][len("file://"):], "aaa-data", "v1", *parts)
+
+
+def _markers(env):
+    d = _file(env, "fleet", "cleanup")
+    return sorted(f for f in os.listdir(d) if not f.startswith(".")) if os.path.isdir(d) else []
+
+
+def _age_marker(env, name, seconds):
+    """Renames a marker as if it had been written `seconds` earlier (time passing)."""
+    job, t = name.rsplit(".", 1)
+    new = f"{job}.{int(t) - seconds}"
+    os.rename(_file(env, "fleet", "cleanup", name), _file(env, "fleet", "cleanup", new))
+    return new
+
+
+def _functions(emu, task_root, env):
+    emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                     handler="executor")
+    emu.add_function("scheduler", str(task_root / "bootstrap"),
+                     env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
+                     handler="scheduler")
+
+
+def _pass(task_root, env):
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        _functions(emu, task_root, env)
+        emu.fire_scheduled_event("scheduler")
+        emu.wait_idle(timeout=120)
+        sched = [json.loads(i.result_body()) for i in emu.invocations
+                 if i.function == "scheduler"]
+        execs = [(json.loads(i.payload), json.loads(i.result_body()))
+                 for i in emu.invocations if i.function == "executor"]
+    return sched[0], execs
+
+
+def test_a_refused_cleanup_is_finished_by_the_next_pass(task_root, aaa, aws, env, zone):
+    name = f"ok.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    assert r.returncode == 0, r.stderr
+    assert _markers(env) == [], "a job that cleaned up leaves no marker"
+    job_ok = json.loads(r.stdout)["job"]
+    assert "cleanup_marker" not in json.load(open(_file(env, "jobs", f"{job_ok}.json")))
+
+    # Route53 takes the publish, refuses the cleanup: the certificate is issued anyway.
+    aws.proxy.faults.add(fault="error", service="route53", action="ChangeResourceRecordSets",
+                         skip=1, status=403, code="AccessDenied", count=None)
+    name = f"left.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    aws.proxy.faults.clear()
+    assert r.returncode == 0, r.stderr
+    job = json.loads(r.stdout)["job"]
+    assert "removing the TXT records failed" in r.stderr, r.stderr
+    (marker,) = _markers(env)
+    assert marker.startswith(job + ".")
+    record = f"_acme-challenge.{name}."
+    assert [x["Name"] for x in aws.records(zone["id"], "TXT")] == [record]
+    doc = json.load(open(_file(env, "fleet", "cleanup", marker)))
+    assert doc["job"] == job and doc["names"] == [name]
+    assert doc["dns"]["records"][0]["name"] == record.rstrip(".")
+
+    # A pass right away leaves it: the marker is younger than any job may run.
+    out, execs = _pass(task_root, env)
+    assert out["cleaning"] == [] and execs == []
+    assert _markers(env) == [marker]
+
+    marker = _age_marker(env, marker, STALE_S + 60)
+    out, execs = _pass(task_root, env)
+    assert out["cleaning"] == [job], out
+    ((payload, answer),) = execs
+    assert payload == {"action": "cleanup", "job": job}
+    assert answer["state"] == "done" and answer["removed"] == [record.rstrip(".")], answer
+    assert aws.records(zone["id"], "TXT") == []
+    assert _markers(env) == []
+    st = json.load(open(_file(env, "jobs", f"{job}.json")))
+    assert st["state"] == "done" and "dns" not in st and "cleanup_marker" not in st
+
+    # Idempotent: a second delivery finds nothing left.
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        _functions(emu, task_root, env)
+        again = json.loads(emu.invoke("executor", payload).result_body())
+    assert again["state"] == "done" and again["removed"] == [], again
+    assert "nothing left" in again["note"]
+
+
+def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, env, zone,
+                                                              pebble):
+    """The worker is killed while it waits for Route53 (records published); Lambda's
+    retries are off, so nobody resumes it. Once the job is older than any invocation,
+    the scheduler's pass fails it and removes its record and marker."""
+    aws.proxy.faults.add({"fault": "pending", "service": "route53",
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 30,
+                          "count": None})
+    name = f"kill.{zone['name']}"
+    with emulator.LambdaEmulator(retry_delays=(0.05, 0.05)) as emu:
+        fn = emu.add_function("executor", str(task_root / "bootstrap"), env=env,
+                              timeout=120, handler="executor")
+        emu.invoke_async("executor", {"action": "cert", "names": [name],
+                                      "idempotency_key": "kill-cleanup"})
+        jobs_dir = _file(env, "jobs")
+        deadline = time.time() + 30
+        job_id = None
+        while time.time() < deadline:
+            files = [f for f in os.listdir(jobs_dir) if f.endswith(".json")] \
+                if os.path.isdir(jobs_dir) else []
+            if files:
+                job_id = files[0][:-5]
+                if json.load(open(_file(env, "jobs", files[0])))["state"] == "dns_published":
+                    break
+            time.sleep(0.05)
+        emu.async_retries = 0
+        fn.sandbox.kill()
+    aws.proxy.faults.clear()
+    job = json.load(open(_file(env, "jobs", f"{job_id}.json")))
+    assert job["state"] == "dns_published", job
+    record = f"_acme-challenge.{name}."
+    assert [x["Name"] for x in aws.records(zone["id"], "TXT")] == [record]
+    (marker,) = _markers(env)
+    assert job["cleanup_marker"] == f"fleet/cleanup/{marker}"
+
+    # Time passes: the job's lease and last update are older than any invocation.
+    _age_marker(env, marker, STALE_S + 60)
+    job["updated"] = "2020-01-01T00:00:00Z"
+    job["lease"]["expires"] = 0
+    json.dump(job, open(_file(env, "jobs", f"{job_id}.json"), "w"))
+    pebble.reset_stats()
+    out, execs = _pass(task_root, env)
+    assert out["cleaning"] == [job_id], out
+    ((_, answer),) = execs
+    assert answer["state"] == "done" and answer.get("job_failed") is True, answer
+    assert aws.records(zone["id"], "TXT") == []
+    assert _markers(env) == []
+    job = json.load(open(_file(env, "jobs", f"{job_id}.json")))
+    assert job["state"] == "failed" and job["error"]["code"] == "abandoned", job
+    assert "removed its TXT records" in job["error"]["message"]
+    assert pebble.count("newOrder") == 0
+
+
+def test_a_running_job_keeps_its_records(task_root, aws, env, zone):
+    """A marker handed on while its job holds a live lease (a long invocation still at
+    work): the cleanup leaves it, busy, and the record stays for the job."""
+    aws.proxy.faults.add({"fault": "pending", "service": "route53",
+                          "action": "GetChange|ChangeResourceRecordSets", "seconds": 30,
+                          "count": None})
+    name = f"run.{zone['name']}"
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        _functions(emu, task_root, env)
+        emu.invoke_async("executor", {"action": "cert", "names": [name],
+                                      "idempotency_key": "running"})
+        deadline = time.time() + 30
+        while time.time() < deadline and not _markers(env):
+            time.sleep(0.05)
+        time.sleep(0.5)
+        (marker,) = _markers(env)
+        job_id = marker.rsplit(".", 1)[0]
+        # (the action itself does not look at the marker's age: the scheduler does)
+        answer = json.loads(emu.invoke("executor", {"action": "cleanup", "job": job_id})
+                            .result_body())
+        assert answer["state"] == "busy", answer
+        assert len(_markers(env)) == 1
+        assert [x["Name"] for x in aws.records(zone["id"], "TXT")] == [f"_acme-challenge.{name}."]
+        aws.proxy.faults.clear()
+        emu.wait_idle(timeout=120)
+    job = json.load(open(_file(env, "jobs", f"{job_id}.json")))
+    assert job["state"] == "done", job
+    assert aws.records(zone["id"], "TXT") == [] and _markers(env) == []
