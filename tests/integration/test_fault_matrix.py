@@ -88,9 +88,10 @@ CASES = [
     ("acme 500 (finalize)", ACME, [dict(fault="error", status=500, code="serverInternal",
                                        action="finalize", count=1)],
      "fail", "serverInternal"),
-    ("acme 429 Retry-After (newOrder)", ACME, [dict(fault="throttle", retry_after=60,
+    # waited out in place (a longer pause fails and stops the fleet: test_ca_pause.py)
+    ("acme 429 Retry-After (newOrder)", ACME, [dict(fault="throttle", retry_after=2,
                                                    action="newOrder", count=1)],
-     "fail", "rateLimited"),
+     "ok", None),
     ("acme badNonce x6 (storm)", ACME, [dict(fault="badnonce", action=ACME_POSTS, count=6)],
      "ok", None),
     ("acme badNonce always (newOrder)", ACME, [dict(fault="badnonce", action="newOrder",
