@@ -908,7 +908,7 @@ static cJSON *s_doctor(struct agent *a, const cJSON *event, const struct runtime
  * that still needs its records is "busy" and left for a later pass.
  */
 static cJSON *s_cleanup(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
-			struct rt_error *err)
+			struct aaa_err *err)
 {
 	cJSON *out = cJSON_CreateObject();
 	char owner[96];

@@ -154,6 +154,9 @@ def test_batch_in_two_zones_makes_one_change_per_zone(task_root, env, zones, tmp
     assert ca.count("newOrder") == len(names)
     for z in (z1, z2):
         assert aws.records(z["id"], "TXT") == [], z
+    # and no cleanup marker left for the scheduler (test_leftover_cleanup.py)
+    marks = _store_file(env, "fleet", "cleanup")
+    assert not os.path.isdir(marks) or [m for m in os.listdir(marks) if m[0] != "."] == []
 
 
 def _make_due(env, names):
