@@ -389,3 +389,37 @@ def test_killed_batch_is_resumed_without_second_orders(task_root, env, zones, aw
     assert sorted(j["job"] for j in out["jobs"]) == sorted(ids)
     assert ca.count("newOrder") == len(names)
     assert aws.records(z1["id"], "TXT") == []
+
+
+def test_a_full_batch_in_one_zone_costs_a_handful_of_route53_requests(task_root, env, zones,
+                                                                      aws, ca, aaa, cli_env):
+    """25 certificates (the default AAA_BATCH_SIZE) in one zone: one ListHostedZones, the
+    zone read twice (its first name alone, then the whole zone in one page), one change
+    to publish and one to clean up; GetChange as long as Route53 says PENDING (a second
+    here). Printed per certificate; the bound is counted, not timed."""
+    z1 = zones[0]
+    names = [f"n{i:02d}.{z1['name']}" for i in range(25)]
+    _issue(aaa, cli_env, names)
+    aws.proxy.reset_stats()
+    aws.proxy.forget_changes()
+    ca.proxy.reset_stats()
+    aws.proxy.faults.add(dict(fault="pending", service="route53",
+                              action="GetChange|ChangeResourceRecordSets", seconds=1,
+                              count=None))
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=300,
+                         handler="executor")
+        out = json.loads(emu.invoke("executor", {"action": "renew_batch",
+                                                 "names": names}).result_body())
+    stats = aws.proxy.stats()
+    aws.proxy.faults.clear()
+    assert out["state"] == "done", out
+    r53 = {k: v for k, v in stats["by_action"].items() if k.startswith("route53:")}
+    print(f"25 certificates, one zone: {r53} = "
+          f"{sum(r53.values()) / len(names):.2f} Route53 requests per certificate")
+    assert _r53(stats, "ListHostedZones") == 1, r53
+    assert _r53(stats, "ListResourceRecordSets") == 2, r53
+    assert _r53(stats, "ChangeResourceRecordSets") == 2, r53
+    assert _r53(stats, "GetChange") >= 1, r53
+    assert ca.count("newOrder") == len(names)
+    assert aws.records(z1["id"], "TXT") == []
