@@ -92,11 +92,17 @@ static void s_advance(struct s_batch *b, size_t i, enum job_state s)
 		s_finish(b, i, t > 0 ? ISSUE_BUSY : ISSUE_FAILED);
 }
 
-static struct dns01 *s_new_dns(struct s_batch *b, size_t i)
+/* A batch's dns01 object, with job i's options; waiting: it polls
+ * GetChange at the batch's pace. */
+static struct dns01 *s_new_dns(struct s_batch *b, size_t i, int waiting)
 {
 	struct dns01_opts o;
 
 	issue_dns_opts(&b->runs[i], &o);
+	if (waiting) {
+		o.poll_first_ms = DNS01_BATCH_POLL_FIRST_MS;
+		o.poll_max_ms = DNS01_BATCH_POLL_MAX_MS;
+	}
 	return dns01_new(&o);
 }
 
@@ -138,7 +144,7 @@ static void s_publish(struct s_batch *b, const int *sel)
 				s_finish(b, i, t > 0 ? ISSUE_BUSY : ISSUE_FAILED);
 			continue;
 		}
-		if (!all && !(all = s_new_dns(b, i))) {
+		if (!all && !(all = s_new_dns(b, i, 0))) {
 			s_dns_failed(b, i, "dns-01: out of memory");
 			continue;
 		}
@@ -210,7 +216,7 @@ static void s_wait(struct s_batch *b, const int *sel)
 			s_after(b, i, issue_step_failed(r));
 			continue;
 		}
-		if (!w && !(w = s_new_dns(b, i)))
+		if (!w && !(w = s_new_dns(b, i, 1)))
 			continue;
 		m = dns01_merge(w, r->dns);
 		if (m == 0) {
@@ -266,7 +272,7 @@ static void s_cleanup(struct s_batch *b, const int *sel)
 			continue;
 		if (issue_dns(r) != 0)
 			continue;
-		if (!c && !(c = s_new_dns(b, i)))
+		if (!c && !(c = s_new_dns(b, i, 0)))
 			goto out;
 		if (dns01_merge(c, r->dns) < 0)
 			continue;

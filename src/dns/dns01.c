@@ -64,6 +64,8 @@ struct dns01 *dns01_new(const struct dns01_opts *opts)
 	if (opts) {
 		if (opts->insync_timeout_ms > 0)
 			d->insync_timeout_ms = opts->insync_timeout_ms;
+		d->poll_first_ms = opts->poll_first_ms;
+		d->poll_max_ms = opts->poll_max_ms;
 		d->check_authoritative = opts->check_authoritative;
 		d->nzone_ids = opts->nzone_ids;
 		d->nzone_roles = opts->nzone_roles;

@@ -80,6 +80,7 @@ struct dns01 {
 	char **zone_roles;
 	size_t nzone_roles;
 	long insync_timeout_ms;
+	long poll_first_ms, poll_max_ms;
 	int check_authoritative;
 	char **check_servers; /* dns01_set_check_servers */
 	size_t ncheck_servers;

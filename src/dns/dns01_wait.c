@@ -129,7 +129,8 @@ int dns01_wait(struct dns01 *d)
 	struct route53_change_info ci = {NULL, NULL};
 	struct aws_reply reply;
 	const struct aws_credentials *creds;
-	long start = s_now_ms(), delay = 500;
+	long start = s_now_ms(), delay = d->poll_first_ms > 0 ? d->poll_first_ms : 500;
+	long cap = d->poll_max_ms > 0 ? d->poll_max_ms : 3000;
 	char *why = NULL;
 	size_t i, pending;
 	int ok, rc = -1;
@@ -179,8 +180,9 @@ int dns01_wait(struct dns01 *d)
 			goto out;
 		}
 		/* 3 s apart at most: a change is late by 1.5 s on average, for about
-		 * 0.3 GetChange per second per zone (Route53 allows 5 per account). */
-		delay = delay * 2 > 3000 ? 3000 : delay * 2;
+		 * 0.3 GetChange per second per zone (Route53 allows 5 per account);
+		 * a batch waits up to 10 s (DNS01_BATCH_POLL_MAX_MS). */
+		delay = delay * 2 > cap ? cap : delay * 2;
 	}
 	rc = 0;
 out:

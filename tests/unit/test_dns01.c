@@ -89,7 +89,7 @@ TEST(dns01_errors_before_requests)
 {
 	struct dns01 *d = dns01_new(NULL);
 	const char *ids[] = {"example.com"};
-	struct dns01_opts o = {ids, 1, NULL, 0, 0, 0, NULL};
+	struct dns01_opts o = {ids, 1, NULL, 0, 0, 0, NULL, 0, 0};
 	const char *names[] = {"example.com"};
 
 	REQUIRE(d != NULL);
@@ -268,7 +268,7 @@ TEST(dns01_batch_adopt_and_conflicting_changes)
 TEST(dns01_cache_shared)
 {
 	struct dns01_cache *c = dns01_cache_new();
-	struct dns01_opts o = {NULL, 0, NULL, 0, 0, 0, NULL};
+	struct dns01_opts o = {NULL, 0, NULL, 0, 0, 0, NULL, 0, 0};
 	struct dns01 *d1, *d2;
 
 	REQUIRE(c != NULL);
