@@ -1,7 +1,8 @@
 /*
  * The certificate side of the store. meta.json is written last, so a
- * reader that finds a meta finds the files it describes; the index is a
- * cache of the metas for the scheduler and is rebuilt from them on demand.
+ * reader that finds a meta finds the files it describes; the index (a base
+ * and per-change deltas, store/index.h) is a cache of the metas for the
+ * scheduler.
  */
 #define _GNU_SOURCE
 #include "agent/certs.h"
@@ -18,10 +19,9 @@
 #include "crypto/x509.h"
 #include "json/json.h"
 #include "log/log.h"
+#include "store/index.h"
 #include "store/keys.h"
 #include "util/mem.h"
-
-#define INDEX_TRIES 8
 
 void agent_time_format(time_t t, char *out, size_t len)
 {
@@ -137,75 +137,48 @@ fail:
 }
 
 /*
- * Read-modify-write of the one index object with If-Match / If-None-Match:
- * two executors finishing at once both land, the loser re-reads.
+ * One delta object per change (store/index.h): no read, no condition, so
+ * any number of executors finishing at once all land, and the bytes moved
+ * do not grow with the number of certificates.
  */
 int agent_index_set(struct agent *a, const char *name, const cJSON *entry)
 {
-	struct store_object o = {0};
-	cJSON *idx = NULL, *certs;
-	char *text = NULL, *nm = str_dup(name);
-	int tries, r, rc = -1;
+	struct aaa_err e;
+	char *nm = str_dup(name);
+	int rc = -1;
 
 	/* One entry per certificate however the caller spelled its name. */
 	if (!nm)
 		return -1;
 	name_normalize(nm);
-	name = nm;
-	for (tries = 0; tries < INDEX_TRIES; tries++) {
-		store_object_free(&o);
-		cJSON_Delete(idx);
-		idx = NULL;
-		free(text);
-		text = NULL;
-		r = store_get(a->store, STORE_KEY_INDEX, &o);
-		if (r == STORE_OK) {
-			idx = json_parse(o.data, o.len, "index.json");
-			if (!idx)
-				log_warn("index.json is damaged; rebuilding it from this entry");
-		} else if (r != STORE_NOT_FOUND) {
-			agent_fail(a, "store", "", "cannot read index.json from %s",
-				   store_url(a->store));
-			goto out;
-		}
-		if (!idx && !(idx = cJSON_CreateObject()))
-			goto out;
-		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(idx, "version")))
-			cJSON_AddNumberToObject(idx, "version", 1);
-		certs = cJSON_GetObjectItemCaseSensitive(idx, "certs");
-		if (!cJSON_IsObject(certs)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(idx, "certs");
-			if (!(certs = cJSON_AddObjectToObject(idx, "certs")))
-				goto out;
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(certs, name);
-		if (entry && !cJSON_AddItemToObject(certs, name, cJSON_Duplicate(entry, 1)))
-			goto out;
-		if (!(text = json_print(idx)))
-			goto out;
-		if (r == STORE_OK)
-			r = store_replace(a->store, STORE_KEY_INDEX, o.etag, text, strlen(text), 0,
-					  NULL);
-		else
-			r = store_create(a->store, STORE_KEY_INDEX, text, strlen(text), 0, NULL);
-		if (r == STORE_OK) {
-			rc = 0;
-			goto out;
-		}
-		if (r != STORE_CONFLICT && r != STORE_NOT_FOUND) {
-			agent_fail(a, "store", "", "cannot write index.json to %s",
-				   store_url(a->store));
-			goto out;
-		}
-		log_info("index.json changed under us; re-reading (%d/%d)", tries + 1, INDEX_TRIES);
+	err_clear(&e);
+	if (index_put(a->store, nm, entry, &e) != STORE_OK) {
+		agent_fail(a, "store", e.code, "cannot record %s in the index in %s%s%s", nm,
+			   store_url(a->store), e.message[0] ? ": " : "", e.message);
+		err_detail(&a->err, e.http_status, e.request_id);
+		goto out;
 	}
-	agent_fail(a, "store", "", "index.json: too many concurrent writers, gave up");
+	rc = 0;
 out:
-	store_object_free(&o);
-	cJSON_Delete(idx);
-	free(text);
 	free(nm);
 	return rc;
+}
+
+int agent_index_read(struct agent *a, struct index_view *v)
+{
+	struct aaa_err e;
+	int r;
+
+	err_clear(&e);
+	r = index_read(a->store, v, &e);
+	if (r == STORE_ERROR) {
+		agent_fail(
+		    a, "store", e.code, "cannot read the index (index.json and %s) from %s%s%s",
+		    INDEX_DELTA_PREFIX, store_url(a->store), e.message[0] ? ": " : "", e.message);
+		err_detail(&a->err, e.http_status, e.request_id);
+		return -1;
+	}
+	return r == STORE_NOT_FOUND ? 1 : 0;
 }
 
 /* A random number in [0, 1) from the CSPRNG (the renewal point). */

@@ -1,7 +1,8 @@
 /*
  * Stored certificates: certs/<name>/{meta.json,privkey.pem,cert.pem,
- * chain.pem,fullchain.pem,history/<serial>.pem} and the index.json the
- * scheduler reads (one object: name -> not_after, renew_after, failures).
+ * chain.pem,fullchain.pem,history/<serial>.pem} and the index the
+ * scheduler reads (name -> not_after, renew_after, failures: index.json and
+ * its deltas, store/index.h).
  */
 #ifndef AAA_AGENT_CERTS_H
 #define AAA_AGENT_CERTS_H
@@ -9,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "agent/agent.h"
+#include "store/index.h"
 
 /* meta.json of name (caller cJSON_Deletes); NULL when absent (return 1) or
  * on error (-1, a->err). */
@@ -46,10 +48,15 @@ void agent_cert_set_clear(struct agent_cert_set *s);
 int agent_cert_file(struct agent *a, const char *name, const char *file, char **data, size_t *len);
 
 /*
- * Updates (or with entry NULL removes) name's entry in index.json with
- * conditional writes, re-reading when another writer won.
+ * Updates (or with entry NULL removes) name's entry in the index: one new
+ * delta object (store/index.h), so it never conflicts with another writer.
  */
 int agent_index_set(struct agent *a, const char *name, const cJSON *entry);
+
+/* The index as readers see it (index.json and every delta, merged): 0,
+ * 1 when the store has no index at all (v->doc is an empty one), -1
+ * (a->err names the request that failed). index_view_free(v) after. */
+int agent_index_read(struct agent *a, struct index_view *v);
 
 /* The index entry for a meta (not_after, renew_after, serial, failures...). */
 cJSON *agent_index_entry(const cJSON *meta);

@@ -12,30 +12,36 @@
 #define CLI   AWS_CALLER_CLI
 
 static const struct aws_action s_actions[] = {
-    /* S3: the store. Everything lives under aaa-data/; the scheduler only
-     * reads index.json (one GET a pass) and fleet/ca-pause.json (its policy
-     * names those objects alone) and may list index.json's name (S3 answers
-     * a GET of a missing object 403 to a caller that cannot list, so a new,
-     * empty store would look like a refusal) and fleet/ (the CA's pause, the
-     * cleanup markers); the executor and the CLI read, list and write.
-     * HeadObject needs s3:GetObject, ListObjectsV2 s3:ListBucket. */
+    /* S3: the store. Everything lives under aaa-data/; the executor and the
+     * CLI read, list and write. The scheduler touches the index and fleet/
+     * alone (its policy names those keys): it lists the prefix "index"
+     * (index.json and the change objects under index.d/, store/index.h;
+     * S3 answers a GET of a missing object 403 to a caller that cannot
+     * list, so a new, empty store would otherwise look like a refusal) and
+     * fleet/ (the CA's pause, the cleanup markers), reads them and
+     * fleet/ca-pause.json, writes the folded index.json and deletes the
+     * changes it folded. HeadObject needs s3:GetObject, ListObjectsV2
+     * s3:ListBucket, DeleteObjects s3:DeleteObject for each key. */
     {AWS_S3, "GetObject", "s3:GetObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "read the index, the CA's pause, certificates, accounts and jobs"},
     {AWS_S3, "HeadObject", "s3:GetObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "check an object and its ETag before a conditional write"},
-    {AWS_S3, "PutObject", "s3:PutObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
-     "store keys, certificates, jobs and the index (SSE-KMS, conditional writes)"},
+    {AWS_S3, "PutObject", "s3:PutObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
+     "store keys, certificates, jobs and index changes (SSE-KMS, conditional writes); the "
+     "scheduler: the folded index.json (If-Match)"},
     {AWS_S3, "DeleteObject", "s3:DeleteObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "remove finished jobs and released leases"},
+    {AWS_S3, "DeleteObjects", "s3:DeleteObject", SCHED, AWS_SCOPE_DATA_OBJECTS, NULL,
+     "the scheduler: remove the index changes it folded into index.json (1,000 a request)"},
     {AWS_S3, "ListObjectsV2", "s3:ListBucket", SCHED | EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
-     "list certificates and accounts under aaa-data/ (the scheduler: whether index.json "
-     "exists, and fleet/: the CA's pause and the cleanup markers)"},
+     "list certificates and accounts under aaa-data/ (the scheduler: index.json and the "
+     "index changes, prefix \"index\", and fleet/: the CA's pause and the cleanup markers)"},
 
     /* KMS on behalf of S3: SSE-KMS encrypts with a data key S3 asks for in
      * the caller's name, and decrypts it again on every read (also with an
      * S3 Bucket Key). */
-    {AWS_KMS, NULL, "kms:GenerateDataKey", EXEC | CLI, AWS_SCOPE_DATA_KEY, "S3 PutObject (SSE-KMS)",
-     "S3 writes every object encrypted under the stack's key"},
+    {AWS_KMS, NULL, "kms:GenerateDataKey", SCHED | EXEC | CLI, AWS_SCOPE_DATA_KEY,
+     "S3 PutObject (SSE-KMS)", "S3 writes every object encrypted under the stack's key"},
     {AWS_KMS, NULL, "kms:Decrypt", SCHED | EXEC | CLI, AWS_SCOPE_DATA_KEY, "S3 GetObject (SSE-KMS)",
      "S3 decrypts the object's data key on every read"},
 

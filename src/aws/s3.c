@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "aws/paging.h"
+#include "crypto/b64.h"
+#include "crypto/hash.h"
 #include "log/log.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -212,5 +214,88 @@ out:
 	buf_free(&q);
 	aws_pager_clear(&pg);
 	free(trunc);
+	return rc;
+}
+
+/* The DeleteObjects body: <Delete><Quiet>true</Quiet><Object><Key>k</Key>
+ * </Object>...</Delete>, keys escaped by libxml2. Caller frees. */
+static char *s_delete_body(const char *const *keys, size_t n, size_t *len)
+{
+	xmlNode *root = NULL, *o;
+	xmlDoc *doc = xml_new_doc("Delete", "http://s3.amazonaws.com/doc/2006-03-01/", &root);
+	char *body = NULL;
+	size_t i;
+
+	if (doc == NULL || xml_add(root, "Quiet", "true") == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((o = xml_add(root, "Object", NULL)) == NULL ||
+		    xml_add(o, "Key", keys[i]) == NULL)
+			goto out;
+	body = xml_to_string(doc, len);
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	return body;
+}
+
+int s3_delete_objects(const char *bucket, const char *const *keys, size_t n,
+		      struct aws_reply *reply)
+{
+	struct aws_call c;
+	struct aws_header h[3];
+	unsigned char sum[SHA256_LEN];
+	char *body = NULL, *sum64 = NULL, *key = NULL, *code = NULL;
+	xmlDoc *doc = NULL;
+	xmlNode *e;
+	size_t len = 0;
+	int rc = -1;
+
+	memset(reply, 0, sizeof(*reply));
+	if (n == 0 || n > S3_DELETE_MAX) {
+		reply->message = str_printf("S3 DeleteObjects %s: %zu keys (1 to %d a request)",
+					    bucket, n, S3_DELETE_MAX);
+		return -1;
+	}
+	if ((body = s_delete_body(keys, n, &len)) == NULL || crypto_sha256(body, len, sum) != 0 ||
+	    (sum64 = b64_encode(sum, sizeof(sum))) == NULL)
+		goto out;
+	h[0].name = "Content-Type";
+	h[0].value = "application/xml";
+	h[1].name = "x-amz-sdk-checksum-algorithm";
+	h[1].value = "SHA256";
+	h[2].name = "x-amz-checksum-sha256";
+	h[2].value = sum64;
+	s_init(&c, "DeleteObjects", "POST", bucket, NULL);
+	c.query = "delete=";
+	c.headers = h;
+	c.nheaders = 3;
+	c.body = body;
+	c.body_len = len;
+	if ((rc = s_call(&c, reply)) != 0)
+		goto out;
+	/* 200 with <Error> elements: those keys are still there. */
+	doc = xml_parse(reply->resp.body.data, reply->resp.body.len, "S3 DeleteObjects answer");
+	if (doc == NULL || xml_root(doc) == NULL) {
+		reply->message = str_printf("S3 DeleteObjects %s: the answer is not XML", bucket);
+		rc = -1;
+		goto out;
+	}
+	if ((e = xml_child(xml_root(doc), "Error")) != NULL) {
+		key = xml_path_text_def(e, "Key", "?");
+		code = xml_path_text_def(e, "Code", "?");
+		reply->message = str_printf("S3 DeleteObjects %s: %s: %s (and maybe more keys)",
+					    bucket, key ? key : "?", code ? code : "?");
+		rc = 1;
+	}
+out:
+	if (rc == -1 && reply->message == NULL)
+		reply->message = str_printf("S3 DeleteObjects %s: failed", bucket);
+	if (doc)
+		xmlFreeDoc(doc);
+	free(body);
+	free(sum64);
+	free(key);
+	free(code);
 	return rc;
 }

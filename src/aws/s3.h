@@ -1,5 +1,5 @@
 /*
- * S3 client: the five object operations aaa needs, over aws_call (which
+ * S3 client: the object operations aaa needs, over aws_call (which
  * signs with S3's single path encoding and payload hash, and retries).
  * Keys are raw here and encoded once by the endpoint layer ('/' kept);
  * path-style addressing on custom endpoints comes from endpoint.h.
@@ -31,6 +31,20 @@ int s3_put_object(const char *bucket, const char *key, const void *data, size_t 
 		  const struct s3_put_options *opt, struct aws_reply *reply);
 int s3_head_object(const char *bucket, const char *key, struct aws_reply *reply);
 int s3_delete_object(const char *bucket, const char *key, struct aws_reply *reply);
+
+/* DeleteObjects: the most keys one request may name. */
+#define S3_DELETE_MAX 1000
+
+/*
+ * Deletes keys[0..n) (n at most S3_DELETE_MAX) with one DeleteObjects in
+ * quiet mode, sent with its SHA-256 checksum (S3 requires an integrity
+ * header on this call). Keys that did not exist count as deleted, as S3
+ * says. 0 when every key is gone; 1 when S3 refused the request or named
+ * keys it could not delete (reply->message names the first and its code);
+ * -1 as above.
+ */
+int s3_delete_objects(const char *bucket, const char *const *keys, size_t n,
+		      struct aws_reply *reply);
 
 /* Called for each key of a listing, in S3's order; non-zero stops with -1. */
 typedef int (*s3_key_fn)(void *ctx, const char *key);

@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "crypto/hash.h"
 #include "json/json.h"
+#include "store/index.h"
 #include "store/keys.h"
 
 #define MAX_RANDOM_DELAY_S 86400L
@@ -106,9 +107,9 @@ static void s_sleep_s(long s)
 int cmd_renew(const struct cli_opts *opts)
 {
 	struct agent *a = NULL;
-	char *text = NULL, *owner = NULL, why[512];
-	size_t len = 0, i, ndue = 0;
-	cJSON *idx = NULL;
+	char *owner = NULL, why[512];
+	size_t i, ndue = 0;
+	struct index_view view = {0};
 	const cJSON *certs, *it;
 	const char **due = NULL;
 	long delay = s_delay_arg(opts->random_delay);
@@ -122,15 +123,11 @@ int cmd_renew(const struct cli_opts *opts)
 	}
 	if (!(a = cli_agent_open("renew", opts)))
 		goto out;
-	if ((r = agent_store_get(a, STORE_KEY_INDEX, &text, &len, NULL)) < 0) {
+	if ((r = agent_index_read(a, &view)) < 0) {
 		fprintf(stderr, "aaa renew: %s\n", a->err.message);
 		goto out;
 	}
-	if (r == 0 && !(idx = json_parse(text, len, "index.json"))) {
-		fprintf(stderr, "aaa renew: index.json in the store is damaged\n");
-		goto out;
-	}
-	certs = json_obj(idx, "certs");
+	certs = json_obj(view.doc, "certs");
 	/* Every name asked for must be stored, before anything is renewed. */
 	for (i = 0; i < opts->domains.n; i++) {
 		if (!s_entry(certs, opts->domains.items[i])) {
@@ -141,6 +138,12 @@ int cmd_renew(const struct cli_opts *opts)
 			goto out;
 		}
 	}
+	/* Bad input has been refused: fold the changes as a scheduler pass does, so a host that
+	 * renews without the Lambda functions keeps them few; losing the race or failing leaves
+	 * them for the next run. */
+	if (r == 0 && index_fold(a->store, &view, now, NULL) == STORE_ERROR)
+		fprintf(stderr, "aaa renew: warning: the index changes were not folded into "
+				"index.json (see above); the next run does\n");
 	if (!(due = calloc((size_t)cJSON_GetArraySize(certs) + 1, sizeof(*due))))
 		goto out;
 	cJSON_ArrayForEach(it, certs)
@@ -201,8 +204,7 @@ int cmd_renew(const struct cli_opts *opts)
 out:
 	free(due);
 	free(owner);
-	free(text);
-	cJSON_Delete(idx);
+	index_view_free(&view);
 	agent_free(a);
 	return rc;
 }

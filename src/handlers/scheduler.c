@@ -1,8 +1,14 @@
 /*
- * The scheduler: one read of index.json, a decision per certificate, one
+ * The scheduler: one read of the index, a decision per certificate, one
  * asynchronous executor invocation per certificate that is due. It holds no
- * key and writes nothing (its IAM policy says so), and the cost of a pass
- * is one S3 request however many certificates there are.
+ * key. The index is index.json plus one small change object per completed
+ * certificate under index.d/ (store/index.h); the pass reads both (one LIST,
+ * a GET per change, one GET of index.json) and folds the changes: it writes
+ * exactly two things, index.json (one conditional PUT) and the deletion of
+ * the index.d/ objects it folded (one DeleteObjects per 1,000), and its IAM
+ * policy allows nothing else. A pass costs a handful of S3 requests however
+ * many certificates there are, plus one per certificate completed since the
+ * last pass.
  *
  * It also emits CloudWatch metrics through the embedded metric format (a
  * JSON line on stdout that CloudWatch Logs turns into metrics; no
@@ -34,6 +40,7 @@
 
 #include "acme/ari.h"
 #include "agent/agent.h"
+#include "agent/certs.h"
 #include "agent/renew.h"
 #include "config/settings.h"
 #include "handlers/handlers.h"
@@ -41,7 +48,7 @@
 #include "handlers/sched_fleet.h"
 #include "json/json.h"
 #include "log/log.h"
-#include "store/keys.h"
+#include "store/index.h"
 #include "store/store.h"
 #include "util/mem.h"
 
@@ -147,29 +154,6 @@ static void s_emit_metrics(int has_certs, double days_min, double pct_min, long 
 	cJSON_Delete(o);
 }
 
-/*
- * S3 answers a GET of a missing object with 403 AccessDenied, not 404, to
- * a caller that may not list the bucket. The scheduler may list exactly
- * one prefix, index.json's own (its policy's s3:prefix condition): 1 when
- * that listing succeeds without index.json, so the store is empty; 0 when
- * index.json is there (the 403 was real) or the listing failed too.
- */
-static int s_index_absent(struct agent *a)
-{
-	struct store_keys k = {0};
-	size_t i;
-	int absent = 0;
-
-	if (store_list(a->store, STORE_KEY_INDEX, &k) != STORE_OK)
-		return 0;
-	absent = 1;
-	for (i = 0; i < k.n; i++)
-		if (strcmp(k.keys[i], STORE_KEY_INDEX) == 0)
-			absent = 0;
-	store_keys_free(&k);
-	return absent;
-}
-
 static int s_invoke(const char *fn, const char *action, const char *name)
 {
 	cJSON *p = cJSON_CreateObject();
@@ -195,9 +179,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		    struct aaa_err *err)
 {
 	struct agent *a = NULL;
-	char *text = NULL;
-	size_t len = 0;
-	cJSON *idx = NULL, *out = NULL, *due, *failed, *redeploy, *deferred;
+	struct index_view view = {0};
+	const cJSON *idx = NULL;
+	cJSON *out = NULL, *due, *failed, *redeploy, *deferred;
 	const cJSON *it;
 	struct s_due_cert *todo = NULL;
 	const char **start = NULL;
@@ -210,7 +194,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	time_t now = time(NULL);
 	double days_min = 0, pct_min = 0;
 	long failures = 0, checked = 0;
-	int r, rc = -1, has_certs = 0;
+	int r, rc = -1, has_certs = 0, fold = STORE_OK;
 
 	(void)event;
 	if (!fn || !*fn) {
@@ -221,27 +205,24 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	}
 	if (!(a = agent_open_env(ctx, err)))
 		goto out;
-	r = agent_store_get(a, STORE_KEY_INDEX, &text, &len, NULL);
+	r = agent_index_read(a, &view);
 	if (r < 0) {
-		char first[sizeof(a->err.message)];
-
-		snprintf(first, sizeof(first), "%s", a->err.message);
-		if (s_index_absent(a)) {
-			r = 1;
-		} else {
-			rt_error_set(err, "StoreError",
-				     "%s (the scheduler reads index.json, and lists that one "
-				     "name to tell a missing index from a refusal; check the "
-				     "bucket, the key and the function's s3:GetObject, "
-				     "s3:ListBucket and kms:Decrypt)",
-				     first);
-			goto out;
-		}
-	}
-	if (r == 0 && !(idx = json_parse(text, len, "index.json"))) {
-		rt_error_set(err, "StoreError", "index.json in the store is damaged");
+		rt_error_set(
+		    err, "StoreError",
+		    "%s (the scheduler lists index.json and index.d/, reads them and "
+		    "folds the changes into index.json; check the bucket, the key and the "
+		    "function's s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject, "
+		    "kms:Decrypt and kms:GenerateDataKey)",
+		    a->err.message);
 		goto out;
 	}
+	idx = view.doc;
+	/* The fold is housekeeping: losing the race, or failing, leaves the
+	 * changes for the next pass and this pass decides on what it read. */
+	if (r == 0 && (fold = index_fold(a->store, &view, now, NULL)) != STORE_OK)
+		log_warn("scheduler: the %zu index changes were not folded (%s); the next pass "
+			 "folds them",
+			 view.deltas.n, store_result_name(fold));
 	sched_fleet_read(a, now, &fleet);
 	out = cJSON_CreateObject();
 	cJSON_AddNullToObject(out, "job");
@@ -322,6 +303,8 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		log_info("scheduler: %zu due, %ld started (AAA_RENEW_BUDGET), the rest next pass",
 			 ntodo, budget);
 	cJSON_AddNumberToObject(out, "checked", (double)checked);
+	cJSON_AddNumberToObject(out, "index_folded",
+				(double)(r == 0 && fold == STORE_OK ? view.deltas.n : 0));
 	if (has_certs)
 		log_info("scheduler: %ld certificates, %d due, soonest expiry in %.1f days",
 			 checked, cJSON_GetArraySize(due), days_min);
@@ -336,8 +319,7 @@ out:
 	free(todo);
 	free(start);
 	free(entries);
-	free(text);
-	cJSON_Delete(idx);
+	index_view_free(&view);
 	cJSON_Delete(out);
 	agent_free(a);
 	return rc;

@@ -464,6 +464,35 @@ int store_delete(struct store *s, const char *key)
 	return rc;
 }
 
+int store_delete_keys(struct store *s, const char *const *keys, size_t n)
+{
+	char **pkeys;
+	size_t i;
+	int rc = STORE_ERROR;
+
+	err_clear(&s->err);
+	if ((pkeys = calloc(n + 1, sizeof(char *))) == NULL)
+		return store_fail(&s->err, "out of memory");
+	/* Every key checked and mapped before anything is deleted. */
+	for (i = 0; i < n; i++)
+		if ((pkeys[i] = s_physical(s, keys[i], "delete")) == NULL)
+			goto out;
+	if (s->ops->del_many != NULL) {
+		rc = n ? s->ops->del_many(s->state, (const char *const *)pkeys, n, &s->err)
+		       : STORE_OK;
+		goto out;
+	}
+	rc = STORE_OK;
+	for (i = 0; i < n; i++)
+		if (s->ops->del(s->state, pkeys[i], &s->err) != STORE_OK)
+			rc = STORE_ERROR;
+out:
+	for (i = 0; i < n; i++)
+		free(pkeys[i]);
+	free(pkeys);
+	return rc;
+}
+
 void store_object_free(struct store_object *o)
 {
 	if (o == NULL)

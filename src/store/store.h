@@ -137,6 +137,11 @@ int store_list(struct store *s, const char *prefix, struct store_keys *out);
 /* Deletes key; a key that does not exist is STORE_OK. */
 int store_delete(struct store *s, const char *key);
 
+/* Deletes every one of keys[0..n) (S3: one DeleteObjects per 1,000 keys);
+ * keys that do not exist are fine. STORE_OK when all are gone, else
+ * STORE_ERROR (logged; some may be gone). */
+int store_delete_keys(struct store *s, const char *const *keys, size_t n);
+
 void store_object_free(struct store_object *o);
 void store_keys_free(struct store_keys *k);
 

@@ -35,7 +35,9 @@
  * conditional PutObject whose key is gone, is STORE_NOT_FOUND (a server
  * answering 412 there instead is also safe: the caller re-reads);
  * list = ListObjectsV2 with Prefix=pprefix, following continuation tokens;
- * del = DeleteObject (S3 already answers 204 for a missing key).
+ * del = DeleteObject (S3 already answers 204 for a missing key);
+ * del_many = DeleteObjects, 1,000 keys a request (quiet mode: only the keys
+ * that could not be deleted come back, and any is STORE_ERROR).
  */
 #ifndef AAA_STORE_STORE_BACKEND_H
 #define AAA_STORE_STORE_BACKEND_H
@@ -78,6 +80,9 @@ struct store_backend_ops {
 	int (*list)(void *state, const char *pprefix, struct store_keys *out, struct aaa_err *err);
 	/* Deletes pkey; STORE_OK when it did not exist. */
 	int (*del)(void *state, const char *pkey, struct aaa_err *err);
+	/* Optional: deletes pkeys[0..n) in as few requests as the backend can
+	 * (NULL: the core calls del for each). STORE_OK when all are gone. */
+	int (*del_many)(void *state, const char *const *pkeys, size_t n, struct aaa_err *err);
 };
 
 /* Registers ops under ops->scheme (the pointer is kept, so it must live for

@@ -750,5 +750,5 @@ out:
 }
 
 const struct store_backend_ops store_file_ops = {
-    "file", s_open, s_close, s_get, s_put, s_list, s_del,
+    "file", s_open, s_close, s_get, s_put, s_list, s_del, NULL, /* del_many: one by one */
 };

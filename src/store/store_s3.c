@@ -270,7 +270,27 @@ out:
 	return rc;
 }
 
-static const struct store_backend_ops s_ops = {"s3", s_open, s_close, s_get, s_put, s_list, s_del};
+/* One DeleteObjects per S3_DELETE_MAX keys; every batch is tried. */
+static int s_del_many(void *state, const char *const *pkeys, size_t n, struct aaa_err *err)
+{
+	struct s3_state *st = state;
+	struct aws_reply r;
+	size_t at, m;
+	int rc = STORE_OK;
+
+	for (at = 0; at < n; at += m) {
+		m = n - at < S3_DELETE_MAX ? n - at : S3_DELETE_MAX;
+		if (s3_delete_objects(st->bucket, pkeys + at, m, &r) != 0) {
+			s_fail_reply(err, &r);
+			rc = STORE_ERROR;
+		}
+		aws_reply_free(&r);
+	}
+	return rc;
+}
+
+static const struct store_backend_ops s_ops = {"s3",  s_open, s_close, s_get,
+					       s_put, s_list, s_del,   s_del_many};
 
 __attribute__((constructor)) static void s_register(void)
 {

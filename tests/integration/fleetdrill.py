@@ -39,6 +39,7 @@ import time
 import uuid
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
+storeindex = importlib.import_module("tests.integration.stack.storeindex")
 
 PREFIX = "aaa-data/v1/"
 
@@ -155,8 +156,10 @@ class Drill:
         return json.loads(self._get(f"certs/{wildcard_segment(name)}/meta.json"))
 
     def index(self):
-        """name -> index entry, as the scheduler would read it."""
-        return json.loads(self._get("index.json")).get("certs", {})
+        """name -> index entry, as the scheduler would read it: index.json with the
+        changes under index.d/ not folded yet."""
+        changes = [json.loads(self._get(k)) for k in self._list("index.d/")]
+        return storeindex.merge(json.loads(self._get("index.json")), changes)["certs"]
 
     def job_keys(self):
         return [k for k in self._list("jobs/") if k.endswith(".json")]
@@ -172,10 +175,13 @@ class Drill:
             m = json.loads(self._get(key))
             m["renew_after"] = when
             self._put(key, json.dumps(m).encode())
-        idx = json.loads(self._get("index.json"))
+        idx = self.index()
         for nm in self.names:
-            idx["certs"][nm]["renew_after"] = when
-        self._put("index.json", json.dumps(idx).encode())
+            # one index change per certificate, as a writer records it
+            entry = dict(idx[nm], renew_after=when)
+            entry.pop("seq", None)
+            key, body = storeindex.change_doc(nm, entry)
+            self._put(key, json.dumps(body).encode())
 
     def due(self):
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

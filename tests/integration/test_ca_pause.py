@@ -25,6 +25,7 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
+storeindex = importlib.import_module("tests.integration.stack.storeindex")
 
 
 @pytest.fixture
@@ -100,10 +101,8 @@ def _pass(task_root, env):
 
 
 def _make_due(env, name):
-    path = _file(env, "index.json")
-    idx = json.load(open(path))
-    idx["certs"][name]["renew_after"] = "2020-01-01T00:00:00Z"
-    json.dump(idx, open(path, "w"))
+    """renew_after in the past, through one index change as a writer records it."""
+    storeindex.edit(env["AAA_STORE"], name, renew_after="2020-01-01T00:00:00Z")
 
 
 def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, pebble):
@@ -135,7 +134,7 @@ def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, p
 
     # The failed renewal's backoff (an hour) has passed, as time would, but not the
     # pause: the next pass starts nothing, the certificate waits for the pause.
-    assert json.load(open(_file(env, "index.json")))["certs"][name]["failures"] == 1
+    assert storeindex.merged(env["AAA_STORE"])["certs"][name]["failures"] == 1
     _make_due(env, name)
     out, execs, logs = _pass(task_root, env)
     assert execs == [], execs

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from tests.integration.stack import storeindex
 from tests.integration.test_cli_profiles import _ProfileShim, ordered_profiles
 
 
@@ -27,12 +28,9 @@ def _meta(store, name):
 
 
 def _make_due(store, name):
-    """The renewal time in the past, as the scheduler would find it on a later day."""
-    with open(_index_path(store)) as f:
-        idx = json.load(f)
-    idx["certs"][name]["renew_after"] = "2000-01-01T00:00:00Z"
-    with open(_index_path(store), "w") as f:
-        json.dump(idx, f)
+    """The renewal time in the past, as the scheduler would find it on a later day
+    (one index change, as a writer records it)."""
+    storeindex.edit(store, name, renew_after="2000-01-01T00:00:00Z")
 
 
 def test_renew_only_what_is_due_with_its_stored_profile(aaa, aws, pebble, profile_ca,

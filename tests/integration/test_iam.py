@@ -589,14 +589,38 @@ def _scheduler_list_statements(statements):
 
 
 def test_scheduler_lists_only_the_index(cfn):
-    """The scheduler's s3:ListBucket is limited to index.json's own name and the
-    fleet/ prefix (the CA's pause, the cleanup markers) (in the template and in the
-    policy file): it can tell a missing index from a refusal, find the leftovers it
-    must hand on, and learn nothing else about the bucket."""
+    """The scheduler's s3:ListBucket is limited to the index's own prefix,
+    "index" (index.json and index.d/), and the fleet/ prefix (the CA's pause,
+    the cleanup markers), in the template and in the policy file: it finds the
+    changes to fold, tells a missing index from a refusal, finds the leftovers
+    it must hand on, and learns nothing else about the bucket."""
     res = cfn["Resources"]
     stmts = res["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     doc = json.load(open(os.path.join(_REPO, "deploy", "policies", "scheduler.json")))
     for where, sts in (("template", stmts), ("scheduler.json", doc["Statement"])):
         (st,) = _scheduler_list_statements(sts)
         assert st["Condition"] == {"StringLike": {"s3:prefix": [
-            "aaa-data/*index.json", "aaa-data/*/fleet/"]}}, where
+            "aaa-data/*index", "aaa-data/*/fleet/"]}}, where
+
+
+def test_scheduler_writes_only_the_index(cfn):
+    """The scheduler's object grants name the index (and the CA's pause, read
+    only) alone, in the template and the policy file: it reads index.json,
+    index.d/* and fleet/ca-pause.json, writes index.json only (the folded
+    index) and deletes index.d/* only (the changes it folded); a certificate,
+    key, account or job is out of its reach."""
+    res = cfn["Resources"]
+    stmts = res["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    doc = json.load(open(os.path.join(_REPO, "deploy", "policies", "scheduler.json")))
+    want = {"s3:GetObject": {"/aaa-data/*/index.json", "/aaa-data/*/index.d/*",
+                             "/aaa-data/*/fleet/ca-pause.json"},
+            "s3:PutObject": {"/aaa-data/*/index.json"},
+            "s3:DeleteObject": {"/aaa-data/*/index.d/*"}}
+    for where, sts in (("template", stmts), ("scheduler.json", doc["Statement"])):
+        got = {}
+        for st in sts:
+            for a in _as_list(st["Action"]):
+                if a in want:
+                    for r in _resources(st):
+                        got.setdefault(a, set()).add(re.sub(r"^.*?(/aaa-data/)", r"\1", r))
+        assert got == want, where

@@ -21,6 +21,7 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
+storeindex = importlib.import_module("tests.integration.stack.storeindex")
 
 
 
@@ -222,12 +223,7 @@ def test_scheduler_fans_out_due_certificates(task_root, env, zone, tmp_path, aaa
         r = aaa("cert", "--cn", n, "--store", env["AAA_STORE"])
         assert r.returncode == 0, r.stderr
     # Make one of them due, as time would.
-    idx_path = _store_file(env, "index.json")
-    with open(idx_path) as f:
-        idx = json.load(f)
-    idx["certs"][name]["renew_after"] = "2020-01-01T00:00:00Z"
-    with open(idx_path, "w") as f:
-        json.dump(idx, f)
+    storeindex.edit(env["AAA_STORE"], name, renew_after="2020-01-01T00:00:00Z")
     before = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]
     with _emu() as emu:
         emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
@@ -262,7 +258,7 @@ def test_scheduler_redeploys_a_failed_target_without_reissuing(task_root, env, z
     assert r.returncode == 1 and "elb:no-such-balancer" in r.stderr
     meta = json.load(open(_store_file(env, "certs", name, "meta.json")))
     assert meta["serial"] and meta["deployed"]["elb:no-such-balancer"]["error"]
-    idx = json.load(open(_store_file(env, "index.json")))
+    idx = storeindex.merged(env["AAA_STORE"])
     assert idx["certs"][name]["deploy_failed"] is True
     assert idx["certs"][name]["failures"] == 0, "a stored certificate is not a failed renewal"
     pebble.reset_stats()

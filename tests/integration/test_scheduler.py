@@ -19,6 +19,7 @@ import datetime
 import importlib
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -128,7 +129,8 @@ def _run(tmp_path, env):
     logs = [line for _, s, line in emu.functions["sched"].logs if s == "stdout"]
     emf = [json.loads(line) for line in logs if line.startswith('{"_aws"')]
     return {"ok": inv.outcome == "success", "inv": inv, "answer": json.loads(inv.result_body()),
-            "emf": emf, "handed": handed, "logs": logs}
+            "emf": emf, "handed": handed, "logs": logs,
+            "stderr": [line for _, s, line in emu.functions["sched"].logs if s == "stderr"]}
 
 
 def emulator_scheduled_event():
@@ -179,8 +181,9 @@ def s3_env(stack, tmp_path, task_root, aws_resources):
 
 def test_empty_s3_store_refused_403_is_nothing_to_do(tmp_path, s3_env, aws, alarms):
     """S3 answers a GET of a missing object 403 AccessDenied to a caller without
-    s3:ListBucket (here the stand-in refuses it so); the scheduler lists that one
-    name, finds nothing, and has nothing to do."""
+    s3:ListBucket (here the stand-in refuses it so); the scheduler lists the
+    index's own prefix first (index.json and index.d/), finds nothing, never
+    GETs what is not there, and has nothing to do."""
     aws.proxy.faults.add(fault="error", status=403, code="AccessDenied", service="s3",
                          action="GetObject", path="index.json", count=None)
     aws.proxy.reset_stats()
@@ -188,11 +191,11 @@ def test_empty_s3_store_refused_403_is_nothing_to_do(tmp_path, s3_env, aws, alar
     st = aws.proxy.stats()
     assert run["ok"], run["answer"]
     assert run["answer"]["checked"] == 0 and "nothing to do" in run["answer"]["note"]
-    assert st["by_action"].get("s3:GetObject") == 1, st["by_action"]
-    # index.json's own name, and fleet/ (the CA's pause, the cleanup markers)
-    assert st["by_action"].get("s3:ListObjectsV2") == 2, st["by_action"]
+    # The index's prefix (index.json and index.d/ in one listing), and fleet/
+    # (the CA's pause, the cleanup markers); nothing listed, nothing fetched.
+    assert st["by_action"] == {"s3:ListObjectsV2": 2}, st["by_action"]
     lists = [e for e in st["requests"] if e.get("action") == "ListObjectsV2"]
-    assert "prefix=aaa-data%2Fv1%2Findex.json" in lists[0]["path"], lists[0]["path"]
+    assert re.search(r"prefix=aaa-data%2Fv1%2Findex(&|$)", lists[0]["path"]), lists[0]["path"]
     assert "prefix=aaa-data%2Fv1%2Ffleet%2F" in lists[1]["path"], lists[1]["path"]
     assert set(_inputs(alarms, run).values()) == {"OK"}
 
@@ -355,3 +358,94 @@ def test_default_budget_hands_out_batches_by_hosted_zone(tmp_path, file_env):
     # AAA_BATCH_SIZE=1 hands every certificate alone again
     one = _run(tmp_path, dict(file_env, AAA_BATCH_SIZE="1", AAA_RENEW_BUDGET="30"))
     assert [h["action"] for h in one["handed"]] == ["renew"] * 30
+
+
+def _s3_put(aws, env, key, body):
+    aws.client("s3").put_object(Bucket=env["AAA_S3_BUCKET"], Key="aaa-data/v1/" + key,
+                                Body=json.dumps(body).encode(), ServerSideEncryption="aws:kms",
+                                SSEKMSKeyId=env["AAA_S3_KMS_KEY"])
+
+
+def _s3_keys(aws, env, prefix):
+    r = aws.client("s3").list_objects_v2(Bucket=env["AAA_S3_BUCKET"],
+                                         Prefix="aaa-data/v1/" + prefix)
+    return [o["Key"][len("aaa-data/v1/"):] for o in r.get("Contents", [])]
+
+
+def _s3_json(aws, env, key):
+    r = aws.client("s3").get_object(Bucket=env["AAA_S3_BUCKET"], Key="aaa-data/v1/" + key)
+    return json.loads(r["Body"].read())
+
+
+def test_pass_folds_an_old_index_and_its_changes_on_s3(tmp_path, s3_env, aws):
+    """An index.json from before changes existed (no seq, no removed) and five
+    changes written by executors since: the pass decides on base + changes
+    (the due certificate only exists in a change; an old entry was renewed
+    in another, another one removed), writes the merged index.json once with
+    If-Match, deletes exactly the five changes with one DeleteObjects, and
+    the next pass has nothing to fold and decides the same."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    storeindex = importlib.import_module("tests.integration.stack.storeindex")
+    _s3_put(aws, s3_env, "index.json", {"version": 1, "certs": {
+        "old.example": _entry(now, 80, 90),      # due in the base ...
+        "gone.example": _entry(now, 10, 90),
+        "kept.example": _entry(now, 10, 90)}})
+    changes = [("old.example", _entry(now, 1, 90)),  # ... renewed since
+               ("new.example", _entry(now, 1, 90)),
+               ("due.example", _entry(now, 85, 90)),
+               ("gone.example", None),
+               ("new.example", _entry(now, 2, 90))]
+    for name, e in changes:
+        seq = storeindex.new_seq()
+        body = {"name": name, "seq": seq}
+        body.update({"entry": e} if e else {"removed": True})
+        _s3_put(aws, s3_env, f"index.d/{seq}.json", body)
+    aws.proxy.reset_stats()
+    run = _run(tmp_path, s3_env)
+    st = aws.proxy.stats()
+    assert run["ok"], run["answer"]
+    assert [h["name"] for h in run["handed"]] == ["due.example"]
+    assert run["answer"]["checked"] == 4 and run["answer"]["index_folded"] == 5
+    s3 = {k: v for k, v in st["by_action"].items() if k.startswith("s3:")}
+    # the index: 1 LIST, 5 changes + index.json, 1 PUT, 1 DeleteObjects; + fleet/'s LIST
+    assert s3 == {"s3:ListObjectsV2": 2, "s3:GetObject": 6, "s3:PutObject": 1,
+                  "s3:DeleteObjects": 1}, s3
+    (put,) = [e for e in st["requests"] if e.get("action") == "PutObject"]
+    assert put["status"] == 200 and put["path"].endswith("/aaa-data/v1/index.json"), put
+    assert _s3_keys(aws, s3_env, "index.d/") == []
+    idx = _s3_json(aws, s3_env, "index.json")
+    assert sorted(idx["certs"]) == ["due.example", "kept.example", "new.example", "old.example"]
+    assert idx["certs"]["new.example"]["not_before"] == changes[4][1]["not_before"]
+    assert idx["certs"]["old.example"]["not_before"] == changes[0][1]["not_before"]
+    assert "seq" not in idx["certs"]["kept.example"] and "gone.example" in idx["removed"]
+    aws.proxy.reset_stats()
+    again = _run(tmp_path, s3_env)
+    st = aws.proxy.stats()
+    assert [h["name"] for h in again["handed"]] == ["due.example"]
+    assert again["answer"]["index_folded"] == 0
+    s3 = {k: v for k, v in st["by_action"].items() if k.startswith("s3:")}
+    assert s3 == {"s3:ListObjectsV2": 2, "s3:GetObject": 1}, s3
+
+
+def test_pass_that_cannot_fold_still_decides_on_every_change(tmp_path, s3_env, aws):
+    """The PUT of index.json refused (a policy without it, or another fold won):
+    the pass still sees the change, hands the due certificate on, and leaves the
+    change for the next pass, which folds it."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    storeindex = importlib.import_module("tests.integration.stack.storeindex")
+    _s3_put(aws, s3_env, "index.json", {"version": 1, "certs": {}})
+    seq = storeindex.new_seq()
+    _s3_put(aws, s3_env, f"index.d/{seq}.json",
+            {"name": "due.example", "seq": seq, "entry": _entry(now, 85, 90)})
+    aws.proxy.faults.add(fault="error", status=403, code="AccessDenied", service="s3",
+                         action="PutObject", path="index.json", count=1)
+    run = _run(tmp_path, s3_env)
+    assert run["ok"], run["answer"]
+    assert [h["name"] for h in run["handed"]] == ["due.example"]
+    assert run["answer"]["index_folded"] == 0
+    assert _s3_keys(aws, s3_env, "index.d/") == [f"index.d/{seq}.json"]
+    assert any("not folded" in line for line in run["stderr"]), run["stderr"]
+    again = _run(tmp_path, s3_env)
+    assert again["answer"]["index_folded"] == 1
+    assert _s3_keys(aws, s3_env, "index.d/") == []
+    assert "due.example" in _s3_json(aws, s3_env, "index.json")["certs"]

@@ -660,6 +660,9 @@ def _check_s3_resources(table, grants, requests, bucket, who):
         assert path.split("/", 1)[0] == bucket, e["path"]
         iam = iam_of[e["action"]]
         arn = f"arn:aws:s3:::{path}" if iam != "s3:ListBucket" else f"arn:aws:s3:::{bucket}"
+        if e["action"] == "DeleteObjects":
+            # The keys are in the body: the scheduler's are index changes.
+            arn = f"arn:aws:s3:::{bucket}/aaa-data/v1/index.d/0000000000000001-00.json"
         ok = [r for a, r in grants if a == iam and fnmatch.fnmatchcase(arn, r)]
         assert ok, f"{who}: {e['action']} {arn} is not granted by {grants}"
         checked += 1

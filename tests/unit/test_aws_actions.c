@@ -96,13 +96,16 @@ TEST(aws_actions_dispatcher_only_decrypts_and_invokes)
 	CHECK_STR(buf, "kms:Decrypt,lambda:InvokeFunction");
 }
 
-TEST(aws_actions_scheduler_only_reads_and_invokes)
+TEST(aws_actions_scheduler_folds_the_index_and_invokes)
 {
 	char buf[4096];
 
 	s_actions_of(AWS_CALLER_SCHEDULER, buf, sizeof(buf));
-	/* s3:ListBucket: whether index.json exists (its policy limits the prefix). */
-	CHECK_STR(buf, "s3:GetObject,s3:ListBucket,kms:Decrypt,lambda:InvokeFunction");
+	/* S3 on the index alone (its policy names index.json and index.d/ objects, and
+	 * limits the listing's prefix): read, write the folded index.json,
+	 * delete the folded changes. No Route53, no key, no certificate. */
+	CHECK_STR(buf, "s3:GetObject,s3:PutObject,s3:DeleteObject,s3:ListBucket,"
+		       "kms:GenerateDataKey,kms:Decrypt,lambda:InvokeFunction");
 }
 
 TEST(aws_actions_find)

@@ -181,7 +181,7 @@ static int s_fake_del(void *state, const char *pkey, struct aaa_err *err)
 }
 
 static const struct store_backend_ops s_fake_ops = {
-    "s3", s_fake_open, s_fake_close, s_fake_get, s_fake_put, s_fake_list, s_fake_del,
+    "s3", s_fake_open, s_fake_close, s_fake_get, s_fake_put, s_fake_list, s_fake_del, NULL,
 };
 
 TEST(store_s3_not_built_message)
