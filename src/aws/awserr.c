@@ -60,16 +60,8 @@ static char *s_one_line(const char *s, size_t len, size_t max)
 		if (buf_append(&b, &s[i], 1) != 0)
 			goto out;
 	}
-	if (b.len > max) {
-		size_t cut = max;
-
-		while (cut > 0 && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
-			cut--;
-		b.len = cut;
-		b.data[cut] = '\0';
-		if (buf_append_str(&b, "...") != 0)
-			goto out;
-	}
+	if (buf_cut(&b, max, "...") != 0)
+		goto out;
 	ret = buf_steal(&b);
 out:
 	buf_free(&b);

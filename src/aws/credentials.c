@@ -171,6 +171,15 @@ out:
 	return rc;
 }
 
+const char *aws_role_session_name(const char *given, time_t now, char *buf, size_t len)
+{
+	if (given == NULL) {
+		snprintf(buf, len, "aaa-%lld", (long long)now);
+		given = buf;
+	}
+	return aws_iam_name_valid(given, strlen(given), 2, 64) ? given : NULL;
+}
+
 int aws_iam_name_valid(const char *s, size_t len, size_t min, size_t max)
 {
 	size_t i;
@@ -266,12 +275,9 @@ static int s_profile_role(const struct aws_credentials_deps *d, const struct aws
 	req.external_id = aws_profile_get(p, name, "external_id", NULL);
 	req.region = aws_profile_get(p, name, "region", NULL);
 	req.duration_seconds = (int)secs;
-	req.session_name = aws_profile_get(p, name, "role_session_name", NULL);
+	req.session_name = aws_role_session_name(
+	    aws_profile_get(p, name, "role_session_name", NULL), now, session, sizeof(session));
 	if (req.session_name == NULL) {
-		snprintf(session, sizeof(session), "aaa-%lld", (long long)now);
-		req.session_name = session;
-	}
-	if (!aws_iam_name_valid(req.session_name, strlen(req.session_name), 2, 64)) {
 		log_error("profile %s: role_session_name must be 2-64 characters of "
 			  "letters, digits and _+=,.@-",
 			  name);

@@ -87,6 +87,9 @@ int aws_credentials_expiring(const struct aws_credentials *c, time_t now);
 /* 1 when s[0..len) is an IAM role or role session name: min..max characters
  * of letters, digits and _+=,.@- (what IMDS and role_session_name may hold). */
 int aws_iam_name_valid(const char *s, size_t len, size_t min, size_t max);
+/* A role session name: given, else "aaa-<now>" written to buf; NULL when
+ * given is not 2-64 characters of letters, digits and _+=,.@- (AWS's rule). */
+const char *aws_role_session_name(const char *given, time_t now, char *buf, size_t len);
 
 /* --- the injected transports --- */
 

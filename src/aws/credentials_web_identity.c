@@ -68,13 +68,10 @@ int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
 			  where, name ? " or role_arn in profile " : "", name ? name : "");
 		goto out;
 	}
-	req.session_name = s_setting(env, use_env, "AWS_ROLE_SESSION_NAME", p, name,
-				     "role_session_name", &sess_from);
+	req.session_name = aws_role_session_name(s_setting(env, use_env, "AWS_ROLE_SESSION_NAME", p,
+							   name, "role_session_name", &sess_from),
+						 now, session, sizeof(session));
 	if (req.session_name == NULL) {
-		snprintf(session, sizeof(session), "aaa-%lld", (long long)now);
-		req.session_name = session;
-	}
-	if (!aws_iam_name_valid(req.session_name, strlen(req.session_name), 2, 64)) {
 		log_error("web identity (%s): %s must be 2-64 characters of letters, digits and "
 			  "_+=,.@-",
 			  where, sess_from);

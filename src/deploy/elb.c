@@ -58,34 +58,51 @@ static int s_parse(const char *a, struct deploy_target *t, char **err)
 	return 0;
 }
 
+/* The port's listener: 1 when one matches (with arn: serves it; without:
+ * is HTTPS or SSL), 0 when none does, -1 with *err when ELB did not say. */
+static int s_listener(const char *target, const struct deploy_target *t, const char *arn,
+		      char **err)
+{
+	struct aws_reply r;
+	struct elb_listener_list l = {NULL, 0};
+	size_t i;
+	int arc, found = 0;
+
+	memset(&r, 0, sizeof(r));
+	arc = elb_describe_listeners(t->name, &l, &r);
+	if (arc != 0) {
+		deploy_fail(err, target, arc, &r, s_perms, P_DESCRIBE);
+		found = -1;
+	}
+	for (i = 0; arc == 0 && i < l.n; i++)
+		if (l.items[i].port == t->port &&
+		    (arn ? l.items[i].cert_id && strcmp(l.items[i].cert_id, arn) == 0
+			 : strcasecmp(l.items[i].protocol, "HTTPS") == 0 ||
+			       strcasecmp(l.items[i].protocol, "SSL") == 0))
+			found = 1;
+	aws_reply_free(&r);
+	elb_listener_list_clear(&l);
+	return found;
+}
+
 static int s_run(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
 		 cJSON *state, char **detail, char **err)
 {
 	struct aws_reply r;
-	struct elb_listener_list l = {NULL, 0};
 	cJSON *acm = deploy_sub(state, "acm");
 	const char *arn = NULL;
-	size_t i;
-	int rc = -1, arc, found = 0;
+	int rc = -1, arc, found;
 
 	memset(&r, 0, sizeof(r));
 	/* The listener first: a wrong name or port costs no ACM import. */
-	arc = elb_describe_listeners(t->name, &l, &r);
-	if (arc != 0) {
-		deploy_fail(err, target, arc, &r, s_perms, P_DESCRIBE);
+	if ((found = s_listener(target, t, NULL, err)) < 0)
 		goto out;
-	}
-	for (i = 0; i < l.n; i++)
-		if (l.items[i].port == t->port && (strcasecmp(l.items[i].protocol, "HTTPS") == 0 ||
-						   strcasecmp(l.items[i].protocol, "SSL") == 0))
-			found = 1;
 	if (!found) {
 		*err = str_printf("%s: load balancer %s has no HTTPS or SSL listener on port %u; "
 				  "check the target (elb:NAME[:PORT]); nothing was changed",
 				  target, t->name, t->port);
 		goto out;
 	}
-	aws_reply_free(&r);
 	if (acm == NULL || deploy_acm_ensure(target, NULL, c, acm, &arn, err) != 0)
 		goto out;
 	arc = elb_set_listener_cert(t->name, t->port, arn, &r);
@@ -101,7 +118,6 @@ out:
 	if (rc != 0 && *err == NULL)
 		*err = str_printf("%s: out of memory", target);
 	aws_reply_free(&r);
-	elb_listener_list_clear(&l);
 	return rc;
 }
 
@@ -109,34 +125,19 @@ out:
 static int s_read_back(const char *target, const struct deploy_target *t,
 		       const struct deploy_cert *c, cJSON *state, char **err)
 {
-	struct aws_reply r;
-	struct elb_listener_list l = {NULL, 0};
 	const char *arn = json_str(state, "cert_arn");
-	size_t i;
-	int rc = -1, arc, found = 0;
+	int found = arn ? s_listener(target, t, arn, err) : 0;
 
 	(void)c;
-	memset(&r, 0, sizeof(r));
-	arc = elb_describe_listeners(t->name, &l, &r);
-	if (arc != 0) {
-		deploy_fail(err, target, arc, &r, s_perms, P_DESCRIBE);
-		goto out;
-	}
-	for (i = 0; i < l.n; i++)
-		if (l.items[i].port == t->port && l.items[i].cert_id && arn &&
-		    strcmp(l.items[i].cert_id, arn) == 0)
-			found = 1;
+	if (found < 0)
+		return -1;
 	if (!found) {
 		*err = str_printf("%s: load balancer %s port %u does not show %s after the switch; "
 				  "check that the listener is HTTPS or SSL",
 				  target, t->name, t->port, arn ? arn : "(none)");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	aws_reply_free(&r);
-	elb_listener_list_clear(&l);
-	return rc;
+	return 0;
 }
 
 const struct deploy_ops deploy_elb_ops = {

@@ -96,9 +96,7 @@ static char *s_text(const char *raw, size_t max)
 
 	if (t == NULL || strlen(t) <= max)
 		return t;
-	cut = max - 3;
-	while (cut > 0 && ((unsigned char)t[cut] & 0xc0) == 0x80)
-		cut--;
+	cut = str_utf8_cut(t, max - 3);
 	for (i = cut; i > 0 && i + 6 > cut; i--) {
 		if (t[i - 1] == ';')
 			break;
@@ -111,49 +109,46 @@ static char *s_text(const char *raw, size_t max)
 	return t;
 }
 
+/* A new block {"type":type} appended to blocks (borrowed), or NULL. */
+static cJSON *s_block(cJSON *blocks, const char *type)
+{
+	cJSON *b = cJSON_CreateObject();
+
+	if (b == NULL || !cJSON_AddItemToArray(blocks, b)) {
+		cJSON_Delete(b);
+		return NULL;
+	}
+	return cJSON_AddStringToObject(b, "type", type) ? b : NULL;
+}
+
 /* Adds {"type":"section","text":{"type":"mrkdwn","text":...}}; text is
  * already mrkdwn (escaped where it holds data). */
 static int s_section(cJSON *blocks, const char *mrkdwn)
 {
-	cJSON *b = cJSON_CreateObject(), *t;
-	int rc = -1;
+	cJSON *b = s_block(blocks, "section");
+	cJSON *t = b ? cJSON_AddObjectToObject(b, "text") : NULL;
 
-	if (b == NULL || !cJSON_AddItemToArray(blocks, b)) {
-		cJSON_Delete(b);
-		goto out;
-	}
-	t = cJSON_AddObjectToObject(b, "text");
-	if (cJSON_AddStringToObject(b, "type", "section") == NULL || t == NULL ||
-	    cJSON_AddStringToObject(t, "type", "mrkdwn") == NULL ||
-	    cJSON_AddStringToObject(t, "text", mrkdwn) == NULL)
-		goto out;
-	rc = 0;
-out:
-	return rc;
+	return t && cJSON_AddStringToObject(t, "type", "mrkdwn") &&
+		       cJSON_AddStringToObject(t, "text", mrkdwn)
+		   ? 0
+		   : -1;
 }
 
+/* Adds {"type":"context","elements":[{"type":"mrkdwn","text":...}]}. */
 static int s_context(cJSON *blocks, const char *mrkdwn)
 {
-	cJSON *b = cJSON_CreateObject(), *els, *t;
-	int rc = -1;
+	cJSON *b = s_block(blocks, "context");
+	cJSON *els = b ? cJSON_AddArrayToObject(b, "elements") : NULL;
+	cJSON *t = els ? cJSON_CreateObject() : NULL;
 
-	if (b == NULL || !cJSON_AddItemToArray(blocks, b)) {
-		cJSON_Delete(b);
-		goto out;
-	}
-	els = cJSON_AddArrayToObject(b, "elements");
-	t = cJSON_CreateObject();
-	if (t == NULL || els == NULL || !cJSON_AddItemToArray(els, t)) {
+	if (t == NULL || !cJSON_AddItemToArray(els, t)) {
 		cJSON_Delete(t);
-		goto out;
+		return -1;
 	}
-	if (cJSON_AddStringToObject(b, "type", "context") == NULL ||
-	    cJSON_AddStringToObject(t, "type", "mrkdwn") == NULL ||
-	    cJSON_AddStringToObject(t, "text", mrkdwn) == NULL)
-		goto out;
-	rc = 0;
-out:
-	return rc;
+	return cJSON_AddStringToObject(t, "type", "mrkdwn") &&
+		       cJSON_AddStringToObject(t, "text", mrkdwn)
+		   ? 0
+		   : -1;
 }
 
 /* Appends "*label*\nvalue" (value escaped and cut) as one field. */
@@ -212,21 +207,18 @@ out:
 /* The certificate's facts as fields (at most 10, Slack's limit). */
 static int s_cert_fields(cJSON *blocks, const cJSON *result, const cJSON *cert)
 {
-	cJSON *b = cJSON_CreateObject(), *fields;
+	cJSON *b = s_block(blocks, "section"), *fields = NULL;
 	const cJSON *names = json_arr(result, "names");
 	char *n = NULL;
 	int rc = -1;
 
-	if (b == NULL || !cJSON_AddItemToArray(blocks, b)) {
-		cJSON_Delete(b);
+	if (b == NULL)
 		goto out;
-	}
 	fields = cJSON_AddArrayToObject(b, "fields");
 	if (names == NULL)
 		names = json_arr(cert, "names");
 	n = names ? s_names(names, 20) : NULL;
-	if (cJSON_AddStringToObject(b, "type", "section") == NULL || fields == NULL ||
-	    s_field(fields, "Names", n) != 0 ||
+	if (fields == NULL || s_field(fields, "Names", n) != 0 ||
 	    s_field(fields, "Expires", json_str(cert, "not_after")) != 0 ||
 	    s_field(fields, "Valid from", json_str(cert, "not_before")) != 0 ||
 	    s_field(fields, "Serial", json_str(cert, "serial")) != 0 ||
@@ -267,16 +259,8 @@ static int s_deployed(cJSON *blocks, const cJSON *deployed)
 			goto out;
 	}
 	/* Cut raw: the text is already escaped; s_text would escape again. */
-	if (b.len > SLACK_MAX_SECTION_TEXT - 4) {
-		size_t cut = SLACK_MAX_SECTION_TEXT - 4;
-
-		while (cut > 0 && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
-			cut--;
-		b.len = cut;
-		b.data[cut] = '\0';
-		if (buf_append_str(&b, "...") != 0)
-			goto out;
-	}
+	if (buf_cut(&b, SLACK_MAX_SECTION_TEXT - 4, "...") != 0)
+		goto out;
 	rc = s_section(blocks, b.data);
 out:
 	free(t);

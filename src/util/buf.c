@@ -69,6 +69,15 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return rc;
 }
 
+int buf_cut(struct buf *b, size_t max, const char *mark)
+{
+	if (b->len <= max)
+		return 0;
+	b->len = str_utf8_cut(b->data, max);
+	b->data[b->len] = '\0';
+	return buf_append_str(b, mark);
+}
+
 char *buf_steal(struct buf *b)
 {
 	char *p = b->data;

@@ -28,6 +28,9 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the data over to the caller (caller frees); the buffer is reset.
  * Returns an empty string rather than NULL for an empty buffer. */
+/* When b is longer than max bytes: cuts it there (never inside a UTF-8
+ * sequence) and appends mark ("..."). 0/-1. */
+int buf_cut(struct buf *b, size_t max, const char *mark);
 char *buf_steal(struct buf *b);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);

@@ -121,3 +121,10 @@ int hex_value(int c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+size_t str_utf8_cut(const char *s, size_t at)
+{
+	while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80)
+		at--;
+	return at;
+}

@@ -19,6 +19,9 @@ char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *str_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
+/* at, moved back to the start of the UTF-8 sequence it falls inside (a
+ * place where s may be cut). */
+size_t str_utf8_cut(const char *s, size_t at);
 /* The value of the hex digit c (either case), or -1. */
 int hex_value(int c);
 /*
