@@ -27,3 +27,16 @@ bench:
 		$$(test -x $(BENCH_LAMBDA_BIN) && echo --aaa-lambda $(BENCH_LAMBDA_BIN)) \
 		--zip $(BUILD)/aaa-lambda.zip --runs $(BENCH_RUNS) $(BENCH_ARGS) \
 		--command "make bench BENCH_RUNS=$(BENCH_RUNS)"
+
+# `make bench-index`: the index's S3 cost per completed certificate and per
+# scheduler pass at 100, 1,000 and 10,000 stored certificates (AWS stack only,
+# about a minute), written to bench/index-results.md. See bench/index_numbers.py.
+bench-index:
+	@sh tests/deps.sh
+	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/tools/aws_tool
+	@{ echo "# The index at fleet sizes (make bench-index)"; echo; \
+	   echo "Run $$(date -u '+%Y-%m-%d %H:%M UTC'): \`make bench-index\` (bench/index_numbers.py)."; echo; \
+	   timeout 1200 /usr/bin/python3 -m bench.index_numbers --tool $(BUILD)/tools/aws_tool \
+		--json $(BUILD)/index-results.json; } > bench/index-results.md.tmp && \
+	   mv bench/index-results.md.tmp bench/index-results.md && cat bench/index-results.md
+.PHONY: bench-index

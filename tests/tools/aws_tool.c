@@ -9,6 +9,11 @@
  *   aws_tool store-get     URL KEY [OUTFILE]   {"result","etag","len","data"(text only)}
  *   aws_tool store-list    URL PREFIX          {"result","keys":[...]}
  *   aws_tool store-delete  URL KEY             {"result"}
+ *   aws_tool index-put URL NAME FILE|-         {"result"} one index change, as a
+ *                                              completing executor records it
+ *                                              (FILE: the entry; -: a removal)
+ *   aws_tool index-fold URL                    {"result","certs","changes","applied",
+ *                                              "fold"} a scheduler pass's read + fold
  *   aws_tool s3-list BUCKET PREFIX MAXKEYS     {"keys","pages","connections"}
  *   aws_tool s3-get BUCKET KEY                 {"status","code","message","attempts"}
  * Exit 0 ok, 3 not found, 4 conflict, 1 error (the log line on stderr),
@@ -18,13 +23,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "aws/client.h"
 #include "aws/s3.h"
 #include "http/http.h"
+#include "json/json.h"
 #include "log/log.h"
+#include "store/index.h"
 #include "store/store.h"
 #include "util/mem.h"
 
@@ -180,6 +188,56 @@ static int s_s3(int argc, char **argv)
 	return arc == 0 ? 0 : 1;
 }
 
+/* The index as its writers and the scheduler use it (store/index.h). */
+static int s_index(int argc, char **argv)
+{
+	struct store_options opts = {getenv("AAA_S3_KMS_KEY")};
+	struct index_view v = {0};
+	struct store *st = NULL;
+	cJSON *entry = NULL, *o = cJSON_CreateObject();
+	char *data = NULL;
+	size_t len = 0;
+	int src = STORE_ERROR, fold = STORE_ERROR, rc = 2;
+
+	if (strcmp(argv[1], "index-put") == 0 && argc == 5) {
+		if (strcmp(argv[4], "-") != 0 &&
+		    (!(data = s_read(argv[4], &len)) || !(entry = cJSON_Parse(data)))) {
+			fprintf(stderr, "aws_tool: %s is not a JSON entry\n", argv[4]);
+			rc = 1;
+			goto out;
+		}
+	} else if (strcmp(argv[1], "index-fold") != 0 || argc != 3) {
+		goto out;
+	}
+	rc = 1;
+	if (!(st = store_open(argv[2], &opts)))
+		goto out;
+	if (strcmp(argv[1], "index-put") == 0) {
+		src = index_put(st, argv[3], entry, NULL);
+	} else {
+		src = index_read(st, &v, NULL);
+		if (src == STORE_OK)
+			fold = index_fold(st, &v, time(NULL), NULL);
+		cJSON_AddNumberToObject(o, "certs",
+					(double)cJSON_GetArraySize(json_obj(v.doc, "certs")));
+		cJSON_AddNumberToObject(o, "changes", (double)v.deltas.n);
+		cJSON_AddNumberToObject(o, "applied", (double)v.applied);
+		cJSON_AddStringToObject(o, "fold", store_result_name(fold));
+	}
+	cJSON_AddStringToObject(o, "result", store_result_name(src));
+	rc = s_exit(src);
+out:
+	if (rc != 2)
+		s_print(o);
+	else
+		cJSON_Delete(o);
+	index_view_free(&v);
+	cJSON_Delete(entry);
+	free(data);
+	store_close(st);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -191,11 +249,14 @@ int main(int argc, char **argv)
 		rc = s_store(argc, argv);
 	else if (argc >= 2 && strncmp(argv[1], "s3-", 3) == 0)
 		rc = s_s3(argc, argv);
+	else if (argc >= 2 && strncmp(argv[1], "index-", 6) == 0)
+		rc = s_index(argc, argv);
 	if (rc == 2)
 		fprintf(stderr, "usage: aws_tool store-put|store-create URL KEY FILE | "
 				"store-replace URL KEY ETAG FILE | store-get URL KEY [OUT] | "
 				"store-list URL PREFIX | store-delete URL KEY | "
-				"s3-list BUCKET PREFIX MAXKEYS | s3-get BUCKET KEY\n");
+				"s3-list BUCKET PREFIX MAXKEYS | s3-get BUCKET KEY | "
+				"index-put URL NAME FILE|- | index-fold URL\n");
 	aws_client_cleanup();
 	http_cleanup();
 	return rc;
