@@ -498,27 +498,25 @@ out:
 
 cJSON *slack_progress_message(const char *job, const char *text)
 {
-	cJSON *msg = cJSON_CreateObject(), *ret = NULL;
 	char *t = s_text(text ? text : "", 1000);
 	char *j = s_text(job ? job : "", 100);
 	char *line = NULL;
+	cJSON *msg = NULL;
 
-	if (msg == NULL || t == NULL || j == NULL)
-		goto out;
-	line = *j ? str_printf(":hourglass_flowing_sand: %s (job %s)", t, j)
-		  : str_printf(":hourglass_flowing_sand: %s", t);
-	if (line == NULL || cJSON_AddStringToObject(msg, "response_type", "ephemeral") == NULL ||
-	    cJSON_AddFalseToObject(msg, "replace_original") == NULL ||
-	    cJSON_AddStringToObject(msg, "text", line) == NULL)
-		goto out;
-	ret = msg;
-	msg = NULL;
-out:
-	cJSON_Delete(msg);
+	if (t && j)
+		line = *j ? str_printf(":hourglass_flowing_sand: %s (job %s)", t, j)
+			  : str_printf(":hourglass_flowing_sand: %s", t);
 	free(t);
 	free(j);
+	if (line && (msg = cJSON_CreateObject()) != NULL &&
+	    (cJSON_AddStringToObject(msg, "response_type", "ephemeral") == NULL ||
+	     cJSON_AddFalseToObject(msg, "replace_original") == NULL ||
+	     cJSON_AddStringToObject(msg, "text", line) == NULL)) {
+		cJSON_Delete(msg);
+		msg = NULL;
+	}
 	free(line);
-	return ret;
+	return msg;
 }
 
 /*
