@@ -249,6 +249,7 @@ void dns01_rec_know(struct dns01_rec *r, int found, struct route53_rrset *cur)
 
 void dns01_zone_forget(struct dns01 *d, size_t zi)
 {
+	struct dns01_cache *c = d->cache;
 	size_t i;
 
 	for (i = 0; i < d->nrecs; i++) {
@@ -256,6 +257,15 @@ void dns01_zone_forget(struct dns01 *d, size_t zi)
 			continue;
 		route53_rrset_free(&d->recs[i].seen);
 		d->recs[i].known = 0;
+	}
+	/* A batch's listing of the zone is as stale: list it again when read. */
+	for (i = 0; c != &d->own && i < c->nlists; i++) {
+		if (strcmp(c->lists[i].zone_id, d->zones[zi].id) != 0)
+			continue;
+		route53_rrsets_free(&c->lists[i].sets);
+		c->lists[i].state = 0;
+		if (c->lists[i].reads < 1)
+			c->lists[i].reads = 1;
 	}
 }
 
@@ -659,6 +669,21 @@ out:
 		reply->message = str_printf("Route53 ListResourceRecordSets: out of memory");
 	free(want);
 	free(have);
+	return rc;
+}
+
+int dns01_read_txt(struct dns01 *d, const char *zone_id, const char *name,
+		   const struct aws_credentials *creds, struct route53_rrset *txt, int *found,
+		   struct aws_reply *reply)
+{
+	struct route53_rrset cname;
+	int cname_found = 0, rc;
+
+	if (d->cache == &d->own)
+		return route53_get_rrset(zone_id, name, "TXT", creds, txt, found, reply);
+	memset(&cname, 0, sizeof(cname));
+	rc = s_read_cached(d, zone_id, name, creds, &cname, &cname_found, txt, found, reply);
+	route53_rrset_free(&cname);
 	return rc;
 }
 

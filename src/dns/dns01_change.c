@@ -100,7 +100,8 @@ static int s_belief(struct dns01 *d, size_t ri, const struct aws_credentials *cr
 	if (r->known)
 		return 0;
 	memset(&cur, 0, sizeof(cur));
-	if (route53_get_rrset(z->id, r->name, "TXT", creds, &cur, &found, &reply) != 0)
+	memset(&reply, 0, sizeof(reply));
+	if (dns01_read_txt(d, z->id, r->name, creds, &cur, &found, &reply) != 0)
 		rc = dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name,
 				z->id, reply.message ? reply.message : "failed");
 	else

@@ -114,7 +114,14 @@ const struct aws_credentials *dns01_zone_creds(struct dns01 *d, const struct dns
 					       int *ok);
 /* Records what rec ri holds now (found or not; takes cur's contents). */
 void dns01_rec_know(struct dns01_rec *r, int found, struct route53_rrset *cur);
-/* Forgets every belief about the record sets of zone zi. */
+/* The TXT set name of zone_id as route53_get_rrset answers it; in a batch
+ * (a shared cache) from the zone's listing once a second name of it is
+ * read. 0, or 1/-1 as route53.h. */
+int dns01_read_txt(struct dns01 *d, const char *zone_id, const char *name,
+		   const struct aws_credentials *creds, struct route53_rrset *txt, int *found,
+		   struct aws_reply *reply);
+/* Forgets every belief about the record sets of zone zi (and a batch's
+ * listing of it). */
 void dns01_zone_forget(struct dns01 *d, size_t zi);
 /* Records zone zi's failure (d->err) as its own outcome too. */
 void dns01_zone_failed(struct dns01 *d, size_t zi);
