@@ -3,7 +3,8 @@
 Starts the local stack (moto + verifying proxy + Route53 DNS + pebble with
 VA NOSLEEP, nonce rejection off, authorization reuse off), the TXT side door
 for the peers' hooks, runs the side-by-side issuance, the same under realistic
-latencies (bench/realistic.py) and the Lambda numbers,
+latencies (bench/realistic.py), the Lambda numbers and the fleet renewal
+(bench/fleet.py),
 writes bench/results.md (and a .json next to it), and stops everything it
 started on the way out, also on an error, SIGINT or SIGTERM.
 
@@ -29,7 +30,7 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 from bench import clients as clients_mod  # noqa: E402
-from bench import issuance, lambda_numbers, measure, realistic, results  # noqa: E402
+from bench import fleet, issuance, lambda_numbers, measure, realistic, results  # noqa: E402
 from bench.txtdoor import TxtDoor  # noqa: E402
 from tests.integration.stack import Stack  # noqa: E402
 
@@ -102,6 +103,9 @@ def parse_args(argv):
                    help="seconds the CA takes to validate there (default 1.5; under 2)")
     p.add_argument("--slack-requests", type=int, default=1000,
                    help="Slack requests for the dispatcher's p50/p99")
+    p.add_argument("--fleet-sizes", default="100,1000",
+                   help="certificates due at once in the fleet part (bench/fleet.py); "
+                        "empty to skip it")
     p.add_argument("--out", default=os.path.join(_REPO, "bench", "results.md"))
     p.add_argument("--json", default=None, help="raw results (default: --out with .json)")
     p.add_argument("--workdir", default=None, help="keep logs and client state here")
@@ -109,6 +113,7 @@ def parse_args(argv):
     a = p.parse_args(argv)
     a.sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     a.realistic_sizes = [int(s) for s in a.realistic_sizes.split(",") if s.strip()]
+    a.fleet_sizes = [int(s) for s in a.fleet_sizes.split(",") if s.strip()]
     if a.clients is None:
         a.clients = "aaa,aaa-lambda,uacme,lego,certbot" if a.aaa_lambda else \
             "aaa,uacme,lego,certbot"
@@ -183,6 +188,11 @@ def main(argv=None):
             data["realistic"] = rl.run()
         if not args.no_lambda:
             data["lambda"] = lambda_numbers.run_all(stack, ctx, args, work, log=log)
+        if args.fleet_sizes:
+            # last: it resets moto between sizes
+            data["fleet"] = fleet.run_all(stack, args.aaa, work, args.fleet_sizes, log)
+            data["fleet"].update(date=data["date"], command=data["command"],
+                                 commit=fleet.commit())
         rc = 0
     except KeyboardInterrupt as exc:
         log(f"bench: interrupted ({exc})")

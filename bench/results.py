@@ -356,6 +356,10 @@ def markdown(data):
     if lam:
         parts += ["\n## Lambda-specific figures\n", lam.get("intro", "") + "\n",
                   _table(["figure", "value", "note"], _lambda_rows(lam))]
+    if data.get("fleet"):
+        from bench import fleet as fleet_mod
+        parts += ["\n## Fleet renewal: N certificates due at once\n",
+                  fleet_mod.markdown(data["fleet"])]
     parts += [
         "\n## Versions\n",
         "\n".join(f"- {k}: {val}" for k, val in sorted(v.items())) + "\n",

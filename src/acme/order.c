@@ -550,17 +550,26 @@ int acme_order_wait_ready(struct acme_client *c, struct acme_order *o)
 			break;
 	}
 	if (strcmp(o->status, "invalid") == 0) {
-		/* Find the authorization that failed, for a message that names it. */
+		/* Find the authorization that failed, for a message that names it. The
+		 * order's own list: a resumed job fetched the order but never its
+		 * authorizations (o->authz), and must still say why it failed. */
 		snprintf(c->error, sizeof(c->error), "order invalid");
-		for (i = 0; i < o->nauthz; i++) {
+		for (i = 0; i < o->nauthz_urls; i++) {
+			const cJSON *id;
+			char name[300];
+
 			acme_response_free(&r);
-			if (acme_post_as_get(c, o->authz[i].url, &r))
+			if (acme_post_as_get(c, o->authz_urls[i], &r))
 				goto out;
-			if (r.json && json_str(r.json, "status") &&
-			    strcmp(json_str(r.json, "status"), "invalid") == 0) {
-				s_challenge_error(c, r.json, o->authz[i].identifier);
-				break;
-			}
+			if (!r.json || !json_str(r.json, "status") ||
+			    strcmp(json_str(r.json, "status"), "invalid") != 0)
+				continue;
+			id = json_obj(r.json, "identifier");
+			snprintf(name, sizeof(name), "%s%s",
+				 json_bool(r.json, "wildcard", 0) ? "*." : "",
+				 json_str(id, "value") ? json_str(id, "value") : o->authz_urls[i]);
+			s_challenge_error(c, r.json, name);
+			break;
 		}
 		goto out;
 	}

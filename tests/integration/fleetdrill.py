@@ -20,7 +20,8 @@ Set-up, outside what is measured:
 
 The drill: scheduler passes (a synchronous invocation of the scheduler function,
 then wait until every executor invocation it started, and every self-invoked
-resume, has ended) until a pass finds nothing due, at most `max_passes`.
+resume, has ended) until a pass starts nothing and defers nothing, at most
+`max_passes`.
 
 What it gives back (Result): the passes and what each started, the serials
 before and after, the jobs the drill made and their states, the TXT records
@@ -35,6 +36,7 @@ import importlib
 import json
 import os
 import subprocess
+import threading
 import time
 import uuid
 
@@ -71,7 +73,7 @@ class Drill:
     def __init__(self, stack, aaa_bin, task_root, n, pairs=None, concurrency=40,
                  exec_timeout=20.0, sched_timeout=60.0, r53_rate=5.0, r53_burst=None,
                  memory=512, budget=None, seed_workers=8, max_passes=None, extra_env=None,
-                 log=None):
+                 doomed=0, log=None):
         self.stack = stack
         self.aws = stack.aws
         self.pebble = stack.pebble
@@ -89,6 +91,10 @@ class Drill:
         self.seed_workers = seed_workers
         self.max_passes = max_passes
         self.extra_env = dict(extra_env or {})
+        self.doomed = doomed  # certificates in a third zone that a test deletes
+        self.doomed_names = []
+        self.doomed_zone = None
+        self.deleted_zones = {}
         self.log = log or (lambda msg: None)
         self.tag = uuid.uuid4().hex[:8]
         self.zones = {}  # name -> id
@@ -97,6 +103,7 @@ class Drill:
         self.jobs_before = set()
         self.emu = None
         self.rule = None
+        self.stopping = threading.Event()  # set when the passes are over
 
     # -- set-up -----------------------------------------------------------------
 
@@ -123,13 +130,18 @@ class Drill:
         reg = self.aaa("reg", "--email", "fleet@example.test", "--agree")
         assert reg.returncode == 0, reg.stderr
         self.names = fleet_names(self.n, list(self.zones), self.pairs)
+        if self.doomed:
+            self.doomed_zone = f"g{self.tag}.example.test"
+            self.zones[self.doomed_zone] = self.aws.create_zone(self.doomed_zone)
+            self.doomed_names = [f"d{k}.{self.doomed_zone}" for k in range(self.doomed)]
+            self.names += self.doomed_names
         t0 = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(self.seed_workers) as pool:
             runs = list(pool.map(lambda nm: self.aaa("cert", "--cn", nm, timeout=300),
                                  self.names))
         bad = [(nm, p.stderr[-400:]) for nm, p in zip(self.names, runs) if p.returncode]
         assert not bad, f"seeding failed for {len(bad)}: {bad[:3]}"
-        self.log(f"fleet: {self.n} certificates issued in {time.monotonic() - t0:.1f} s")
+        self.log(f"fleet: {len(self.names)} certificates issued in {time.monotonic() - t0:.1f} s")
         self.serials_before = {nm: self.meta(nm)["serial"] for nm in self.names}
         self.jobs_before = set(self.job_keys())
         self.make_due()
@@ -183,6 +195,33 @@ class Drill:
             key, body = storeindex.change_doc(nm, entry)
             self._put(key, json.dumps(body).encode())
 
+    def delete_zone(self, zone):
+        """Deletes a hosted zone as an operator would: its records other than SOA and NS
+        first (Route53 refuses to delete a zone with any), then the zone. Straight to
+        moto, so it neither counts against nor waits for the rate limit."""
+        zid = self.zones[zone]
+        r53 = self.aws.direct_client("route53")
+        removed = 0
+        for _ in range(50):
+            # an executor may write a record between the two steps: again, then
+            changes = [{"Action": "DELETE", "ResourceRecordSet": rs}
+                       for rs in self.aws.records(zid) if rs["Type"] not in ("SOA", "NS")]
+            try:
+                if changes:
+                    r53.change_resource_record_sets(HostedZoneId=zid,
+                                                    ChangeBatch={"Changes": changes})
+                    removed += len(changes)
+                r53.delete_hosted_zone(Id=zid)
+                break
+            except r53.exceptions.ClientError as exc:
+                self.log(f"fleet: deleting zone {zone}: {exc}; again")
+                time.sleep(0.1)
+        else:
+            raise AssertionError(f"zone {zone} could not be deleted")
+        del self.zones[zone]
+        self.deleted_zones[zone] = zid
+        self.log(f"fleet: zone {zone} deleted ({removed} record sets first)")
+
     def due(self):
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         idx = self.index()
@@ -207,19 +246,35 @@ class Drill:
                               memory=256, handler="scheduler")
         return self.emu
 
-    def run(self, home, wait_timeout=900):
-        """Scheduler passes until nothing is due; returns a Result."""
+    def run(self, home, wait_timeout=900, pass_interval=0.0, during=None, faults=(),
+            idle_wait=2.0):
+        """Scheduler passes until nothing is due; returns a Result.
+
+        pass_interval: at least this many seconds from one pass's start to the next
+        (as a schedule would space them; 0: the next once the last one's executors
+        are idle; after a pass that deferred everything, idle_wait). during(drill): run in a thread while the passes run (a fault).
+        faults: more proxy rules for AWS, after Route53's rate limit (so what they
+        let through has been counted against it)."""
         max_passes = self.max_passes or (self.n // max(1, self.budget or 20) + 4)
         self.start_emulator(home)
         self.aws.proxy.reset_stats()
         self.pebble.proxy.reset_stats()
         self.rule = self.aws.proxy.faults.add(dict(fault="ratelimit", service="route53",
                                                    rate=self.r53_rate, burst=self.r53_burst))
+        for f in faults:
+            self.aws.proxy.faults.add(f)
         passes = []
         t0 = time.monotonic()
         t_last = t0
+        side = None
+        if during is not None:
+            side = threading.Thread(target=during, args=(self,), daemon=True)
+            side.start()
         try:
-            for _ in range(max_passes):
+            for k in range(max_passes):
+                wait = t0 + k * pass_interval - time.monotonic()
+                if k and wait > 0:
+                    time.sleep(wait)
                 event = {"version": "0", "id": str(uuid.uuid4()),
                          "detail-type": "Scheduled Event", "source": "aws.events",
                          "detail": {}}
@@ -232,12 +287,40 @@ class Drill:
                 self.log(f"fleet: pass {len(passes)}: started {started}, "
                          f"{len(self.due())} due after it, "
                          f"{t_last - t0:.1f} s since the first pass")
-                if not inv.ok or started == 0:
+                deferred = out.get("deferred")
+                deferred = len(deferred) if isinstance(deferred, list) else 0
+                if not inv.ok or (started == 0 and deferred == 0):
                     break
+                if started == 0:
+                    # all deferred (the CA's pause): the next pass a little later
+                    time.sleep(idle_wait)
         finally:
+            self.stopping.set()
+            if side is not None:
+                side.join(timeout=60)
             self.aws.proxy.faults.clear()
             self.emu.stop()
         return Result(self, passes, t_last - t0)
+
+    def wait_job(self, pred, timeout=90.0):
+        """The first job document (of this drill) for which pred(job) holds, polled."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not self.stopping.is_set():
+            for j in self.jobs():
+                if pred(j):
+                    return j
+            time.sleep(0.1)
+        return None
+
+    def executor_status(self, home, name):
+        """The executor's answer to {"action": "status", "name": name}."""
+        env = self.env(home)
+        env.pop("HOME", None)
+        with emulator.LambdaEmulator() as emu:
+            emu.add_function("executor", os.path.join(self.task_root, "bootstrap"), env=env,
+                             timeout=60, handler="executor")
+            inv = emu.invoke("executor", {"action": "status", "name": name})
+            return json.loads(inv.result_body())
 
 
 def started_by(out):
@@ -275,6 +358,7 @@ class Result:
                             if self.serials_after[nm] == d.serials_before[nm]]
         self.jobs = d.jobs()
         self.failed_jobs = [j for j in self.jobs if j.get("state") == "failed"]
+        self.failed_names = sorted({nm for j in self.failed_jobs for nm in j.get("names", [])})
         self.unfinished_jobs = [j for j in self.jobs if j.get("state") != "done"]
         self.txt_left = {z: d.aws.records(zid, "TXT") for z, zid in d.zones.items()}
         self.lost_index = [nm for nm in d.names if nm not in self.index]

@@ -93,11 +93,16 @@ def smoke(tmp_path_factory):
                                    "--realistic-sizes", "2", "--pending-s", "2",
                                    "--validation-s", "0.5",
                                    "--slack-requests", "5", "--timeout", "90",
+                                   "--fleet-sizes", "4",
                                    "--aaa-lambda", AAA_BIN, zip_path=zip_path),
                        cwd=_REPO, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-4000:]
     with open(os.path.splitext(out)[0] + ".json") as f:
         data = json.load(f)
+    # the fleet part ran its drill (4 certificates: the machinery, not the figures)
+    fl = data["fleet"]["runs"]["4"]
+    assert fl["not_renewed"] == 0 and fl["failed_jobs"] == 0, fl
+    assert fl["per_certificate"]["certificates"] == 4, fl
     with open(out) as f:
         md = f.read()
     return {"data": data, "md": md, "stdout": p.stdout, "stderr": p.stderr, "work": work,
@@ -212,7 +217,8 @@ def test_nothing_left_running(smoke):
 def test_sigterm_stops_everything(tmp_path):
     work, out = str(tmp_path / "work"), str(tmp_path / "results.md")
     p = subprocess.Popen(_bench_argv(work, out, "--runs", "1", "--sizes", "1", "--clients",
-                                     ",".join(PEERS[:1] or ["aaa"]), "--no-lambda"),
+                                     ",".join(PEERS[:1] or ["aaa"]), "--no-lambda",
+                                     "--fleet-sizes", ""),
                          cwd=_REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
     seen = ""

@@ -13,14 +13,15 @@ nothing due after the last pass, and what reached Route53 never above its rate
 plus the burst in any second. No timing assertion: the bound is the number of
 passes and the wait per pass.
 
-The scheduler runs with its default budget (AAA_RENEW_BUDGET, 20 renewals per
-pass), so about 20 executors run at once, not 40: with a budget of 40, some
-cleanups throttled past their invocation's end leave TXT records behind (the
-scheduler does not finish leftover cleanups yet: issue 16 item 6), and this
-drill would fail on that.
+The scheduler runs with its defaults: batches of AAA_BATCH_SIZE (25) certificates
+grouped by hosted zone, one executor each, AAA_RENEW_BUDGET (500) certificates a
+pass, so one pass starts the whole fleet on about ten executors; 40 sandboxes is
+the most it could use.
 """
+import datetime
 import json
 import os
+import time
 
 import pytest
 
@@ -49,3 +50,142 @@ def test_fleet_drill_renews_every_due_certificate_within_route53s_limit(drill, t
     assert not res.stale_index, res.stale_index[:5]
     assert not res.due_after, res.due_after[:5]
     assert res.r53_max_1s <= drill.r53_rate + drill.r53_burst, res.rule
+
+
+# -- faults: a small fleet each; the others finish, the failing one says why --------
+
+SMALL = 10
+
+
+def _small(stack, aaa_bin, task_root, tmp_path, **kw):
+    kw.setdefault("concurrency", 10)
+    kw.setdefault("exec_timeout", 20)
+    d = fleetdrill.Drill(stack, aaa_bin, task_root, SMALL, pairs=2, log=print, **kw)
+    d.setup(str(tmp_path / "home"))
+    return d
+
+
+def _others_finished(d, res, failing):
+    """Everything but `failing` renewed cleanly; one order per certificate that got one."""
+    assert sorted(res.not_renewed) == sorted(failing), res.not_renewed
+    assert res.failed_names == sorted(failing), \
+        [(j.get("names"), j.get("error")) for j in res.failed_jobs]
+    left = [r["Name"] for v in res.txt_left.values() for r in v]
+    assert not left, (left, [(j["id"], j["state"], j.get("dns"), j.get("error"))
+                             for j in res.jobs if any(n.split(".", 1)[1].rstrip(".") in
+                                                      json.dumps(j) for n in left)])
+    assert not res.lost_index and not res.stale_index
+    assert not res.due_after, res.due_after
+
+
+def _says_why(d, res, tmp_path, name, *words):
+    """The failing certificate's job, and the executor's status answer, name the cause."""
+    job = next(j for j in res.failed_jobs if name in j.get("names", []))
+    text = json.dumps(job.get("error"))
+    assert any(w in text for w in words), job.get("error")
+    st = d.executor_status(str(tmp_path / "st-home"), name)
+    print(json.dumps(st)[:600])
+    assert any(w in json.dumps(st) for w in words), st
+    return job
+
+
+def test_fleet_with_one_name_in_no_zone(stack, aaa_bin, task_root, tmp_path):
+    """A stored certificate whose zone was deleted since: its renewal fails saying there is
+    no hosted zone for its name; the rest of the fleet renews."""
+    d = _small(stack, aaa_bin, task_root, tmp_path, doomed=1)
+    d.delete_zone(d.doomed_zone)
+    res = d.run(str(tmp_path / "fn-home"))
+    print(json.dumps(res.summary()))
+    _others_finished(d, res, d.doomed_names)
+    # the zone is looked up before the order: no order for the one with no zone
+    assert res.new_orders == len(d.names) - 1, res.ca["by_action"]
+    _says_why(d, res, tmp_path, d.doomed_names[0], "hosted zone", "NoSuchHostedZone")
+
+
+# Every Route53 change stays PENDING for 3 s (each change its own id), so the
+# executors sit in dns_published long enough for a fault to land there.
+PENDING = {"fault": "pending", "service": "route53",
+           "action": "GetChange|ChangeResourceRecordSets", "seconds": 3, "count": None}
+
+
+def test_fleet_with_an_executor_killed_while_its_records_are_published(stack, aaa_bin,
+                                                                      task_root, tmp_path):
+    """An executor's sandbox is killed (SIGKILL, as Lambda's timeout or a crash would)
+    while a job of its batch waits for Route53. Lambda's retry finds the jobs leased and
+    does nothing twice; a later pass, once the lease has run out, resumes them with their
+    saved orders and records. Every certificate renews with one order and one job each
+    and nothing is left in DNS. Passes are 20 s apart (the lease is the invocation's
+    time + 5 s)."""
+    d = _small(stack, aaa_bin, task_root, tmp_path, exec_timeout=10)
+    killed = {}
+
+    def event_names(inv):
+        ev = inv.event() or {}
+        return set(ev.get("names") or []) | ({ev["name"]} if ev.get("name") else set())
+
+    def kill_when_published(drill):
+        fn = drill.emu.functions["executor"]
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not killed and not drill.stopping.is_set():
+            job = drill.wait_job(lambda j: j.get("state") == "dns_published", timeout=5)
+            for sb in list(fn.all_sandboxes) if job else []:
+                inv = sb.current
+                if inv is not None and sb.alive() and \
+                        event_names(inv) & set(job.get("names", [])):
+                    sb.kill()
+                    killed.update(names=sorted(event_names(inv)), job=job["id"])
+                    break
+
+    res = d.run(str(tmp_path / "fn-home"), during=kill_when_published, faults=[PENDING],
+                pass_interval=20)
+    print(json.dumps(res.summary()), killed)
+    assert killed, "no executor was killed"
+    crashed = [i for i in d.emu.invocations if i.outcome == "crash"]
+    assert crashed, res.exec_outcomes
+    _others_finished(d, res, [])
+    assert not res.unfinished_jobs, [(j["id"], j["state"]) for j in res.unfinished_jobs]
+    assert res.new_orders == len(d.names), res.ca["by_action"]
+    for nm in d.names:
+        jobs = [j["id"] for j in res.jobs if nm in j.get("names", [])]
+        assert len(jobs) == 1, (nm, jobs)
+    assert killed["job"] in [j["id"] for j in res.jobs]
+
+
+def test_fleet_with_the_ca_answering_rate_limited_halfway(stack, aaa_bin, task_root, tmp_path):
+    """Five renewals a pass (AAA_RENEW_BUDGET=5) for ten certificates; the CA answers
+    the fifth new order of the first pass with rateLimited and Retry-After: 30 s, longer
+    than an executor may wait (10 s timeout). The pause is the fleet's
+    (fleet/ca-pause.json): that job fails saying why, the passes while it lasts start
+    nothing (every due certificate deferred, the pause in the answer), no new order
+    reaches the CA until it is over, and then the other half renews: every other
+    certificate renewed with one order each, nothing left in DNS."""
+    d = _small(stack, aaa_bin, task_root, tmp_path, exec_timeout=20, budget=5,
+               max_passes=40)
+    rule = d.pebble.proxy.faults.add({"fault": "throttle", "action": "newOrder",
+                                      "skip": 4, "count": 1, "retry_after": 30})
+    res = d.run(str(tmp_path / "fn-home"))
+    print(json.dumps(res.summary()))
+    assert rule.fired == 1, rule.as_dict()
+    assert len(res.failed_jobs) == 1, [(j["names"], j.get("error")) for j in res.failed_jobs]
+    refused = res.failed_names
+    _others_finished(d, res, refused)
+    assert res.new_orders - rule.fired == len(d.names) - 1, res.ca["by_action"]
+    job = _says_why(d, res, tmp_path, refused[0], "rateLimited")
+    assert "paused" in json.dumps(job.get("error")), job.get("error")
+    pause = json.loads(d._get("fleet/ca-pause.json"))
+    assert "rateLimited" in json.dumps(pause), pause
+    paused_passes = [p for p in res.passes if p.get("ca_pause")]
+    assert paused_passes and all(not p["renewing"] and len(p["deferred"]) == 5
+                                 for p in paused_passes), res.passes
+    until = datetime.datetime.strptime(pause["until"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+    # When each order was sent (the proxy logs the end and the duration), and when the
+    # pause reached the store (the PUT of fleet/ca-pause.json, in the AWS proxy's log).
+    orders = [e["t"] - e["ms"] / 1000.0 for e in res.ca["requests"]
+              if e.get("action") == "newOrder" and not e.get("fault")]
+    put = min(e["t"] for e in res.aws["requests"]
+              if e["method"] == "PUT" and "fleet/ca-pause.json" in e["path"])
+    # An executor that read the store just before the pause was there may still send
+    # its order just after: a second's grace for that check-then-order.
+    assert not [t for t in orders if put + 1.0 < t < until - 1], (pause, put, orders)
+    assert [t for t in orders if t >= until - 1], "no order after the pause"

@@ -168,6 +168,11 @@ class FaultPlan:
         with self._lock:
             self._rules = []
 
+    def remove(self, rule):
+        """Takes one rule out of the plan (the others keep their order and counters)."""
+        with self._lock:
+            self._rules = [r for r in self._rules if r is not rule]
+
     def rules(self):
         with self._lock:
             return list(self._rules)
