@@ -24,6 +24,7 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
+storeindex = importlib.import_module("tests.integration.stack.storeindex")
 
 R53_RATE = 5
 
@@ -160,13 +161,9 @@ def test_batch_in_two_zones_makes_one_change_per_zone(task_root, env, zones, tmp
 
 
 def _make_due(env, names):
-    path = _store_file(env, "index.json")
-    with open(path) as f:
-        idx = json.load(f)
     for n in names:
-        idx["certs"][n]["renew_after"] = "2020-01-01T00:00:00Z"
-    with open(path, "w") as f:
-        json.dump(idx, f)
+        storeindex.edit(env["AAA_STORE"], n, renew_after="2020-01-01T00:00:00Z")
+    idx = storeindex.merged(env["AAA_STORE"])
     # meta.json too: the executor checks the certificate is still due (due_only)
     for n in names:
         seg = "_wildcard_." + n[2:] if n.startswith("*.") else n
