@@ -98,7 +98,9 @@ void aws_client_set_sso(aws_sso_role_fn fn, void *ctx, aws_sso_refresh_fn refres
 
 /* The cached chain's credentials; the secret key and token are registered
  * with the log redactor whenever a new set appears. */
-static int s_credentials(const struct aws_credentials **out)
+/* The chain's credentials; -1 with err saying why (an expired SSO token, a
+ * failed credential_process...), "" when no source had any. */
+static int s_credentials(const struct aws_credentials **out, struct aaa_err *err)
 {
 	struct aws_credentials_deps deps;
 	int rc = -1;
@@ -118,7 +120,7 @@ static int s_credentials(const struct aws_credentials **out)
 		if (s_chain == NULL)
 			goto out;
 	}
-	if (aws_credentials_chain_get(s_chain, time(NULL) + s_skew, out) != 0)
+	if (aws_credentials_chain_get(s_chain, time(NULL) + s_skew, out, err) != 0)
 		goto out;
 	if (s_registered_key == NULL || strcmp(s_registered_key, (*out)->access_key_id) != 0) {
 		log_add_secret((*out)->secret_access_key);
@@ -366,6 +368,7 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	struct aws_retry_decision d;
 	struct timespec t0;
 	struct buf label = BUF_INIT;
+	struct aaa_err why;
 	const char *svc = aws_service_name(c->service);
 	struct aws_rate *rate;
 	unsigned long wait;
@@ -400,17 +403,16 @@ int aws_call(const struct aws_call *c, struct aws_reply *reply)
 	for (;;) {
 		aws_error_free(&reply->err);
 		memset(&reply->err, 0, sizeof(reply->err));
+		err_clear(&why);
 		if (c->anonymous) {
 			creds = NULL;
 		} else if (c->credentials != NULL) {
 			creds = c->credentials;
-		} else if (s_credentials(&creds) != 0) {
-			/* The chain logged why (an expired SSO token, a failed
-			 * credential_process...): say that, not a generic line. */
-			const char *why = log_last_error();
-
+		} else if (s_credentials(&creds, &why) != 0) {
+			/* Say why the chain failed, not a generic line. */
 			reply->message =
-			    str_printf("%s: %s", label.data, *why ? why : AWS_NO_CREDENTIALS_MSG);
+			    str_printf("%s: %s", label.data,
+				       err_is_set(&why) ? why.message : AWS_NO_CREDENTIALS_MSG);
 			goto out;
 		}
 		/* A throttled service is sent to no faster than it allows. */

@@ -112,7 +112,8 @@ static const struct aws_env *s_env(const struct aws_credentials_deps *d)
  * legacy AWS_SECURITY_TOKEN). One without the other is an error: a
  * half-set environment must not fall through to another identity.
  */
-int aws_credentials_from_env(const struct aws_env *env, struct aws_credentials **out)
+int aws_credentials_from_env(const struct aws_env *env, struct aws_credentials **out,
+			     struct aaa_err *err)
 {
 	const char *ak = aws_env_get(env, "AWS_ACCESS_KEY_ID");
 	const char *sk = aws_env_get(env, "AWS_SECRET_ACCESS_KEY");
@@ -127,9 +128,9 @@ int aws_credentials_from_env(const struct aws_env *env, struct aws_credentials *
 		goto out;
 	}
 	if (ak == NULL || sk == NULL) {
-		log_error("%s is set but %s is not: set both or neither",
-			  ak ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-			  ak ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+		log_fail(err, "aws", "", "%s is set but %s is not: set both or neither",
+			 ak ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+			 ak ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
 		goto out;
 	}
 	*out = aws_credentials_new(ak, sk, tok, 0, "environment");
@@ -141,7 +142,7 @@ out:
 /* Static keys of one profile: 0 with *out, 0 with NULL when the profile
  * has none, -1 when only half of them is there. */
 static int s_profile_static(const struct aws_profiles *p, const char *name,
-			    struct aws_credentials **out)
+			    struct aws_credentials **out, struct aaa_err *err)
 {
 	const char *path = NULL, *spath = NULL;
 	const char *ak = aws_profile_get(p, name, "aws_access_key_id", &path);
@@ -158,9 +159,9 @@ static int s_profile_static(const struct aws_profiles *p, const char *name,
 		goto out;
 	}
 	if (ak == NULL || sk == NULL || *ak == '\0' || *sk == '\0') {
-		log_error("profile %s in %s has %s but no %s", name, path ? path : spath,
-			  ak ? "aws_access_key_id" : "aws_secret_access_key",
-			  ak ? "aws_secret_access_key" : "aws_access_key_id");
+		log_fail(err, "aws", "", "profile %s in %s has %s but no %s", name,
+			 path ? path : spath, ak ? "aws_access_key_id" : "aws_secret_access_key",
+			 ak ? "aws_secret_access_key" : "aws_access_key_id");
 		goto out;
 	}
 	source = str_printf("profile %s (%s)", name, path);
@@ -194,7 +195,8 @@ int aws_iam_name_valid(const char *s, size_t len, size_t min, size_t max)
 }
 
 static int s_profile_creds(const struct aws_credentials_deps *d, const struct aws_profiles *p,
-			   const char *name, time_t now, int depth, struct aws_credentials **out);
+			   const char *name, time_t now, int depth, struct aws_credentials **out,
+			   struct aaa_err *err);
 
 /*
  * Where the role's source credentials come from: source_profile (another
@@ -202,7 +204,8 @@ static int s_profile_creds(const struct aws_credentials_deps *d, const struct aw
  * credential_source (Environment, Ec2InstanceMetadata, EcsContainer).
  */
 static int s_role_source(const struct aws_credentials_deps *d, const struct aws_profiles *p,
-			 const char *name, time_t now, int depth, struct aws_credentials **out)
+			 const char *name, time_t now, int depth, struct aws_credentials **out,
+			 struct aaa_err *err)
 {
 	const char *sp = aws_profile_get(p, name, "source_profile", NULL);
 	const char *cs = aws_profile_get(p, name, "credential_source", NULL);
@@ -210,34 +213,37 @@ static int s_role_source(const struct aws_credentials_deps *d, const struct aws_
 
 	*out = NULL;
 	if ((sp == NULL) == (cs == NULL)) {
-		log_error("profile %s has role_arn and must have exactly one of source_profile "
-			  "and credential_source",
-			  name);
+		log_fail(err, "aws", "",
+			 "profile %s has role_arn and must have exactly one of source_profile "
+			 "and credential_source",
+			 name);
 		goto out;
 	}
 	if (sp && strcmp(sp, name) == 0) {
-		rc = s_profile_static(p, name, out);
+		rc = s_profile_static(p, name, out, err);
 	} else if (sp) {
 		if (!aws_profile_exists(p, sp)) {
-			log_error("profile %s: source_profile %s does not exist", name, sp);
+			log_fail(err, "aws", "", "profile %s: source_profile %s does not exist",
+				 name, sp);
 			goto out;
 		}
-		rc = s_profile_creds(d, p, sp, now, depth + 1, out);
+		rc = s_profile_creds(d, p, sp, now, depth + 1, out, err);
 	} else if (strcasecmp(cs, "Environment") == 0) {
-		rc = aws_credentials_from_env(s_env(d), out);
+		rc = aws_credentials_from_env(s_env(d), out, err);
 	} else if (strcasecmp(cs, "Ec2InstanceMetadata") == 0) {
-		rc = aws_credentials_from_imds(d, out);
+		rc = aws_credentials_from_imds(d, out, err);
 	} else if (strcasecmp(cs, "EcsContainer") == 0) {
-		rc = aws_credentials_from_container(d, out);
+		rc = aws_credentials_from_container(d, out, err);
 	} else {
-		log_error("profile %s: credential_source %s is not one of Environment, "
-			  "Ec2InstanceMetadata, EcsContainer",
-			  name, cs);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_source %s is not one of Environment, "
+			 "Ec2InstanceMetadata, EcsContainer",
+			 name, cs);
 		goto out;
 	}
 	if (rc == 0 && *out == NULL) {
-		log_error("profile %s: its %s %s supplied no credentials", name,
-			  sp ? "source_profile" : "credential_source", sp ? sp : cs);
+		log_fail(err, "aws", "", "profile %s: its %s %s supplied no credentials", name,
+			 sp ? "source_profile" : "credential_source", sp ? sp : cs);
 		rc = -1;
 	}
 out:
@@ -247,9 +253,10 @@ out:
 /* role_arn: source credentials, then AssumeRole through d->assume_role. */
 static int s_profile_role(const struct aws_credentials_deps *d, const struct aws_profiles *p,
 			  const char *name, const char *role_arn, time_t now, int depth,
-			  struct aws_credentials **out)
+			  struct aws_credentials **out, struct aaa_err *err)
 {
 	struct aws_assume_role_request req;
+	struct aaa_err sts;
 	struct aws_credentials *src = NULL, *res = NULL;
 	const char *dur = aws_profile_get(p, name, "duration_seconds", NULL);
 	char session[32], *end = NULL;
@@ -259,15 +266,17 @@ static int s_profile_role(const struct aws_credentials_deps *d, const struct aws
 	*out = NULL;
 	memset(&req, 0, sizeof(req));
 	if (aws_profile_get(p, name, "mfa_serial", NULL)) {
-		log_error("profile %s: mfa_serial needs an interactive MFA code; aaa cannot use "
-			  "this profile (use one without mfa_serial)",
-			  name);
+		log_fail(err, "aws", "",
+			 "profile %s: mfa_serial needs an interactive MFA code; aaa cannot use "
+			 "this profile (use one without mfa_serial)",
+			 name);
 		goto out;
 	}
 	if (dur) {
 		secs = strtol(dur, &end, 10);
 		if (*dur == '\0' || *end != '\0' || secs < 900 || secs > 43200) {
-			log_error("profile %s: duration_seconds must be 900..43200", name);
+			log_fail(err, "aws", "", "profile %s: duration_seconds must be 900..43200",
+				 name);
 			goto out;
 		}
 	}
@@ -278,23 +287,28 @@ static int s_profile_role(const struct aws_credentials_deps *d, const struct aws
 	req.session_name = aws_role_session_name(
 	    aws_profile_get(p, name, "role_session_name", NULL), now, session, sizeof(session));
 	if (req.session_name == NULL) {
-		log_error("profile %s: role_session_name must be 2-64 characters of "
-			  "letters, digits and _+=,.@-",
-			  name);
+		log_fail(err, "aws", "",
+			 "profile %s: role_session_name must be 2-64 characters of "
+			 "letters, digits and _+=,.@-",
+			 name);
 		goto out;
 	}
 	if (d == NULL || d->assume_role == NULL) {
-		log_error("profile %s: role_arn needs STS AssumeRole, which is not available here",
-			  name);
+		log_fail(err, "aws", "",
+			 "profile %s: role_arn needs STS AssumeRole, which is not available here",
+			 name);
 		goto out;
 	}
-	if (s_role_source(d, p, name, now, depth, &src) != 0)
+	if (s_role_source(d, p, name, now, depth, &src, err) != 0)
 		goto out;
 	log_debug("profile %s: assuming role %s with credentials from %s", name, role_arn,
 		  src->source);
-	if (d->assume_role(d->assume_role_ctx, src, &req, &res) != 0 || res == NULL) {
-		log_error("profile %s: AssumeRole %s failed (credentials from %s)", name, role_arn,
-			  src->source);
+	err_clear(&sts);
+	if (d->assume_role(d->assume_role_ctx, src, &req, &res, &sts) != 0 || res == NULL) {
+		log_fail(err, "aws", sts.code,
+			 "profile %s: AssumeRole %s failed (credentials from %s)", name, role_arn,
+			 src->source);
+		err_detail(err, sts.http_status, sts.request_id);
 		goto out;
 	}
 	if (aws_credentials_set_source(res, "role %s (profile %s)", role_arn, name) != 0)
@@ -314,28 +328,30 @@ out:
  * keys.
  */
 static int s_profile_rest(const struct aws_credentials_deps *d, const struct aws_profiles *p,
-			  const char *name, time_t now, struct aws_credentials **out)
+			  const char *name, time_t now, struct aws_credentials **out,
+			  struct aaa_err *err)
 {
 	const char *cp;
 	int rc;
 
 	*out = NULL;
-	rc = aws_credentials_from_sso(d, p, name, now, out);
+	rc = aws_credentials_from_sso(d, p, name, now, out, err);
 	if (rc != 0 || *out != NULL)
 		return rc;
 	if (aws_ini_get(&p->credentials, name, "aws_access_key_id") ||
 	    aws_ini_get(&p->credentials, name, "aws_secret_access_key"))
-		return s_profile_static(p, name, out);
+		return s_profile_static(p, name, out, err);
 	cp = aws_profile_get(p, name, "credential_process", NULL);
 	if (cp)
-		return aws_credentials_from_process(name, cp, now, out);
-	return s_profile_static(p, name, out);
+		return aws_credentials_from_process(name, cp, now, out, err);
+	return s_profile_static(p, name, out, err);
 }
 
 /* One profile's credentials; use_env: the selected profile, whose web
  * identity may come from the environment. */
 static int s_profile_creds(const struct aws_credentials_deps *d, const struct aws_profiles *p,
-			   const char *name, time_t now, int depth, struct aws_credentials **out)
+			   const char *name, time_t now, int depth, struct aws_credentials **out,
+			   struct aaa_err *err)
 {
 	const char *role_arn = aws_profile_get(p, name, "role_arn", NULL);
 	const char *wif = aws_profile_get(p, name, "web_identity_token_file", NULL);
@@ -343,19 +359,20 @@ static int s_profile_creds(const struct aws_credentials_deps *d, const struct aw
 
 	*out = NULL;
 	if (depth > S_MAX_ROLE_CHAIN) {
-		log_error("profile %s: role chain through source_profile is longer than %d "
-			  "(a loop?)",
-			  name, S_MAX_ROLE_CHAIN);
+		log_fail(err, "aws", "",
+			 "profile %s: role chain through source_profile is longer than %d "
+			 "(a loop?)",
+			 name, S_MAX_ROLE_CHAIN);
 		goto out;
 	}
 	if (role_arn && wif == NULL) {
-		rc = s_profile_role(d, p, name, role_arn, now, depth, out);
+		rc = s_profile_role(d, p, name, role_arn, now, depth, out, err);
 		goto out;
 	}
-	rc = aws_credentials_from_web_identity(d, p, name, depth == 0, now, out);
+	rc = aws_credentials_from_web_identity(d, p, name, depth == 0, now, out, err);
 	if (rc != 0 || *out != NULL)
 		goto out;
-	rc = s_profile_rest(d, p, name, now, out);
+	rc = s_profile_rest(d, p, name, now, out, err);
 out:
 	return rc;
 }
@@ -365,7 +382,7 @@ out:
  * that exists in neither file is an error; a missing "default" is not.
  */
 int aws_credentials_from_profile(const struct aws_credentials_deps *d, time_t now,
-				 struct aws_credentials **out)
+				 struct aws_credentials **out, struct aaa_err *err)
 {
 	const struct aws_env *env = s_env(d);
 	const char *name = aws_profile_name(env);
@@ -373,42 +390,42 @@ int aws_credentials_from_profile(const struct aws_credentials_deps *d, time_t no
 	int rc = -1;
 
 	*out = NULL;
-	if (aws_profiles_load(env, &p) != 0)
+	if (aws_profiles_load(env, &p, err) != 0)
 		goto out;
 	if (!aws_profile_exists(&p, name)) {
 		if (strcmp(name, "default") == 0) {
 			/* no profile: the web identity variables alone still count */
-			rc = aws_credentials_from_web_identity(d, &p, NULL, 1, now, out);
+			rc = aws_credentials_from_web_identity(d, &p, NULL, 1, now, out, err);
 			goto out;
 		}
-		log_error("AWS profile %s not found in %s or %s", name,
-			  p.credentials_path ? p.credentials_path : "~/.aws/credentials",
-			  p.config_path ? p.config_path : "~/.aws/config");
+		log_fail(err, "aws", "", "AWS profile %s not found in %s or %s", name,
+			 p.credentials_path ? p.credentials_path : "~/.aws/credentials",
+			 p.config_path ? p.config_path : "~/.aws/config");
 		goto out;
 	}
-	rc = s_profile_creds(d, &p, name, now, 0, out);
+	rc = s_profile_creds(d, &p, name, now, 0, out, err);
 out:
 	aws_profiles_free(&p);
 	return rc;
 }
 
 int aws_credentials_resolve(const struct aws_credentials_deps *d, time_t now,
-			    struct aws_credentials **out)
+			    struct aws_credentials **out, struct aaa_err *err)
 {
 	int rc;
 
 	*out = NULL;
 	/* A profile named on the command line is what the user asked for:
 	 * the environment's keys do not shadow it (as in the AWS CLI). */
-	rc = aws_env_profile_explicit(s_env(d)) ? 0 : aws_credentials_from_env(s_env(d), out);
+	rc = aws_env_profile_explicit(s_env(d)) ? 0 : aws_credentials_from_env(s_env(d), out, err);
 	if (rc == 0 && *out == NULL)
-		rc = aws_credentials_from_profile(d, now, out);
+		rc = aws_credentials_from_profile(d, now, out, err);
 	if (rc == 0 && *out == NULL)
-		rc = aws_credentials_from_container(d, out);
+		rc = aws_credentials_from_container(d, out, err);
 	if (rc == 0 && *out == NULL)
-		rc = aws_credentials_from_imds(d, out);
+		rc = aws_credentials_from_imds(d, out, err);
 	if (rc == 0 && *out == NULL) {
-		log_error("%s", AWS_NO_CREDENTIALS_MSG);
+		log_fail(err, "aws", "", "%s", AWS_NO_CREDENTIALS_MSG);
 		rc = -1;
 	}
 	if (rc == 0)
@@ -432,7 +449,7 @@ struct aws_credentials_chain *aws_credentials_chain_new(const struct aws_credent
 }
 
 int aws_credentials_chain_get(struct aws_credentials_chain *chain, time_t now,
-			      const struct aws_credentials **out)
+			      const struct aws_credentials **out, struct aaa_err *err)
 {
 	struct aws_credentials *fresh = NULL;
 	int rc = -1;
@@ -443,7 +460,7 @@ int aws_credentials_chain_get(struct aws_credentials_chain *chain, time_t now,
 		rc = 0;
 		goto out;
 	}
-	if (aws_credentials_resolve(&chain->deps, now, &fresh) != 0) {
+	if (aws_credentials_resolve(&chain->deps, now, &fresh, err) != 0) {
 		if (chain->cached && chain->cached->expiration > now) {
 			log_warn("refreshing AWS credentials failed; using those from %s until "
 				 "they expire",

@@ -45,6 +45,7 @@
 #include <time.h>
 
 #include "aws/env.h"
+#include "util/err.h"
 
 /* Refresh temporary credentials this long before they expire. */
 #define AWS_CREDENTIALS_REFRESH_MARGIN 300
@@ -120,10 +121,11 @@ struct aws_assume_role_request {
 	int duration_seconds;	 /* 0: STS default */
 };
 
-/* Calls STS AssumeRole signed with source; fills *out (caller frees). 0/-1. */
+/* Calls STS AssumeRole signed with source; fills *out (caller frees). 0, or
+ * -1 with err (STS's line and code). */
 typedef int (*aws_assume_role_fn)(void *ctx, const struct aws_credentials *source,
 				  const struct aws_assume_role_request *req,
-				  struct aws_credentials **out);
+				  struct aws_credentials **out, struct aaa_err *err);
 
 struct aws_web_identity_request {
 	const char *role_arn;
@@ -133,9 +135,9 @@ struct aws_web_identity_request {
 };
 
 /* Calls STS AssumeRoleWithWebIdentity (unsigned: the token is the
- * credential); fills *out (caller frees). 0, or -1 (logged). */
+ * credential); fills *out (caller frees). 0, or -1 with err (STS's line). */
 typedef int (*aws_web_identity_fn)(void *ctx, const struct aws_web_identity_request *req,
-				   struct aws_credentials **out);
+				   struct aws_credentials **out, struct aaa_err *err);
 
 struct aws_sso_request {
 	const char *region;	  /* sso_region: where the portal is */
@@ -146,9 +148,10 @@ struct aws_sso_request {
 
 /* Calls the IAM Identity Center portal's GetRoleCredentials; fills *out
  * (caller frees). 0; 1 when the portal refused the token (expired or
- * signed out: the caller says to run aws sso login); -1 otherwise (logged). */
+ * signed out: the caller says to run aws sso login); -1 otherwise, with err
+ * (the portal's line). */
 typedef int (*aws_sso_role_fn)(void *ctx, const struct aws_sso_request *req,
-			       struct aws_credentials **out);
+			       struct aws_credentials **out, struct aaa_err *err);
 
 struct aws_sso_refresh_request {
 	const char *region; /* sso_region: where the OIDC service is */
@@ -188,12 +191,14 @@ struct aws_credentials_deps {
 
 /* --- the providers (contract in the comment at the top) --- */
 
-int aws_credentials_from_env(const struct aws_env *env, struct aws_credentials **out);
+int aws_credentials_from_env(const struct aws_env *env, struct aws_credentials **out,
+			     struct aaa_err *err);
 int aws_credentials_from_profile(const struct aws_credentials_deps *d, time_t now,
-				 struct aws_credentials **out);
+				 struct aws_credentials **out, struct aaa_err *err);
 int aws_credentials_from_container(const struct aws_credentials_deps *d,
-				   struct aws_credentials **out);
-int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_credentials **out);
+				   struct aws_credentials **out, struct aaa_err *err);
+int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_credentials **out,
+			      struct aaa_err *err);
 /*
  * Web identity for profile name (NULL: no profile, the variables only);
  * use_env: read AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
@@ -202,10 +207,12 @@ int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_c
 struct aws_profiles;
 int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
 				      const struct aws_profiles *p, const char *name, int use_env,
-				      time_t now, struct aws_credentials **out);
+				      time_t now, struct aws_credentials **out,
+				      struct aaa_err *err);
 /* IAM Identity Center for profile name (see the top of this file). */
 int aws_credentials_from_sso(const struct aws_credentials_deps *d, const struct aws_profiles *p,
-			     const char *name, time_t now, struct aws_credentials **out);
+			     const char *name, time_t now, struct aws_credentials **out,
+			     struct aaa_err *err);
 /* The SSO token cache file for key (an sso_session name or a start URL):
  * $HOME/.aws/sso/cache/<sha1 hex of key>.json. Caller frees; NULL without HOME. */
 char *aws_sso_cache_path(const struct aws_env *env, const char *key);
@@ -217,16 +224,16 @@ char *aws_sso_cache_path(const struct aws_env *env, const char *key);
  * error quoting the first line of its stderr.
  */
 int aws_credentials_from_process(const char *name, const char *command, time_t now,
-				 struct aws_credentials **out);
+				 struct aws_credentials **out, struct aaa_err *err);
 /* The words of command (shell-like splitting, as above): a NULL-terminated
  * array, free with aws_argv_free. NULL on an unterminated quote, a trailing
  * backslash or an empty command (logged without the command's text). */
-char **aws_split_command(const char *command);
+char **aws_split_command(const char *command, struct aaa_err *err);
 void aws_argv_free(char **argv);
 /* The whole chain, uncached. 0 with *out set, or -1 (logged; with
  * AWS_NO_CREDENTIALS_MSG when no provider was configured). */
 int aws_credentials_resolve(const struct aws_credentials_deps *d, time_t now,
-			    struct aws_credentials **out);
+			    struct aws_credentials **out, struct aaa_err *err);
 
 /*
  * Parses the JSON that container endpoints and IMDS return
@@ -235,7 +242,7 @@ int aws_credentials_resolve(const struct aws_credentials_deps *d, time_t now,
  * credentials' source. 0/-1.
  */
 int aws_credentials_parse_json(const char *body, size_t len, const char *what,
-			       struct aws_credentials **out);
+			       struct aws_credentials **out, struct aaa_err *err);
 
 /* --- the cached chain --- */
 
@@ -250,7 +257,7 @@ struct aws_credentials_chain *aws_credentials_chain_new(const struct aws_credent
  * *out is borrowed until the next get, clear or free. 0/-1.
  */
 int aws_credentials_chain_get(struct aws_credentials_chain *chain, time_t now,
-			      const struct aws_credentials **out);
+			      const struct aws_credentials **out, struct aaa_err *err);
 /* Drops the cache (after ExpiredToken, say); the next get resolves again. */
 void aws_credentials_chain_clear(struct aws_credentials_chain *chain);
 void aws_credentials_chain_free(struct aws_credentials_chain *chain);

@@ -46,7 +46,7 @@ static void s_resp_free(struct aws_fetch_response *r)
  * credentials without one would be cached forever and fail an hour later.
  */
 int aws_credentials_parse_json(const char *body, size_t len, const char *what,
-			       struct aws_credentials **out)
+			       struct aws_credentials **out, struct aaa_err *err)
 {
 	const char *ak, *sk, *tok, *exp, *code;
 	cJSON *doc = NULL;
@@ -59,7 +59,7 @@ int aws_credentials_parse_json(const char *body, size_t len, const char *what,
 		goto out;
 	code = json_str(doc, "Code");
 	if (code && strcmp(code, "Success") != 0) {
-		log_error("%s: credentials endpoint answered Code %s", what, code);
+		log_fail(err, "aws", "", "%s: credentials endpoint answered Code %s", what, code);
 		goto out;
 	}
 	ak = json_str(doc, "AccessKeyId");
@@ -67,11 +67,11 @@ int aws_credentials_parse_json(const char *body, size_t len, const char *what,
 	tok = json_str(doc, "Token");
 	exp = json_str(doc, "Expiration");
 	if (ak == NULL || sk == NULL || *ak == '\0' || *sk == '\0') {
-		log_error("%s: answer has no AccessKeyId or SecretAccessKey", what);
+		log_fail(err, "aws", "", "%s: answer has no AccessKeyId or SecretAccessKey", what);
 		goto out;
 	}
 	if (exp == NULL || aws_time_parse_iso8601(exp, &expiration) != 0) {
-		log_error("%s: answer has no valid Expiration (ISO 8601)", what);
+		log_fail(err, "aws", "", "%s: answer has no valid Expiration (ISO 8601)", what);
 		goto out;
 	}
 	*out = aws_credentials_new(ak, sk, tok, expiration, what);
@@ -112,7 +112,7 @@ static int s_allowed_http_host(const char *url)
 
 /* The "Authorization: <token>" header from _TOKEN_FILE (re-read on every
  * refresh: EKS rotates it) or _TOKEN. *hdr NULL when neither is set. */
-static int s_container_auth(const struct aws_env *env, char **hdr)
+static int s_container_auth(const struct aws_env *env, char **hdr, struct aaa_err *err)
 {
 	const char *file = aws_env_get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	const char *tok = aws_env_get(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
@@ -124,8 +124,9 @@ static int s_container_auth(const struct aws_env *env, char **hdr)
 	if (file) {
 		data = aws_read_small_file(file, S_TOKEN_FILE_MAX, &len);
 		if (data == NULL) {
-			log_error("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s: %s", file,
-				  strerror(errno));
+			log_fail(err, "aws", "",
+				 "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s: %s", file,
+				 strerror(errno));
 			goto out;
 		}
 		while (len > 0 && strchr(" \t\r\n", data[len - 1]))
@@ -137,7 +138,7 @@ static int s_container_auth(const struct aws_env *env, char **hdr)
 		goto out;
 	}
 	if (strpbrk(tok, "\r\n") != NULL) {
-		log_error("the container authorization token contains a line break");
+		log_fail(err, "aws", "", "the container authorization token contains a line break");
 		goto out;
 	}
 	*hdr = str_printf("Authorization: %s", tok);
@@ -151,7 +152,7 @@ out:
 }
 
 int aws_credentials_from_container(const struct aws_credentials_deps *d,
-				   struct aws_credentials **out)
+				   struct aws_credentials **out, struct aaa_err *err)
 {
 	const struct aws_env *env = s_env(d);
 	const char *rel = aws_env_get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
@@ -169,8 +170,9 @@ int aws_credentials_from_container(const struct aws_credentials_deps *d,
 	}
 	if (rel) {
 		if (rel[0] != '/' || strpbrk(rel, " \r\n") != NULL) {
-			log_error("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path starting "
-				  "with /");
+			log_fail(err, "aws", "",
+				 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path starting "
+				 "with /");
 			goto out;
 		}
 		url = str_printf("%s%s", S_CONTAINER_HOST, rel);
@@ -178,17 +180,19 @@ int aws_credentials_from_container(const struct aws_credentials_deps *d,
 		if (strpbrk(full, " \r\n") != NULL ||
 		    !(strncasecmp(full, "https://", 8) == 0 ||
 		      (strncasecmp(full, "http://", 7) == 0 && s_allowed_http_host(full)))) {
-			log_error("AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a "
-				  "loopback or the ECS/EKS link-local address");
+			log_fail(err, "aws", "",
+				 "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a "
+				 "loopback or the ECS/EKS link-local address");
 			goto out;
 		}
 		url = str_dup(full);
 	}
-	if (url == NULL || s_container_auth(env, &auth) != 0)
+	if (url == NULL || s_container_auth(env, &auth, err) != 0)
 		goto out;
 	if (d == NULL || d->fetch == NULL) {
-		log_error("container credentials are configured but no HTTP transport is "
-			  "available");
+		log_fail(err, "aws", "",
+			 "container credentials are configured but no HTTP transport is "
+			 "available");
 		goto out;
 	}
 	headers[0] = auth;
@@ -198,14 +202,16 @@ int aws_credentials_from_container(const struct aws_credentials_deps *d,
 	req.headers = auth ? headers : NULL;
 	req.timeout_ms = S_CONTAINER_TIMEOUT;
 	if (d->fetch(d->fetch_ctx, &req, &resp) != 0) {
-		log_error("container credentials endpoint %s did not answer", url);
+		log_fail(err, "aws", "", "container credentials endpoint %s did not answer", url);
 		goto out;
 	}
 	if (resp.status != 200) {
-		log_error("container credentials endpoint %s answered HTTP %ld", url, resp.status);
+		log_fail(err, "aws", "", "container credentials endpoint %s answered HTTP %ld", url,
+			 resp.status);
 		goto out;
 	}
-	rc = aws_credentials_parse_json(resp.body, resp.body_len, "container credentials", out);
+	rc =
+	    aws_credentials_parse_json(resp.body, resp.body_len, "container credentials", out, err);
 out:
 	s_resp_free(&resp);
 	free(url);
@@ -249,7 +255,8 @@ static int s_fetch(const struct aws_credentials_deps *d, const char *method, con
  * (not configured, the chain ends there); there is deliberately no IMDSv1
  * fallback. Once a role is attached, any failure is an error.
  */
-int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_credentials **out)
+int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_credentials **out,
+			      struct aaa_err *err)
 {
 	const struct aws_env *env = s_env(d);
 	struct aws_fetch_response resp = {0};
@@ -284,7 +291,7 @@ int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_c
 	if (tokhdr == NULL || url == NULL)
 		goto out;
 	if (s_fetch(d, "GET", url, tokhdr, &resp) != 0) {
-		log_error("instance metadata: no answer listing the IAM role");
+		log_fail(err, "aws", "", "instance metadata: no answer listing the IAM role");
 		goto out;
 	}
 	if (resp.status == 404) {
@@ -294,8 +301,9 @@ int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_c
 	}
 	n = resp.body ? strcspn(resp.body, "\r\n") : 0;
 	if (resp.status != 200 || !aws_iam_name_valid(resp.body, n, 1, 64)) {
-		log_error("instance metadata: listing the IAM role answered HTTP %ld%s",
-			  resp.status, resp.status == 200 ? " without a valid role name" : "");
+		log_fail(err, "aws", "",
+			 "instance metadata: listing the IAM role answered HTTP %ld%s", resp.status,
+			 resp.status == 200 ? " without a valid role name" : "");
 		goto out;
 	}
 	role = str_ndup(resp.body, n);
@@ -305,11 +313,12 @@ int aws_credentials_from_imds(const struct aws_credentials_deps *d, struct aws_c
 	if (url == NULL || source == NULL)
 		goto out;
 	if (s_fetch(d, "GET", url, tokhdr, &resp) != 0 || resp.status != 200) {
-		log_error("instance metadata: fetching credentials of role %s failed (HTTP %ld)",
-			  role, resp.status);
+		log_fail(err, "aws", "",
+			 "instance metadata: fetching credentials of role %s failed (HTTP %ld)",
+			 role, resp.status);
 		goto out;
 	}
-	rc = aws_credentials_parse_json(resp.body, resp.body_len, source, out);
+	rc = aws_credentials_parse_json(resp.body, resp.body_len, source, out, err);
 out:
 	s_resp_free(&resp);
 	free(base);

@@ -106,7 +106,8 @@ static int s_has_section(const struct aws_ini *ini, const char *section)
  * One pass over the lines. State: the current section, and the key whose
  * empty value opened a nested block (indented lines belong to it).
  */
-int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini *out)
+int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini *out,
+		  struct aaa_err *err)
 {
 	const char *p = text, *end = text + len, *eol, *b, *e, *why = NULL;
 	char *section = NULL, *parent = NULL, *key = NULL, *value = NULL, *full = NULL;
@@ -209,8 +210,8 @@ out_nomem:
 	why = "out of memory";
 out:
 	if (rc != 0) {
-		log_error("%s line %u: %s", name ? name : "config", line,
-			  why ? why : "parse error");
+		log_fail(err, "aws", "", "%s line %u: %s", name ? name : "config", line,
+			 why ? why : "parse error");
 		aws_ini_free(out);
 	}
 	free(section);

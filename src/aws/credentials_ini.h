@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 #define AWS_INI_MAX_SIZE (1024u * 1024u)
 
 struct aws_ini_entry {
@@ -37,7 +39,8 @@ struct aws_ini {
 
 /* Parses len bytes of text; name (a path) is used in errors. out is empty
  * after a failure. 0/-1. */
-int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini *out);
+int aws_ini_parse(const char *text, size_t len, const char *name, struct aws_ini *out,
+		  struct aaa_err *err);
 /* Value of key (any case) in section, or NULL. Borrowed from ini. */
 const char *aws_ini_get(const struct aws_ini *ini, const char *section, const char *key);
 int aws_ini_has_section(const struct aws_ini *ini, const char *section);

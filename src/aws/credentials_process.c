@@ -64,7 +64,7 @@ static int s_push(char ***argv, size_t *n, struct buf *w)
  * "..." is literal but for \" and \\; outside quotes a backslash quotes the
  * next character. No comments, no expansions.
  */
-char **aws_split_command(const char *cmd)
+char **aws_split_command(const char *cmd, struct aaa_err *err)
 {
 	struct buf w = BUF_INIT;
 	char **argv = NULL;
@@ -87,7 +87,8 @@ char **aws_split_command(const char *cmd)
 		in_word = 1;
 		if (*s == '\\') {
 			if (s[1] == '\0') {
-				log_error("credential_process ends with a lone backslash");
+				log_fail(err, "aws", "",
+					 "credential_process ends with a lone backslash");
 				goto out;
 			}
 			if (buf_append(&w, s + 1, 1) != 0)
@@ -103,8 +104,9 @@ char **aws_split_command(const char *cmd)
 				s++;
 			}
 			if (*s != q) {
-				log_error("credential_process has an unterminated %s quote",
-					  q == '"' ? "double" : "single");
+				log_fail(err, "aws", "",
+					 "credential_process has an unterminated %s quote",
+					 q == '"' ? "double" : "single");
 				goto out;
 			}
 			s++;
@@ -119,7 +121,7 @@ char **aws_split_command(const char *cmd)
 	if (in_word && s_push(&argv, &n, &w) != 0)
 		goto out;
 	if (n == 0) {
-		log_error("credential_process is empty");
+		log_fail(err, "aws", "", "credential_process is empty");
 		goto out;
 	}
 	ok = 1;
@@ -143,12 +145,12 @@ static long s_ms_left(const struct timespec *deadline)
 }
 
 /*
- * Runs argv with stdout and stderr into out and err (each capped; stdout
+ * Runs argv with stdout and stderr into out and errout (each capped; stdout
  * over its cap is an error). *status is waitpid's. 0 when it ran to the
  * end, -1 when it could not start, timed out or overflowed (logged).
  */
-static int s_run(char *const argv[], const char *name, struct buf *out, struct buf *err,
-		 int *status)
+static int s_run(char *const argv[], const char *name, struct buf *out, struct buf *errout,
+		 int *status, struct aaa_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	int po[2] = {-1, -1}, pe[2] = {-1, -1}, fa_ok = 0, rc = -1, e, done_o = 0, done_e = 0;
@@ -159,8 +161,8 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 	ssize_t r;
 
 	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
-		log_error("profile %s: credential_process: cannot create a pipe: %s", name,
-			  strerror(errno));
+		log_fail(err, "aws", "", "profile %s: credential_process: cannot create a pipe: %s",
+			 name, strerror(errno));
 		goto out;
 	}
 	if (posix_spawn_file_actions_init(&fa) != 0)
@@ -172,8 +174,8 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	if (e != 0) {
 		pid = -1;
-		log_error("profile %s: credential_process: cannot run %s: %s", name, argv[0],
-			  strerror(e));
+		log_fail(err, "aws", "", "profile %s: credential_process: cannot run %s: %s", name,
+			 argv[0], strerror(e));
 		goto out;
 	}
 	close(po[1]);
@@ -186,9 +188,10 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 		int i;
 
 		if (left <= 0) {
-			log_error("profile %s: credential_process %s did not finish within %ld s; "
-				  "stopped it",
-				  name, argv[0], S_TIMEOUT_MS / 1000);
+			log_fail(err, "aws", "",
+				 "profile %s: credential_process %s did not finish within %ld s; "
+				 "stopped it",
+				 name, argv[0], S_TIMEOUT_MS / 1000);
 			goto out;
 		}
 		pf[0].fd = done_o ? -1 : po[0];
@@ -198,8 +201,9 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 		if (poll(pf, 2, (int)(left > 1000 ? 1000 : left)) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_error("profile %s: credential_process %s: cannot read its output: %s",
-				  name, argv[0], strerror(errno));
+			log_fail(err, "aws", "",
+				 "profile %s: credential_process %s: cannot read its output: %s",
+				 name, argv[0], strerror(errno));
 			goto out;
 		}
 		for (i = 0; i < 2; i++) {
@@ -213,16 +217,17 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 				continue;
 			}
 			if (i == 1) {
-				if (err->len < S_STDERR_MAX &&
-				    buf_append(err, chunk,
-					       (size_t)r < S_STDERR_MAX - err->len
+				if (errout->len < S_STDERR_MAX &&
+				    buf_append(errout, chunk,
+					       (size_t)r < S_STDERR_MAX - errout->len
 						   ? (size_t)r
-						   : S_STDERR_MAX - err->len) != 0)
+						   : S_STDERR_MAX - errout->len) != 0)
 					goto out;
 			} else if (out->len + (size_t)r > S_STDOUT_MAX) {
-				log_error("profile %s: credential_process %s printed more than %u "
-					  "bytes",
-					  name, argv[0], S_STDOUT_MAX);
+				log_fail(err, "aws", "",
+					 "profile %s: credential_process %s printed more than %u "
+					 "bytes",
+					 name, argv[0], S_STDOUT_MAX);
 				goto out;
 			} else if (buf_append(out, chunk, (size_t)r) != 0) {
 				goto nomem;
@@ -232,8 +237,9 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 	}
 	while (waitpid(pid, status, 0) < 0) {
 		if (errno != EINTR) {
-			log_error("profile %s: credential_process %s: cannot wait for it: %s", name,
-				  argv[0], strerror(errno));
+			log_fail(err, "aws", "",
+				 "profile %s: credential_process %s: cannot wait for it: %s", name,
+				 argv[0], strerror(errno));
 			goto out;
 		}
 	}
@@ -241,7 +247,7 @@ static int s_run(char *const argv[], const char *name, struct buf *out, struct b
 	rc = 0;
 	goto out;
 nomem:
-	log_error("profile %s: credential_process %s: out of memory", name, argv[0]);
+	log_fail(err, "aws", "", "profile %s: credential_process %s: out of memory", name, argv[0]);
 out:
 	mem_wipe(chunk, sizeof(chunk));
 	if (pid > 0) {
@@ -263,21 +269,21 @@ out:
 }
 
 /* The first non-empty line of the process's stderr, printable, bounded. */
-static void s_first_line(const struct buf *err, char *line, size_t len)
+static void s_first_line(const struct buf *errout, char *line, size_t len)
 {
-	const char *s = err->data ? err->data : "";
+	const char *s = errout->data ? errout->data : "";
 	size_t n = 0, i;
 
-	for (i = 0; i < err->len && (s[i] == '\n' || s[i] == '\r' || s[i] == ' '); i++)
+	for (i = 0; i < errout->len && (s[i] == '\n' || s[i] == '\r' || s[i] == ' '); i++)
 		;
-	for (; i < err->len && s[i] != '\n' && s[i] != '\r' && n + 1 < len; i++)
+	for (; i < errout->len && s[i] != '\n' && s[i] != '\r' && n + 1 < len; i++)
 		line[n++] = (s[i] >= 0x20 && s[i] != 0x7f) || s[i] == '\t' ? s[i] : '?';
 	line[n] = '\0';
 }
 
 /* The JSON the process printed, as credentials. 0/-1 (logged, no content). */
 static int s_parse(const char *name, const char *prog, const struct buf *out, time_t now,
-		   struct aws_credentials **creds)
+		   struct aws_credentials **creds, struct aaa_err *err)
 {
 	const char *ak, *sk, *tok, *exp;
 	char *source = NULL, when[21] = "";
@@ -288,15 +294,17 @@ static int s_parse(const char *name, const char *prog, const struct buf *out, ti
 
 	doc = json_parse(out->data ? out->data : "", out->len, NULL);
 	if (doc == NULL || !cJSON_IsObject(doc)) {
-		log_error("profile %s: credential_process %s did not print a JSON object", name,
-			  prog);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process %s did not print a JSON object", name,
+			 prog);
 		goto out;
 	}
 	ver = cJSON_GetObjectItemCaseSensitive(doc, "Version");
 	if (!cJSON_IsNumber(ver) || ver->valuedouble != 1) {
-		log_error("profile %s: credential_process %s printed %s; only \"Version\": 1 is "
-			  "supported",
-			  name, prog, ver ? "another Version" : "no Version");
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process %s printed %s; only \"Version\": 1 is "
+			 "supported",
+			 name, prog, ver ? "another Version" : "no Version");
 		goto out;
 	}
 	ak = json_str(doc, "AccessKeyId");
@@ -304,22 +312,25 @@ static int s_parse(const char *name, const char *prog, const struct buf *out, ti
 	tok = json_str(doc, "SessionToken");
 	exp = json_str(doc, "Expiration");
 	if (ak == NULL || sk == NULL || *ak == '\0' || *sk == '\0') {
-		log_error("profile %s: credential_process %s printed no AccessKeyId or "
-			  "SecretAccessKey",
-			  name, prog);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process %s printed no AccessKeyId or "
+			 "SecretAccessKey",
+			 name, prog);
 		goto out;
 	}
 	if (exp && aws_time_parse_iso8601(exp, &expiration) != 0) {
-		log_error("profile %s: credential_process %s printed an Expiration that is not "
-			  "an ISO 8601 date",
-			  name, prog);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process %s printed an Expiration that is not "
+			 "an ISO 8601 date",
+			 name, prog);
 		goto out;
 	}
 	if (exp && expiration <= now) {
 		aws_time_format_iso8601(expiration, when);
-		log_error("profile %s: credential_process %s printed credentials that expired at "
-			  "%s",
-			  name, prog, when);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process %s printed credentials that expired at "
+			 "%s",
+			 name, prog, when);
 		goto out;
 	}
 	source = str_printf("credential_process %s (profile %s)", prog, name);
@@ -334,17 +345,18 @@ out:
 }
 
 int aws_credentials_from_process(const char *name, const char *command, time_t now,
-				 struct aws_credentials **out)
+				 struct aws_credentials **out, struct aaa_err *err)
 {
 	struct buf so = BUF_INIT, se = BUF_INIT;
 	char **argv = NULL, *prog = NULL, line[200];
 	int status = 0, rc = -1;
 
 	*out = NULL;
-	argv = aws_split_command(command);
+	argv = aws_split_command(command, err);
 	if (argv == NULL) {
-		log_error("profile %s: credential_process cannot be split into words (see above)",
-			  name);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process cannot be split into words (see above)",
+			 name);
 		goto out;
 	}
 	/* Messages name the program, never its arguments (they may hold a secret). */
@@ -352,20 +364,22 @@ int aws_credentials_from_process(const char *name, const char *command, time_t n
 	if (prog == NULL)
 		goto out;
 	log_debug("profile %s: running credential_process %s", name, prog);
-	if (s_run(argv, name, &so, &se, &status) != 0)
+	if (s_run(argv, name, &so, &se, &status, err) != 0)
 		goto out;
 	s_first_line(&se, line, sizeof(line));
 	if (WIFSIGNALED(status)) {
-		log_error("profile %s: credential_process %s was killed by signal %d%s%s", name,
-			  prog, WTERMSIG(status), *line ? ": " : "", line);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process %s was killed by signal %d%s%s", name,
+			 prog, WTERMSIG(status), *line ? ": " : "", line);
 		goto out;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_error("profile %s: credential_process %s exited with status %d%s%s", name, prog,
-			  WIFEXITED(status) ? WEXITSTATUS(status) : -1, *line ? ": " : "", line);
+		log_fail(err, "aws", "",
+			 "profile %s: credential_process %s exited with status %d%s%s", name, prog,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, *line ? ": " : "", line);
 		goto out;
 	}
-	rc = s_parse(name, prog, &so, now, out);
+	rc = s_parse(name, prog, &so, now, out, err);
 	if (rc == 0) {
 		log_add_secret((*out)->secret_access_key);
 		if ((*out)->session_token)

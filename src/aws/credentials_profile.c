@@ -41,7 +41,7 @@ const char *aws_profile_name(const struct aws_env *env)
 }
 
 /* Loads one file into ini; a missing file (or no path) leaves it empty. */
-static int s_load(const char *path, struct aws_ini *ini)
+static int s_load(const char *path, struct aws_ini *ini, struct aaa_err *err)
 {
 	size_t len = 0;
 	char *text = NULL;
@@ -57,11 +57,11 @@ static int s_load(const char *path, struct aws_ini *ini)
 			rc = 0;
 			goto out;
 		}
-		log_error("cannot read %s: %s", path,
-			  errno == EFBIG ? "file too large" : strerror(errno));
+		log_fail(err, "aws", "", "cannot read %s: %s", path,
+			 errno == EFBIG ? "file too large" : strerror(errno));
 		goto out;
 	}
-	rc = aws_ini_parse(text, len, path, ini);
+	rc = aws_ini_parse(text, len, path, ini, err);
 out:
 	if (text) {
 		mem_wipe(text, len);
@@ -70,15 +70,15 @@ out:
 	return rc;
 }
 
-int aws_profiles_load(const struct aws_env *env, struct aws_profiles *out)
+int aws_profiles_load(const struct aws_env *env, struct aws_profiles *out, struct aaa_err *err)
 {
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->config_path = aws_profile_config_path(env);
 	out->credentials_path = aws_profile_credentials_path(env);
-	if (s_load(out->config_path, &out->config) != 0 ||
-	    s_load(out->credentials_path, &out->credentials) != 0)
+	if (s_load(out->config_path, &out->config, err) != 0 ||
+	    s_load(out->credentials_path, &out->credentials, err) != 0)
 		goto out;
 	rc = 0;
 out:

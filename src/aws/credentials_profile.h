@@ -16,6 +16,7 @@
 
 #include "aws/credentials_ini.h"
 #include "aws/env.h"
+#include "util/err.h"
 
 struct aws_profiles {
 	struct aws_ini config;
@@ -33,7 +34,7 @@ const char *aws_profile_name(const struct aws_env *env);
 /* Loads both files. A missing file is an empty one; an unreadable or
  * malformed file is an error (logged with the path and line). 0/-1;
  * out must be freed with aws_profiles_free in both cases. */
-int aws_profiles_load(const struct aws_env *env, struct aws_profiles *out);
+int aws_profiles_load(const struct aws_env *env, struct aws_profiles *out, struct aaa_err *err);
 void aws_profiles_free(struct aws_profiles *p);
 
 /* 1 when either file has a section for profile name. */

@@ -218,7 +218,8 @@ out:
  * refresh: an sso_session profile, whose token may be refreshed.
  */
 static int s_cached_token(const struct aws_credentials_deps *d, const char *name, const char *key,
-			  const char *region, int refresh, time_t now, char **token)
+			  const char *region, int refresh, time_t now, char **token,
+			  struct aaa_err *err)
 {
 	char *path = aws_sso_cache_path(s_env(d), key), *text = NULL, hint[160], when[21] = "";
 	const char *tok, *exp;
@@ -230,36 +231,41 @@ static int s_cached_token(const struct aws_credentials_deps *d, const char *name
 	*token = NULL;
 	s_login_hint(name, hint, sizeof(hint));
 	if (path == NULL) {
-		log_error("profile %s uses SSO, but HOME is not set: no token cache to read", name);
+		log_fail(err, "aws", "",
+			 "profile %s uses SSO, but HOME is not set: no token cache to read", name);
 		goto out;
 	}
 	text = aws_read_small_file(path, S_CACHE_MAX, &len);
 	if (text == NULL) {
 		if (errno == ENOENT)
-			log_error("profile %s: no SSO token for %s in %s: run %s", name,
-				  refresh ? "sso_session" : "sso_start_url", path, hint);
+			log_fail(err, "aws", "", "profile %s: no SSO token for %s in %s: run %s",
+				 name, refresh ? "sso_session" : "sso_start_url", path, hint);
 		else
-			log_error("profile %s: cannot read the SSO token cache %s: %s", name, path,
-				  strerror(errno));
+			log_fail(err, "aws", "",
+				 "profile %s: cannot read the SSO token cache %s: %s", name, path,
+				 strerror(errno));
 		goto out;
 	}
 	doc = json_parse(text, len, "the SSO token cache");
 	if (doc == NULL || !cJSON_IsObject(doc)) {
-		log_error("profile %s: the SSO token cache %s is not a JSON object: run %s", name,
-			  path, hint);
+		log_fail(err, "aws", "",
+			 "profile %s: the SSO token cache %s is not a JSON object: run %s", name,
+			 path, hint);
 		goto out;
 	}
 	tok = json_str(doc, "accessToken");
 	exp = json_str(doc, "expiresAt");
 	if (tok == NULL || *tok == '\0' || exp == NULL) {
-		log_error("profile %s: the SSO token cache %s has no accessToken or expiresAt: "
-			  "run %s",
-			  name, path, hint);
+		log_fail(err, "aws", "",
+			 "profile %s: the SSO token cache %s has no accessToken or expiresAt: "
+			 "run %s",
+			 name, path, hint);
 		goto out;
 	}
 	if (s_parse_time(exp, &expires) != 0) {
-		log_error("profile %s: the SSO token cache %s has an unreadable expiresAt: run %s",
-			  name, path, hint);
+		log_fail(err, "aws", "",
+			 "profile %s: the SSO token cache %s has an unreadable expiresAt: run %s",
+			 name, path, hint);
 		goto out;
 	}
 	if (refresh && expires - now < S_REFRESH_WINDOW &&
@@ -267,11 +273,12 @@ static int s_cached_token(const struct aws_credentials_deps *d, const char *name
 		refreshed = 1;
 	if (expires <= now) {
 		aws_time_format_iso8601(expires, when);
-		log_error("profile %s: the SSO token expired at %s%s: run %s", name, when,
-			  refresh && !refreshed && json_str(doc, "refreshToken")
-			      ? " and could not be refreshed"
-			      : "",
-			  hint);
+		log_fail(err, "aws", "", "profile %s: the SSO token expired at %s%s: run %s", name,
+			 when,
+			 refresh && !refreshed && json_str(doc, "refreshToken")
+			     ? " and could not be refreshed"
+			     : "",
+			 hint);
 		goto out;
 	}
 	*token = str_dup(json_str(doc, "accessToken"));
@@ -293,7 +300,7 @@ out:
  * or the profile's own (legacy). The profile's may repeat the session's,
  * never contradict them. 0/-1; *key is the cache key (borrowed). */
 static int s_sso_settings(const struct aws_profiles *p, const char *name, const char **start,
-			  const char **region, const char **key)
+			  const char **region, const char **key, struct aaa_err *err)
 {
 	const char *session = aws_profile_get(p, name, "sso_session", NULL);
 	const char *pstart = aws_profile_get(p, name, "sso_start_url", NULL);
@@ -305,40 +312,44 @@ static int s_sso_settings(const struct aws_profiles *p, const char *name, const 
 	*key = pstart;
 	if (session) {
 		if (!s_session_exists(p, session)) {
-			log_error(
-			    "profile %s: sso_session %s has no [sso-session %s] section in %s",
-			    name, session, session, path);
+			log_fail(err, "aws", "",
+				 "profile %s: sso_session %s has no [sso-session %s] section in %s",
+				 name, session, session, path);
 			return -1;
 		}
 		*start = s_session_get(p, session, "sso_start_url");
 		*region = s_session_get(p, session, "sso_region");
 		*key = session;
 		if (*start == NULL || *region == NULL) {
-			log_error("[sso-session %s] in %s needs sso_start_url and sso_region",
-				  session, path);
+			log_fail(err, "aws", "",
+				 "[sso-session %s] in %s needs sso_start_url and sso_region",
+				 session, path);
 			return -1;
 		}
 		if ((pstart && strcmp(pstart, *start) != 0) ||
 		    (pregion && strcmp(pregion, *region) != 0)) {
-			log_error("profile %s: its sso_start_url/sso_region differ from those of "
-				  "[sso-session %s]: remove them from the profile",
-				  name, session);
+			log_fail(err, "aws", "",
+				 "profile %s: its sso_start_url/sso_region differ from those of "
+				 "[sso-session %s]: remove them from the profile",
+				 name, session);
 			return -1;
 		}
 		return 0;
 	}
 	if (pstart == NULL || pregion == NULL) {
-		log_error("profile %s uses SSO and needs %s (or sso_session)", name,
-			  pstart ? "sso_region" : "sso_start_url");
+		log_fail(err, "aws", "", "profile %s uses SSO and needs %s (or sso_session)", name,
+			 pstart ? "sso_region" : "sso_start_url");
 		return -1;
 	}
 	return 0;
 }
 
 int aws_credentials_from_sso(const struct aws_credentials_deps *d, const struct aws_profiles *p,
-			     const char *name, time_t now, struct aws_credentials **out)
+			     const char *name, time_t now, struct aws_credentials **out,
+			     struct aaa_err *err)
 {
 	struct aws_sso_request req;
+	struct aaa_err portal;
 	struct aws_credentials *res = NULL;
 	const char *start = NULL, *key = NULL;
 	char *token = NULL, hint[160];
@@ -351,42 +362,50 @@ int aws_credentials_from_sso(const struct aws_credentials_deps *d, const struct 
 		rc = 0;
 		goto out;
 	}
-	if (s_sso_settings(p, name, &start, &req.region, &key) != 0)
+	if (s_sso_settings(p, name, &start, &req.region, &key, err) != 0)
 		goto out;
 	req.account_id = aws_profile_get(p, name, "sso_account_id", NULL);
 	req.role_name = aws_profile_get(p, name, "sso_role_name", NULL);
 	if (req.account_id == NULL || req.role_name == NULL) {
-		log_error("profile %s uses SSO and needs sso_account_id and sso_role_name (the "
-			  "account and the permission set's role to use)",
-			  name);
+		log_fail(err, "aws", "",
+			 "profile %s uses SSO and needs sso_account_id and sso_role_name (the "
+			 "account and the permission set's role to use)",
+			 name);
 		goto out;
 	}
 	if (!aws_region_valid(req.region)) {
-		log_error("profile %s: sso_region is not a region name such as us-east-1", name);
+		log_fail(err, "aws", "",
+			 "profile %s: sso_region is not a region name such as us-east-1", name);
 		goto out;
 	}
 	if (s_cached_token(d, name, key, req.region,
-			   aws_profile_get(p, name, "sso_session", NULL) != NULL, now, &token) != 0)
+			   aws_profile_get(p, name, "sso_session", NULL) != NULL, now, &token,
+			   err) != 0)
 		goto out;
 	req.access_token = token;
 	if (d == NULL || d->sso_role == NULL) {
-		log_error("profile %s uses SSO, whose portal call is not available here", name);
+		log_fail(err, "aws", "",
+			 "profile %s uses SSO, whose portal call is not available here", name);
 		goto out;
 	}
 	log_debug("profile %s: SSO role %s in account %s from %s", name, req.role_name,
 		  req.account_id, start);
-	r = d->sso_role(d->sso_role_ctx, &req, &res);
+	err_clear(&portal);
+	r = d->sso_role(d->sso_role_ctx, &req, &res, &portal);
 	if (r == 1 || (r == 0 && res == NULL)) {
 		s_login_hint(name, hint, sizeof(hint));
-		log_error("profile %s: the SSO portal refused the token (expired or signed out): "
-			  "run %s",
-			  name, hint);
+		log_fail(err, "aws", "",
+			 "profile %s: the SSO portal refused the token (expired or signed out): "
+			 "run %s",
+			 name, hint);
 		goto out;
 	}
 	if (r != 0) {
-		log_error("profile %s: SSO GetRoleCredentials for role %s in account %s failed: %s",
-			  name, req.role_name, req.account_id,
-			  log_last_error()[0] ? log_last_error() : "no answer");
+		log_fail(err, "aws", portal.code,
+			 "profile %s: SSO GetRoleCredentials for role %s in account %s failed: %s",
+			 name, req.role_name, req.account_id,
+			 err_is_set(&portal) ? portal.message : "no answer");
+		err_detail(err, portal.http_status, portal.request_id);
 		goto out;
 	}
 	if (aws_credentials_set_source(res, "SSO role %s in account %s (profile %s)", req.role_name,

@@ -40,10 +40,11 @@ static const char *s_setting(const struct aws_env *env, int use_env, const char 
 
 int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
 				      const struct aws_profiles *p, const char *name, int use_env,
-				      time_t now, struct aws_credentials **out)
+				      time_t now, struct aws_credentials **out, struct aaa_err *err)
 {
 	const struct aws_env *env = s_env(d);
 	struct aws_web_identity_request req;
+	struct aaa_err sts;
 	struct aws_credentials *res = NULL;
 	const char *file, *file_from, *arn_from, *sess_from;
 	char session[32], *token = NULL, where[160];
@@ -64,48 +65,56 @@ int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
 		snprintf(where, sizeof(where), "the environment");
 	req.role_arn = s_setting(env, use_env, "AWS_ROLE_ARN", p, name, "role_arn", &arn_from);
 	if (req.role_arn == NULL) {
-		log_error("web identity (%s from %s) has no role: set AWS_ROLE_ARN%s%s", file_from,
-			  where, name ? " or role_arn in profile " : "", name ? name : "");
+		log_fail(err, "aws", "",
+			 "web identity (%s from %s) has no role: set AWS_ROLE_ARN%s%s", file_from,
+			 where, name ? " or role_arn in profile " : "", name ? name : "");
 		goto out;
 	}
 	req.session_name = aws_role_session_name(s_setting(env, use_env, "AWS_ROLE_SESSION_NAME", p,
 							   name, "role_session_name", &sess_from),
 						 now, session, sizeof(session));
 	if (req.session_name == NULL) {
-		log_error("web identity (%s): %s must be 2-64 characters of letters, digits and "
-			  "_+=,.@-",
-			  where, sess_from);
+		log_fail(err, "aws", "",
+			 "web identity (%s): %s must be 2-64 characters of letters, digits and "
+			 "_+=,.@-",
+			 where, sess_from);
 		goto out;
 	}
 	req.region = p && name ? aws_profile_get(p, name, "region", NULL) : NULL;
 	/* Read on every refresh: EKS rotates the file, GitHub rewrites it. */
 	token = aws_read_small_file(file, S_TOKEN_MAX, &len);
 	if (token == NULL) {
-		log_error("web identity: cannot read the token file %s (%s): %s", file, file_from,
-			  errno == EFBIG ? "larger than the 20000 characters STS takes"
-					 : strerror(errno));
+		log_fail(err, "aws", "", "web identity: cannot read the token file %s (%s): %s",
+			 file, file_from,
+			 errno == EFBIG ? "larger than the 20000 characters STS takes"
+					: strerror(errno));
 		goto out;
 	}
 	while (len > 0 && strchr(" \t\r\n", token[len - 1]))
 		token[--len] = '\0';
 	if (len == 0 || memchr(token, '\0', len) != NULL) {
-		log_error("web identity: the token file %s (%s) is empty or not text", file,
-			  file_from);
+		log_fail(err, "aws", "",
+			 "web identity: the token file %s (%s) is empty or not text", file,
+			 file_from);
 		goto out;
 	}
 	log_add_secret(token);
 	req.token = token;
 	if (d == NULL || d->web_identity == NULL) {
-		log_error("web identity (%s) needs STS AssumeRoleWithWebIdentity, which is not "
-			  "available here",
-			  where);
+		log_fail(err, "aws", "",
+			 "web identity (%s) needs STS AssumeRoleWithWebIdentity, which is not "
+			 "available here",
+			 where);
 		goto out;
 	}
 	log_debug("web identity: assuming role %s with the token in %s", req.role_arn, file);
-	if (d->web_identity(d->web_identity_ctx, &req, &res) != 0 || res == NULL) {
-		log_error("web identity: AssumeRoleWithWebIdentity %s with the token in %s failed: "
-			  "%s",
-			  req.role_arn, file, log_last_error()[0] ? log_last_error() : "no answer");
+	err_clear(&sts);
+	if (d->web_identity(d->web_identity_ctx, &req, &res, &sts) != 0 || res == NULL) {
+		log_fail(
+		    err, "aws", sts.code,
+		    "web identity: AssumeRoleWithWebIdentity %s with the token in %s failed: %s",
+		    req.role_arn, file, err_is_set(&sts) ? sts.message : "no answer");
+		err_detail(err, sts.http_status, sts.request_id);
 		goto out;
 	}
 	if (aws_credentials_set_source(res, "web identity role %s (%s)", req.role_arn,

@@ -114,7 +114,7 @@ int aws_region_resolve(const struct aws_env *env, char **out)
 		from = "AWS_DEFAULT_REGION";
 	}
 	if (v == NULL) {
-		if (aws_profiles_load(env, &p) != 0)
+		if (aws_profiles_load(env, &p, NULL) != 0)
 			goto out;
 		loaded = 1;
 		v = aws_profile_get(&p, profile, "region", &path);

@@ -109,7 +109,8 @@ out:
 	return rc;
 }
 
-int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out)
+int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out,
+		     struct aaa_err *err)
 {
 	struct aws_reply reply;
 	int rc;
@@ -122,7 +123,9 @@ int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_cr
 	    (reply.err.http_status == 401 || aws_error_is(&reply.err, "UnauthorizedException"))) {
 		log_info("%s", reply.message ? reply.message : "SSO GetRoleCredentials: refused");
 	} else if (rc != 0) {
-		log_error("%s", reply.message ? reply.message : "SSO GetRoleCredentials failed");
+		log_fail(err, "aws", "", "%s",
+			 reply.message ? reply.message : "SSO GetRoleCredentials failed");
+		aws_reply_detail(&reply, err);
 		rc = -1;
 	}
 	aws_reply_free(&reply);

@@ -26,7 +26,8 @@ int sso_get_role_credentials(const char *region, const char *access_token, const
 
 /* The chain's adapter (aws_sso_role_fn): 1 when the portal refused the
  * token (HTTP 401), -1 on any other failure (the error line logged). */
-int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out);
+int sso_role_adapter(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out,
+		     struct aaa_err *err);
 
 /*
  * SSO OIDC CreateToken with grant type refresh_token (unsigned; JSON):

@@ -266,6 +266,14 @@ out:
 	return rc;
 }
 
+/* An adapter's failure: STS's line (or what) with its code, status and
+ * request id, logged where it happens. */
+static void s_reply_fail(struct aaa_err *err, const struct aws_reply *reply, const char *what)
+{
+	log_fail(err, "aws", "", "%s", reply->message ? reply->message : what);
+	aws_reply_detail(reply, err);
+}
+
 /*
  * The chain calls this while it resolves a role_arn profile, with the
  * source profile's credentials, so the call is always signed with source
@@ -273,22 +281,22 @@ out:
  * profile's region when it names one.
  */
 int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
-			    const struct aws_assume_role_request *req, struct aws_credentials **out)
+			    const struct aws_assume_role_request *req, struct aws_credentials **out,
+			    struct aaa_err *err)
 {
 	struct aws_reply reply;
 	int rc = -1;
 
 	(void)ctx;
 	*out = NULL;
-	if (source == NULL) {
-		log_error("AssumeRole %s: no source credentials", req->role_arn);
-		return -1;
-	}
+	if (source == NULL)
+		return log_fail(err, "aws", "", "AssumeRole %s: no source credentials",
+				req->role_arn);
 	if (s_assume_role(req->role_arn, req->session_name, req->external_id, req->duration_seconds,
 			  source, req->region, out, &reply) == 0)
 		rc = 0;
 	else
-		log_error("%s", reply.message ? reply.message : "STS AssumeRole failed");
+		s_reply_fail(err, &reply, "STS AssumeRole failed");
 	aws_reply_free(&reply);
 	return rc;
 }
@@ -299,7 +307,7 @@ int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
  * endpoint does; a CI job need not set a region to get credentials).
  */
 int sts_web_identity_adapter(void *ctx, const struct aws_web_identity_request *req,
-			     struct aws_credentials **out)
+			     struct aws_credentials **out, struct aaa_err *err)
 {
 	struct aws_reply reply;
 	const char *region = req->region;
@@ -313,8 +321,7 @@ int sts_web_identity_adapter(void *ctx, const struct aws_web_identity_request *r
 					      region, out, &reply) == 0)
 		rc = 0;
 	else
-		log_error("%s",
-			  reply.message ? reply.message : "STS AssumeRoleWithWebIdentity failed");
+		s_reply_fail(err, &reply, "STS AssumeRoleWithWebIdentity failed");
 	aws_reply_free(&reply);
 	return rc;
 }

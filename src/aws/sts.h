@@ -54,11 +54,11 @@ void sts_install(void);
 /* The adapter itself (aws_assume_role_fn), for code that builds its own
  * credentials chain. Logs the STS error line at error level. */
 int sts_assume_role_adapter(void *ctx, const struct aws_credentials *source,
-			    const struct aws_assume_role_request *req,
-			    struct aws_credentials **out);
+			    const struct aws_assume_role_request *req, struct aws_credentials **out,
+			    struct aaa_err *err);
 
 /* The web identity adapter (aws_web_identity_fn); logs the STS error line. */
 int sts_web_identity_adapter(void *ctx, const struct aws_web_identity_request *req,
-			     struct aws_credentials **out);
+			     struct aws_credentials **out, struct aaa_err *err);
 
 #endif

@@ -166,7 +166,7 @@ static int s_aws_settings(const struct cli_command *cmd, const struct cli_opts *
 	if (o->aws_profile) {
 		memset(&p, 0, sizeof(p));
 		aws_env_set_cli(o->aws_profile, NULL);
-		if (aws_profiles_load(aws_env_process(), &p) != 0) {
+		if (aws_profiles_load(aws_env_process(), &p, NULL) != 0) {
 			fprintf(stderr,
 				"aaa %s: --profile %s: the AWS config files cannot be read\n",
 				cmd->name, o->aws_profile);

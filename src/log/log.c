@@ -22,7 +22,6 @@ static int s_json;
 static FILE *s_out;
 static char *s_request_id;
 static char *s_secrets[MAX_SECRETS];
-static char s_last_error[1024];
 
 int log_level_parse(const char *s)
 {
@@ -109,16 +108,6 @@ void log_clear_secrets(void)
 		str_wipe_free(s_secrets[i]);
 		s_secrets[i] = NULL;
 	}
-}
-
-const char *log_last_error(void)
-{
-	return s_last_error;
-}
-
-void log_clear_last_error(void)
-{
-	s_last_error[0] = '\0';
 }
 
 static const char s_redacted[] = "[REDACTED]";
@@ -357,9 +346,7 @@ void log_vmsg(enum log_level level, const char *func, const char *fmt, va_list a
 	FILE *out = s_out ? s_out : stderr;
 	char ts[40];
 
-	if (level >= LOG_LEVEL_MAX)
-		return;
-	if (level < s_min && level != LOG_ERROR)
+	if (level >= LOG_LEVEL_MAX || level < s_min)
 		return;
 	if (buf_vprintf(&raw, fmt, ap) != 0)
 		goto out;
@@ -374,10 +361,6 @@ void log_vmsg(enum log_level level, const char *func, const char *fmt, va_list a
 	msg = line;
 	line = NULL;
 	if (msg == NULL)
-		goto out;
-	if (level == LOG_ERROR)
-		snprintf(s_last_error, sizeof(s_last_error), "%s", msg);
-	if (level < s_min)
 		goto out;
 	if (s_json) {
 		cJSON *o = cJSON_CreateObject();
@@ -415,4 +398,26 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, func, fmt, ap);
 	va_end(ap);
+}
+
+int log_fail_at(struct aaa_err *err, const char *func, const char *source, const char *code,
+		const char *fmt, ...)
+{
+	struct aaa_err local;
+	char *safe;
+	va_list ap;
+
+	if (err == NULL)
+		err = &local;
+	va_start(ap, fmt);
+	err_vset(err, source, code, fmt, ap);
+	va_end(ap);
+	/* An error reaches users and files as a log line does: redacted. */
+	safe = log_redact(err->message);
+	if (safe != NULL) {
+		err_message(err, "%s", safe);
+		str_wipe_free(safe);
+	}
+	log_msg(LOG_ERROR, func, "%s", err->message);
+	return -1;
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/err.h"
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_LEVEL_MAX };
 
 extern const char *const log_level_names[LOG_LEVEL_MAX];
@@ -41,10 +43,14 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
 void log_vmsg(enum log_level level, const char *func, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-/* The last error-level message (redacted), for user-facing summaries such
- * as a Lambda error response; "" when none. Borrowed until the next error. */
-const char *log_last_error(void);
-void log_clear_last_error(void);
+/*
+ * A failure where it happens: fills err (source, code, the message, redacted
+ * as a log line is) and logs the message at error level under func. err may
+ * be NULL (then it is only logged). Returns -1.
+ */
+int log_fail_at(struct aaa_err *err, const char *func, const char *source, const char *code,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define log_fail(err, source, code, ...) log_fail_at((err), __func__, source, code, __VA_ARGS__)
 
 /*
  * A copy of text safe for a terminal or a log line (caller frees; NULL on

@@ -125,7 +125,8 @@ static int s_form_add(struct buf *b, const char *k, const char *v)
 
 /* STS AssumeRole (query protocol), as the STS client will do it. */
 static int s_assume_role(void *ctx, const struct aws_credentials *src,
-			 const struct aws_assume_role_request *req, struct aws_credentials **out)
+			 const struct aws_assume_role_request *req, struct aws_credentials **out,
+			 struct aaa_err *err)
 {
 	struct buf body = BUF_INIT;
 	struct http_response resp;
@@ -136,6 +137,7 @@ static int s_assume_role(void *ctx, const struct aws_credentials *src,
 	int rc = -1;
 
 	(void)ctx;
+	(void)err;
 	memset(&resp, 0, sizeof(resp));
 	if (s_form_add(&body, "Action", "AssumeRole") ||
 	    s_form_add(&body, "Version", "2011-06-15") ||
@@ -255,7 +257,7 @@ int main(int argc, char **argv)
 		rc = s_print(o) ? 1 : 0;
 		goto out;
 	}
-	if (aws_credentials_chain_get(chain, time(NULL), &creds) != 0)
+	if (aws_credentials_chain_get(chain, time(NULL), &creds, NULL) != 0)
 		goto out;
 	if (strcmp(argv[1], "creds") == 0) {
 		o = cJSON_CreateObject();

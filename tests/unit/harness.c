@@ -25,6 +25,47 @@ static int s_current_failed;
 static const struct test_case *s_current;
 static char s_tmproot[2048];
 static unsigned s_tmpseq;
+static FILE *s_log;
+
+void harness_log_restore(void)
+{
+	log_configure(s_log ? LOG_ERROR : LOG_LEVEL_MAX, 0, s_log ? s_log : stderr);
+}
+
+void harness_clear_errors(void)
+{
+	if (s_log == NULL)
+		return;
+	fflush(s_log);
+	if (ftruncate(fileno(s_log), 0) == 0)
+		rewind(s_log);
+}
+
+const char *harness_last_error(void)
+{
+	static const char mark[] = "aaa: error: ";
+	static char line[4096];
+	char *all = NULL, *p, *hit = NULL;
+	long n;
+
+	line[0] = '\0';
+	if (s_log == NULL || fflush(s_log) != 0 || (n = ftell(s_log)) <= 0)
+		return line;
+	all = calloc(1, (size_t)n + 1);
+	if (all == NULL || fseek(s_log, 0, SEEK_SET) != 0)
+		goto out;
+	if (fread(all, 1, (size_t)n, s_log) != (size_t)n)
+		goto out;
+	for (p = all; (p = strstr(p, mark)) != NULL; p += sizeof(mark) - 1)
+		if (p == all || p[-1] == '\n')
+			hit = p + sizeof(mark) - 1;
+	if (hit != NULL)
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(hit, "\n"), hit);
+out:
+	fseek(s_log, 0, SEEK_END);
+	free(all);
+	return line;
+}
 
 void harness_register(const char *file, const char *name, test_fn fn)
 {
@@ -143,13 +184,16 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 2;
 	}
-	/* Tests see errors on stderr only when they fail; keep the log quiet. */
-	log_configure(LOG_LEVEL_MAX, 0, stderr);
+	/* Error lines go to a file of the run's own (harness_last_error);
+	 * nothing reaches the terminal. */
+	s_log = tmpfile();
+	harness_log_restore();
 	for (i = 0; i < s_ntests; i++) {
 		snprintf(label, sizeof(label), "%s:%s", s_tests[i].file, s_tests[i].name);
 		if (filter && strstr(label, filter) == NULL)
 			continue;
 		s_current = &s_tests[i];
+		harness_clear_errors();
 		s_current_failed = 0;
 		s_tests[i].fn();
 		if (s_current_failed) {

@@ -28,6 +28,18 @@ void write_test_file(const char *dir, const char *rel, const char *text);
 /* Read a whole file; NUL-terminated; caller frees; NULL on error. */
 char *read_file_all(const char *path, size_t *len);
 
+/*
+ * The run logs error lines to a file of its own (nothing reaches the
+ * terminal), so a test can read what a module without an error out-parameter
+ * logged: harness_last_error is the last error line since
+ * harness_clear_errors, without "aaa: error: " ("" when none; static
+ * buffer). A test that reconfigures the logger ends with
+ * harness_log_restore.
+ */
+const char *harness_last_error(void);
+void harness_clear_errors(void);
+void harness_log_restore(void);
+
 #define TEST(name)                                                                                 \
 	static void test_##name(void);                                                             \
 	__attribute__((constructor)) static void register_##name(void)                             \

@@ -19,6 +19,9 @@
 #include "log/log.h"
 #include "util/mem.h"
 
+/* What the call under test says failed (its struct aaa_err). */
+static struct aaa_err s_err;
+
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 #define CREDS_JSON(exp)                                                                            \
 	"{\"AccessKeyId\":\"ASIAREMOTE\",\"SecretAccessKey\":\"remote-secret\","                   \
@@ -80,7 +83,8 @@ struct fake_sts {
 };
 
 static int fake_assume_role(void *ctx, const struct aws_credentials *src,
-			    const struct aws_assume_role_request *req, struct aws_credentials **out)
+			    const struct aws_assume_role_request *req, struct aws_credentials **out,
+			    struct aaa_err *err)
 {
 	struct fake_sts *sts = ctx;
 	char akid[64];
@@ -94,7 +98,7 @@ static int fake_assume_role(void *ctx, const struct aws_credentials *src,
 	snprintf(sts->region, sizeof(sts->region), "%s", req->region ? req->region : "");
 	sts->duration = req->duration_seconds;
 	if (sts->fail)
-		return -1;
+		return err_set(err, "aws", "", "STS refused");
 	/* the assumed credentials name the role, so chains can be followed */
 	snprintf(akid, sizeof(akid), "ASIA-%s", strrchr(req->role_arn, '/') + 1);
 	*out = aws_credentials_new(akid, "assumed-secret", "assumed-token", T0 + 3600, "sts");
@@ -154,7 +158,7 @@ TEST(aws_creds_env)
 	struct env_buf eb;
 	struct aws_credentials *c = NULL;
 
-	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, full), &c), 0);
+	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, full), &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "AKIDENV");
 	CHECK_STR(c->secret_access_key, "envsecret");
@@ -163,15 +167,15 @@ TEST(aws_creds_env)
 	CHECK_STR(c->source, "environment");
 	aws_credentials_free(c);
 
-	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, legacy), &c), 0);
+	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, legacy), &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->session_token, "oldtoken");
 	aws_credentials_free(c);
 
-	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, half), &c), -1);
+	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, half), &c, &s_err), -1);
 	CHECK(c == NULL);
-	CHECK(strstr(log_last_error(), "AWS_SECRET_ACCESS_KEY") != NULL);
-	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, empty), &c), 0);
+	CHECK(strstr(s_err.message, "AWS_SECRET_ACCESS_KEY") != NULL);
+	CHECK_INT(aws_credentials_from_env(make_env(&eb, NULL, empty), &c, &s_err), 0);
 	CHECK(c == NULL);
 }
 
@@ -203,7 +207,7 @@ TEST(aws_creds_profile_files)
 	    "[profile regiononly]\nregion = us-west-2\n");
 
 	deps_init(&d, make_env(&eb, dir, NULL), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "AKIDDEFAULT");
 	CHECK(c->session_token == NULL);
@@ -213,7 +217,7 @@ TEST(aws_creds_profile_files)
 
 	/* credentials file wins over config for the same profile */
 	deps_init(&d, make_env(&eb, dir, dev), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "AKIDDEV");
 	CHECK_STR(c->session_token, "t2");
@@ -221,7 +225,7 @@ TEST(aws_creds_profile_files)
 
 	/* "[profile x]" in config, never "[x]" */
 	deps_init(&d, make_env(&eb, dir, cfgonly), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "AKIDCFG");
 	CHECK(strstr(c->source, "/.aws/config") != NULL);
@@ -229,22 +233,22 @@ TEST(aws_creds_profile_files)
 
 	/* a selected profile that does not exist is an error */
 	deps_init(&d, make_env(&eb, dir, missing), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
-	CHECK(strstr(log_last_error(), "AWS profile nosuch not found") != NULL);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "AWS profile nosuch not found") != NULL);
 	/* a profile without keys is "not configured" */
 	deps_init(&d, make_env(&eb, dir, regiononly), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	CHECK(c == NULL);
 	/* half a key pair is an error */
 	deps_init(&d, make_env(&eb, dir, half), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
 	/* no files, no default profile: not configured */
 	deps_init(&d, make_env(&eb, test_tmpdir(), NULL), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	CHECK(c == NULL);
 	/* no HOME at all */
 	deps_init(&d, make_env(&eb, NULL, NULL), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	CHECK(c == NULL);
 }
 
@@ -266,7 +270,7 @@ TEST(aws_creds_profile_file_variables)
 	snprintf(credvar, sizeof(credvar), "AWS_SHARED_CREDENTIALS_FILE=%s/my-creds", dir);
 	snprintf(cfgvar, sizeof(cfgvar), "AWS_CONFIG_FILE=%s/my-config", dir);
 	deps_init(&d, make_env(&eb, "/nonexistent", vars), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "AKIDVAR");
 	aws_credentials_free(c);
@@ -277,7 +281,7 @@ TEST(aws_creds_profile_file_variables)
 			"[default]\naws_access_key_id = AKIDTILDE\n"
 			"aws_secret_access_key = s\n");
 	deps_init(&d, make_env(&eb, dir, tilde), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "AKIDTILDE");
 	aws_credentials_free(c);
@@ -285,8 +289,8 @@ TEST(aws_creds_profile_file_variables)
 	/* a malformed file stops the chain, naming file and line */
 	write_test_file(dir, "my-config", "[profile p]\nregion\n");
 	deps_init(&d, make_env(&eb, "/nonexistent", vars), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
-	CHECK(strstr(log_last_error(), "my-config line 2") != NULL);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "my-config line 2") != NULL);
 }
 
 TEST(aws_creds_profile_assume_role)
@@ -330,7 +334,7 @@ TEST(aws_creds_profile_assume_role)
 
 	memset(&sts, 0, sizeof(sts));
 	deps_init(&d, make_env(&eb, dir, app), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "ASIA-app");
 	CHECK_STR(c->session_token, "assumed-token");
@@ -348,7 +352,7 @@ TEST(aws_creds_profile_assume_role)
 	/* outer -> app -> base: two AssumeRole calls, the second signed with the first's result */
 	memset(&sts, 0, sizeof(sts));
 	deps_init(&d, make_env(&eb, dir, chain), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "ASIA-outer");
 	CHECK_INT(sts.calls, 2);
@@ -360,40 +364,40 @@ TEST(aws_creds_profile_assume_role)
 
 	memset(&sts, 0, sizeof(sts));
 	deps_init(&d, make_env(&eb, dir, loop), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
-	CHECK(strstr(log_last_error(), "a loop?") != NULL);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "a loop?") != NULL);
 	CHECK_INT(sts.calls, 0);
 
 	/* a profile naming itself as source uses its own static keys */
 	memset(&sts, 0, sizeof(sts));
 	deps_init(&d, make_env(&eb, dir, self), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	CHECK_STR(sts.source_akid, "AKIDSELF");
 	aws_credentials_free(c);
 
 	memset(&sts, 0, sizeof(sts));
 	deps_init(&d, make_env(&eb, dir, envsrc), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), 0);
 	CHECK_STR(sts.source_akid, "AKIDENV");
 	aws_credentials_free(c);
 
 	deps_init(&d, make_env(&eb, dir, mfa), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
-	CHECK(strstr(log_last_error(), "mfa_serial") != NULL);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "mfa_serial") != NULL);
 	deps_init(&d, make_env(&eb, dir, both), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
 	deps_init(&d, make_env(&eb, dir, badname), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
 	/* no STS wired: a clear error, not a silent fall-through */
 	deps_init(&d, make_env(&eb, dir, app), NULL, NULL);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
-	CHECK(strstr(log_last_error(), "AssumeRole") != NULL);
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "AssumeRole") != NULL);
 	/* STS refuses */
 	memset(&sts, 0, sizeof(sts));
 	sts.fail = 1;
 	deps_init(&d, make_env(&eb, dir, app), NULL, &sts);
-	CHECK_INT(aws_credentials_from_profile(&d, T0, &c), -1);
-	CHECK(strstr(log_last_error(), "AssumeRole arn:aws:iam::123456789012:role/app failed") !=
+	CHECK_INT(aws_credentials_from_profile(&d, T0, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "AssumeRole arn:aws:iam::123456789012:role/app failed") !=
 	      NULL);
 	CHECK(c == NULL);
 }
@@ -438,7 +442,7 @@ TEST(aws_creds_container)
 	struct env_buf eb;
 
 	deps_init(&d, make_env(&eb, NULL, rel), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "ASIAREMOTE");
 	CHECK_STR(c->secret_access_key, "remote-secret");
@@ -453,39 +457,39 @@ TEST(aws_creds_container)
 	snprintf(filevar, sizeof(filevar), "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s/token", dir);
 	net.calls = 0;
 	deps_init(&d, make_env(&eb, NULL, full_tok), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), 0);
 	CHECK_STR(net.seen[0], "GET http://127.0.0.1:8080/creds|Authorization: tok-file");
 	aws_credentials_free(c);
 	net.calls = 0;
 	deps_init(&d, make_env(&eb, NULL, https), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), 0);
 	CHECK_STR(net.seen[0], "GET https://creds.example.com/x|Authorization: tok-env");
 	aws_credentials_free(c);
 
 	/* refused before any request */
 	net.calls = 0;
 	deps_init(&d, make_env(&eb, NULL, bad_host), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), -1);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), -1);
 	deps_init(&d, make_env(&eb, NULL, bad_host2), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), -1);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), -1);
 	deps_init(&d, make_env(&eb, NULL, badtok), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), -1);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), -1);
 	CHECK_INT(net.calls, 0);
 	/* configured but failing: errors, never "not configured" */
 	deps_init(&d, make_env(&eb, NULL, denied), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), -1);
-	CHECK(strstr(log_last_error(), "HTTP 403") != NULL);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "HTTP 403") != NULL);
 	deps_init(&d, make_env(&eb, NULL, noexp), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), -1);
-	CHECK(strstr(log_last_error(), "Expiration") != NULL);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "Expiration") != NULL);
 	deps_init(&d, make_env(&eb, NULL, garbage), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), -1);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), -1);
 	deps_init(&d, make_env(&eb, NULL, down), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), -1);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), -1);
 	CHECK(c == NULL);
 	/* not configured */
 	deps_init(&d, make_env(&eb, NULL, NULL), &net, NULL);
-	CHECK_INT(aws_credentials_from_container(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_container(&d, &c, &s_err), 0);
 	CHECK(c == NULL);
 }
 
@@ -508,7 +512,7 @@ TEST(aws_creds_imds)
 	struct env_buf eb;
 
 	deps_init(&d, make_env(&eb, NULL, NULL), &net, NULL);
-	CHECK_INT(aws_credentials_from_imds(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_imds(&d, &c, &s_err), 0);
 	REQUIRE(c != NULL);
 	CHECK_STR(c->access_key_id, "ASIAIMDS");
 	CHECK_STR(c->session_token, "imds-token");
@@ -553,7 +557,7 @@ TEST(aws_creds_imds_settings_and_failures)
 	struct env_buf eb;
 
 	deps_init(&d, make_env(&eb, NULL, disabled), &net, NULL);
-	CHECK_INT(aws_credentials_from_imds(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_imds(&d, &c, &s_err), 0);
 	CHECK(c == NULL);
 	CHECK_INT(net.calls, 0);
 
@@ -561,7 +565,7 @@ TEST(aws_creds_imds_settings_and_failures)
 	net.routes = custom;
 	net.nroutes = 2;
 	deps_init(&d, make_env(&eb, NULL, ep), &net, NULL);
-	CHECK_INT(aws_credentials_from_imds(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_imds(&d, &c, &s_err), 0);
 	CHECK(c == NULL);
 	CHECK_INT(net.calls, 2);
 
@@ -570,23 +574,23 @@ TEST(aws_creds_imds_settings_and_failures)
 	net.nroutes = 1;
 	net.calls = 0;
 	deps_init(&d, make_env(&eb, NULL, mode6), &net, NULL);
-	CHECK_INT(aws_credentials_from_imds(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_imds(&d, &c, &s_err), 0);
 	CHECK(c == NULL);
 	CHECK_INT(net.calls, 1);
 
 	/* nothing answers (not on EC2) */
 	net.nroutes = 0;
 	deps_init(&d, make_env(&eb, NULL, NULL), &net, NULL);
-	CHECK_INT(aws_credentials_from_imds(&d, &c), 0);
+	CHECK_INT(aws_credentials_from_imds(&d, &c, &s_err), 0);
 	CHECK(c == NULL);
 
 	net.routes = badrole;
 	net.nroutes = 2;
-	CHECK_INT(aws_credentials_from_imds(&d, &c), -1);
+	CHECK_INT(aws_credentials_from_imds(&d, &c, &s_err), -1);
 	net.routes = notsuccess;
 	net.nroutes = 3;
-	CHECK_INT(aws_credentials_from_imds(&d, &c), -1);
-	CHECK(strstr(log_last_error(), "AssumeRoleUnauthorizedAccess") != NULL);
+	CHECK_INT(aws_credentials_from_imds(&d, &c, &s_err), -1);
+	CHECK(strstr(s_err.message, "AssumeRoleUnauthorizedAccess") != NULL);
 	CHECK(c == NULL);
 }
 
@@ -615,34 +619,34 @@ TEST(aws_creds_chain_order)
 			"[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = fs\n");
 	/* environment first */
 	deps_init(&d, make_env(&eb, dir, all), &net, NULL);
-	CHECK_INT(aws_credentials_resolve(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), 0);
 	CHECK_STR(c ? c->access_key_id : NULL, "AKIDENV");
 	aws_credentials_free(c);
 	/* then the files, before the container */
 	deps_init(&d, make_env(&eb, dir, container), &net, NULL);
-	CHECK_INT(aws_credentials_resolve(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), 0);
 	CHECK_STR(c ? c->access_key_id : NULL, "AKIDFILE");
 	aws_credentials_free(c);
 	CHECK_INT(net.calls, 0);
 	/* then the container, before IMDS */
 	deps_init(&d, make_env(&eb, test_tmpdir(), container), &net, NULL);
-	CHECK_INT(aws_credentials_resolve(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), 0);
 	CHECK_STR(c ? c->source : NULL, "container credentials");
 	aws_credentials_free(c);
 	CHECK_INT(net.calls, 1);
 	/* IMDS last */
 	deps_init(&d, make_env(&eb, test_tmpdir(), NULL), &net, NULL);
-	CHECK_INT(aws_credentials_resolve(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), 0);
 	CHECK_STR(c ? c->source : NULL, "instance metadata (role aaa-role)");
 	aws_credentials_free(c);
 	/* nothing anywhere */
 	net.nroutes = 0;
-	log_clear_last_error();
-	CHECK_INT(aws_credentials_resolve(&d, T0, &c), -1);
+	err_clear(&s_err);
+	CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), -1);
 	CHECK(c == NULL);
 	/* The whole hint reaches the user: naming AWS_SECRET_ACCESS_KEY is
 	 * advice, not a secret, and must not be redacted. */
-	CHECK_STR(log_last_error(), AWS_NO_CREDENTIALS_MSG);
+	CHECK_STR(s_err.message, AWS_NO_CREDENTIALS_MSG);
 	/* a broken provider stops the chain: no fall-through to IMDS */
 	net.nroutes = 4;
 	net.calls = 0;
@@ -650,7 +654,7 @@ TEST(aws_creds_chain_order)
 		const char *half[] = {"AWS_ACCESS_KEY_ID=AKIDENV", NULL};
 
 		deps_init(&d, make_env(&eb, test_tmpdir(), half), &net, NULL);
-		CHECK_INT(aws_credentials_resolve(&d, T0, &c), -1);
+		CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), -1);
 		CHECK_INT(net.calls, 0);
 	}
 }
@@ -671,28 +675,28 @@ TEST(aws_creds_chain_cache)
 	deps_init(&d, make_env(&eb, test_tmpdir(), rel), &net, NULL);
 	chain = aws_credentials_chain_new(&d);
 	REQUIRE(chain != NULL);
-	CHECK_INT(aws_credentials_chain_get(chain, T0, &c), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0, &c, &s_err), 0);
 	CHECK_INT(c ? c->expiration : 0, T0 + 3600);
 	CHECK_INT(net.calls, 1);
 	/* cached until 5 minutes before expiry */
-	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600 - 301, &c), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600 - 301, &c, &s_err), 0);
 	CHECK_INT(net.calls, 1);
-	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600 - 300, &c), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600 - 300, &c, &s_err), 0);
 	CHECK_INT(net.calls, 2);
 	/* refresh failing while the cached ones still work: use them */
 	net.nroutes = 0;
-	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600 - 10, &c), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600 - 10, &c, &s_err), 0);
 	CHECK_STR(c ? c->access_key_id : NULL, "ASIAREMOTE");
 	CHECK_INT(net.calls, 3);
 	/* ...but never after they expired */
-	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600, &c), -1);
+	CHECK_INT(aws_credentials_chain_get(chain, T0 + 3600, &c, &s_err), -1);
 	CHECK(c == NULL);
 	/* clear forces a new resolution */
 	net.nroutes = 1;
-	CHECK_INT(aws_credentials_chain_get(chain, T0, &c), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0, &c, &s_err), 0);
 	net.calls = 0;
 	aws_credentials_chain_clear(chain);
-	CHECK_INT(aws_credentials_chain_get(chain, T0, &c), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0, &c, &s_err), 0);
 	CHECK_INT(net.calls, 1);
 	aws_credentials_chain_free(chain);
 }
@@ -708,8 +712,8 @@ TEST(aws_creds_static_never_expire_in_cache)
 	deps_init(&d, make_env(&eb, NULL, env), NULL, NULL);
 	chain = aws_credentials_chain_new(&d);
 	REQUIRE(chain != NULL);
-	CHECK_INT(aws_credentials_chain_get(chain, T0, &c), 0);
-	CHECK_INT(aws_credentials_chain_get(chain, T0 + 10 * 365 * 86400, &c2), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0, &c, &s_err), 0);
+	CHECK_INT(aws_credentials_chain_get(chain, T0 + 10 * 365 * 86400, &c2, &s_err), 0);
 	CHECK(c == c2);
 	aws_credentials_chain_free(chain);
 }
@@ -745,12 +749,12 @@ TEST(aws_creds_logs_source_not_secrets)
 	memset(&sts, 0, sizeof(sts));
 	log_configure(LOG_DEBUG, 0, f);
 	deps_init(&d, make_env(&eb, dir, app), &net, &sts);
-	CHECK_INT(aws_credentials_resolve(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), 0);
 	aws_credentials_free(c);
 	deps_init(&d, make_env(&eb, test_tmpdir(), NULL), &net, NULL);
-	CHECK_INT(aws_credentials_resolve(&d, T0, &c), 0);
+	CHECK_INT(aws_credentials_resolve(&d, T0, &c, &s_err), 0);
 	aws_credentials_free(c);
-	log_configure(LOG_LEVEL_MAX, 0, stderr);
+	harness_log_restore();
 	fclose(f);
 	REQUIRE(out != NULL);
 	CHECK(strstr(out, "role arn:aws:iam::1:role/app (profile app)") != NULL);

@@ -22,6 +22,9 @@
 #include "log/log.h"
 #include "test_kms_fake.h"
 
+/* What the call under test says failed (its struct aaa_err). */
+static struct aaa_err s_err;
+
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 
 /* --- fakes of the two calls --- */
@@ -34,10 +37,11 @@ struct fake_remote {
 };
 
 static int fake_web_identity(void *ctx, const struct aws_web_identity_request *req,
-			     struct aws_credentials **out)
+			     struct aws_credentials **out, struct aaa_err *err)
 {
 	struct fake_remote *f = ctx;
 
+	(void)err;
 	f->wi_calls++;
 	snprintf(f->role_arn, sizeof(f->role_arn), "%s", req->role_arn);
 	snprintf(f->session, sizeof(f->session), "%s", req->session_name);
@@ -47,10 +51,13 @@ static int fake_web_identity(void *ctx, const struct aws_web_identity_request *r
 	return *out ? 0 : -1;
 }
 
-static int fake_sso(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out)
+static int fake_sso(void *ctx, const struct aws_sso_request *req, struct aws_credentials **out,
+		    struct aaa_err *err)
 {
 	struct fake_remote *f = ctx;
 
+	if (f->sso_answer < 0)
+		err_set(err, "aws", "", "the portal failed");
 	f->sso_calls++;
 	snprintf(f->token, sizeof(f->token), "%s", req->access_token);
 	snprintf(f->region, sizeof(f->region), "%s", req->region);
@@ -120,8 +127,8 @@ static const char *s_akid(const struct aws_credentials_deps *d, char *source, si
 	snprintf(akid, sizeof(akid), "-");
 	if (source)
 		source[0] = '\0';
-	log_clear_last_error();
-	if (aws_credentials_resolve(d, T0, &c) == 0 && c) {
+	err_clear(&s_err);
+	if (aws_credentials_resolve(d, T0, &c, &s_err) == 0 && c) {
 		snprintf(akid, sizeof(akid), "%s", c->access_key_id);
 		if (source)
 			snprintf(source, len, "%s", c->source);
@@ -185,21 +192,20 @@ TEST(aws_creds_web_identity_from_env_and_profile)
 	 * STS AssumeRole, absent here: a clear error, no fallback to the env) */
 	f.wi_calls = 0;
 	CHECK_STR(s_akid(s_deps(&b, dir, role_prof, &f), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "profile app: role_arn needs STS AssumeRole") != NULL);
+	CHECK(strstr(s_err.message, "profile app: role_arn needs STS AssumeRole") != NULL);
 	CHECK_INT(f.wi_calls, 0);
 
 	/* errors */
 	write_test_file(dir, ".aws/config", "");
 	CHECK_STR(s_akid(s_deps(&b, dir, no_role, &f), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "has no role: set AWS_ROLE_ARN") != NULL);
+	CHECK(strstr(s_err.message, "has no role: set AWS_ROLE_ARN") != NULL);
 	CHECK_STR(s_akid(s_deps(&b, dir, envfile_only, NULL), NULL, 0), "-");
 	write_test_file(dir, "token", "\n");
 	CHECK_STR(s_akid(s_deps(&b, dir, env, &f), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "is empty or not text") != NULL);
+	CHECK(strstr(s_err.message, "is empty or not text") != NULL);
 	write_test_file(dir, "token", "jwt");
 	CHECK_STR(s_akid(s_deps(&b, dir, env, NULL), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "AssumeRoleWithWebIdentity, which is not available") !=
-	      NULL);
+	CHECK(strstr(s_err.message, "AssumeRoleWithWebIdentity, which is not available") != NULL);
 }
 
 /* --- SSO --- */
@@ -238,8 +244,8 @@ TEST(aws_creds_sso_profiles)
 	write_test_file(dir, ".aws/config", SSO_CONFIG);
 	/* no token yet */
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "profile dev: no SSO token for sso_session in ") != NULL);
-	CHECK(strstr(log_last_error(), ": run aws sso login --profile dev") != NULL);
+	CHECK(strstr(s_err.message, "profile dev: no SSO token for sso_session in ") != NULL);
+	CHECK(strstr(s_err.message, ": run aws sso login --profile dev") != NULL);
 	CHECK_INT(f.sso_calls, 0);
 
 	e = s_deps(&b, dir, dev, &f)->env;
@@ -262,8 +268,8 @@ TEST(aws_creds_sso_profiles)
 	/* as a source profile */
 	f.sso_answer = 1;
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "profile dev: the SSO portal refused the token (expired "
-				       "or signed out): run aws sso login --profile dev") != NULL);
+	CHECK(strstr(s_err.message, "profile dev: the SSO portal refused the token (expired "
+				    "or signed out): run aws sso login --profile dev") != NULL);
 	f.sso_answer = 0;
 
 	/* expired at T0 - 1 */
@@ -271,11 +277,11 @@ TEST(aws_creds_sso_profiles)
 	    dir, rel,
 	    "{\"accessToken\":\"cached-access-token\",\"expiresAt\":\"2023-11-14T22:13:19Z\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
-	CHECK_STR(log_last_error(), "profile dev: the SSO token expired at 2023-11-14T22:13:19Z: "
-				    "run aws sso login --profile dev");
+	CHECK_STR(s_err.message, "profile dev: the SSO token expired at 2023-11-14T22:13:19Z: "
+				 "run aws sso login --profile dev");
 	write_test_file(dir, rel, "{\"accessToken\":\"x\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "has no accessToken or expiresAt") != NULL);
+	CHECK(strstr(s_err.message, "has no accessToken or expiresAt") != NULL);
 
 	/* the legacy form: the start URL's cache, the profile's region */
 	path = aws_sso_cache_path(e, "https://corp.awsapps.com/start");
@@ -291,7 +297,7 @@ TEST(aws_creds_sso_profiles)
 	CHECK_STR(f.role, "Ops");
 	/* no portal wired in */
 	CHECK_STR(s_akid(s_deps(&b, dir, old, NULL), NULL, 0), "-");
-	CHECK(strstr(log_last_error(), "portal call is not available") != NULL);
+	CHECK(strstr(s_err.message, "portal call is not available") != NULL);
 }
 
 /* The sso_session cache file's path relative to dir (into rel). */
@@ -359,8 +365,8 @@ TEST(aws_creds_sso_token_refresh)
 	    "\"clientId\":\"cid\",\"clientSecret\":\"csecret\","
 	    "\"refreshToken\":\"old-refresh-token\"}");
 	CHECK_STR(s_akid(s_deps(&b, dir, dev, &f), NULL, 0), "-");
-	CHECK_STR(log_last_error(), "profile dev: the SSO token expired at 2023-11-14T22:00:00Z "
-				    "and could not be refreshed: run aws sso login --profile dev");
+	CHECK_STR(s_err.message, "profile dev: the SSO token expired at 2023-11-14T22:00:00Z "
+				 "and could not be refreshed: run aws sso login --profile dev");
 	/* an expired client registration is not used */
 	f.refresh_fails = 0;
 	f.refresh_calls = 0;
@@ -400,7 +406,7 @@ TEST(aws_split_command_like_a_shell)
 	size_t i, j;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		char **v = aws_split_command(ok[i].cmd);
+		char **v = aws_split_command(ok[i].cmd, &s_err);
 
 		if (v == NULL) {
 			harness_fail(__FILE__, __LINE__, "refused %s", ok[i].cmd);
@@ -416,7 +422,7 @@ TEST(aws_split_command_like_a_shell)
 		aws_argv_free(v);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char **v = aws_split_command(bad[i]);
+		char **v = aws_split_command(bad[i], &s_err);
 
 		if (v != NULL)
 			harness_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
@@ -469,15 +475,15 @@ TEST(aws_creds_process_and_the_order_in_a_profile)
 						 "/bin/echo '{\"Version\":1,"
 						 "\"AccessKeyId\":\"A\",\"SecretAccessKey\":"
 						 "\"S\",\"Expiration\":\"2023-11-15T00:00:00Z\"}'",
-						 T0, &c),
+						 T0, &c, &s_err),
 		    0);
 		REQUIRE(c != NULL);
 		CHECK_INT((long)c->expiration, 1700006400L);
 		CHECK(c->session_token == NULL);
 		aws_credentials_free(c);
-		CHECK_INT(aws_credentials_from_process("p", "/bin/false", T0, &c), -1);
-		CHECK_STR(log_last_error(), "profile p: credential_process /bin/false exited with "
-					    "status 1");
+		CHECK_INT(aws_credentials_from_process("p", "/bin/false", T0, &c, &s_err), -1);
+		CHECK_STR(s_err.message, "profile p: credential_process /bin/false exited with "
+					 "status 1");
 	}
 }
 
@@ -508,7 +514,7 @@ TEST(sts_web_identity_is_unsigned_and_carries_the_token)
 	req.role_arn = "arn:aws:iam::1:role/ci";
 	req.session_name = "run-1";
 	req.token = "hdr.pay+load.sig";
-	CHECK_INT(sts_web_identity_adapter(NULL, &req, &out), 0);
+	CHECK_INT(sts_web_identity_adapter(NULL, &req, &out, &s_err), 0);
 	CHECK(strncmp(s_f.head[0], "POST / HTTP/1.1\r\n", 17) == 0);
 	CHECK(strcasestr(s_f.head[0], "\r\nAuthorization:") == NULL);
 	CHECK(strcasestr(s_f.head[0], "x-amz-security-token") == NULL);
@@ -523,12 +529,11 @@ TEST(sts_web_identity_is_unsigned_and_carries_the_token)
 	CHECK_STR(out->source, "sts:AssumeRoleWithWebIdentity arn:aws:iam::1:role/ci");
 	aws_credentials_free(out);
 	out = NULL;
-	CHECK_INT(sts_web_identity_adapter(NULL, &req, &out), -1);
+	CHECK_INT(sts_web_identity_adapter(NULL, &req, &out, &s_err), -1);
 	CHECK(out == NULL);
-	CHECK_STR(log_last_error(),
-		  "STS AssumeRoleWithWebIdentity arn:aws:iam::1:role/ci: "
-		  "InvalidIdentityToken: Incorrect token audience (request id r9, "
-		  "HTTP 400)");
+	CHECK_STR(s_err.message, "STS AssumeRoleWithWebIdentity arn:aws:iam::1:role/ci: "
+				 "InvalidIdentityToken: Incorrect token audience (request id r9, "
+				 "HTTP 400)");
 	fake_aws_stop(&s_f);
 }
 
@@ -553,7 +558,7 @@ TEST(sso_get_role_credentials_on_the_wire)
 	req.access_token = "the-access-token";
 	req.account_id = "111122223333";
 	req.role_name = "Admin Role";
-	CHECK_INT(sso_role_adapter(NULL, &req, &out), 0);
+	CHECK_INT(sso_role_adapter(NULL, &req, &out, &s_err), 0);
 	CHECK(strncmp(s_f.head[0],
 		      "GET /federation/credentials?account_id=111122223333&role_name=Admin%20Role "
 		      "HTTP/1.1\r\n",
@@ -567,11 +572,11 @@ TEST(sso_get_role_credentials_on_the_wire)
 	CHECK_INT((long)out->expiration, 1700003600L); /* milliseconds in the answer */
 	aws_credentials_free(out);
 	out = NULL;
-	CHECK_INT(sso_role_adapter(NULL, &req, &out), 1);
+	CHECK_INT(sso_role_adapter(NULL, &req, &out, &s_err), 1);
 	CHECK_INT(s_f.served, 2); /* a refused token is not retried */
-	CHECK_INT(sso_role_adapter(NULL, &req, &out), -1);
-	CHECK_STR(log_last_error(), "SSO GetRoleCredentials Admin Role in account 111122223333: "
-				    "ForbiddenException: No access (HTTP 403)");
+	CHECK_INT(sso_role_adapter(NULL, &req, &out, &s_err), -1);
+	CHECK_STR(s_err.message, "SSO GetRoleCredentials Admin Role in account 111122223333: "
+				 "ForbiddenException: No access (HTTP 403)");
 	CHECK(out == NULL);
 	fake_aws_stop(&s_f);
 }

@@ -103,11 +103,11 @@ TEST(aws_region_resolution_order)
 	e = env_of(evil);
 	CHECK_INT(aws_region_resolve(&e, &r), -1);
 	CHECK(r == NULL);
-	CHECK(strstr(log_last_error(), "AWS_REGION") != NULL);
-	CHECK(strstr(log_last_error(), "rm") == NULL); /* the bad value is not echoed */
+	CHECK(strstr(harness_last_error(), "AWS_REGION") != NULL);
+	CHECK(strstr(harness_last_error(), "rm") == NULL); /* the bad value is not echoed */
 	e = env_of(badprof);
 	CHECK_INT(aws_region_resolve(&e, &r), -1);
-	CHECK(strstr(log_last_error(), "profile bad") != NULL);
+	CHECK(strstr(harness_last_error(), "profile bad") != NULL);
 }
 
 struct ep_case {
@@ -169,7 +169,7 @@ TEST(aws_endpoint_refusals)
 
 	/* a regional service needs a region, and says how to set one */
 	CHECK_INT(aws_endpoint_resolve(&e, AWS_KMS, NULL, &ep), -1);
-	CHECK(strstr(log_last_error(), "set AWS_REGION") != NULL);
+	CHECK(strstr(harness_last_error(), "set AWS_REGION") != NULL);
 	aws_endpoint_free(&ep);
 	CHECK_INT(aws_endpoint_resolve(&e, AWS_S3, "us-east-1; rm", &ep), -1);
 	aws_endpoint_free(&ep);
@@ -248,7 +248,7 @@ TEST(aws_endpoint_bad_urls)
 		if (aws_endpoint_resolve(&e, AWS_KMS, "us-east-1", &ep) == 0)
 			harness_fail(__FILE__, __LINE__, "accepted %s", bad[i]);
 		else
-			CHECK(strstr(log_last_error(), "AWS_ENDPOINT_URL_KMS") != NULL);
+			CHECK(strstr(harness_last_error(), "AWS_ENDPOINT_URL_KMS") != NULL);
 		aws_endpoint_free(&ep);
 	}
 }

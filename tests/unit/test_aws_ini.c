@@ -9,9 +9,12 @@
 #include "aws/credentials_ini.h"
 #include "log/log.h"
 
+/* What the call under test says failed (its struct aaa_err). */
+static struct aaa_err s_err;
+
 static int parse(const char *text, struct aws_ini *ini)
 {
-	return aws_ini_parse(text, strlen(text), "test.ini", ini);
+	return aws_ini_parse(text, strlen(text), "test.ini", ini, &s_err);
 }
 
 TEST(aws_ini_accepts_the_sdk_format)
@@ -83,7 +86,7 @@ TEST(aws_ini_refuses_malformed_input)
 		struct aws_ini ini;
 		char want[64];
 
-		log_clear_last_error();
+		err_clear(&s_err);
 		if (parse(v[i].text, &ini) != -1) {
 			harness_fail(__FILE__, __LINE__, "accepted case %zu", i);
 			aws_ini_free(&ini);
@@ -91,15 +94,15 @@ TEST(aws_ini_refuses_malformed_input)
 		}
 		CHECK(ini.n == 0 && ini.v == NULL);
 		snprintf(want, sizeof(want), "test.ini line %u:", v[i].line);
-		if (strstr(log_last_error(), want) == NULL)
+		if (strstr(s_err.message, want) == NULL)
 			harness_fail(__FILE__, __LINE__, "case %zu: error \"%s\" lacks \"%s\"", i,
-				     log_last_error(), want);
+				     s_err.message, want);
 	}
 	/* a NUL byte */
 	{
 		struct aws_ini ini;
 
-		CHECK_INT(aws_ini_parse("[a]\0k=v\n", 8, "x", &ini), -1);
+		CHECK_INT(aws_ini_parse("[a]\0k=v\n", 8, "x", &ini, &s_err), -1);
 	}
 }
 
@@ -107,8 +110,8 @@ TEST(aws_ini_error_never_shows_the_line)
 {
 	struct aws_ini ini;
 
-	log_clear_last_error();
+	err_clear(&s_err);
 	CHECK_INT(parse("[a]\nwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n", &ini), -1);
-	CHECK(strstr(log_last_error(), "wJalr") == NULL);
-	CHECK(strstr(log_last_error(), "line 2") != NULL);
+	CHECK(strstr(s_err.message, "wJalr") == NULL);
+	CHECK(strstr(s_err.message, "line 2") != NULL);
 }

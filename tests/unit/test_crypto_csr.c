@@ -181,7 +181,7 @@ static void s_refused(const char *cn, const char *const *names, size_t n, const 
 	unsigned char *der = NULL;
 	size_t len = 0;
 
-	log_clear_last_error();
+	harness_clear_errors();
 	if (csr_create_der(tc_key(KEY_EC256), cn, names, n, &der, &len) == 0) {
 		harness_fail(__FILE__, line, "CSR accepted");
 		free(der);
@@ -189,8 +189,9 @@ static void s_refused(const char *cn, const char *const *names, size_t n, const 
 	}
 	if (der != NULL)
 		harness_fail(__FILE__, line, "output set on failure");
-	if (strstr(log_last_error(), want) == NULL)
-		harness_fail(__FILE__, line, "message \"%s\" lacks \"%s\"", log_last_error(), want);
+	if (strstr(harness_last_error(), want) == NULL)
+		harness_fail(__FILE__, line, "message \"%s\" lacks \"%s\"", harness_last_error(),
+			     want);
 }
 
 TEST(crypto_csr_refusals)

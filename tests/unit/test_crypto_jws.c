@@ -549,10 +549,10 @@ TEST(crypto_jws_plugged_signer)
 	CHECK_INT(kl.calls, 1);
 	/* A signer that forgets the conversion is caught, not sent to the CA. */
 	kl.convert = 0;
-	log_clear_last_error();
+	harness_clear_errors();
 	jws = jws_build(s, "https://ca.test/new-acct", "n", NULL, NULL);
 	CHECK(jws == NULL);
-	CHECK(strstr(log_last_error(), "expected raw r||s") != NULL);
+	CHECK(strstr(harness_last_error(), "expected raw r||s") != NULL);
 	jws_signer_free(s);
 	/* Bad algorithm names are refused. */
 	CHECK(jws_signer_new("HS256", jwk, s_kms_sign, &kl, NULL) == NULL);
@@ -646,10 +646,10 @@ TEST(crypto_jws_eab)
 	CHECK(eab != NULL);
 	cJSON_Delete(eab);
 	free(padded);
-	log_clear_last_error();
+	harness_clear_errors();
 	CHECK(jws_eab("kid-1", "s3cr3t!!", "https://x", jwk) == NULL);
-	CHECK(strstr(log_last_error(), "kid-1") != NULL);
-	CHECK(strstr(log_last_error(), "s3cr3t") == NULL);
+	CHECK(strstr(harness_last_error(), "kid-1") != NULL);
+	CHECK(strstr(harness_last_error(), "s3cr3t") == NULL);
 	CHECK(jws_eab("kid-1", "", "https://x", jwk) == NULL);
 	CHECK(jws_eab(NULL, hmac64, "https://x", jwk) == NULL);
 	free(hmac64);

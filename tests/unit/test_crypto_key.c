@@ -110,7 +110,7 @@ TEST(crypto_key_load_openssl_formats)
 
 		if (k == NULL) {
 			harness_fail(__FILE__, __LINE__, "cannot load %s: %s", v[i].file,
-				     log_last_error());
+				     harness_last_error());
 			continue;
 		}
 		CHECK_INT(key_get_type(k), v[i].type);
@@ -125,9 +125,9 @@ static void s_refused(const char *file, const char *what_found, int line)
 	struct key *k;
 	const char *err;
 
-	log_clear_last_error();
+	harness_clear_errors();
 	k = tc_fixture_key(file);
-	err = log_last_error();
+	err = harness_last_error();
 	if (k != NULL) {
 		harness_fail(__FILE__, line, "%s was accepted", file);
 		key_free(k);
@@ -154,11 +154,11 @@ TEST(crypto_key_refusals)
 
 TEST(crypto_key_refuses_garbage)
 {
-	log_clear_last_error();
+	harness_clear_errors();
 	CHECK(key_load_pem("hello", 5, "garbage.pem") == NULL);
-	CHECK(strstr(log_last_error(), "garbage.pem: not a PEM private key") != NULL);
+	CHECK(strstr(harness_last_error(), "garbage.pem: not a PEM private key") != NULL);
 	CHECK(key_load_pem("", 0, "empty.pem") == NULL);
-	CHECK(strstr(log_last_error(), "empty.pem") != NULL);
+	CHECK(strstr(harness_last_error(), "empty.pem") != NULL);
 	CHECK(key_load_pem(NULL, 0, NULL) == NULL);
 }
 
@@ -240,8 +240,8 @@ TEST(crypto_key_from_components)
 		unsigned char n[128], e[] = {1, 0, 1};
 
 		memset(n, 0xc5, sizeof(n));
-		log_clear_last_error();
+		harness_clear_errors();
 		CHECK(key_from_rsa_public(n, sizeof(n), e, sizeof(e)) == NULL);
-		CHECK(strstr(log_last_error(), "RSA 1024-bit") != NULL);
+		CHECK(strstr(harness_last_error(), "RSA 1024-bit") != NULL);
 	}
 }

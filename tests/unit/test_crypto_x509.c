@@ -176,18 +176,18 @@ TEST(crypto_x509_refusals)
 	char *pem;
 	char *leaf = NULL, *chain = NULL;
 
-	log_clear_last_error();
+	harness_clear_errors();
 	CHECK(s_cert("truncated-chain.pem", NULL) == NULL);
-	CHECK(strstr(log_last_error(),
+	CHECK(strstr(harness_last_error(),
 		     "truncated-chain.pem: certificate 2 of 2 is truncated or corrupt") != NULL);
 	pem = tc_fixture("truncated-chain.pem", &len);
 	REQUIRE(pem != NULL);
 	CHECK_INT(cert_split_pem(pem, len, &leaf, &chain, "bundle"), -1);
 	CHECK(leaf == NULL && chain == NULL);
 	free(pem);
-	log_clear_last_error();
+	harness_clear_errors();
 	CHECK(s_cert("leaf.key", NULL) == NULL);
-	CHECK(strstr(log_last_error(), "leaf.key: no PEM certificate found") != NULL);
+	CHECK(strstr(harness_last_error(), "leaf.key: no PEM certificate found") != NULL);
 	CHECK(cert_load_pem("", 0, NULL, "empty") == NULL);
 	CHECK(cert_load_pem(NULL, 0, NULL, NULL) == NULL);
 	/* A certificate whose base64 body is damaged. */

@@ -77,7 +77,7 @@ static void s_world(struct world *w)
 static void s_world_free(struct world *w)
 {
 	free(w->rec.payload);
-	log_configure(LOG_INFO, 0, stderr);
+	harness_log_restore();
 }
 
 /*

@@ -41,15 +41,15 @@ TEST(json_errors_name_the_input)
 
 	REQUIRE(j != NULL);
 	CHECK_INT(json_get_str(j, "status", "ACME order", &s), -1);
-	CHECK_STR(log_last_error(), "ACME order: \"status\" must be a string, not a number");
+	CHECK_STR(harness_last_error(), "ACME order: \"status\" must be a string, not a number");
 	CHECK_INT(json_get_int(j, "expires", "ACME order", &n), -1);
-	CHECK_STR(log_last_error(), "ACME order: \"expires\" is missing");
+	CHECK_STR(harness_last_error(), "ACME order: \"expires\" is missing");
 	cJSON_Delete(j);
 
 	CHECK(json_parse("{\"a\":", 5, "Lambda event") == NULL);
-	CHECK(strstr(log_last_error(), "Lambda event: malformed JSON") != NULL);
+	CHECK(strstr(harness_last_error(), "Lambda event: malformed JSON") != NULL);
 	CHECK(json_parse("{} {}", 5, "Lambda event") == NULL);
-	CHECK(strstr(log_last_error(), "unexpected data after") != NULL);
+	CHECK(strstr(harness_last_error(), "unexpected data after") != NULL);
 	CHECK(json_parse("", 0, "Lambda event") == NULL);
 	{
 		cJSON *arr = json_parse("[1]", 3, "x"); /* arrays parse */
@@ -86,7 +86,7 @@ TEST(json_builders)
 
 TEST(json_quiet_parse_keeps_last_error)
 {
-	log_clear_last_error();
+	harness_clear_errors();
 	CHECK(json_parse("<html>", 6, NULL) == NULL);
-	CHECK_STR(log_last_error(), "");
+	CHECK_STR(harness_last_error(), "");
 }

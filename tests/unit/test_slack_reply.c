@@ -332,6 +332,6 @@ TEST(slack_reply_five_posts_then_refused_without_sending)
 	free(err);
 	unsetenv("AAA_SLACK_RESPONSE_URL_PREFIX");
 	settings_reload();
-	log_configure(LOG_INFO, 0, stderr);
+	harness_log_restore();
 	cJSON_Delete(r);
 }

@@ -190,13 +190,13 @@ TEST(store_s3_not_built_message)
 
 	if (real != NULL)
 		return; /* the S3 backend is linked in: nothing to check here */
-	log_clear_last_error();
+	harness_clear_errors();
 	CHECK(store_open("s3://my-bucket", NULL) == NULL);
-	CHECK(strstr(log_last_error(), "s3 store backend is not built yet") != NULL);
-	CHECK(strstr(log_last_error(), "s3://my-bucket") != NULL);
-	log_clear_last_error();
+	CHECK(strstr(harness_last_error(), "s3 store backend is not built yet") != NULL);
+	CHECK(strstr(harness_last_error(), "s3://my-bucket") != NULL);
+	harness_clear_errors();
 	CHECK(store_open("ftp://x/y", NULL) == NULL);
-	CHECK(strstr(log_last_error(), "unknown scheme 'ftp'") != NULL);
+	CHECK(strstr(harness_last_error(), "unknown scheme 'ftp'") != NULL);
 }
 
 TEST(store_core_dispatch)

@@ -150,9 +150,9 @@ static void s_refused(char *k, const char *expect)
 {
 	CHECK(k == NULL);
 	free(k);
-	if (strstr(log_last_error(), expect) == NULL)
+	if (strstr(harness_last_error(), expect) == NULL)
 		harness_fail(__FILE__, __LINE__, "error \"%s\" does not mention \"%s\"",
-			     log_last_error(), expect);
+			     harness_last_error(), expect);
 }
 
 TEST(store_key_builders_refuse)

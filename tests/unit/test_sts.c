@@ -13,6 +13,9 @@
 #include "harness.h"
 #include "test_kms_fake.h"
 
+/* What the call under test says failed (its struct aaa_err). */
+static struct aaa_err s_err;
+
 static struct fake_aws s_f;
 
 #define ASSUME_OK                                                                                  \
@@ -140,14 +143,14 @@ TEST(sts_adapter_signs_with_the_profile_source)
 	req.session_name = "aaa-7";
 	req.duration_seconds = 3600;
 	req.region = "eu-west-1"; /* the profile's region */
-	CHECK_INT(sts_assume_role_adapter(NULL, src, &req, &out), 0);
+	CHECK_INT(sts_assume_role_adapter(NULL, src, &req, &out, &s_err), 0);
 	CHECK(strstr(s_f.head[0], "Credential=AKIDPROF/") != NULL);
 	CHECK(strstr(s_f.head[0], "/eu-west-1/sts/aws4_request") != NULL);
 	CHECK(strstr(s_f.body[0], "&DurationSeconds=3600") != NULL);
 	CHECK(out && strcmp(out->access_key_id, "ASIATEMP") == 0);
 	aws_credentials_free(out);
 	out = NULL;
-	CHECK_INT(sts_assume_role_adapter(NULL, NULL, &req, &out), -1);
+	CHECK_INT(sts_assume_role_adapter(NULL, NULL, &req, &out, &s_err), -1);
 	CHECK(out == NULL);
 	aws_credentials_free(src);
 	fake_aws_stop(&s_f);

@@ -65,7 +65,7 @@ TEST(xml_refuses_bad_input)
 	char *t;
 
 	CHECK(xml_parse("<a><b></a>", 10, "Route53 answer") == NULL);
-	CHECK(strstr(log_last_error(), "Route53 answer: malformed XML") != NULL);
+	CHECK(strstr(harness_last_error(), "Route53 answer: malformed XML") != NULL);
 	CHECK(xml_parse("", 0, "x") == NULL);
 	/* External entities are never loaded. */
 	d = xml_parse(xxe, sizeof(xxe) - 1, "xxe");
@@ -100,7 +100,7 @@ TEST(xml_builder_escapes)
 
 TEST(xml_quiet_parse_keeps_last_error)
 {
-	log_clear_last_error();
+	harness_clear_errors();
 	CHECK(xml_parse("{\"json\":1}", 10, NULL) == NULL);
-	CHECK_STR(log_last_error(), "");
+	CHECK_STR(harness_last_error(), "");
 }
