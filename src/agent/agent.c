@@ -65,7 +65,7 @@ static char *s_ca_host(const char *url)
 	return host;
 }
 
-struct agent *agent_open(const struct agent_config *cfg, char **err)
+struct agent *agent_open(const struct agent_config *cfg, struct aaa_err *err)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	struct store_options so = {0};
@@ -73,22 +73,24 @@ struct agent *agent_open(const struct agent_config *cfg, char **err)
 	const char *dir;
 	int rc = -1;
 
-	*err = NULL;
+	err_clear(err);
 	if (!a)
 		goto out;
 	a->cfg = *cfg;
 	if (!(dir = agent_directory_resolve(cfg->directory))) {
-		*err = str_printf("--directory %s: not a URL nor one of letsencrypt, "
-				  "letsencrypt-staging, zerossl",
-				  cfg->directory);
+		err_set(err, "input", "",
+			"--directory %s: not a URL nor one of letsencrypt, "
+			"letsencrypt-staging, zerossl",
+			cfg->directory);
 		goto out;
 	}
 	if (!(a->directory_url = str_dup(dir)) || !(a->ca_host = s_ca_host(dir))) {
-		*err = str_printf("--directory %s: cannot read the host", dir);
+		err_set(err, "input", "", "--directory %s: cannot read the host", dir);
 		goto out;
 	}
 	if (!(a->account_dir = store_key_account_dir(a->ca_host, AGENT_ACCOUNT_NAME))) {
-		*err = str_printf("--directory %s: the host cannot name a store folder", dir);
+		err_set(err, "input", "", "--directory %s: the host cannot name a store folder",
+			dir);
 		goto out;
 	}
 	if (cfg->store_url && *cfg->store_url)
@@ -96,21 +98,22 @@ struct agent *agent_open(const struct agent_config *cfg, char **err)
 	else if (cfg->s3_bucket && *cfg->s3_bucket)
 		url = str_printf("s3://%s", cfg->s3_bucket);
 	if (!url) {
-		*err = str_dup("no store: give --s3-bucket B --s3-kms-key K, or --store "
-			       "s3://B[/PREFIX] or file://DIR (or AAA_S3_BUCKET / AAA_STORE)");
+		err_set(err, "input", "",
+			"no store: give --s3-bucket B --s3-kms-key K, or --store "
+			"s3://B[/PREFIX] or file://DIR (or AAA_S3_BUCKET / AAA_STORE)");
 		goto out;
 	}
 	so.kms_key_id = cfg->kms_key_id;
 	if (!(a->store = store_open(url, &so))) {
-		*err = str_printf("cannot open the store %s (see the line above)", url);
+		err_set(err, "store", "", "cannot open the store %s (see the line above)", url);
 		goto out;
 	}
 	rc = 0;
 out:
 	free(url);
 	if (rc) {
-		if (!*err)
-			*err = str_dup("out of memory");
+		if (!err_is_set(err))
+			err_set(err, "internal", "", "out of memory");
 		agent_free(a);
 		a = NULL;
 	}
@@ -261,14 +264,15 @@ int agent_store_put(struct agent *a, const char *key, const char *data, size_t l
 	return 0;
 }
 
-int agent_invoke_async(const char *function, const cJSON *payload, long budget_ms, char **err)
+int agent_invoke_async(const char *function, const cJSON *payload, long budget_ms,
+		       struct aaa_err *err)
 {
 	char *text = json_print(payload), *resp = NULL, *ferr = NULL;
 	struct aws_reply reply = {0};
 	struct aws_retry_policy pol = AWS_RETRY_POLICY_DEFAULT;
 	int rc = -1;
 
-	*err = NULL;
+	err_clear(err);
 	if (!text)
 		goto out;
 	if (budget_ms > 0) {
@@ -279,13 +283,15 @@ int agent_invoke_async(const char *function, const cJSON *payload, long budget_m
 	}
 	if (lambda_invoke_policy(function, text, 1, &resp, &ferr, budget_ms > 0 ? &pol : NULL,
 				 &reply) != 0) {
-		*err = str_dup(reply.message ? reply.message : "Lambda Invoke failed");
+		err_set(err, "aws", "", "%s",
+			reply.message ? reply.message : "Lambda Invoke failed");
+		aws_reply_detail(&reply, err);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (rc != 0 && !*err)
-		*err = str_dup("out of memory");
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "out of memory");
 	aws_reply_free(&reply);
 	free(text);
 	free(resp);

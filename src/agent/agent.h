@@ -58,8 +58,9 @@ struct agent {
 			     * or AWS's error code, may be "" */
 };
 
-/* Opens the store and resolves the directory. NULL and *err (caller frees). */
-struct agent *agent_open(const struct agent_config *cfg, char **err);
+/* Opens the store and resolves the directory. NULL and err (source "input":
+ * the configuration is wrong). */
+struct agent *agent_open(const struct agent_config *cfg, struct aaa_err *err);
 void agent_free(struct agent *a);
 
 /* The directory URL for an alias or URL (NULL: Let's Encrypt staging). Borrowed or
@@ -84,9 +85,10 @@ void agent_progress(const struct agent *a, const char *fmt, ...)
 /*
  * Invokes a Lambda function asynchronously (InvocationType Event) with the
  * JSON payload, retrying for at most budget_ms (0: the default policy).
- * 0, or -1 with *err (caller frees; AWS's one line).
+ * 0, or -1 with err (AWS's one line, code, status and request id).
  */
-int agent_invoke_async(const char *function, const cJSON *payload, long budget_ms, char **err);
+int agent_invoke_async(const char *function, const cJSON *payload, long budget_ms,
+		       struct aaa_err *err);
 
 /* Store helpers: whole-object get (NUL-terminated; *etag optional, caller
  * frees both) and put. 0 ok, 1 not found, -1 error (agent->err set). */

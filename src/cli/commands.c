@@ -112,12 +112,12 @@ static struct agent *s_open(const char *cmd, const struct cli_opts *o)
 {
 	struct agent_config c;
 	struct agent *a;
-	char *err = NULL;
+	struct aaa_err err;
 
 	s_config(o, &c);
 	if (!(a = agent_open(&c, &err)))
-		fprintf(stderr, "aaa %s: %s\n", cmd, err ? err : "cannot start");
-	free(err);
+		fprintf(stderr, "aaa %s: %s\n", cmd,
+			err_is_set(&err) ? err.message : "cannot start");
 	return a;
 }
 

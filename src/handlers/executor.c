@@ -119,12 +119,12 @@ struct agent *agent_open_env(const struct runtime_ctx *ctx, struct aaa_err *err)
 {
 	struct agent_config c;
 	struct agent *a;
-	char *e = NULL;
 
 	agent_config_from_env(&c);
-	if (!(a = agent_open(&c, &e))) {
-		rt_error_set(err, "Configuration", "%s", e ? e : "cannot start the agent");
-		free(e);
+	if (!(a = agent_open(&c, err))) {
+		if (!err_is_set(err))
+			err_set(err, "internal", "", "cannot start the agent");
+		err_type(err, "Configuration");
 		return NULL;
 	}
 	a->remaining_ms = s_remaining;
@@ -192,7 +192,7 @@ static int s_resume_later(const char *id, long long left_ms)
 	long budget = left_ms > 2000 ? (long)(left_ms - 1000) : 1000;
 	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
 	cJSON *p = cJSON_CreateObject();
-	char *err = NULL;
+	struct aaa_err err;
 	int rc = -1;
 
 	if (!fn || !p) {
@@ -202,14 +202,13 @@ static int s_resume_later(const char *id, long long left_ms)
 	cJSON_AddStringToObject(p, "action", "resume");
 	cJSON_AddStringToObject(p, "job", id);
 	if (agent_invoke_async(fn, p, budget, &err) != 0) {
-		log_error("job %s: cannot invoke %s to resume: %s", id, fn, err);
+		log_error("job %s: cannot invoke %s to resume: %s", id, fn, err.message);
 		goto out;
 	}
 	log_info("job %s: continues in a new invocation of %s", id, fn);
 	rc = 0;
 out:
 	cJSON_Delete(p);
-	free(err);
 	return rc;
 }
 
@@ -362,7 +361,7 @@ static int s_resume_batch_later(const cJSON *ids, long long left_ms)
 	long budget = left_ms > 2000 ? (long)(left_ms - 1000) : 1000;
 	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
 	cJSON *p = cJSON_CreateObject();
-	char *err = NULL;
+	struct aaa_err err;
 	int rc = -1;
 
 	if (!fn || !p) {
@@ -373,7 +372,7 @@ static int s_resume_batch_later(const cJSON *ids, long long left_ms)
 	cJSON_AddItemToObject(p, "jobs", cJSON_Duplicate(ids, 1));
 	if (agent_invoke_async(fn, p, budget, &err) != 0) {
 		log_error("batch: cannot invoke %s to resume %d job(s): %s", fn,
-			  cJSON_GetArraySize(ids), err);
+			  cJSON_GetArraySize(ids), err.message);
 		goto out;
 	}
 	log_info("batch: %d job(s) continue in a new invocation of %s", cJSON_GetArraySize(ids),
@@ -381,7 +380,6 @@ static int s_resume_batch_later(const cJSON *ids, long long left_ms)
 	rc = 0;
 out:
 	cJSON_Delete(p);
-	free(err);
 	return rc;
 }
 

@@ -111,7 +111,7 @@ fail:
 static int s_invoke_batch(const char *fn, const cJSON *batch)
 {
 	cJSON *p = cJSON_CreateObject();
-	char *err = NULL;
+	struct aaa_err err;
 	int one = cJSON_GetArraySize(batch) == 1, rc = -1;
 
 	if (!p)
@@ -129,13 +129,12 @@ static int s_invoke_batch(const char *fn, const cJSON *batch)
 	if (agent_invoke_async(fn, p, 0, &err) != 0) {
 		log_error("scheduler: renewing %d certificate(s) from %s: %s",
 			  cJSON_GetArraySize(batch), cJSON_GetArrayItem(batch, 0)->valuestring,
-			  err);
+			  err.message);
 		goto out;
 	}
 	rc = 0;
 out:
 	cJSON_Delete(p);
-	free(err);
 	return rc;
 }
 

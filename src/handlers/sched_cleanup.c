@@ -32,7 +32,8 @@ static int s_seen(const cJSON *arr, const char *id)
 void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now, cJSON *out)
 {
 	cJSON *started = cJSON_AddArrayToObject(out, "cleaning"), *p;
-	char id[160], *err = NULL;
+	char id[160];
+	struct aaa_err err;
 	size_t i, n = 0, later = 0;
 	time_t when;
 
@@ -54,10 +55,9 @@ void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now
 			cJSON_AddItemToArray(started, cJSON_CreateString(id));
 			n++;
 		} else {
-			log_error("scheduler: cleanup %s: %s", id, err ? err : "invoke failed");
+			log_error("scheduler: cleanup %s: %s", id,
+				  err_is_set(&err) ? err.message : "invoke failed");
 		}
-		free(err);
-		err = NULL;
 		cJSON_Delete(p);
 	}
 	if (n || later)

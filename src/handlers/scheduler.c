@@ -157,7 +157,7 @@ static void s_emit_metrics(int has_certs, double days_min, double pct_min, long 
 static int s_invoke(const char *fn, const char *action, const char *name)
 {
 	cJSON *p = cJSON_CreateObject();
-	char *err = NULL;
+	struct aaa_err err;
 	int rc = -1;
 
 	if (!p)
@@ -165,13 +165,12 @@ static int s_invoke(const char *fn, const char *action, const char *name)
 	cJSON_AddStringToObject(p, "action", action);
 	cJSON_AddStringToObject(p, "name", name);
 	if (agent_invoke_async(fn, p, 0, &err) != 0) {
-		log_error("scheduler: %s %s: %s", action, name, err);
+		log_error("scheduler: %s %s: %s", action, name, err.message);
 		goto out;
 	}
 	rc = 0;
 out:
 	cJSON_Delete(p);
-	free(err);
 	return rc;
 }
 

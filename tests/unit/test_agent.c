@@ -120,13 +120,13 @@ TEST(job_state_names_round_trip)
 static struct agent *s_agent(void)
 {
 	struct agent_config c = {0};
-	char *url = str_printf("file://%s/store", test_tmpdir()), *err = NULL;
+	char *url = str_printf("file://%s/store", test_tmpdir());
+	struct aaa_err err;
 	struct agent *a;
 
 	c.store_url = url;
 	c.directory = "https://127.0.0.1:14000/dir";
 	a = agent_open(&c, &err);
-	free(err);
 	free(url);
 	return a;
 }
