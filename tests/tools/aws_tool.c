@@ -200,8 +200,8 @@ static int s_index(int argc, char **argv)
 	int src = STORE_ERROR, fold = STORE_ERROR, rc = 2;
 
 	if (strcmp(argv[1], "index-put") == 0 && argc == 5) {
-		if (strcmp(argv[4], "-") != 0 &&
-		    (!(data = s_read(argv[4], &len)) || !(entry = cJSON_Parse(data)))) {
+		if (strcmp(argv[4], "-") != 0 && (!(data = s_read(argv[4], &len)) ||
+						  !(entry = json_parse(data, len, argv[4])))) {
 			fprintf(stderr, "aws_tool: %s is not a JSON entry\n", argv[4]);
 			rc = 1;
 			goto out;
