@@ -29,6 +29,10 @@ int acme_ari_parse(const cJSON *json, struct acme_ari *a);
  */
 int acme_ari_fetch(struct acme_client *c, const char *cert_pem, struct acme_ari *a);
 
+/* When to ask again without a Retry-After (RFC 9773 4.3: a client should
+ * poll about twice a day; 6 h keeps within it). */
+#define ACME_ARI_DEFAULT_RETRY_S 21600
+
 void acme_ari_clear(struct acme_ari *a);
 
 #endif

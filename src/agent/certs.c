@@ -123,6 +123,11 @@ cJSON *agent_index_entry(const cJSON *meta)
 	}
 	if (deploy_failed && !cJSON_AddBoolToObject(e, "deploy_failed", 1))
 		goto fail;
+	/* What the scheduler's ARI re-check needs: the certificate's ARI id and
+	 * when the CA said to ask again (handlers/sched_ari.c). */
+	if (json_add_str_opt(e, "ari_id", json_str(meta, "ari_id")) != 0 ||
+	    json_add_str_opt(e, "ari_next", json_str(json_obj(meta, "ari"), "next")) != 0)
+		goto fail;
 	/* The hosted zones it was validated in: the scheduler's batches. */
 	if (json_arr(meta, "zones") &&
 	    !cJSON_AddItemToObject(e, "zones", cJSON_Duplicate(json_arr(meta, "zones"), 1)))

@@ -648,16 +648,21 @@ out:
 static void s_ari(struct run *r, const char *pem, cJSON *extra)
 {
 	struct acme_ari w = {0};
-	char s[32], e[32];
+	char s[32], e[32], n[32];
 	cJSON *o;
 
 	if (!r->a->acme->dir.renewal_info || acme_ari_fetch(r->a->acme, pem, &w) != 0)
 		goto out;
 	agent_time_format(w.start, s, sizeof(s));
 	agent_time_format(w.end, e, sizeof(e));
+	/* When the scheduler asks the CA again (handlers/sched_ari.c). */
+	agent_time_format(time(NULL) +
+			      (w.retry_after_s >= 0 ? w.retry_after_s : ACME_ARI_DEFAULT_RETRY_S),
+			  n, sizeof(n));
 	if ((o = cJSON_AddObjectToObject(extra, "ari"))) {
 		cJSON_AddStringToObject(o, "start", s);
 		cJSON_AddStringToObject(o, "end", e);
+		cJSON_AddStringToObject(o, "next", n);
 		json_add_str_opt(o, "explanation", w.explanation_url);
 	}
 out:

@@ -13,6 +13,7 @@
 #include "acme/ari.h"
 #include "agent/certs.h"
 #include "json/json.h"
+#include "store/keys.h"
 #include "util/mem.h"
 
 static time_t s_time(const cJSON *o, const char *k)
@@ -92,4 +93,27 @@ void renew_request_clear(struct renew_request *r)
 	free(r->deploy);
 	free(r->key);
 	memset(r, 0, sizeof(*r));
+}
+
+int renew_ari_moved(struct agent *a, const char *name, const cJSON *meta, time_t now)
+{
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *st = NULL;
+	const cJSON *e;
+	time_t start;
+	int moved = 0;
+
+	if (agent_store_get(a, STORE_KEY_ARI, &text, &len, NULL) != 0 ||
+	    !(st = json_parse(text, len, NULL)))
+		goto out;
+	e = json_obj(st, name);
+	start = s_time(e, "start");
+	moved = e && json_str(e, "serial") && json_str(meta, "serial") &&
+		strcmp(json_str(e, "serial"), json_str(meta, "serial")) == 0 && start > 0 &&
+		start <= now;
+out:
+	cJSON_Delete(st);
+	free(text);
+	return moved;
 }

@@ -28,7 +28,8 @@ static const struct aws_action s_actions[] = {
      "check an object and its ETag before a conditional write"},
     {AWS_S3, "PutObject", "s3:PutObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "store keys, certificates, jobs and index changes (SSE-KMS, conditional writes); the "
-     "scheduler: the folded index.json (If-Match)"},
+     "scheduler: the folded index.json (If-Match) and fleet/ari.json (what the CA's "
+     "renewalInfo said)"},
     {AWS_S3, "DeleteObject", "s3:DeleteObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "remove finished jobs and released leases"},
     {AWS_S3, "DeleteObjects", "s3:DeleteObject", SCHED, AWS_SCOPE_DATA_OBJECTS, NULL,

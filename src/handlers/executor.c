@@ -521,7 +521,8 @@ static cJSON *s_renew_batch(struct agent *a, const cJSON *event, const struct ru
 			renew_request_clear(&rr);
 			continue;
 		}
-		if (due_only && !renew_due(rr.meta, time(NULL), why, sizeof(why))) {
+		if (due_only && !renew_due(rr.meta, time(NULL), why, sizeof(why)) &&
+		    !renew_ari_moved(a, name, rr.meta, time(NULL))) {
 			cJSON_AddItemToArray(others, s_name_answer(name, "skipped", NULL, why));
 			renew_request_clear(&rr);
 			continue;

@@ -3,6 +3,8 @@
  * called from scheduler.c): one listing of fleet/ per pass, which holds
  *   fleet/ca-pause.json     the CA asked to wait (agent/ca_pause.h): while it
  *                           lasts no renewal starts; they are "deferred"
+ *   fleet/ari.json          what the CA's renewalInfo said when the scheduler
+ *                           asked again (sched_ari.c; the scheduler's only write)
  *   fleet/cleanup/<job-id>.<time>  a job's TXT records may still be
  *                           published: the executor's "cleanup" action
  *                           finishes them (sched_cleanup.c, agent/leftover.h)
@@ -38,5 +40,24 @@ void sched_pause_report(const struct sched_fleet *f, size_t waiting, time_t now,
 void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now, cJSON *out);
 
 void sched_fleet_clear(struct sched_fleet *f);
+
+/*
+ * The ARI re-check (sched_ari.c): fleet/ari.json read once a pass, the CA
+ * asked again for the certificates whose time has come, what it said saved.
+ */
+struct sched_ari {
+	cJSON *state; /* fleet/ari.json: name -> {serial,start,end,next,checked} */
+	char *etag;   /* of the state read; NULL: none yet */
+	int changed;
+};
+void sched_ari_read(struct agent *a, const struct sched_fleet *f, struct sched_ari *s);
+/* Asks the CA again (at most SCHED_ARI_MAX); "ari_checked" and "ari_moved" in the answer. */
+void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, time_t now,
+		     cJSON *out);
+/* 1 when the CA's window for this certificate (index entry cert) has started:
+ * due now, *when the window's start. */
+int sched_ari_due(const struct sched_ari *s, const cJSON *cert, time_t now, time_t *when);
+void sched_ari_save(struct agent *a, struct sched_ari *s, const cJSON *certs);
+void sched_ari_clear(struct sched_ari *s);
 
 #endif

@@ -4,11 +4,13 @@
  * key. The index is index.json plus one small change object per completed
  * certificate under index.d/ (store/index.h); the pass reads both (one LIST,
  * a GET per change, one GET of index.json) and folds the changes: it writes
- * exactly two things, index.json (one conditional PUT) and the deletion of
- * the index.d/ objects it folded (one DeleteObjects per 1,000), and its IAM
- * policy allows nothing else. A pass costs a handful of S3 requests however
- * many certificates there are, plus one per certificate completed since the
- * last pass.
+ * index.json (one conditional PUT), the deletion of the index.d/ objects it
+ * folded (one DeleteObjects per 1,000) and fleet/ari.json (what the CA's
+ * renewalInfo said, sched_ari.c), and its IAM policy allows nothing else. A
+ * pass costs a handful of S3 requests however many certificates there are
+ * (with one listing of fleet/ and the objects found there: sched_fleet.h),
+ * plus one per certificate completed since the last pass and a renewalInfo
+ * GET per certificate the CA is asked about again.
  *
  * It also emits CloudWatch metrics through the embedded metric format (a
  * JSON line on stdout that CloudWatch Logs turns into metrics; no
@@ -187,6 +189,8 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	const cJSON **entries = NULL;
 	size_t nstart = 0;
 	struct sched_fleet fleet = {0};
+	struct sched_ari ari = {0};
+	time_t ari_when;
 	size_t ntodo = 0, i;
 	long budget = s_budget();
 	const char *fn = settings()->executor_function;
@@ -223,6 +227,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 			 "folds them",
 			 view.deltas.n, store_result_name(fold));
 	sched_fleet_read(a, now, &fleet);
+	sched_ari_read(a, &fleet, &ari);
 	out = cJSON_CreateObject();
 	cJSON_AddNullToObject(out, "job");
 	cJSON_AddStringToObject(out, "state", "done");
@@ -243,6 +248,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		    "nothing to do: the store has no index.json yet (no account "
 		    "and no certificate; the executor's reg action or `aaa reg` "
 		    "creates it)");
+	sched_ari_check(a, &ari, json_obj(idx, "certs"), now, out);
 	cJSON_ArrayForEach(it, json_obj(idx, "certs"))
 	{
 		time_t na = s_time(it, "not_after"), nb = s_time(it, "not_before");
@@ -266,7 +272,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		}
 		if (json_int(it, "failures", 0) > 0)
 			failures++;
-		if (!renew_due(it, now, why, sizeof(why))) {
+		ari_when = 0;
+		if (!renew_due(it, now, why, sizeof(why)) &&
+		    !sched_ari_due(&ari, it, now, &ari_when)) {
 			/* The certificate is fine but a target did not take it: deploy again. */
 			if (json_bool(it, "deploy_failed", 0)) {
 				if (s_invoke(fn, "deploy", it->string) == 0)
@@ -280,7 +288,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		}
 		todo[ntodo].name = it->string;
 		todo[ntodo].revoked = json_bool(it, "revoked", 0);
-		todo[ntodo].when = s_time(it, "renew_after");
+		todo[ntodo].when = ari_when ? ari_when : s_time(it, "renew_after");
 		if (todo[ntodo].when == 0)
 			todo[ntodo].when = s_time(it, "not_after");
 		ntodo++;
@@ -298,6 +306,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	sched_batch_start(fn, start, entries, nstart, due, failed);
 	sched_pause_report(&fleet, ntodo, now, out);
 	sched_cleanup_start(&fleet, fn, now, out);
+	sched_ari_save(a, &ari, json_obj(idx, "certs"));
 	if (ntodo > (size_t)budget && !fleet.paused)
 		log_info("scheduler: %zu due, %ld started (AAA_RENEW_BUDGET), the rest next pass",
 			 ntodo, budget);
@@ -315,6 +324,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	rc = 0;
 out:
 	sched_fleet_clear(&fleet);
+	sched_ari_clear(&ari);
 	free(todo);
 	free(start);
 	free(entries);

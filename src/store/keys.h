@@ -52,6 +52,7 @@
 /* What the scheduler lists in one request: the CA's pause and the cleanup
  * markers (its only s3:ListBucket prefix besides index.json). */
 #define STORE_DIR_FLEET	   "fleet"
+#define STORE_KEY_ARI	   "fleet/ari.json"
 #define STORE_KEY_CA_PAUSE "fleet/ca-pause.json"
 #define STORE_DIR_CLEANUP  "fleet/cleanup"
 

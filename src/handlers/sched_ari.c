@@ -1,0 +1,255 @@
+/*
+ * The scheduler's ARI re-check (sched_fleet.h): the window a CA suggested
+ * at issuance may move (a mass revocation moves it to "now"), so each pass
+ * asks the CA again, with the unauthenticated GET of renewalInfo, for the
+ * certificates whose time to ask again (Retry-After, stored at issuance as
+ * the index's ari_next) has come: at most SCHED_ARI_MAX a pass, the longest
+ * waiting first, one after the other over the one kept-alive connection.
+ * A window that starts in the past makes the certificate due this pass.
+ *
+ * What it heard is kept in fleet/ari.json, which only the scheduler writes
+ * ({"<name>":{"serial","start","end","next","checked"}}, conditional on the
+ * ETag it read): the next time to ask, and a moved window until the
+ * certificate is renewed (a new serial makes the entry stale; it is dropped).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acme/ari.h"
+#include "acme/directory.h"
+#include "acme/problem.h"
+#include "agent/renew.h"
+#include "agent/certs.h"
+#include "handlers/sched_fleet.h"
+#include "http/http.h"
+#include "json/json.h"
+#include "log/log.h"
+#include "store/keys.h"
+#include "util/mem.h"
+
+#define SCHED_ARI_MAX 50
+
+static time_t s_time(const cJSON *o, const char *k)
+{
+	const char *s = json_str(o, k);
+	time_t t = 0;
+
+	return s && acme_rfc3339_parse(s, &t) == 0 ? t : 0;
+}
+
+static void s_set_time(cJSON *o, const char *k, time_t t)
+{
+	char buf[32];
+
+	agent_time_format(t, buf, sizeof(buf));
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	cJSON_AddStringToObject(o, k, buf);
+}
+
+/* The state's entry for a certificate, when it is about this version. */
+static const cJSON *s_entry(const struct sched_ari *s, const cJSON *cert)
+{
+	const cJSON *e = json_obj(s->state, cert->string);
+	const char *serial = json_str(cert, "serial");
+
+	if (!e || !serial || !json_str(e, "serial") || strcmp(json_str(e, "serial"), serial) != 0)
+		return NULL;
+	return e;
+}
+
+void sched_ari_read(struct agent *a, const struct sched_fleet *f, struct sched_ari *s)
+{
+	char *text = NULL;
+	size_t i, len = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < f->keys.n; i++)
+		if (strcmp(f->keys.keys[i], STORE_KEY_ARI) == 0)
+			break;
+	if (i < f->keys.n && agent_store_get(a, STORE_KEY_ARI, &text, &len, &s->etag) == 0 &&
+	    !(s->state = json_parse(text, len, STORE_KEY_ARI)))
+		log_warn("scheduler: %s is damaged; starting it afresh", STORE_KEY_ARI);
+	free(text);
+	if (!cJSON_IsObject(s->state)) {
+		cJSON_Delete(s->state);
+		s->state = cJSON_CreateObject();
+	}
+}
+
+int sched_ari_due(const struct sched_ari *s, const cJSON *cert, time_t now, time_t *when)
+{
+	const cJSON *e = s_entry(s, cert);
+	time_t start = e ? s_time(e, "start") : 0;
+
+	if (start > 0 && start <= now) {
+		*when = start;
+		return 1;
+	}
+	return 0;
+}
+
+struct s_cand {
+	const cJSON *cert;
+	time_t next;
+};
+
+static int s_cand_cmp(const void *pa, const void *pb)
+{
+	const struct s_cand *a = pa, *b = pb;
+
+	if (a->next != b->next)
+		return a->next < b->next ? -1 : 1;
+	return strcmp(a->cert->string, b->cert->string);
+}
+
+/* One renewalInfo GET: 0 with the window in *w, -1 (logged). */
+static int s_fetch(const char *base, const char *id, struct acme_ari *w)
+{
+	struct http_request req = {.method = "GET", .timeout_ms = 10000};
+	struct http_response resp;
+	char *url = str_printf("%s%s%s", base, str_has_suffix(base, "/") ? "" : "/", id);
+	cJSON *json = NULL;
+	int rc = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	memset(w, 0, sizeof(*w));
+	if (!url)
+		goto out;
+	req.url = url;
+	if (http_send(&req, &resp) != 0) {
+		log_warn("scheduler: renewalInfo %s: %s", url, resp.error);
+		goto out;
+	}
+	if (resp.status != 200) {
+		log_warn("scheduler: renewalInfo %s: HTTP %ld", url, resp.status);
+		goto out;
+	}
+	if (!(json = json_parse(resp.body.data, resp.body.len, "renewalInfo")) ||
+	    acme_ari_parse(json, w) != 0)
+		goto out;
+	w->retry_after_s =
+	    acme_retry_after_seconds(http_response_header(&resp, "Retry-After"), time(NULL));
+	rc = 0;
+out:
+	cJSON_Delete(json);
+	http_response_free(&resp);
+	free(url);
+	return rc;
+}
+
+void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, time_t now,
+		     cJSON *out)
+{
+	struct acme_directory dir;
+	struct s_cand *c = NULL;
+	cJSON *checked = cJSON_AddArrayToObject(out, "ari_checked"), *moved;
+	const cJSON *it;
+	size_t n = 0, i;
+	char why[64];
+
+	memset(&dir, 0, sizeof(dir));
+	moved = cJSON_AddArrayToObject(out, "ari_moved");
+	if (!checked || !moved || !(c = calloc((size_t)cJSON_GetArraySize(certs) + 1, sizeof(*c))))
+		goto out;
+	cJSON_ArrayForEach(it, certs)
+	{
+		const cJSON *e = s_entry(s, it);
+		time_t next = e ? s_time(e, "next") : s_time(it, "ari_next");
+
+		/* Due already, or renewed by a moved window this pass: no need to ask. */
+		if (!json_str(it, "ari_id") || next > now || renew_due(it, now, why, sizeof(why)) ||
+		    (e && s_time(e, "start") > 0 && s_time(e, "start") <= now))
+			continue;
+		c[n].cert = it;
+		c[n].next = next;
+		n++;
+	}
+	if (n == 0)
+		goto out;
+	if (acme_directory_fetch(a->directory_url, &dir) != 0 || !dir.renewal_info) {
+		log_warn("scheduler: %zu certificate%s to ask the CA about again, but %s", n,
+			 n == 1 ? "" : "s",
+			 dir.renewal_info ? "its directory cannot be read"
+					  : "the CA's directory has no renewalInfo now");
+		goto out;
+	}
+	qsort(c, n, sizeof(*c), s_cand_cmp);
+	for (i = 0; i < n && i < SCHED_ARI_MAX; i++) {
+		struct acme_ari w;
+		const char *name = c[i].cert->string;
+		cJSON *e;
+
+		if (s_fetch(dir.renewal_info, json_str(c[i].cert, "ari_id"), &w) != 0)
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(s->state, name);
+		if ((e = cJSON_AddObjectToObject(s->state, name))) {
+			cJSON_AddStringToObject(e, "serial", json_str(c[i].cert, "serial"));
+			s_set_time(e, "start", w.start);
+			s_set_time(e, "end", w.end);
+			s_set_time(e, "next",
+				   now + (w.retry_after_s >= 0 ? w.retry_after_s
+							       : ACME_ARI_DEFAULT_RETRY_S));
+			s_set_time(e, "checked", now);
+		}
+		s->changed = 1;
+		cJSON_AddItemToArray(checked, cJSON_CreateString(name));
+		if (w.start <= now) {
+			char st[32];
+
+			agent_time_format(w.start, st, sizeof(st));
+			cJSON_AddItemToArray(moved, cJSON_CreateString(name));
+			log_warn(
+			    "scheduler: the CA moved %s's renewal window to start %s%s%s: renewing "
+			    "now",
+			    name, st, w.explanation_url ? "; " : "",
+			    w.explanation_url ? w.explanation_url : "");
+		}
+		acme_ari_clear(&w);
+	}
+	if (n > SCHED_ARI_MAX)
+		log_info(
+		    "scheduler: %zu certificates to ask the CA about again, %d asked, the rest "
+		    "next pass",
+		    n, SCHED_ARI_MAX);
+out:
+	acme_directory_clear(&dir);
+	free(c);
+}
+
+void sched_ari_save(struct agent *a, struct sched_ari *s, const cJSON *certs)
+{
+	cJSON *it, *next;
+	char *text = NULL;
+	int r;
+
+	if (!s->state)
+		return;
+	/* Entries of certificates renewed or removed since go. */
+	for (it = s->state->child; it; it = next) {
+		const cJSON *c = json_obj(certs, it->string);
+
+		next = it->next;
+		if (!c || !s_entry(s, c)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(s->state, it->string);
+			s->changed = 1;
+		}
+	}
+	if (!s->changed || !(text = json_print(s->state)))
+		goto out;
+	r = s->etag ? store_replace(a->store, STORE_KEY_ARI, s->etag, text, strlen(text), 0, NULL)
+		    : store_create(a->store, STORE_KEY_ARI, text, strlen(text), 0, NULL);
+	if (r != STORE_OK)
+		log_warn("scheduler: could not save %s (%s); the next pass asks the CA again",
+			 STORE_KEY_ARI, store_result_name(r));
+out:
+	free(text);
+}
+
+void sched_ari_clear(struct sched_ari *s)
+{
+	cJSON_Delete(s->state);
+	free(s->etag);
+	memset(s, 0, sizeof(*s));
+}

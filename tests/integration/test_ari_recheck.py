@@ -1,0 +1,191 @@
+"""The scheduler asks the CA again (issue 16 item 5): ARI's renewalInfo is fetched at
+issuance and the time to ask again (its Retry-After) stored; each pass asks again, with
+an unauthenticated GET, for the certificates whose time has come, and renews at once
+those whose window the CA moved into the past (a mass revocation); the renewal names
+the certificate it replaces.
+
+Debian's pebble 2.4 has no ARI: an ARI-capable CA is pebble behind its proxy, whose
+mutate hook adds renewalInfo to the directory and answers renewalInfo GETs with a
+window the test moves (pebble itself accepts and ignores `replaces`).
+"""
+import base64
+import datetime
+import importlib
+import json
+import os
+import sys
+import uuid
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+emulator = importlib.import_module("tests.integration.lambda.emulator")
+
+
+class AriCA:
+    """pebble with renewalInfo: the directory lists it, GETs of it get `window`."""
+
+    def __init__(self, pebble):
+        self.pebble = pebble
+        self.window = {"start": "2030-01-02T04:00:00Z", "end": "2030-01-03T04:00:00Z"}
+        self.retry_after = "21600"
+        self.asked = []
+
+    def __enter__(self):
+        self.pebble.proxy.mutate = self.mutate
+        return self
+
+    def __exit__(self, *exc):
+        self.pebble.proxy.mutate = None
+
+    def mutate(self, method, path, info, status, headers, body):
+        action = info.get("action")
+        if action == "directory" and status == 200:
+            obj = json.loads(body)
+            obj["renewalInfo"] = self.pebble.url + "/renewal-info/"
+            return status, headers, json.dumps(obj).encode()
+        if action == "renewalInfo":
+            assert method == "GET"
+            self.asked.append(path.rsplit("/", 1)[1])
+            out = json.dumps({"suggestedWindow": self.window,
+                              "explanationURL": "https://ca.example/incident"}).encode()
+            return 200, [("Content-Type", "application/json"),
+                         ("Retry-After", self.retry_after)], out
+        return status, headers, body
+
+
+@pytest.fixture
+def ari(pebble):
+    with AriCA(pebble) as a:
+        yield a
+
+
+@pytest.fixture
+def zone(aws):
+    name = f"a{uuid.uuid4().hex[:8]}.example.test"
+    return {"name": name, "id": aws.create_zone(name)}
+
+
+@pytest.fixture
+def env(stack, tmp_path, aaa, zone, ari):
+    store = f"file://{tmp_path}/store"
+    e = stack.aaa_env(tmp_path / "fn-home")
+    e.pop("HOME", None)
+    e["AAA_STORE"] = store
+    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
+    assert reg.returncode == 0, reg.stderr
+    return e
+
+
+def _file(env, *parts):
+    return os.path.join(env["AAA_STORE"][len("file://"):], "aaa-data", "v1", *parts)
+
+
+def _load(env, *parts):
+    with open(_file(env, *parts)) as f:
+        return json.load(f)
+
+
+def _save(env, doc, *parts):
+    with open(_file(env, *parts), "w") as f:
+        json.dump(doc, f)
+
+
+def _t(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc)
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cert_id(pem):
+    from cryptography import x509
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    n = cert.serial_number
+    serial = n.to_bytes((n.bit_length() + 8) // 8, "big")
+    b64u = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+    return b64u(aki.key_identifier) + "." + b64u(serial)
+
+
+def _pass(task_root, env):
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                         handler="executor")
+        emu.add_function("scheduler", str(task_root / "bootstrap"),
+                         env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=60,
+                         handler="scheduler")
+        emu.fire_scheduled_event("scheduler")
+        emu.wait_idle(timeout=120)
+        sched = [json.loads(i.result_body()) for i in emu.invocations
+                 if i.function == "scheduler"]
+        execs = [(json.loads(i.payload), json.loads(i.result_body()))
+                 for i in emu.invocations if i.function == "executor"]
+    return sched[0], execs
+
+
+def test_a_window_moved_into_the_past_renews_at_once_with_replaces(task_root, aaa, env,
+                                                                    zone, ari, pebble):
+    name = f"ari.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    assert r.returncode == 0, r.stderr
+    cert_id = _cert_id(open(_file(env, "certs", name, "cert.pem")).read())
+    assert ari.asked == [cert_id], "the window is fetched at issuance"
+    meta = _load(env, "certs", name, "meta.json")
+    entry = _load(env, "index.json")["certs"][name]
+    assert entry["ari_id"] == meta["ari_id"] == cert_id
+    # the time to ask again: the CA's Retry-After (6 h) from now
+    nxt = _t(entry["ari_next"])
+    assert _now() + datetime.timedelta(hours=5.9) < nxt < _now() + datetime.timedelta(hours=6.1)
+
+    # Before that time, a pass does not ask.
+    out, execs = _pass(task_root, env)
+    assert out["ari_checked"] == [] and execs == [] and len(ari.asked) == 1
+
+    # Time passes: the pass asks once; the window has not moved, nothing renews, and what
+    # the CA said (ask again in 2 h now) is kept, so the next pass does not ask.
+    idx = _load(env, "index.json")
+    idx["certs"][name]["ari_next"] = "2020-01-01T00:00:00Z"
+    _save(env, idx, "index.json")
+    ari.retry_after = "7200"
+    out, execs = _pass(task_root, env)
+    assert out["ari_checked"] == [name] and out["ari_moved"] == [] and execs == [], out
+    assert ari.asked == [cert_id, cert_id]
+    st = _load(env, "fleet", "ari.json")[name]
+    assert st["serial"] == meta["serial"] and st["start"] == ari.window["start"]
+    assert _now() + datetime.timedelta(hours=1.9) < _t(st["next"]) < _now() + \
+        datetime.timedelta(hours=2.1)
+    out, execs = _pass(task_root, env)
+    assert out["ari_checked"] == [] and len(ari.asked) == 2
+
+    # A mass revocation: the CA moves the window into the past. Once its Retry-After has
+    # passed, the next pass asks, hears it, and renews at once, naming the old one.
+    ari.window = {"start": _iso(_now() - datetime.timedelta(hours=1)),
+                  "end": _iso(_now() + datetime.timedelta(hours=23))}
+    state = _load(env, "fleet", "ari.json")
+    state[name]["next"] = "2020-01-01T00:00:00Z"
+    _save(env, state, "fleet", "ari.json")
+    pebble.reset_stats()
+    out, execs = _pass(task_root, env)
+    assert out["ari_checked"] == [name] and out["ari_moved"] == [name], out
+    renewed = out["renewing"]
+    assert renewed == [name], out
+    assert [p for p, _ in execs if name in json.dumps(p)], execs
+    new = _load(env, "certs", name, "meta.json")
+    assert new["serial"] != meta["serial"], "renewed"
+    orders = [e for e in pebble.proxy.stats()["requests"] if e.get("action") == "newOrder"]
+    assert [o["payload"].get("replaces") for o in orders] == [cert_id], orders
+
+    # The entry of the replaced certificate is dropped; the new one starts afresh.
+    out, execs = _pass(task_root, env)
+    assert out["renewing"] == [] and execs == [], out
+    assert name not in _load(env, "fleet", "ari.json")
