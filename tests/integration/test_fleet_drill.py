@@ -16,7 +16,9 @@ passes and the wait per pass.
 The scheduler runs with its defaults: batches of AAA_BATCH_SIZE (25) certificates
 grouped by hosted zone, one executor each, AAA_RENEW_BUDGET (500) certificates a
 pass, so one pass starts the whole fleet on about ten executors; 40 sandboxes is
-the most it could use.
+the most it could use. The session's pebble keeps its default authorization reuse
+(half the renewals find their names' authorizations still valid and publish no
+record); make bench's fleet runs with reuse off.
 """
 import datetime
 import json
@@ -189,3 +191,29 @@ def test_fleet_with_the_ca_answering_rate_limited_halfway(stack, aaa_bin, task_r
     # its order just after: a second's grace for that check-then-order.
     assert not [t for t in orders if put + 1.0 < t < until - 1], (pause, put, orders)
     assert [t for t in orders if t >= until - 1], "no order after the pause"
+
+
+def test_fleet_through_route53_throttling_longer_than_an_invocation(stack, aaa_bin,
+                                                                   task_root, tmp_path):
+    """Route53 answers nothing but Throttling for 25 s, more than two invocations' worth
+    (10 s timeout): the executors wait, save and resume themselves, and every
+    certificate renews once the throttling ends, one order each, nothing left."""
+    d = _small(stack, aaa_bin, task_root, tmp_path, exec_timeout=10)
+    outage = {}
+
+    def throttle_for_a_while(drill):
+        rule = drill.aws.proxy.faults.add({"fault": "throttle", "service": "route53",
+                                           "count": None})
+        drill.stopping.wait(25)
+        drill.aws.proxy.faults.remove(rule)
+        outage.update(rule.as_dict())
+
+    res = d.run(str(tmp_path / "fn-home"), during=throttle_for_a_while)
+    print(json.dumps(res.summary()), outage)
+    assert outage["fired"] > 0, outage
+    resumes = [i for i in d.emu.invocations if i.function == "executor" and
+               (i.event() or {}).get("action", "").startswith("resume")]
+    assert resumes, res.exec_outcomes
+    _others_finished(d, res, [])
+    assert not res.unfinished_jobs, [(j["id"], j["state"]) for j in res.unfinished_jobs]
+    assert res.new_orders == len(d.names), res.ca["by_action"]
