@@ -32,8 +32,9 @@ static const struct aws_action s_actions[] = {
      "renewalInfo said)"},
     {AWS_S3, "DeleteObject", "s3:DeleteObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "remove finished jobs and released leases"},
-    {AWS_S3, "DeleteObjects", "s3:DeleteObject", SCHED, AWS_SCOPE_DATA_OBJECTS, NULL,
-     "the scheduler: remove the index changes it folded into index.json (1,000 a request)"},
+    {AWS_S3, "DeleteObjects", "s3:DeleteObject", SCHED | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
+     "the scheduler and aaa renew: remove the index changes they folded into index.json "
+     "(1,000 a request)"},
     {AWS_S3, "ListObjectsV2", "s3:ListBucket", SCHED | EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
      "list certificates and accounts under aaa-data/ (the scheduler: index.json and the "
      "index changes, prefix \"index\", and fleet/: the CA's pause and the cleanup markers)"},
