@@ -407,6 +407,8 @@ class Result:
             "per_certificate": self.per_cert(),
             "not_renewed": len(self.not_renewed),
             "failed_jobs": len(self.failed_jobs),
+            "failed_job_errors": [(j.get("names"), j.get("error"))
+                                  for j in self.failed_jobs[:10]],
             "unfinished_jobs": len(self.unfinished_jobs),
             "new_orders": self.new_orders,
             "txt_left": {z: len(v) for z, v in self.txt_left.items()},
