@@ -12,6 +12,9 @@
 #include <time.h>
 
 #include "acme/ari.h"
+#include "acme/order.h"
+#include "agent/account.h"
+#include "agent/ops.h"
 #include "agent/renewal.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
@@ -31,7 +34,7 @@ void agent_time_format(time_t t, char *out, size_t len)
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static time_t s_time_member(const cJSON *o, const char *k)
+time_t agent_time_member(const cJSON *o, const char *k)
 {
 	const char *s = json_str(o, k);
 	time_t t = 0;
@@ -204,13 +207,13 @@ static int s_set_renew_after(const struct agent *a, cJSON *meta)
 {
 	struct renewal_input ri = {0};
 
-	ri.not_before = s_time_member(meta, "not_before");
-	ri.not_after = s_time_member(meta, "not_after");
-	ri.ari_start = s_time_member(json_obj(meta, "ari"), "start");
-	ri.ari_end = s_time_member(json_obj(meta, "ari"), "end");
+	ri.not_before = agent_time_member(meta, "not_before");
+	ri.not_after = agent_time_member(meta, "not_after");
+	ri.ari_start = agent_time_member(json_obj(meta, "ari"), "start");
+	ri.ari_end = agent_time_member(json_obj(meta, "ari"), "end");
 	ri.renew_before_days = a->cfg.renew_before_days;
 	ri.failures = (unsigned)json_int(meta, "failures", 0);
-	ri.last_failure = s_time_member(meta, "last_failure");
+	ri.last_failure = agent_time_member(meta, "last_failure");
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "renew_after");
 	return s_add_time(meta, "renew_after", renewal_time(&ri, s_random01()));
 }
@@ -462,6 +465,57 @@ int agent_cert_record_failure(struct agent *a, const char *name, const char *err
 		goto out;
 	rc = 0;
 out:
+	cJSON_Delete(meta);
+	cJSON_Delete(entry);
+	return rc;
+}
+
+/*
+ * aaa revoke: revocation of the stored certificate with the account key
+ * (RFC 8555 7.6), recorded in meta.json so ls shows it and the scheduler
+ * replaces it (unless the reason says the names are no longer in use).
+ */
+
+int agent_revoke(struct agent *a, const char *name, const char *reason)
+{
+	char *pem = NULL, when[32];
+	size_t len = 0;
+	cJSON *meta = NULL, *entry = NULL;
+	int code = 0, r, rc = -1;
+
+	if (reason && (code = acme_revoke_reason_parse(reason)) < 0) {
+		char choices[160];
+
+		acme_revoke_reason_choices(choices, sizeof(choices));
+		agent_fail(a, "input", "", "--reason %s: use %s", reason, choices);
+		goto out;
+	}
+	r = agent_cert_file(a, name, STORE_FILE_CERT, &pem, &len);
+	if (r == 1)
+		agent_fail(a, "input", "", "no certificate for %s in %s", name,
+			   store_url(a->store));
+	if (r != 0 || agent_account_load(a) != 0)
+		goto out;
+	if (acme_revoke(a->acme, pem, code, NULL) != 0) {
+		agent_fail_acme(a, "revoke");
+		goto out;
+	}
+	agent_progress(a, "%s revoked", name);
+	if (agent_meta_load(a, name, &meta) != 0)
+		goto out;
+	agent_time_format(time(NULL), when, sizeof(when));
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "revoked");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "revoked_at");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "revoked_reason");
+	cJSON_AddBoolToObject(meta, "revoked", 1);
+	cJSON_AddStringToObject(meta, "revoked_at", when);
+	cJSON_AddStringToObject(meta, "revoked_reason", reason ? reason : "unspecified");
+	if (agent_meta_save(a, name, meta) != 0 || !(entry = agent_index_entry(meta)) ||
+	    agent_index_set(a, name, entry) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(pem);
 	cJSON_Delete(meta);
 	cJSON_Delete(entry);
 	return rc;

@@ -64,6 +64,9 @@ cJSON *agent_index_entry(const cJSON *meta);
 /* Records a failed renewal in meta.json and the index (failures + 1, when). */
 int agent_cert_record_failure(struct agent *a, const char *name, const char *error);
 
+/* The RFC 3339 time in member k of o; 0 when it is missing or not a time. */
+time_t agent_time_member(const cJSON *o, const char *k);
+
 /* RFC 3339 UTC for t into out (at least 21 bytes). */
 void agent_time_format(time_t t, char *out, size_t len);
 

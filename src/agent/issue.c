@@ -18,9 +18,8 @@
 #include "acme/challenge.h"
 #include "acme/order.h"
 #include "agent/account.h"
-#include "agent/ca_pause.h"
+#include "agent/fleet.h"
 #include "agent/certs.h"
-#include "agent/leftover.h"
 #include "config/settings.h"
 #include "deploy/deploy.h"
 #include "agent/targets.h"
@@ -202,7 +201,7 @@ static int s_order(struct run *r)
 }
 
 /*
- * A pause the fleet recorded (ca_pause.h) that still lasts: no new order
+ * A pause the fleet recorded (fleet.h) that still lasts: no new order
  * before it ends. -1 with the error set (issue_run's s_ca_wait then waits or
  * fails); 0 when there is none (or it cannot be read: the CA then says).
  */
@@ -354,7 +353,7 @@ int issue_values(struct run *r, size_t *npending)
 		goto out;
 	}
 	/* Before anything is published: found by the scheduler if this job
-	 * cannot remove them itself (leftover.h). */
+	 * cannot remove them itself (fleet.h). */
 	rc = s_mark(r);
 out:
 	free(thumb);

@@ -24,7 +24,7 @@
 
 #include "agent/issue.h"
 #include "agent/issue_impl.h"
-#include "agent/leftover.h"
+#include "agent/fleet.h"
 #include "agent/job.h"
 #include "dns/dns01.h"
 #include "json/json.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/ca_pause.h"
+#include "agent/fleet.h"
 #include "agent/certs.h"
 #include "agent/ops.h"
 #include "json/json.h"

@@ -12,21 +12,15 @@
 
 #include "acme/ari.h"
 #include "agent/certs.h"
+#include "agent/renewal.h"
 #include "json/json.h"
 #include "store/keys.h"
 #include "util/mem.h"
 
-static time_t s_time(const cJSON *o, const char *k)
-{
-	const char *s = json_str(o, k);
-	time_t t = 0;
-
-	return s && acme_rfc3339_parse(s, &t) == 0 ? t : 0;
-}
-
 int renew_due(const cJSON *e, time_t now, char *why, size_t len)
 {
-	time_t after = s_time(e, "renew_after"), not_after = s_time(e, "not_after");
+	time_t after = agent_time_member(e, "renew_after"),
+	       not_after = agent_time_member(e, "not_after");
 	char when[32] = "", exp[32] = "";
 	int due;
 
@@ -108,7 +102,7 @@ int renew_ari_moved(struct agent *a, const char *name, const cJSON *meta, time_t
 	    !(st = json_parse(text, len, NULL)))
 		goto out;
 	e = json_obj(st, name);
-	start = s_time(e, "start");
+	start = agent_time_member(e, "start");
 	moved = e && json_str(e, "serial") && json_str(meta, "serial") &&
 		strcmp(json_str(e, "serial"), json_str(meta, "serial")) == 0 && start > 0 &&
 		start <= now;
@@ -116,4 +110,58 @@ out:
 	cJSON_Delete(st);
 	free(text);
 	return moved;
+}
+
+/*
+ * The renewal time (renewal.h). A window picked at random spreads the load of many
+ * certificates issued at the same time, which is what ARI asks for; the
+ * fallback keeps the same spirit with a little jitter.
+ */
+
+long renewal_backoff_s(unsigned failures)
+{
+	long s = 3600;
+	unsigned i;
+
+	if (failures == 0)
+		return 0;
+	for (i = 1; i < failures && s < 86400; i++)
+		s *= 2;
+	return s > 86400 ? 86400 : s;
+}
+
+time_t renewal_time(const struct renewal_input *in, double random01)
+{
+	double life = difftime(in->not_after, in->not_before);
+	time_t t, latest, retry;
+
+	if (random01 < 0)
+		random01 = 0;
+	if (random01 > 1)
+		random01 = 1;
+	if (life < 0)
+		life = 0;
+	if (in->revoked)
+		return in->not_before;
+	if (in->ari_start > 0 && in->ari_end > in->ari_start) {
+		t = in->ari_start + (time_t)(difftime(in->ari_end, in->ari_start) * random01);
+	} else {
+		/* The configured days only when they are less than a third of the
+		 * lifetime: 30 days before a 6-day certificate's expiry is before it
+		 * was issued, and would renew it on every pass. */
+		if (in->renew_before_days > 0 && (double)in->renew_before_days * 86400.0 < life / 3)
+			t = in->not_after - (time_t)in->renew_before_days * 86400;
+		else
+			t = in->not_after - (time_t)(life / 3);
+		t -= (time_t)(life * 0.02 * random01);
+	}
+	if (t < in->not_before)
+		t = in->not_before;
+	if (in->failures > 0) {
+		retry = in->last_failure + renewal_backoff_s(in->failures);
+		latest = in->not_after - (time_t)(life / 10);
+		if (retry > t)
+			t = retry < latest ? retry : (latest > t ? latest : t);
+	}
+	return t;
 }

@@ -10,17 +10,10 @@
 #include <time.h>
 
 #include "acme/ari.h"
+#include "agent/certs.h"
 #include "cli/commands.h"
 #include "json/json.h"
 #include "util/buf.h"
-
-static time_t s_time(const cJSON *o, const char *k)
-{
-	const char *s = json_str(o, k);
-	time_t t = 0;
-
-	return s && acme_rfc3339_parse(s, &t) == 0 ? t : 0;
-}
 
 /* "a, b, c" of a string array; "-" when empty (caller frees). */
 static char *s_join(const cJSON *arr)
@@ -43,7 +36,7 @@ static char *s_join(const cJSON *arr)
 
 static const char *s_state(const cJSON *c, time_t now)
 {
-	time_t na = s_time(c, "not_after");
+	time_t na = agent_time_member(c, "not_after");
 
 	if (json_bool(c, "revoked", 0))
 		return "revoked";
@@ -66,7 +59,8 @@ void cli_ls_table(FILE *out, const cJSON *ls, time_t now)
 		cJSON_ArrayForEach(d, json_arr(acc, "domains"))
 		{
 			const cJSON *c = json_obj(d, "certificate");
-			time_t na = s_time(c, "not_after"), ra = s_time(c, "renew_after");
+			time_t na = agent_time_member(c, "not_after"),
+			       ra = agent_time_member(c, "renew_after");
 			char days[16] = "-", renew[16] = "-";
 			char *names = s_join(json_arr(c, "san")),
 			     *deploy = s_join(json_arr(c, "deploy"));
@@ -95,7 +89,7 @@ void cli_ls_table(FILE *out, const cJSON *ls, time_t now)
 	}
 	if (rows == 0)
 		fprintf(out, "(no certificate yet: aaa cert --cn NAME issues one)\n");
-	/* The CA asked the fleet to wait (agent/ca_pause.h): no renewal starts before. */
+	/* The CA asked the fleet to wait (agent/fleet.h): no renewal starts before. */
 	cJSON_ArrayForEach(acc, ls)
 	{
 		const cJSON *p = json_obj(acc, "ca_pause");

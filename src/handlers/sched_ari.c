@@ -31,14 +31,6 @@
 
 #define SCHED_ARI_MAX 50
 
-static time_t s_time(const cJSON *o, const char *k)
-{
-	const char *s = json_str(o, k);
-	time_t t = 0;
-
-	return s && acme_rfc3339_parse(s, &t) == 0 ? t : 0;
-}
-
 static void s_set_time(cJSON *o, const char *k, time_t t)
 {
 	char buf[32];
@@ -81,7 +73,7 @@ void sched_ari_read(struct agent *a, const struct sched_fleet *f, struct sched_a
 int sched_ari_due(const struct sched_ari *s, const cJSON *cert, time_t now, time_t *when)
 {
 	const cJSON *e = s_entry(s, cert);
-	time_t start = e ? s_time(e, "start") : 0;
+	time_t start = e ? agent_time_member(e, "start") : 0;
 
 	if (start > 0 && start <= now) {
 		*when = start;
@@ -156,11 +148,12 @@ void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, t
 	cJSON_ArrayForEach(it, certs)
 	{
 		const cJSON *e = s_entry(s, it);
-		time_t next = e ? s_time(e, "next") : s_time(it, "ari_next");
+		time_t next = e ? agent_time_member(e, "next") : agent_time_member(it, "ari_next");
 
 		/* Due already, or renewed by a moved window this pass: no need to ask. */
 		if (!json_str(it, "ari_id") || next > now || renew_due(it, now, why, sizeof(why)) ||
-		    (e && s_time(e, "start") > 0 && s_time(e, "start") <= now))
+		    (e && agent_time_member(e, "start") > 0 &&
+		     agent_time_member(e, "start") <= now))
 			continue;
 		c[n].cert = it;
 		c[n].next = next;

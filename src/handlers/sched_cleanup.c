@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/leftover.h"
+#include "agent/fleet.h"
 #include "handlers/sched_fleet.h"
 #include "json/json.h"
 #include "log/log.h"

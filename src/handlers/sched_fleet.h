@@ -1,13 +1,13 @@
 /*
  * What the scheduler does for the fleet besides the index (its own files,
  * called from scheduler.c): one listing of fleet/ per pass, which holds
- *   fleet/ca-pause.json     the CA asked to wait (agent/ca_pause.h): while it
+ *   fleet/ca-pause.json     the CA asked to wait (agent/fleet.h): while it
  *                           lasts no renewal starts; they are "deferred"
  *   fleet/ari.json          what the CA's renewalInfo said when the scheduler
  *                           asked again (sched_ari.c; the scheduler's only write)
  *   fleet/cleanup/<job-id>.<time>  a job's TXT records may still be
  *                           published: the executor's "cleanup" action
- *                           finishes them (sched_cleanup.c, agent/leftover.h)
+ *                           finishes them (sched_cleanup.c, agent/fleet.h)
  * Nothing here fails a pass: what cannot be read is logged and skipped, and
  * the next pass tries again.
  */
@@ -19,7 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "agent/agent.h"
-#include "agent/ca_pause.h"
+#include "agent/fleet.h"
 #include "store/store.h"
 
 struct sched_fleet {

@@ -97,14 +97,6 @@ static long s_budget(void)
 	return n;
 }
 
-static time_t s_time(const cJSON *o, const char *k)
-{
-	const char *s = json_str(o, k);
-	time_t t = 0;
-
-	return s && acme_rfc3339_parse(s, &t) == 0 ? t : 0;
-}
-
 /* One metric of the EMF line: its definition and its value. */
 static void s_metric(cJSON *defs, cJSON *o, const char *name, double value)
 {
@@ -251,7 +243,8 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	sched_ari_check(a, &ari, json_obj(idx, "certs"), now, out);
 	cJSON_ArrayForEach(it, json_obj(idx, "certs"))
 	{
-		time_t na = s_time(it, "not_after"), nb = s_time(it, "not_before");
+		time_t na = agent_time_member(it, "not_after"),
+		       nb = agent_time_member(it, "not_before");
 		char why[512];
 
 		checked++;
@@ -288,9 +281,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		}
 		todo[ntodo].name = it->string;
 		todo[ntodo].revoked = json_bool(it, "revoked", 0);
-		todo[ntodo].when = ari_when ? ari_when : s_time(it, "renew_after");
+		todo[ntodo].when = ari_when ? ari_when : agent_time_member(it, "renew_after");
 		if (todo[ntodo].when == 0)
-			todo[ntodo].when = s_time(it, "not_after");
+			todo[ntodo].when = agent_time_member(it, "not_after");
 		ntodo++;
 	}
 	qsort(todo, ntodo, sizeof(*todo), s_urgency_cmp);

@@ -7,7 +7,7 @@
  *   certs/<cert-name>/history/<serial>.pem
  *   jobs/<job-id>.json
  *   index.json
- *   fleet/ca-pause.json          the CA asked the fleet to wait (agent/ca_pause.h)
+ *   fleet/ca-pause.json          the CA asked the fleet to wait (agent/fleet.h)
  *   fleet/cleanup/<job-id>       a job's TXT records may still be published
  *
  * A valid key is a relative path of '/'-separated segments: not empty, at

@@ -10,7 +10,7 @@
 #include "agent/agent.h"
 #include "agent/certs.h"
 #include "agent/job.h"
-#include "agent/leftover.h"
+#include "agent/fleet.h"
 #include "agent/renewal.h"
 #include "json/json.h"
 #include "tests/unit/harness.h"
