@@ -155,7 +155,8 @@ TEST(crypto_jwk_structure_all_types)
 
 /*
  * EC coordinates keep their leading zero bytes (fixed length). About one key
- * in 128 has a coordinate below 2^248; generate until one turns up.
+ * in 128 has a coordinate whose first byte is zero; generate until one turns
+ * up (3000 keys all without one: a chance of about 1 in 10^10).
  */
 TEST(crypto_jwk_ec_coordinates_fixed_length)
 {
@@ -171,10 +172,12 @@ TEST(crypto_jwk_ec_coordinates_fixed_length)
 		y = cJSON_GetObjectItem(jwk, "y")->valuestring;
 		CHECK_INT(strlen(x), 43);
 		CHECK_INT(strlen(y), 43);
-		/* base64url "AA"/"AB"/"AC"/"AD" start = first byte 0x00 */
-		if (x[0] == 'A' && x[1] <= 'D' && x[1] >= 'A')
+		/* First byte 0x00: base64url's first character carries its top six
+		 * bits ('A'), the second its last two (0) above the next byte's top
+		 * four, so 'A' to 'P'. */
+		if (x[0] == 'A' && x[1] >= 'A' && x[1] <= 'P')
 			found = 1;
-		if (y[0] == 'A' && y[1] <= 'D' && y[1] >= 'A')
+		if (y[0] == 'A' && y[1] >= 'A' && y[1] <= 'P')
 			found = 1;
 		if (found) {
 			back = jwk_to_key(jwk);
