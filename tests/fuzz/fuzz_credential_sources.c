@@ -19,13 +19,14 @@
 static void s_split(const uint8_t *data, size_t size)
 {
 	char *line = malloc(size + 1), **argv;
+	struct aaa_err err = {0};
 	size_t i;
 
 	if (line == NULL)
 		return;
 	memcpy(line, data, size);
 	line[size] = '\0';
-	argv = aws_split_command(line);
+	argv = aws_split_command(line, &err);
 	/* words are never empty of a terminator, and never more than the line */
 	for (i = 0; argv && argv[i]; i++)
 		if (i > size || strlen(argv[i]) > size)

@@ -6,10 +6,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct aws_ini ini = AWS_INI_INIT;
+	struct aaa_err err = {0};
 	size_t i;
 
 	fuzz_quiet();
-	if (aws_ini_parse((const char *)data, size, "fuzz", &ini) == 0) {
+	if (aws_ini_parse((const char *)data, size, "fuzz", &ini, &err) == 0) {
 		for (i = 0; i < ini.n; i++) {
 			if (ini.v[i].section == NULL)
 				abort();
