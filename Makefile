@@ -117,6 +117,8 @@ coverage:
 LINT_SRCS = $(SRCS) src/main.c
 lint:
 	sh tests/check_includes.sh
+	@# the fuzz targets are built only by make test's last step: check here that they still compile
+	@for t in tests/fuzz/fuzz_*.c; do $(CC) -std=c11 -fsyntax-only -Isrc -I. $(PKG_CFLAGS) "$$t" || exit 1; done
 	clang-format --dry-run --Werror $(LINT_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) $(wildcard src/*/*.h runtime/*.h tests/unit/*.h)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -Isrc -I. $(LINT_SRCS)
