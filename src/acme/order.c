@@ -146,6 +146,7 @@ void acme_order_clear(struct acme_order *o)
 		free(o->authz[i].status);
 		free(o->authz[i].chall_url);
 		free(o->authz[i].chall_token);
+		free(o->authz[i].chall_status);
 		free(o->authz[i].expires);
 	}
 	free(o->authz);
@@ -352,7 +353,8 @@ static int s_authz_parse(const cJSON *json, struct acme_authz *a)
 
 		if (t && strcmp(t, "dns-01") == 0) {
 			if (s_replace(&a->chall_url, json_str(ch, "url")) ||
-			    s_replace(&a->chall_token, json_str(ch, "token")))
+			    s_replace(&a->chall_token, json_str(ch, "token")) ||
+			    s_replace(&a->chall_status, json_str(ch, "status")))
 				goto out;
 		}
 	}
@@ -443,13 +445,35 @@ out:
 	return rc;
 }
 
-int acme_challenge_answer(struct acme_client *c, const struct acme_authz *a)
+/* 1 when nothing is left to answer: the authorization or its challenge moved on. */
+static int s_answered(const struct acme_authz *a)
+{
+	const char *cs = a->chall_status;
+
+	return (a->status && strcmp(a->status, "valid") == 0) ||
+	       (cs && (strcmp(cs, "processing") == 0 || strcmp(cs, "valid") == 0));
+}
+
+/* Reads the authorization again into a (its URL is known). 0/-1. */
+static int s_authz_refresh(struct acme_client *c, struct acme_authz *a)
+{
+	struct acme_response r = {0};
+	int rc = -1;
+
+	if (a->url && acme_post_as_get(c, a->url, &r) == 0 && r.json)
+		rc = s_authz_parse(r.json, a);
+	acme_response_free(&r);
+	return rc;
+}
+
+int acme_challenge_answer(struct acme_client *c, struct acme_authz *a)
 {
 	struct acme_response r = {0};
 	cJSON *empty = NULL;
+	char why[sizeof(c->error)];
 	int rc = -1;
 
-	if (a->status && strcmp(a->status, "valid") == 0) {
+	if (s_answered(a)) {
 		rc = 0;
 		goto out;
 	}
@@ -457,6 +481,19 @@ int acme_challenge_answer(struct acme_client *c, const struct acme_authz *a)
 	if (!(empty = cJSON_CreateObject()))
 		goto out;
 	if (acme_post(c, a->chall_url, empty, &r)) {
+		/*
+		 * An answer that reached the CA before a kill, or one the CA
+		 * took while it still showed "pending": the CA says the
+		 * challenge is no longer pending. What it says now decides.
+		 */
+		snprintf(why, sizeof(why), "%s", c->error);
+		if (s_authz_refresh(c, a) == 0 && s_answered(a)) {
+			log_info("challenge for %s: already answered (%s)", a->identifier,
+				 a->chall_status ? a->chall_status : a->status);
+			rc = 0;
+			goto out;
+		}
+		snprintf(c->error, sizeof(c->error), "%s", why);
 		log_error("challenge for %s: %s", a->identifier, c->error);
 		goto out;
 	}

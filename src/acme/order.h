@@ -13,12 +13,13 @@
 #include "crypto/key.h"
 
 struct acme_authz {
-	char *url;	   /* owned */
-	char *identifier;  /* owned: the name, "*." restored for a wildcard */
-	char *status;	   /* owned */
-	char *chall_url;   /* owned: the dns-01 challenge, NULL if none offered */
-	char *chall_token; /* owned */
-	char *expires;	   /* owned, may be NULL */
+	char *url;	    /* owned */
+	char *identifier;   /* owned: the name, "*." restored for a wildcard */
+	char *status;	    /* owned */
+	char *chall_url;    /* owned: the dns-01 challenge, NULL if none offered */
+	char *chall_token;  /* owned */
+	char *chall_status; /* owned: the dns-01 challenge's own status, may be NULL */
+	char *expires;	    /* owned, may be NULL */
 };
 
 struct acme_order {
@@ -55,8 +56,13 @@ int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
 int acme_order_fetch(struct acme_client *c, const char *url, struct acme_order *o);
 /* POST-as-GET each authorization; refuses one with no dns-01 challenge unless valid. */
 int acme_order_authorizations(struct acme_client *c, struct acme_order *o);
-/* Tells the CA to validate (skipped when the authorization is already valid). */
-int acme_challenge_answer(struct acme_client *c, const struct acme_authz *a);
+/*
+ * Tells the CA to validate. Skipped when the authorization is valid or the
+ * challenge already left "pending" (RFC 8555 7.1.6: a job resumed after it
+ * answered). When the CA refuses the answer, the authorization is read again
+ * (a updated): a challenge that was answered meanwhile is not an error.
+ */
+int acme_challenge_answer(struct acme_client *c, struct acme_authz *a);
 /* Polls until valid (0) or invalid/timeout (-1, message with the challenge's error). */
 int acme_authz_wait(struct acme_client *c, struct acme_authz *a);
 /*

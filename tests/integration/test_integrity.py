@@ -220,6 +220,41 @@ def test_kills_at_random_points_leave_no_record_and_a_matching_pair(aaa_bin, hca
     print(f"\nkill points tried ({signal.Signals(sig).name}): {TRIED['kills']}")
 
 
+def test_a_challenge_answered_before_a_kill_is_not_an_error_on_resume(aaa_bin, hca, store,
+                                                                       zone, aws):
+    """The CA took the answer, the process died before it heard back: the re-run's
+    first read of the authorization still says "pending" (a lagging CA), so it answers
+    again; the CA refuses ("not pending") and the job goes on after reading it again."""
+    p = hca.pebble
+    name = f"a.{zone['name']}"
+    args = ["cert", "--cn", name, "--domain", f"a2.{zone['name']}", "--create-key"]
+    proc = _start(aaa_bin, hca.env, store, *args)
+
+    def kill_on_answer(method, path, info, status, headers, body):
+        if info.get("action") == "challenge" and method == "POST":
+            proc.kill()  # before aaa reads the answer: its job still says dns_insync
+            proc.wait()
+        return status, headers, body
+
+    p.proxy.mutate = kill_on_answer
+    try:
+        proc.communicate(timeout=120)
+    finally:
+        p.proxy.mutate = None
+    assert proc.returncode == -signal.SIGKILL
+    p.reset_stats()
+    with HostileCA(p, "stale_once") as h:
+        r = hca(*args, extra_env={"AAA_LOG_LEVEL": "info"})
+    TRIED["hostile"] += 1
+    assert h.seen >= 1
+    assert r.returncode == 0, r.stderr
+    assert "already answered" in r.stderr, r.stderr
+    assert p.count("challenge") >= 1  # the answer was sent again and refused
+    assert p.count("newOrder") == 0  # the killed job's order, adopted
+    assert _txt(aws, zone["id"]) == []
+    assert _pair_matches(store, name)
+
+
 # -- 2. a key and its certificate change together ------------------------------------------
 
 def test_a_torn_store_falls_back_to_the_version_meta_names(hca, store, zone, tmp_path):

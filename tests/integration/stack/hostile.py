@@ -16,6 +16,8 @@ lies in one chosen way (`trick`), so a test sees what aaa does with each lie:
   dup_authz      newOrder lists its first authorization in place of the second
   bad_token      the dns-01 challenge token carries a "." (not base64url)
   control_chars  the terms-of-service URL and newOrder's status carry ESC/OSC/CSI/C1 bytes
+  stale_once     the first read of each authorization says it and its challenge are
+                 "pending" whatever pebble says (a CA replica that lags one read behind)
 
 `seen` counts answers rewritten. Re-issued certificates keep pebble's issuer name
 and AKI, so only the checked property differs from a good one.
@@ -32,7 +34,7 @@ from cryptography.x509.oid import ExtensionOID
 
 TRICKS = ("other_key", "extra_name", "drop_name", "expired", "broken_chain", "foreign_url",
           "http_url", "never_validate", "many_authz", "dup_authz", "bad_token",
-          "control_chars")
+          "control_chars", "stale_once")
 CERT_TRICKS = ("other_key", "extra_name", "drop_name", "expired", "broken_chain")
 CONTROL = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x7fcertificate issued and deployed\r\n"
 
@@ -44,6 +46,7 @@ class HostileCA:
         self.pebble = pebble
         self.trick = trick
         self.seen = 0
+        self._stale_read = set()
         self._ikey = None
         if trick in CERT_TRICKS:
             self._ikey = serialization.load_pem_private_key(
@@ -60,6 +63,10 @@ class HostileCA:
 
     def mutate(self, method, path, info, status, headers, body):
         action = info.get("action")
+        if self.trick == "stale_once":
+            if action != "authz" or status != 200 or path in self._stale_read:
+                return status, headers, body
+            self._stale_read.add(path)
         try:
             out = self._rewrite(action, status, headers, body)
         except Exception as exc:  # noqa: BLE001 - a broken trick must show in the test
@@ -91,7 +98,7 @@ class HostileCA:
             else:
                 obj["finalize"] = url.replace("https://", "http://")
             return status, headers, json.dumps(obj).encode()
-        if t == "never_validate" and action in ("authz", "order", "newOrder", "challenge"):
+        if t in ("never_validate", "stale_once") and action in ("authz", "order", "newOrder", "challenge"):
             obj = self._json(body)
             if isinstance(obj, dict) and obj.get("status") in ("valid", "ready", "processing"):
                 obj["status"] = "pending"
