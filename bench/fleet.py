@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _REPO not in sys.path:
@@ -81,7 +82,7 @@ def run_all(stack, aaa_bin, work, sizes, log):
         try:
             data["runs"][str(n)] = run_one(stack, aaa_bin, work, n, log)
         except Exception as exc:  # noqa: BLE001 - one size failing is a figure too
-            log(f"bench: fleet of {n} failed: {exc!r}")
+            log(f"bench: fleet of {n} failed: {exc!r}\n{traceback.format_exc()}")
             data["runs"][str(n)] = {"error": repr(exc)[:2000]}
         stack.aws.reset()
     return data
