@@ -782,44 +782,98 @@ static enum issue_result s_yield(struct run *r)
 
 /*
  * A step refused because the CA asks to wait: its rateLimited answer (or a
- * 503 with Retry-After) to the new order or the finalize, or the fleet's
- * pause found before ordering. The pause is recorded for the whole fleet;
- * when it ends within what this invocation may wait, the step is tried
- * again after it (0); otherwise -1 with an error that says until when.
+ * 503 with Retry-After) to the new order or the finalize, the fleet's pause
+ * found before ordering, or the job's own wait saved by the invocation that
+ * heard the CA (s_ca_resume_check). Returns until when (0: not a CA wait).
+ * An answer from the CA is recorded for the whole fleet here, before
+ * anything else is decided, so even a job cut short by its deadline leaves
+ * the pause for the others.
  */
-#define CA_WAITS_MAX 3
-static int s_ca_wait(struct run *r, enum job_state st)
+static time_t s_ca_until(struct run *r, enum job_state st)
 {
 	struct acme_client *c = r->a->acme;
-	time_t now = time(NULL), until = r->ca_until;
-	char first[sizeof(r->a->err.message)], u[32];
-	long long wait_ms;
+	time_t until = r->ca_until;
 
 	r->ca_until = 0;
 	if (st != JOB_NEW && st != JOB_AUTHORIZED)
-		return -1;
+		return 0;
 	if (!until) {
 		if (!c || !c->err_rate_limited || !err_source_is(&r->a->err, "acme"))
-			return -1;
-		until =
-		    now + (c->err_retry_after_s >= 0 ? c->err_retry_after_s : CA_PAUSE_DEFAULT_S);
+			return 0;
+		until = time(NULL) +
+			(c->err_retry_after_s >= 0 ? c->err_retry_after_s : CA_PAUSE_DEFAULT_S);
 		(void)ca_pause_note(r->a, until, r->a->err.code, c->error);
 	}
-	wait_ms = (long long)(until > now ? until - now : 0) * 1000;
+	return until;
+}
+
+/* Waits for the CA when the wait ends within what this invocation may wait:
+ * 0 waited (the step again), -1 not (too long, too often, or interrupted). */
+#define CA_WAITS_MAX 3
+static int s_ca_wait(struct run *r, enum job_state st, time_t until)
+{
+	time_t now = time(NULL);
+	long long wait_ms = (long long)(until > now ? until - now : 0) * 1000;
+	char u[32];
+
+	if (r->ca_waits >= CA_WAITS_MAX || wait_ms > s_wait_budget(r))
+		return -1;
 	agent_time_format(until, u, sizeof(u));
-	if (r->ca_waits < CA_WAITS_MAX && wait_ms <= s_wait_budget(r)) {
-		log_info("job %s: the CA asks to wait until %s; waiting %lld s, then %s again",
-			 job_id(r->job), u, wait_ms / 1000,
-			 st == JOB_NEW ? "ordering" : "finalizing");
-		r->ca_waits++;
-		if (cancel_sleep_ms((long)wait_ms + 1000) == 0)
-			return 0;
-	}
+	log_info("job %s: the CA asks to wait until %s; waiting %lld s, then %s again",
+		 job_id(r->job), u, wait_ms / 1000, st == JOB_NEW ? "ordering" : "finalizing");
+	r->ca_waits++;
+	return cancel_sleep_ms((long)wait_ms + 1000) == 0 ? 0 : -1;
+}
+
+/* The deadline came before the CA's wait ends: the job keeps until when
+ * ("ca_until"), so the invocation that resumes it waits for it (or fails
+ * saying so) and never asks the CA before. 0/-1. */
+static int s_ca_keep(struct run *r, time_t until)
+{
+	char u[32];
+
+	agent_time_format(until, u, sizeof(u));
+	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "ca_until");
+	return cJSON_AddStringToObject(r->job->doc, "ca_until", u) ? 0 : -1;
+}
+
+/* The error of a job that does not wait for the CA: until when, and that
+ * the scheduler renews after it. */
+static void s_ca_fail_message(struct run *r, time_t until)
+{
+	char first[sizeof(r->a->err.message)], u[32];
+
+	agent_time_format(until, u, sizeof(u));
 	snprintf(first, sizeof(first), "%s", r->a->err.message);
 	err_message(&r->a->err,
 		    "%s; new orders are paused fleet-wide until %s (%s), longer than this run may "
 		    "wait: the scheduler renews after it",
 		    first, u, STORE_KEY_CA_PAUSE);
+}
+
+/*
+ * Before a step that asks the CA for something it may refuse with a wait
+ * (a new order, a finalize): the wait an earlier invocation of this job
+ * heard. 0 go on (none, or it has passed: forgotten); -1 with the error set
+ * and r->ca_until while it lasts.
+ */
+static int s_ca_resume_check(struct run *r, enum job_state st)
+{
+	time_t until;
+	char u[32];
+
+	if (!json_str(r->job->doc, "ca_until"))
+		return 0;
+	until = agent_time_member(r->job->doc, "ca_until");
+	if ((st != JOB_NEW && st != JOB_AUTHORIZED) || until <= time(NULL)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "ca_until");
+		return 0;
+	}
+	agent_time_format(until, u, sizeof(u));
+	agent_fail(r->a, "acme", "urn:ietf:params:acme:error:rateLimited",
+		   "%s: the CA asked this job to wait until %s",
+		   st == JOB_NEW ? "new order" : "finalize", u);
+	r->ca_until = until;
 	return -1;
 }
 
@@ -910,7 +964,7 @@ int issue_step(struct run *r)
 			 job_state_names[st]);
 		return s_yield(r);
 	}
-	if (s_steps[st](r) != 0)
+	if (s_ca_resume_check(r, st) != 0 || s_steps[st](r) != 0)
 		return issue_step_failed(r);
 	t = job_save(a, job);
 	if (t != 0)
@@ -922,18 +976,33 @@ int issue_step_failed(struct run *r)
 {
 	long long left = s_remaining(r);
 	enum job_state st = job_state(r->job);
+	int short_of_time = left >= 0 && left < s_margin(r) + 5000;
+	time_t until = s_ca_until(r, st);
 
+	if (until) {
+		/* The CA asked to wait (the fleet's pause is recorded): wait when
+		 * it fits, else resume after it when it is only this invocation's
+		 * deadline that stands in the way, else fail saying until when. */
+		if (s_ca_wait(r, st, until) == 0)
+			return ISSUE_MORE;
+		if (short_of_time && !cancel_requested() &&
+		    until - time(NULL) <= s_max_wait() / 1000 && s_ca_keep(r, until) == 0) {
+			log_warn("job %s: %s; resuming in a new invocation, which waits for the CA",
+				 job_id(r->job), r->a->err.message);
+			return s_yield(r);
+		}
+		s_ca_fail_message(r, until);
+		s_fail(r);
+		return ISSUE_FAILED;
+	}
 	/* Cut short by our own deadline: resume rather than fail; a request
 	 * that is wrong or was interrupted fails now. */
-	if (left >= 0 && left < s_margin(r) + 5000 && !err_source_is(&r->a->err, "input") &&
+	if (short_of_time && !err_source_is(&r->a->err, "input") &&
 	    !err_source_is(&r->a->err, "interrupted") && !cancel_requested()) {
 		log_warn("job %s: %s; resuming in a new invocation", job_id(r->job),
 			 r->a->err.message);
 		return s_yield(r);
 	}
-	/* The CA asked to wait, and the wait fits: the same state again. */
-	if (s_ca_wait(r, st) == 0)
-		return ISSUE_MORE;
 	s_fail(r);
 	return ISSUE_FAILED;
 }

@@ -10,6 +10,8 @@ in front of pebble.
   renewal while it lasts (they are "deferred", its answer carries "ca_pause",
   its log says why); `aaa ls` and the executor's status show it; once it has
   passed, the next pass renews.
+- An answer heard close to the invocation's deadline is recorded all the same;
+  the job resumes no earlier than the CA asked (or fails saying until when).
 """
 import datetime
 import importlib
@@ -171,3 +173,66 @@ def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, p
     assert answer["cert"]["serial"] != serial
     assert "ca_pause" not in json.dumps(json.loads(
         aaa("ls", "--json", "--store", env["AAA_STORE"]).stdout))
+
+
+def _executor_run(task_root, env, names, timeout):
+    """One executor `cert` request and every resume it leads to; the job document."""
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=timeout,
+                         handler="executor")
+        first = json.loads(emu.invoke("executor", {"action": "cert", "names": names})
+                           .result_body())
+        emu.wait_idle(timeout=180)
+        resumes = [i for i in emu.invocations
+                   if json.loads(i.payload).get("action") == "resume"]
+    job = json.load(open(_file(env, "jobs", first["job"] + ".json")))
+    return first, resumes, job
+
+
+def _near_deadline_env(env):
+    # A 6 s function keeps a third of it (2 s) as its margin: every step runs within
+    # the last 5 s before the margin, where a failure used to mean "resume at once".
+    return dict(env, AAA_RESUME_MARGIN_MS="2000", AAA_MAX_RESUMES="20")
+
+
+def test_a_long_pause_heard_near_the_deadline_is_recorded_and_fails_the_job(
+        task_root, env, zone, pebble):
+    """rateLimited (Retry-After an hour) on the new order, heard when the invocation is
+    short of time: the pause is recorded for the fleet and the job fails saying until
+    when, instead of resuming at once and ordering again."""
+    pebble.proxy.faults.add(fault="error", action="newOrder", status=429, code="rateLimited",
+                            message="too many new orders recently", retry_after=3600, count=1)
+    pebble.reset_stats()
+    first, resumes, job = _executor_run(task_root, _near_deadline_env(env),
+                                        [f"late.{zone['name']}"], timeout=6)
+    assert job["state"] == "failed", job
+    assert "paused fleet-wide until" in job["error"]["message"], job["error"]
+    assert job["error"]["code"].endswith(":rateLimited"), job["error"]
+    assert pebble.count("newOrder") == 1, "the CA was asked again before its Retry-After"
+    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
+    assert "too many new orders recently" in pause["detail"], pause
+    until = _parse(pause["until"])
+    assert _now() + datetime.timedelta(minutes=55) < until, pause
+    assert pause["until"] in job["error"]["message"], job["error"]
+
+
+def test_a_short_pause_heard_near_the_deadline_is_waited_out_by_the_resume(
+        task_root, env, zone, pebble):
+    """rateLimited with Retry-After: 4 on the new order, more than the invocation has
+    left before its margin: the pause is recorded, the job is saved with it, and the
+    invocation that resumes it orders again no earlier than the CA asked; one
+    certificate, two newOrder requests."""
+    pebble.proxy.faults.add(fault="error", action="newOrder", status=429, code="rateLimited",
+                            message="slow down", retry_after=4, count=1)
+    pebble.reset_stats()
+    first, resumes, job = _executor_run(task_root, _near_deadline_env(env),
+                                        [f"soon.{zone['name']}"], timeout=6)
+    assert job["state"] == "done", job
+    assert resumes, "the job was saved and resumed"
+    assert "ca_until" not in job, job
+    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
+    assert "slow down" in pause["detail"], pause
+    until = _parse(pause["until"]).timestamp()
+    orders = [r for r in pebble.proxy.stats()["requests"] if r.get("action") == "newOrder"]
+    assert [r["status"] for r in orders] == [429, 201], orders
+    assert orders[1]["t"] >= until, (orders, pause["until"])
