@@ -261,14 +261,18 @@ int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
 {
 	struct acme_order_opts eff = {0};
 	struct acme_response r = {0};
+	struct aaa_err nerr;
 	cJSON *payload = NULL;
 	int rc = -1;
 
 	memset(o, 0, sizeof(*o));
 	if (opts)
 		eff = *opts;
-	if (names_validate_list(names, n, c->error, sizeof(c->error)) ||
-	    s_profile_check(c, eff.profile))
+	if (names_validate_list(names, n, &nerr) != 0) {
+		snprintf(c->error, sizeof(c->error), "%s", nerr.message);
+		goto out;
+	}
+	if (s_profile_check(c, eff.profile))
 		goto out;
 	if (!c->dir.renewal_info)
 		eff.replaces = NULL;

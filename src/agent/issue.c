@@ -229,15 +229,15 @@ static int s_ca_paused(struct run *r)
 /* state new: check everything we can before the CA hears of us. */
 static int s_step_new(struct run *r)
 {
-	char err[512];
+	struct aaa_err err;
 	struct acme_order_opts oo = {0};
 	const cJSON *d;
 	cJSON *meta = NULL;
 	char *derr = NULL;
 	int rc = -1;
 
-	if (names_validate_list(r->names, r->nnames, err, sizeof(err)) != 0) {
-		agent_fail(r->a, "input", "", "%s", err);
+	if (names_validate_list(r->names, r->nnames, &err) != 0) {
+		agent_fail(r->a, "input", "", "%s", err.message);
 		goto out;
 	}
 	cJSON_ArrayForEach(d, json_arr(r->job->doc, "deploy"))
@@ -597,16 +597,16 @@ static int s_csr_key(struct run *r, struct key **out)
 static int s_check_cert(struct run *r, const char *pem)
 {
 	struct key *k = NULL;
-	char err[512];
+	struct aaa_err err;
 	int rc = -1;
 
 	if (s_csr_key(r, &k) != 0)
 		goto out;
 	if (cert_check_issued(pem, strlen(pem), k, r->names, r->nnames, time(NULL), CERT_SKEW_S,
-			      err, sizeof(err)) != 0) {
+			      &err) != 0) {
 		agent_fail(r->a, "acme", "badCertificate",
 			   "the CA's certificate for %s is refused, nothing was stored: %s",
-			   r->names[0], err);
+			   r->names[0], err.message);
 		goto out;
 	}
 	rc = 0;

@@ -56,12 +56,12 @@ static X509_REQ *s_build(const struct key *k, const char *cn, const char *const 
 	X509_EXTENSION *san = NULL;
 	X509_NAME *subj = NULL;
 	X509_REQ *req = NULL;
-	char err[256];
+	struct aaa_err err;
 	size_t i;
 	int ok = 0;
 
-	if (names_validate_list(names, n, err, sizeof(err)) != 0) {
-		log_error("CSR: %s", err);
+	if (names_validate_list(names, n, &err) != 0) {
+		log_error("CSR: %s", err.message);
 		goto out;
 	}
 	if (cn == NULL)

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/buf.h"
-
 /* How much of a bad name is quoted back in an error message. */
 #define SHOW_MAX 48
 
@@ -33,28 +31,26 @@ static void s_show(const char *name, char *out, size_t outlen)
 }
 
 /*
- * "name \"<shown>\": <reason>" into err, when the caller wants a message.
- * The reason is formatted through buf_vprintf (another file) rather than
- * vsnprintf here: clang-tidy 14's valist checker misreports the latter when
- * several files are analysed in one run, as `make lint` does.
+ * "name \"<shown>\": <reason>" into err (source "input"), when the caller
+ * wants a message. The reason is formatted by err_vset (another file)
+ * rather than vsnprintf here: clang-tidy 14's valist checker misreports the
+ * latter when several files are analysed in one run, as `make lint` does.
  */
-static void s_err(char *err, size_t errlen, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void s_err(struct aaa_err *err, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void s_err(char *err, size_t errlen, const char *name, const char *fmt, ...)
+static void s_err(struct aaa_err *err, const char *name, const char *fmt, ...)
 {
 	char shown[4 * SHOW_MAX + 32];
-	struct buf reason = BUF_INIT;
 	va_list ap;
 
-	if (err == NULL || errlen == 0)
+	if (err == NULL)
 		return;
 	va_start(ap, fmt);
-	(void)buf_vprintf(&reason, fmt, ap);
+	(void)err_vset(err, "input", "", fmt, ap);
 	va_end(ap);
 	s_show(name, shown, sizeof(shown));
-	snprintf(err, errlen, "name \"%s\": %s", shown, reason.data ? reason.data : "invalid");
-	buf_free(&reason);
+	(void)err_prefix(err, "name \"%s\"", shown);
 }
 
 static int s_is_ldh(unsigned char c)
@@ -68,41 +64,38 @@ static int s_is_ldh(unsigned char c)
  * first real problem: non-ASCII before LDH (so an IDN gets the A-label
  * advice), then length limits, then label shape.
  */
-int name_validate(const char *name, char *err, size_t errlen)
+int name_validate(const char *name, struct aaa_err *err)
 {
 	size_t len, i, start, label = 0;
 	const char *p;
 	int rc = -1;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
 	if (name == NULL || name[0] == '\0') {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "empty name");
+		err_set(err, "input", "", "empty name");
 		goto out;
 	}
 	len = strlen(name);
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)name[i] >= 0x80) {
-			s_err(err, errlen, name,
+			s_err(err, name,
 			      "non-ASCII characters; give an internationalized name as its "
 			      "A-label (xn--...), e.g. converted with idn2");
 			goto out;
 		}
 	}
 	if (len > NAME_MAX_LEN) {
-		s_err(err, errlen, name, "%zu characters long (at most %d)", len, NAME_MAX_LEN);
+		s_err(err, name, "%zu characters long (at most %d)", len, NAME_MAX_LEN);
 		goto out;
 	}
 	if (name[len - 1] == '.') {
-		s_err(err, errlen, name, "trailing dot; give the name without it");
+		s_err(err, name, "trailing dot; give the name without it");
 		goto out;
 	}
 	p = name;
 	if (strncmp(name, "*.", 2) == 0)
 		p = name + 2;
 	else if (strcmp(name, "*") == 0) {
-		s_err(err, errlen, name, "a wildcard needs a domain after \"*.\"");
+		s_err(err, name, "a wildcard needs a domain after \"*.\"");
 		goto out;
 	}
 	start = (size_t)(p - name);
@@ -112,18 +105,16 @@ int name_validate(const char *name, char *err, size_t errlen)
 
 			label++;
 			if (llen == 0) {
-				s_err(err, errlen, name, "label %zu is empty", label);
+				s_err(err, name, "label %zu is empty", label);
 				goto out;
 			}
 			if (llen > LABEL_MAX_LEN) {
-				s_err(err, errlen, name,
-				      "label %zu is %zu characters long (at most %d)", label, llen,
-				      LABEL_MAX_LEN);
+				s_err(err, name, "label %zu is %zu characters long (at most %d)",
+				      label, llen, LABEL_MAX_LEN);
 				goto out;
 			}
 			if (name[start] == '-' || name[i - 1] == '-') {
-				s_err(err, errlen, name, "label %zu starts or ends with '-'",
-				      label);
+				s_err(err, name, "label %zu starts or ends with '-'", label);
 				goto out;
 			}
 			if (name[i] == '\0')
@@ -133,7 +124,7 @@ int name_validate(const char *name, char *err, size_t errlen)
 		}
 		if (name[i] == '*') {
 			s_err(
-			    err, errlen, name,
+			    err, name,
 			    "'*' is only allowed as the whole leftmost label (\"*.example.com\")");
 			goto out;
 		}
@@ -144,7 +135,7 @@ int name_validate(const char *name, char *err, size_t errlen)
 				snprintf(shown, sizeof(shown), "'%c'", name[i]);
 			else
 				snprintf(shown, sizeof(shown), "0x%02x", (unsigned char)name[i]);
-			s_err(err, errlen, name,
+			s_err(err, name,
 			      "character %s is not allowed (letters, digits, '-' and '.' only)",
 			      shown);
 			goto out;
@@ -155,24 +146,21 @@ out:
 	return rc;
 }
 
-int names_validate_list(const char *const *names, size_t n, char *err, size_t errlen)
+int names_validate_list(const char *const *names, size_t n, struct aaa_err *err)
 {
 	size_t i, j;
 	int rc = -1;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
 	if (names == NULL || n == 0) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "no names given");
+		err_set(err, "input", "", "no names given");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (name_validate(names[i], err, errlen) != 0)
+		if (name_validate(names[i], err) != 0)
 			goto out;
 		for (j = 0; j < i; j++) {
 			if (name_equal(names[i], names[j])) {
-				s_err(err, errlen, names[i], "given more than once");
+				s_err(err, names[i], "given more than once");
 				goto out;
 			}
 		}

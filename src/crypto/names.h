@@ -15,20 +15,22 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 #define NAME_MAX_LEN  253
 #define LABEL_MAX_LEN 63
 
 /*
- * 0 if name is acceptable; otherwise -1 and a message naming the input and
- * the problem in err (always NUL-terminated when errlen > 0; err may be NULL).
+ * 0 if name is acceptable; otherwise -1 and err set (source "input", a
+ * message naming the input and the problem; err may be NULL).
  */
-int name_validate(const char *name, char *err, size_t errlen);
+int name_validate(const char *name, struct aaa_err *err);
 
 /*
  * Validates every name and refuses an empty list and duplicates (compared
- * case-insensitively). 0 or -1 with a message in err.
+ * case-insensitively). 0 or -1 with err set.
  */
-int names_validate_list(const char *const *names, size_t n, char *err, size_t errlen);
+int names_validate_list(const char *const *names, size_t n, struct aaa_err *err);
 
 /* 1 if a and b are the same DNS name ignoring ASCII case, else 0. */
 int name_equal(const char *a, const char *b);

@@ -212,7 +212,7 @@ int cert_dns_names(const struct cert *c, char ***names, size_t *n)
 		goto out;
 	/* A CA's CN ("R11") is not a host name: only a valid DNS name counts. */
 	cn = cert_subject_cn(c);
-	if (cn != NULL && name_validate(cn, NULL, 0) != 0) {
+	if (cn != NULL && name_validate(cn, NULL) != 0) {
 		free(cn);
 		cn = NULL;
 	}
@@ -468,7 +468,7 @@ out:
 }
 
 /* The leaf's SANs against the names asked for; 0 or -1 with err set. */
-static int s_check_names(X509 *x, const char *const *names, size_t n, char *err, size_t errlen)
+static int s_check_names(X509 *x, const char *const *names, size_t n, struct aaa_err *err)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	unsigned char *seen = calloc(n ? n : 1, 1);
@@ -478,31 +478,32 @@ static int s_check_names(X509 *x, const char *const *names, size_t n, char *err,
 	int i, rc = -1;
 
 	if (seen == NULL)
-		goto out;
+		goto oom;
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		const ASN1_IA5STRING *ia5;
 		char *name;
 
 		if (g->type != GEN_DNS) {
-			snprintf(err, errlen,
-				 "the certificate has a subjectAltName of another kind (type %d) "
-				 "than the DNS names asked for",
-				 g->type);
+			err_set(err, "acme", "",
+				"the certificate has a subjectAltName of another kind (type %d) "
+				"than the DNS names asked for",
+				g->type);
 			goto out;
 		}
 		ia5 = g->d.dNSName;
 		name = str_ndup((const char *)ASN1_STRING_get0_data(ia5),
 				(size_t)ASN1_STRING_length(ia5));
 		if (name == NULL)
-			goto out;
+			goto oom;
 		for (j = 0; j < n; j++)
 			if (strlen(name) == (size_t)ASN1_STRING_length(ia5) &&
 			    name_equal(name, names[j]))
 				break;
 		if (j == n) {
-			snprintf(err, errlen, "the certificate names %.*s, which was not asked for",
-				 (int)strnlen(name, 260), name);
+			err_set(err, "acme", "",
+				"the certificate names %.*s, which was not asked for",
+				(int)strnlen(name, 260), name);
 			free(name);
 			goto out;
 		}
@@ -511,7 +512,7 @@ static int s_check_names(X509 *x, const char *const *names, size_t n, char *err,
 	}
 	for (j = 0; j < n; j++)
 		if (!seen[j]) {
-			snprintf(err, errlen, "the certificate does not name %s", names[j]);
+			err_set(err, "acme", "", "the certificate does not name %s", names[j]);
 			goto out;
 		}
 	cn = cert_subject_cn(&c);
@@ -519,12 +520,16 @@ static int s_check_names(X509 *x, const char *const *names, size_t n, char *err,
 		for (j = 0; j < n && !name_equal(cn, names[j]); j++)
 			;
 		if (j == n) {
-			snprintf(err, errlen, "the certificate's subject CN %.*s was not asked for",
-				 (int)strnlen(cn, 260), cn);
+			err_set(err, "acme", "",
+				"the certificate's subject CN %.*s was not asked for",
+				(int)strnlen(cn, 260), cn);
 			goto out;
 		}
 	}
 	rc = 0;
+	goto out;
+oom:
+	err_set(err, "internal", "", "cannot read the certificate's names: out of memory");
 out:
 	ERR_clear_error();
 	free(cn);
@@ -534,47 +539,37 @@ out:
 }
 
 int cert_check_issued(const char *pem, size_t len, const struct key *k, const char *const *names,
-		      size_t n, time_t now, long skew_s, char *err, size_t errlen)
+		      size_t n, time_t now, long skew_s, struct aaa_err *err)
 {
 	STACK_OF(X509) *certs = NULL;
 	struct cert leaf;
 	time_t nb = 0, na = 0;
 	int i, rc = -1;
-	char tmp[1];
-
-	if (err == NULL || errlen == 0) {
-		err = tmp;
-		errlen = sizeof(tmp);
-	}
-	err[0] = '\0';
 	if ((certs = s_read_all(pem, len, "the issued certificate")) == NULL) {
-		snprintf(err, errlen, "the CA sent a certificate aaa cannot read");
+		err_set(err, "acme", "", "the CA sent a certificate aaa cannot read");
 		goto out;
 	}
 	leaf.x = sk_X509_value(certs, 0);
 	if (cert_matches_key(&leaf, k) != 1) {
-		snprintf(err, errlen,
-			 "the certificate's public key is not the key of the request (CSR)");
+		err_set(err, "acme", "",
+			"the certificate's public key is not the key of the request (CSR)");
 		goto out;
 	}
-	if (s_check_names(leaf.x, names, n, err, errlen) != 0) {
-		if (!err[0])
-			snprintf(err, errlen, "cannot read the certificate's names");
+	if (s_check_names(leaf.x, names, n, err) != 0)
 		goto out;
-	}
 	if (cert_validity(&leaf, &nb, &na) != 0) {
-		snprintf(err, errlen, "cannot read the certificate's validity");
+		err_set(err, "acme", "", "cannot read the certificate's validity");
 		goto out;
 	}
 	if (nb > now + skew_s) {
-		snprintf(err, errlen,
-			 "the certificate is not valid yet (notBefore is %lld s ahead)",
-			 (long long)(nb - now));
+		err_set(err, "acme", "",
+			"the certificate is not valid yet (notBefore is %lld s ahead)",
+			(long long)(nb - now));
 		goto out;
 	}
 	if (na <= now) {
-		snprintf(err, errlen, "the certificate has expired (notAfter was %lld s ago)",
-			 (long long)(now - na));
+		err_set(err, "acme", "", "the certificate has expired (notAfter was %lld s ago)",
+			(long long)(now - na));
 		goto out;
 	}
 	for (i = 0; i + 1 < sk_X509_num(certs); i++) {
@@ -583,10 +578,10 @@ int cert_check_issued(const char *pem, size_t len, const struct key *k, const ch
 
 		if (X509_check_issued(iss, sub) != X509_V_OK || ipub == NULL ||
 		    X509_verify(sub, ipub) != 1) {
-			snprintf(err, errlen,
-				 "the chain does not link: certificate %d is not issued and "
-				 "signed by certificate %d of the bundle",
-				 i + 1, i + 2);
+			err_set(err, "acme", "",
+				"the chain does not link: certificate %d is not issued and "
+				"signed by certificate %d of the bundle",
+				i + 1, i + 2);
 			goto out;
 		}
 	}

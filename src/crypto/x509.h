@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "crypto/key.h"
+#include "util/err.h"
 
 struct cert;
 
@@ -98,10 +99,11 @@ int cert_split_pem(const char *pem, size_t len, char **leaf, char **chain, const
  *   subject CN, when present, is one of them;
  * - it is valid at now: notBefore <= now + skew_s and now < notAfter;
  * - each certificate of the bundle is issued and signed by the next one.
- * 0, or -1 with a message naming the difference in err.
+ * 0, or -1 with err set (source "acme": the CA's answer is wrong; the
+ * message names the difference).
  */
 int cert_check_issued(const char *pem, size_t len, const struct key *k, const char *const *names,
-		      size_t n, time_t now, long skew_s, char *err, size_t errlen);
+		      size_t n, time_t now, long skew_s, struct aaa_err *err);
 
 /* Everything at once, for meta.json, `aaa ls` and tests. */
 struct cert_info {

@@ -146,15 +146,16 @@ static void s_unlink(char *w)
 /* Validates and appends a name (lower-cased). */
 static int s_add_name(struct slack_cmd *cmd, char *w, char *err, size_t errlen)
 {
-	char why[256], q[80];
+	struct aaa_err why;
+	char q[80];
 	char *copy;
 
 	s_unlink(w);
 
-	if (name_validate(w, why, sizeof(why)) != 0) {
+	if (name_validate(w, &why) != 0) {
 		s_quote(w, q, sizeof(q));
 		/* why names the input itself; keep only its reason when it is long. */
-		snprintf(err, errlen, "\"%s\" is not a valid domain name: %.160s", q, why);
+		snprintf(err, errlen, "\"%s\" is not a valid domain name: %.160s", q, why.message);
 		return -1;
 	}
 	copy = str_dup(w);
@@ -174,6 +175,7 @@ static int s_add_name(struct slack_cmd *cmd, char *w, char *err, size_t errlen)
  */
 int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t errlen)
 {
+	struct aaa_err lerr;
 	char **w = NULL;
 	char q[80], choices[128];
 	int kt;
@@ -292,8 +294,10 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 		goto out;
 	}
 	if (cmd->nnames > 1 &&
-	    names_validate_list((const char *const *)cmd->names, cmd->nnames, err, errlen) != 0)
+	    names_validate_list((const char *const *)cmd->names, cmd->nnames, &lerr) != 0) {
+		snprintf(err, errlen, "%s", lerr.message);
 		goto out;
+	}
 	rc = 0;
 out:
 	for (i = 0; i < n; i++)

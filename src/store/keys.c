@@ -43,24 +43,22 @@ static void s_show(const char *key, char *out, size_t outlen)
 		snprintf(out + o, outlen - o, "...(%zu bytes)", len);
 }
 
-static void s_err(char *err, size_t errlen, const char *what, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* "<what> '<shown>' <reason>" into err (source "input"). */
+static void s_err(struct aaa_err *err, const char *what, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void s_err(char *err, size_t errlen, const char *what, const char *key, const char *fmt, ...)
+static void s_err(struct aaa_err *err, const char *what, const char *key, const char *fmt, ...)
 {
-	char shown[4 * SHOW_MAX + 32];
-	size_t n;
+	char shown[4 * SHOW_MAX + 32], reason[256];
 	va_list ap;
 
-	if (err == NULL || errlen == 0)
+	if (err == NULL)
 		return;
 	s_show(key, shown, sizeof(shown));
-	n = (size_t)snprintf(err, errlen, "%s '%s' ", what, shown);
-	if (n >= errlen)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - n, fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	err_set(err, "input", "", "%s '%s' %s", what, shown, reason);
 }
 
 /*
@@ -70,45 +68,40 @@ static void s_err(char *err, size_t errlen, const char *what, const char *key, c
  * named for its backslashes; segments are checked left to right so the
  * message names the first bad one.
  */
-static int s_validate(const char *what, const char *shown, const char *key, size_t len, char *err,
-		      size_t errlen)
+static int s_validate(const char *what, const char *shown, const char *key, size_t len,
+		      struct aaa_err *err)
 {
 	size_t i, start, seg = 0;
 	int rc = -1;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
 	if (len == 0) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s is empty", what);
+		err_set(err, "input", "", "%s is empty", what);
 		goto out;
 	}
 	if (len > STORE_KEY_MAX) {
-		s_err(err, errlen, what, shown, "is %zu bytes long (at most %d)", len,
-		      STORE_KEY_MAX);
+		s_err(err, what, shown, "is %zu bytes long (at most %d)", len, STORE_KEY_MAX);
 		goto out;
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)key[i];
 
 		if (c < 0x20 || c == 0x7f) {
-			s_err(err, errlen, what, shown, "contains a control character (byte %zu)",
-			      i + 1);
+			s_err(err, what, shown, "contains a control character (byte %zu)", i + 1);
 			goto out;
 		}
 		if (c >= 0x80) {
-			s_err(err, errlen, what, shown,
+			s_err(err, what, shown,
 			      "contains a non-ASCII byte (byte %zu); keys are printable ASCII",
 			      i + 1);
 			goto out;
 		}
 		if (c == '\\') {
-			s_err(err, errlen, what, shown, "contains a backslash");
+			s_err(err, what, shown, "contains a backslash");
 			goto out;
 		}
 	}
 	if (key[0] == '/') {
-		s_err(err, errlen, what, shown,
+		s_err(err, what, shown,
 		      "is absolute; keys are relative to the store root and must not start "
 		      "with '/'");
 		goto out;
@@ -122,26 +115,26 @@ static int s_validate(const char *what, const char *shown, const char *key, size
 		slen = i - start;
 		seg++;
 		if (slen == 2 && key[start] == '.' && key[start + 1] == '.') {
-			s_err(err, errlen, what, shown, "escapes the store root");
+			s_err(err, what, shown, "escapes the store root");
 			goto out;
 		}
 		if (slen == 0) {
-			s_err(err, errlen, what, shown, "has an empty segment (segment %zu)", seg);
+			s_err(err, what, shown, "has an empty segment (segment %zu)", seg);
 			goto out;
 		}
 		if (slen == 1 && key[start] == '.') {
-			s_err(err, errlen, what, shown, "has a '.' segment");
+			s_err(err, what, shown, "has a '.' segment");
 			goto out;
 		}
 		if (key[start] == '.') {
-			s_err(err, errlen, what, shown,
+			s_err(err, what, shown,
 			      "has a segment starting with '.' (reserved for the store's own "
 			      "files)");
 			goto out;
 		}
 		if (slen > STORE_SEGMENT_MAX) {
-			s_err(err, errlen, what, shown, "has a segment of %zu bytes (at most %d)",
-			      slen, STORE_SEGMENT_MAX);
+			s_err(err, what, shown, "has a segment of %zu bytes (at most %d)", slen,
+			      STORE_SEGMENT_MAX);
 			goto out;
 		}
 		start = i + 1;
@@ -151,26 +144,23 @@ out:
 	return rc;
 }
 
-int store_key_validate(const char *key, char *err, size_t errlen)
+int store_key_validate(const char *key, struct aaa_err *err)
 {
-	return s_validate("store key", key ? key : "", key ? key : "", key ? strlen(key) : 0, err,
-			  errlen);
+	return s_validate("store key", key ? key : "", key ? key : "", key ? strlen(key) : 0, err);
 }
 
 /* A prefix is matched as a plain string, so only its complete segments
  * matter for safety; one trailing '/' is allowed so "certs/" can be listed. */
-int store_prefix_validate(const char *prefix, char *err, size_t errlen)
+int store_prefix_validate(const char *prefix, struct aaa_err *err)
 {
 	size_t len;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
 	if (prefix == NULL || prefix[0] == '\0')
 		return 0;
 	len = strlen(prefix);
 	if (len > 1 && prefix[len - 1] == '/')
 		len--;
-	return s_validate("store prefix", prefix, prefix, len, err, errlen);
+	return s_validate("store prefix", prefix, prefix, len, err);
 }
 
 static int s_lower(int c)
@@ -301,14 +291,14 @@ out:
 /* Joins parts with '/' and checks the result as a key; NULL after logging. */
 static char *s_checked(char *key)
 {
-	char err[1024];
+	struct aaa_err err;
 
 	if (key == NULL) {
 		log_error("out of memory");
 		return NULL;
 	}
-	if (store_key_validate(key, err, sizeof(err)) != 0) {
-		log_error("%s", err);
+	if (store_key_validate(key, &err) != 0) {
+		log_error("%s", err.message);
 		free(key);
 		return NULL;
 	}

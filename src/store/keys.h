@@ -32,6 +32,8 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 #define STORE_KEY_MAX	  1024
 #define STORE_SEGMENT_MAX 255
 
@@ -57,14 +59,15 @@
 #define STORE_DIR_CLEANUP  "fleet/cleanup"
 
 /*
- * 0 if key is valid; otherwise -1 and, in err (when errlen > 0), a message
- * naming the key: "store key 'certs/../x' escapes the store root".
+ * 0 if key is valid; otherwise -1 and err set (source "input"; err may be
+ * NULL), its message naming the key: "store key 'certs/../x' escapes the
+ * store root".
  */
-int store_key_validate(const char *key, char *err, size_t errlen);
+int store_key_validate(const char *key, struct aaa_err *err);
 
 /* Like store_key_validate for a list prefix: "" is valid, and so is a valid
  * key followed by one '/'. */
-int store_prefix_validate(const char *prefix, char *err, size_t errlen);
+int store_prefix_validate(const char *prefix, struct aaa_err *err);
 
 /* "accounts/<ca-host>/<account>". ca_host is the host[:port] of the ACME
  * directory URL: LDH host name or IPv4 address, lower-cased, with ":port"

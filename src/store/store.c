@@ -117,34 +117,34 @@ static int s_bucket_ok(const char *b, size_t len)
 
 /* file://DIR: DIR literal, made absolute against the current directory so a
  * later chdir (a post-hook runner, say) cannot move the store. */
-static int s_parse_file(const char *url, const char *rest, struct store_location *loc, char *err,
-			size_t errlen)
+static int s_parse_file(const char *url, const char *rest, struct store_location *loc,
+			struct aaa_err *err)
 {
 	char cwd[PATH_MAX];
 	size_t len = strlen(rest);
 	int rc = -1;
 
 	if (len == 0) {
-		snprintf(err, errlen, "store URL '%s' has no directory; use file://DIR", url);
+		err_set(err, "input", "", "store URL '%s' has no directory; use file://DIR", url);
 		goto out;
 	}
 	if (memchr(rest, '\n', len) != NULL) {
-		snprintf(err, errlen, "store URL has a newline in its directory");
+		err_set(err, "input", "", "store URL has a newline in its directory");
 		goto out;
 	}
 	if (rest[0] == '/') {
 		loc->where = str_dup(rest);
 	} else {
 		if (getcwd(cwd, sizeof(cwd)) == NULL) {
-			snprintf(err, errlen,
-				 "store URL '%s': cannot resolve the relative directory", url);
+			err_set(err, "input", "",
+				"store URL '%s': cannot resolve the relative directory", url);
 			goto out;
 		}
 		loc->where = str_printf("%s/%s", cwd, rest);
 	}
 	loc->root = str_dup(STORE_ROOT_DIR "/" STORE_ROOT_VER "/");
 	if (loc->where == NULL || loc->root == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, "internal", "", "out of memory");
 		goto out;
 	}
 	rc = 0;
@@ -153,19 +153,18 @@ out:
 }
 
 /* s3://BUCKET[/PREFIX]: the PREFIX goes after "aaa-data/" (see store.h). */
-static int s_parse_s3(const char *url, const char *rest, struct store_location *loc, char *err,
-		      size_t errlen)
+static int s_parse_s3(const char *url, const char *rest, struct store_location *loc,
+		      struct aaa_err *err)
 {
 	const char *slash = strchr(rest, '/');
 	size_t blen = slash ? (size_t)(slash - rest) : strlen(rest), plen;
-	char kerr[1024];
 	int rc = -1;
 
 	if (!s_bucket_ok(rest, blen)) {
-		snprintf(err, errlen,
-			 "store URL '%s': bad bucket name (3-63 of a-z 0-9 . -, starting and "
-			 "ending with a letter or digit)",
-			 url);
+		err_set(err, "input", "",
+			"store URL '%s': bad bucket name (3-63 of a-z 0-9 . -, starting and "
+			"ending with a letter or digit)",
+			url);
 		goto out;
 	}
 	loc->where = str_ndup(rest, blen);
@@ -181,8 +180,8 @@ static int s_parse_s3(const char *url, const char *rest, struct store_location *
 			loc->prefix = str_ndup(p, plen);
 			if (loc->prefix == NULL)
 				goto oom;
-			if (store_key_validate(loc->prefix, kerr, sizeof(kerr)) != 0) {
-				snprintf(err, errlen, "store URL '%s': bad prefix: %s", url, kerr);
+			if (store_key_validate(loc->prefix, err) != 0) {
+				err_prefix(err, "store URL '%s': bad prefix", url);
 				goto out;
 			}
 		}
@@ -194,42 +193,42 @@ static int s_parse_s3(const char *url, const char *rest, struct store_location *
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_set(err, "internal", "", "out of memory");
 out:
 	return rc;
 }
 
-int store_url_parse(const char *url, struct store_location *loc, char *err, size_t errlen)
+int store_url_parse(const char *url, struct store_location *loc, struct aaa_err *err)
 {
 	const char *sep;
 	int rc = -1;
 
 	memset(loc, 0, sizeof(*loc));
 	if (url == NULL || url[0] == '\0') {
-		snprintf(err, errlen, "no store given; use --store file://DIR or s3://BUCKET");
+		err_set(err, "input", "", "no store given; use --store file://DIR or s3://BUCKET");
 		goto out;
 	}
 	sep = strstr(url, "://");
 	if (sep == NULL || sep == url) {
-		snprintf(err, errlen,
-			 "store URL '%s' has no scheme; use file://DIR or s3://BUCKET[/PREFIX]",
-			 url);
+		err_set(err, "input", "",
+			"store URL '%s' has no scheme; use file://DIR or s3://BUCKET[/PREFIX]",
+			url);
 		goto out;
 	}
 	loc->scheme = str_ndup(url, (size_t)(sep - url));
 	if (loc->scheme == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, "internal", "", "out of memory");
 		goto out;
 	}
 	if (strcmp(loc->scheme, "file") == 0)
-		rc = s_parse_file(url, sep + 3, loc, err, errlen);
+		rc = s_parse_file(url, sep + 3, loc, err);
 	else if (strcmp(loc->scheme, "s3") == 0)
-		rc = s_parse_s3(url, sep + 3, loc, err, errlen);
+		rc = s_parse_s3(url, sep + 3, loc, err);
 	else
-		snprintf(err, errlen,
-			 "store URL '%s': unknown scheme '%s'; use file://DIR or "
-			 "s3://BUCKET[/PREFIX]",
-			 url, loc->scheme);
+		err_set(err, "input", "",
+			"store URL '%s': unknown scheme '%s'; use file://DIR or "
+			"s3://BUCKET[/PREFIX]",
+			url, loc->scheme);
 out:
 	return rc;
 }
@@ -238,15 +237,15 @@ struct store *store_open(const char *url, const struct store_options *opts)
 {
 	struct store *s = NULL, *ret = NULL;
 	struct store_options none = {NULL};
-	char err[1200];
+	struct aaa_err err;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
-	if (store_url_parse(url, &s->loc, err, sizeof(err)) != 0) {
-		log_error("%s", err);
+	if (store_url_parse(url, &s->loc, &err) != 0) {
+		log_error("%s", err.message);
 		goto out;
 	}
 	s->ops = store_backend_find(s->loc.scheme);
@@ -308,10 +307,11 @@ int store_fail_at(struct aaa_err *err, const char *func, const char *fmt, ...)
 /* root + key after checking key; NULL with s->err set. Caller frees. */
 static char *s_physical(struct store *s, const char *key, const char *op)
 {
-	char err[1200], *p;
+	struct aaa_err err;
+	char *p;
 
-	if (store_key_validate(key, err, sizeof(err)) != 0) {
-		store_fail(&s->err, "%s %s: %s", op, s->url, err);
+	if (store_key_validate(key, &err) != 0) {
+		store_fail(&s->err, "%s %s: %s", op, s->url, err.message);
 		return NULL;
 	}
 	p = str_printf("%s%s", s->loc.root, key);
@@ -411,7 +411,8 @@ static int s_cmp_keys(const void *a, const void *b)
 int store_list(struct store *s, const char *prefix, struct store_keys *out)
 {
 	struct store_keys raw = {NULL, 0, 0};
-	char err[1200], *pprefix = NULL;
+	struct aaa_err err;
+	char *pprefix = NULL;
 	size_t i, rlen = strlen(s->loc.root);
 	int rc = STORE_ERROR;
 
@@ -419,8 +420,8 @@ int store_list(struct store *s, const char *prefix, struct store_keys *out)
 	err_clear(&s->err);
 	if (prefix == NULL)
 		prefix = "";
-	if (store_prefix_validate(prefix, err, sizeof(err)) != 0) {
-		store_fail(&s->err, "list %s: %s", s->url, err);
+	if (store_prefix_validate(prefix, &err) != 0) {
+		store_fail(&s->err, "list %s: %s", s->url, err.message);
 		goto out;
 	}
 	pprefix = str_printf("%s%s", s->loc.root, prefix);

@@ -98,10 +98,10 @@ void store_unregister_backend(const char *scheme);
  * Parses "file://DIR" or "s3://BUCKET[/PREFIX]" into loc (store_location_free
  * releases it, also after a failure). Checks the bucket name (3-63 of
  * a-z 0-9 . -, starting and ending with a letter or digit) and that PREFIX is
- * a valid key path; makes a relative DIR absolute. 0, or -1 with a message
- * naming the URL in err.
+ * a valid key path; makes a relative DIR absolute. 0, or -1 with err set
+ * (source "input", a message naming the URL; "internal" when out of memory).
  */
-int store_url_parse(const char *url, struct store_location *loc, char *err, size_t errlen);
+int store_url_parse(const char *url, struct store_location *loc, struct aaa_err *err);
 void store_location_free(struct store_location *loc);
 
 /*

@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (cmd.action != SLACK_HELP && p == NULL) || d == NULL)
 			abort();
 		for (i = 0; i < cmd.nnames; i++)
-			if (name_validate(cmd.names[i], NULL, 0) != 0)
+			if (name_validate(cmd.names[i], NULL) != 0)
 				abort();
 		cJSON_Delete(p);
 		free(d);

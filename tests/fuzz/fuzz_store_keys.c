@@ -8,7 +8,7 @@
 static void s_valid(char *key)
 {
 	if (key) {
-		if (store_key_validate(key, NULL, 0) != 0)
+		if (store_key_validate(key, NULL) != 0)
 			abort();
 		free(key);
 	}
@@ -18,17 +18,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_cstr(data, size), *nl, *enc, *dec;
 	const char *a, *b;
-	char err[256];
+	struct aaa_err err;
 
 	fuzz_quiet();
 	if (s == NULL)
 		return 0;
-	if (store_key_validate(s, err, sizeof(err)) == 0) {
+	if (store_key_validate(s, &err) == 0) {
 		if (s[0] == '/' || strstr(s, "..") == s || strstr(s, "/../") || strchr(s, '\\'))
 			abort();
 	}
-	(void)store_prefix_validate(s, err, sizeof(err));
-	(void)store_key_validate(s, err, 1);
+	(void)store_prefix_validate(s, &err);
 
 	enc = store_cert_name_encode(s);
 	if (enc) {

@@ -337,10 +337,10 @@ static int s_eab(char **argv)
 
 static int s_name(const char *name)
 {
-	char err[256];
+	struct aaa_err err;
 
-	if (name_validate(name, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (name_validate(name, &err) != 0) {
+		fprintf(stderr, "%s\n", err.message);
 		return -1;
 	}
 	return 0;

@@ -13,26 +13,26 @@ TEST(crypto_names_valid)
 	    "EXAMPLE.com", "a-b.example",   "1.example",	   "localhost",
 	    "x",
 	};
-	char err[256];
+	struct aaa_err err;
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		if (name_validate(ok[i], err, sizeof(err)) != 0)
-			harness_fail(__FILE__, __LINE__, "refused %s: %s", ok[i], err);
+		if (name_validate(ok[i], &err) != 0)
+			harness_fail(__FILE__, __LINE__, "refused %s: %s", ok[i], err.message);
 	}
 }
 
 /* Each refusal carries a message naming the name and the reason. */
 static void s_refused(const char *name, const char *reason, int line)
 {
-	char err[256];
+	struct aaa_err err;
 
-	if (name_validate(name, err, sizeof(err)) == 0) {
+	if (name_validate(name, &err) == 0) {
 		harness_fail(__FILE__, line, "accepted \"%s\"", name);
 		return;
 	}
-	if (strstr(err, reason) == NULL)
-		harness_fail(__FILE__, line, "message \"%s\" lacks \"%s\"", err, reason);
+	if (strstr(err.message, reason) == NULL)
+		harness_fail(__FILE__, line, "message \"%s\" lacks \"%s\"", err.message, reason);
 }
 
 TEST(crypto_names_invalid)
@@ -59,35 +59,36 @@ TEST(crypto_names_invalid)
 
 TEST(crypto_names_lengths)
 {
-	char label63[64], label64[65], long300[301], name253[254], name254[255], err[256];
+	char label63[64], label64[65], long300[301], name253[254], name254[255];
+	struct aaa_err err;
 	size_t i;
 
 	memset(label63, 'a', 63);
 	label63[63] = '\0';
 	memset(label64, 'a', 64);
 	label64[64] = '\0';
-	CHECK_INT(name_validate(label63, err, sizeof(err)), 0);
-	CHECK_INT(name_validate(label64, err, sizeof(err)), -1);
-	CHECK(strstr(err, "label 1 is 64 characters long (at most 63)") != NULL);
+	CHECK_INT(name_validate(label63, &err), 0);
+	CHECK_INT(name_validate(label64, &err), -1);
+	CHECK(strstr(err.message, "label 1 is 64 characters long (at most 63)") != NULL);
 
 	/* A 300-character label: the message names the input (cut) and the reason. */
 	memset(long300, 'b', 300);
 	long300[300] = '\0';
-	CHECK_INT(name_validate(long300, err, sizeof(err)), -1);
-	CHECK(strstr(err, "name \"bbbbbbbb") != NULL);
-	CHECK(strstr(err, "(300 characters)") != NULL);
-	CHECK(strstr(err, "300 characters long (at most 253)") != NULL);
+	CHECK_INT(name_validate(long300, &err), -1);
+	CHECK(strstr(err.message, "name \"bbbbbbbb") != NULL);
+	CHECK(strstr(err.message, "(300 characters)") != NULL);
+	CHECK(strstr(err.message, "300 characters long (at most 253)") != NULL);
 
 	/* 253 characters in 4 labels of 63 plus separators: the maximum. */
 	for (i = 0; i < 253; i++)
 		name253[i] = (i % 64 == 63) ? '.' : 'c';
 	name253[253] = '\0';
-	CHECK_INT(name_validate(name253, err, sizeof(err)), 0);
+	CHECK_INT(name_validate(name253, &err), 0);
 	memcpy(name254, name253, 253);
 	name254[253] = 'c';
 	name254[254] = '\0';
-	CHECK_INT(name_validate(name254, err, sizeof(err)), -1);
-	CHECK(strstr(err, "254 characters long") != NULL);
+	CHECK_INT(name_validate(name254, &err), -1);
+	CHECK(strstr(err.message, "254 characters long") != NULL);
 }
 
 TEST(crypto_names_list)
@@ -95,20 +96,21 @@ TEST(crypto_names_list)
 	const char *good[] = {"example.com", "*.example.com", "www.example.com"};
 	const char *dup[] = {"example.com", "www.example.com", "Example.COM"};
 	const char *bad[] = {"example.com", "bad..name"};
-	char err[256];
+	struct aaa_err err;
 
-	CHECK_INT(names_validate_list(good, 3, err, sizeof(err)), 0);
-	CHECK_INT(names_validate_list(good, 0, err, sizeof(err)), -1);
-	CHECK_STR(err, "no names given");
-	CHECK_INT(names_validate_list(NULL, 0, err, sizeof(err)), -1);
-	CHECK_INT(names_validate_list(dup, 3, err, sizeof(err)), -1);
-	CHECK(strstr(err, "Example.COM") != NULL && strstr(err, "more than once") != NULL);
-	CHECK_INT(names_validate_list(bad, 2, err, sizeof(err)), -1);
-	CHECK(strstr(err, "bad..name") != NULL);
-	/* err may be NULL or tiny without harm. */
-	CHECK_INT(names_validate_list(bad, 2, NULL, 0), -1);
-	CHECK_INT(names_validate_list(bad, 2, err, 4), -1);
-	CHECK(strlen(err) < 4);
+	CHECK_INT(names_validate_list(good, 3, &err), 0);
+	CHECK_INT(names_validate_list(good, 0, &err), -1);
+	CHECK_STR(err.message, "no names given");
+	CHECK_STR(err.source, "input");
+	CHECK_INT(names_validate_list(NULL, 0, &err), -1);
+	CHECK_INT(names_validate_list(dup, 3, &err), -1);
+	CHECK(strstr(err.message, "Example.COM") != NULL &&
+	      strstr(err.message, "more than once") != NULL);
+	CHECK_INT(names_validate_list(bad, 2, &err), -1);
+	CHECK_STR(err.message, "name \"bad..name\": label 2 is empty");
+	CHECK_STR(err.source, "input");
+	/* err may be NULL without harm. */
+	CHECK_INT(names_validate_list(bad, 2, NULL), -1);
 }
 
 TEST(crypto_names_helpers)

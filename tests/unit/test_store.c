@@ -28,9 +28,10 @@ TEST(store_result_names)
 TEST(store_url_parse_good)
 {
 	struct store_location loc;
-	char err[1200], cwd[4096], *expect;
+	struct aaa_err err;
+	char cwd[4096], *expect;
 
-	CHECK_INT(store_url_parse("file:///var/lib/aaa", &loc, err, sizeof(err)), 0);
+	CHECK_INT(store_url_parse("file:///var/lib/aaa", &loc, &err), 0);
 	CHECK_STR(loc.scheme, "file");
 	CHECK_STR(loc.where, "/var/lib/aaa");
 	CHECK_STR(loc.root, "aaa-data/v1/");
@@ -38,30 +39,30 @@ TEST(store_url_parse_good)
 	store_location_free(&loc);
 
 	REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
-	CHECK_INT(store_url_parse("file://state/aaa", &loc, err, sizeof(err)), 0);
+	CHECK_INT(store_url_parse("file://state/aaa", &loc, &err), 0);
 	expect = str_printf("%s/state/aaa", cwd);
 	CHECK_STR(loc.where, expect);
 	free(expect);
 	store_location_free(&loc);
 
-	CHECK_INT(store_url_parse("s3://my-bucket.example", &loc, err, sizeof(err)), 0);
+	CHECK_INT(store_url_parse("s3://my-bucket.example", &loc, &err), 0);
 	CHECK_STR(loc.scheme, "s3");
 	CHECK_STR(loc.where, "my-bucket.example");
 	CHECK(loc.prefix == NULL);
 	CHECK_STR(loc.root, "aaa-data/v1/");
 	store_location_free(&loc);
 
-	CHECK_INT(store_url_parse("s3://bkt/", &loc, err, sizeof(err)), 0);
+	CHECK_INT(store_url_parse("s3://bkt/", &loc, &err), 0);
 	CHECK(loc.prefix == NULL);
 	CHECK_STR(loc.root, "aaa-data/v1/");
 	store_location_free(&loc);
 
 	/* The prefix goes under aaa-data/, which the bucket policy protects. */
-	CHECK_INT(store_url_parse("s3://bkt/staging/", &loc, err, sizeof(err)), 0);
+	CHECK_INT(store_url_parse("s3://bkt/staging/", &loc, &err), 0);
 	CHECK_STR(loc.prefix, "staging");
 	CHECK_STR(loc.root, "aaa-data/staging/v1/");
 	store_location_free(&loc);
-	CHECK_INT(store_url_parse("s3://bkt/team/a", &loc, err, sizeof(err)), 0);
+	CHECK_INT(store_url_parse("s3://bkt/team/a", &loc, &err), 0);
 	CHECK_STR(loc.root, "aaa-data/team/a/v1/");
 	store_location_free(&loc);
 }
@@ -69,13 +70,13 @@ TEST(store_url_parse_good)
 static void s_url_bad(const char *url, const char *expect)
 {
 	struct store_location loc;
-	char err[1200];
+	struct aaa_err err;
 
-	if (store_url_parse(url, &loc, err, sizeof(err)) != -1)
+	if (store_url_parse(url, &loc, &err) != -1)
 		harness_fail(__FILE__, __LINE__, "URL '%s' accepted", url);
-	else if (strstr(err, expect) == NULL)
-		harness_fail(__FILE__, __LINE__, "URL '%s': error \"%s\" lacks \"%s\"", url, err,
-			     expect);
+	else if (strstr(err.message, expect) == NULL)
+		harness_fail(__FILE__, __LINE__, "URL '%s': error \"%s\" lacks \"%s\"", url,
+			     err.message, expect);
 	store_location_free(&loc);
 }
 

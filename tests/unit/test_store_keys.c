@@ -13,19 +13,19 @@
 
 static int s_key_ok(const char *key)
 {
-	char err[1200];
+	struct aaa_err err;
 
-	return store_key_validate(key, err, sizeof(err)) == 0;
+	return store_key_validate(key, &err) == 0;
 }
 
 /* The reason part of a refusal, for checks that do not care about quoting. */
 static const char *s_key_err(const char *key)
 {
-	static char err[1200];
+	static struct aaa_err err;
 
-	if (store_key_validate(key, err, sizeof(err)) == 0)
+	if (store_key_validate(key, &err) == 0)
 		return "(accepted)";
-	return err;
+	return err.message;
 }
 
 TEST(store_key_valid)
@@ -53,11 +53,12 @@ TEST(store_key_valid)
 TEST(store_key_refused)
 {
 	char key[STORE_KEY_MAX + 2], seg[STORE_SEGMENT_MAX + 2];
-	char err[1200];
+	struct aaa_err err;
 
 	/* The message names the key and the problem. */
-	CHECK_INT(store_key_validate("aaa-data/v1/certs/../x", err, sizeof(err)), -1);
-	CHECK_STR(err, "store key 'aaa-data/v1/certs/../x' escapes the store root");
+	CHECK_INT(store_key_validate("aaa-data/v1/certs/../x", &err), -1);
+	CHECK_STR(err.message, "store key 'aaa-data/v1/certs/../x' escapes the store root");
+	CHECK_STR(err.source, "input");
 	CHECK_STR(s_key_err(".."), "store key '..' escapes the store root");
 	CHECK_STR(s_key_err("../etc/passwd"), "store key '../etc/passwd' escapes the store root");
 	CHECK_STR(s_key_err("a/.."), "store key 'a/..' escapes the store root");
@@ -94,19 +95,19 @@ TEST(store_key_refused)
 
 TEST(store_prefix_rules)
 {
-	char err[1200];
+	struct aaa_err err;
 
-	CHECK_INT(store_prefix_validate("", err, sizeof(err)), 0);
-	CHECK_INT(store_prefix_validate(NULL, err, sizeof(err)), 0);
-	CHECK_INT(store_prefix_validate("certs/", err, sizeof(err)), 0);
-	CHECK_INT(store_prefix_validate("certs/ex", err, sizeof(err)), 0);
-	CHECK_INT(store_prefix_validate("jobs", err, sizeof(err)), 0);
-	CHECK_INT(store_prefix_validate("/", err, sizeof(err)), -1);
-	CHECK(strstr(err, "store prefix '/' is absolute") != NULL);
-	CHECK_INT(store_prefix_validate("certs//", err, sizeof(err)), -1);
-	CHECK_INT(store_prefix_validate("../", err, sizeof(err)), -1);
-	CHECK_STR(err, "store prefix '../' escapes the store root");
-	CHECK_INT(store_prefix_validate("certs/../../", err, sizeof(err)), -1);
+	CHECK_INT(store_prefix_validate("", &err), 0);
+	CHECK_INT(store_prefix_validate(NULL, &err), 0);
+	CHECK_INT(store_prefix_validate("certs/", &err), 0);
+	CHECK_INT(store_prefix_validate("certs/ex", &err), 0);
+	CHECK_INT(store_prefix_validate("jobs", &err), 0);
+	CHECK_INT(store_prefix_validate("/", &err), -1);
+	CHECK(strstr(err.message, "store prefix '/' is absolute") != NULL);
+	CHECK_INT(store_prefix_validate("certs//", &err), -1);
+	CHECK_INT(store_prefix_validate("../", &err), -1);
+	CHECK_STR(err.message, "store prefix '../' escapes the store root");
+	CHECK_INT(store_prefix_validate("certs/../../", &err), -1);
 }
 
 TEST(store_key_layout_builders)
