@@ -114,23 +114,71 @@ static void s_dns_failed(struct s_batch *b, size_t i, const char *why)
 	s_after(b, i, issue_step_failed(&b->runs[i]));
 }
 
+/* The next job of sel still going, at *i or after, its last error
+ * cleared; NULL past the last. */
+static struct run *s_next(struct s_batch *b, const int *sel, size_t *i)
+{
+	for (; *i < b->n; (*i)++) {
+		if (sel[*i] && b->active[*i]) {
+			b->a->err.message[0] = '\0';
+			return &b->runs[*i];
+		}
+	}
+	return NULL;
+}
+
+/* A batch's merged dns01 object and which jobs are in it. */
+struct s_merged {
+	struct dns01 *d;
+	int *in;
+	size_t n;
+};
+
+static int s_merged_init(const struct s_batch *b, struct s_merged *m)
+{
+	m->d = NULL;
+	m->n = 0;
+	m->in = calloc(b->n, sizeof(*m->in));
+	return m->in ? 0 : -1;
+}
+
+static void s_merged_free(struct s_merged *m)
+{
+	dns01_free(m->d);
+	free(m->in);
+}
+
+/* Merges job i's dns01 object into m (made with job i's options when
+ * first needed) and counts the job in. Waiting, a job that follows
+ * another change than m's is not in: it waits on its own. Returns
+ * dns01_merge's result, or -2 when m's object could not be made. */
+static int s_merge(struct s_batch *b, struct s_merged *m, size_t i, int waiting)
+{
+	int res;
+
+	if (!m->d && !(m->d = s_new_dns(b, i, waiting)))
+		return -2;
+	res = dns01_merge(m->d, b->runs[i].dns);
+	if (res == 0 || (res > 0 && !waiting)) {
+		m->in[i] = 1;
+		m->n++;
+	}
+	return res;
+}
+
 /* State ordered for the jobs in sel: values, one publish, outcomes. */
 static void s_publish(struct s_batch *b, const int *sel)
 {
-	struct dns01 *all = NULL;
-	int *in = calloc(b->n, sizeof(*in));
-	size_t i, pending, nin = 0, nvalues = 0;
+	struct s_merged all;
+	struct run *r;
+	size_t i, pending, nvalues = 0;
+	int m;
 
-	if (!in) {
+	if (s_merged_init(b, &all) != 0) {
 		s_yield_all(b);
-		goto out;
+		return;
 	}
-	for (i = 0; i < b->n; i++) {
-		struct run *r = &b->runs[i];
-
-		if (!sel[i] || !b->active[i])
-			continue;
-		b->a->err.message[0] = '\0';
+	for (i = 0; (r = s_next(b, sel, &i)); i++) {
 		if (issue_values(r, &pending) != 0) {
 			s_after(b, i, issue_step_failed(r));
 			if (b->yielded)
@@ -144,30 +192,23 @@ static void s_publish(struct s_batch *b, const int *sel)
 				s_finish(b, i, t > 0 ? ISSUE_BUSY : ISSUE_FAILED);
 			continue;
 		}
-		if (!all && !(all = s_new_dns(b, i, 0))) {
-			s_dns_failed(b, i, "dns-01: out of memory");
-			continue;
-		}
-		if (dns01_merge(all, r->dns) < 0) {
-			s_dns_failed(b, i, dns01_error(all));
-			continue;
-		}
-		in[i] = 1;
-		nin++;
-		nvalues += pending;
+		m = s_merge(b, &all, i, 0);
+		if (m < 0)
+			s_dns_failed(b, i, m == -2 ? "dns-01: out of memory" : dns01_error(all.d));
+		else
+			nvalues += pending;
 	}
-	if (nin == 0)
+	if (all.n == 0)
 		goto out;
-	if (dns01_publish_all(all) != 0)
+	if (dns01_publish_all(all.d) != 0)
 		log_warn("batch: publishing failed in a zone: %s (its certificates fail, the "
 			 "others go on)",
-			 dns01_error(all));
+			 dns01_error(all.d));
 	for (i = 0; i < b->n; i++) {
-		struct run *r = &b->runs[i];
-
-		if (!in[i])
+		if (!all.in[i])
 			continue;
-		if (dns01_adopt(r->dns, all) != 0) {
+		r = &b->runs[i];
+		if (dns01_adopt(r->dns, all.d) != 0) {
 			/* What went out in its other zones is listed, for cleanup. */
 			issue_save_dns(r);
 			s_dns_failed(b, i, dns01_error(r->dns));
@@ -184,62 +225,49 @@ static void s_publish(struct s_batch *b, const int *sel)
 		s_advance(b, i, JOB_DNS_PUBLISHED);
 	}
 	log_info("batch: %zu TXT value(s) of %zu certificate(s) published, %u change(s)", nvalues,
-		 nin, dns01_change_requests(all));
+		 all.n, dns01_change_requests(all.d));
 	dns01_free(b->published);
-	b->published = all;
-	all = NULL;
+	b->published = all.d;
+	all.d = NULL;
 out:
-	dns01_free(all);
-	free(in);
+	s_merged_free(&all);
 }
 
 /* State dns_published: one GetChange per change for every job in sel. A
  * job that follows another change than the batch's waits on its own. */
 static void s_wait(struct s_batch *b, const int *sel)
 {
-	struct dns01 *w = NULL;
-	int *in = calloc(b->n, sizeof(*in));
-	size_t i, nin = 0;
-	int m;
+	struct s_merged w;
+	struct run *r;
+	size_t i;
 
-	if (!in) {
+	if (s_merged_init(b, &w) != 0) {
 		s_yield_all(b);
-		goto out;
+		return;
 	}
-	for (i = 0; i < b->n; i++) {
-		struct run *r = &b->runs[i];
-
-		if (!sel[i] || !b->active[i])
-			continue;
-		b->a->err.message[0] = '\0';
-		if (issue_dns(r) != 0) {
+	for (i = 0; (r = s_next(b, sel, &i)); i++) {
+		if (issue_dns(r) != 0)
 			s_after(b, i, issue_step_failed(r));
-			continue;
-		}
-		if (!w && !(w = s_new_dns(b, i, 1)))
-			continue;
-		m = dns01_merge(w, r->dns);
-		if (m == 0) {
-			in[i] = 1;
-			nin++;
-		}
+		else
+			s_merge(b, &w, i, 1);
 	}
 	if (b->yielded)
 		goto out;
-	if (nin && dns01_wait(w) != 0) {
+	if (w.n && dns01_wait(w.d) != 0) {
 		char why[sizeof(b->a->err.message)];
 
-		snprintf(why, sizeof(why), "%s", dns01_error(w));
+		snprintf(why, sizeof(why), "%s", dns01_error(w.d));
 		for (i = 0; i < b->n && !b->yielded; i++)
-			if (in[i] && b->active[i])
+			if (w.in[i] && b->active[i])
 				s_dns_failed(b, i, why);
 		goto out;
 	}
 	for (i = 0; i < b->n && !b->yielded; i++) {
 		if (!sel[i] || !b->active[i])
 			continue;
-		if (in[i]) {
-			if (dns01_adopt(b->runs[i].dns, w) == 0 && issue_save_dns(&b->runs[i]) == 0)
+		if (w.in[i]) {
+			if (dns01_adopt(b->runs[i].dns, w.d) == 0 &&
+			    issue_save_dns(&b->runs[i]) == 0)
 				s_advance(b, i, JOB_DNS_INSYNC);
 			else
 				s_dns_failed(b, i, dns01_error(b->runs[i].dns));
@@ -248,8 +276,7 @@ static void s_wait(struct s_batch *b, const int *sel)
 		}
 	}
 out:
-	dns01_free(w);
-	free(in);
+	s_merged_free(&w);
 }
 
 /*
@@ -259,49 +286,38 @@ out:
  */
 static void s_cleanup(struct s_batch *b, const int *sel)
 {
-	struct dns01 *c = NULL;
-	int *in = calloc(b->n, sizeof(*in));
-	size_t i, nin = 0;
+	struct s_merged c;
+	struct run *r;
+	size_t i;
 
-	if (!in)
-		goto out;
-	for (i = 0; i < b->n; i++) {
-		struct run *r = &b->runs[i];
-
-		if (!sel[i] || !b->active[i] || !json_obj(r->job->doc, "dns"))
-			continue;
-		if (issue_dns(r) != 0)
-			continue;
-		if (!c && !(c = s_new_dns(b, i, 0)))
+	if (s_merged_init(b, &c) != 0)
+		return;
+	for (i = 0; (r = s_next(b, sel, &i)); i++) {
+		if (json_obj(r->job->doc, "dns") && issue_dns(r) == 0 && s_merge(b, &c, i, 0) == -2)
 			goto out;
-		if (dns01_merge(c, r->dns) < 0)
-			continue;
-		in[i] = 1;
-		nin++;
 	}
-	if (nin == 0)
+	if (c.n == 0)
 		goto out;
-	if (b->published && dns01_beliefs_from(c, b->published) != 0)
+	if (b->published && dns01_beliefs_from(c.d, b->published) != 0)
 		goto out;
-	if (dns01_cleanup(c) != 0)
+	if (dns01_cleanup(c.d) != 0)
 		log_warn("batch: removing the TXT records failed in a zone: %s (those jobs keep "
 			 "them listed and try again)",
-			 dns01_error(c));
+			 dns01_error(c.d));
 	for (i = 0; i < b->n; i++) {
-		if (!in[i])
+		if (!c.in[i])
 			continue;
-		if (dns01_adopt(b->runs[i].dns, c) == 0) {
+		if (dns01_adopt(b->runs[i].dns, c.d) == 0) {
 			cJSON_DeleteItemFromObjectCaseSensitive(b->runs[i].job->doc, "dns");
 			leftover_unmark(b->a, b->runs[i].job);
 			agent_progress(b->a, "job %s: DNS records removed with the batch",
 				       job_id(b->runs[i].job));
 		}
 	}
-	log_info("batch: TXT values of %zu certificate(s) removed, %u change(s)", nin,
-		 dns01_change_requests(c));
+	log_info("batch: TXT values of %zu certificate(s) removed, %u change(s)", c.n,
+		 dns01_change_requests(c.d));
 out:
-	dns01_free(c);
-	free(in);
+	s_merged_free(&c);
 }
 
 void issue_batch_run(struct agent *a, struct issue_batch_item *items, size_t n,
