@@ -728,9 +728,17 @@ static void s_fail(struct run *r)
 	/* Once stored, only a deployment can fail: the certificate is good, so
 	 * it is not a failed renewal (the scheduler redeploys instead). */
 	int stored = job_state(r->job) >= JOB_STORED && job_state(r->job) < JOB_FAILED;
-	char *jk;
+	char *jk, first[sizeof(r->a->err.message)];
+	const char *gone;
 
 	s_dns_cleanup(r);
+	/* A zone deleted under the job is the likely cause (the CA found no record). */
+	if (r->dns && (gone = dns01_zone_gone(r->dns)) &&
+	    !strstr(r->a->err.message, "NoSuchHostedZone")) {
+		snprintf(first, sizeof(first), "%s", r->a->err.message);
+		err_message(&r->a->err, "%s (hosted zone %s was deleted: NoSuchHostedZone)", first,
+			    gone);
+	}
 	json_add_error(r->job->doc, &r->a->err);
 	if ((jk = s_job_key_key(r))) {
 		if (json_bool(r->job->doc, "new_key", 0))

@@ -121,6 +121,9 @@ int dns01_adopt(struct dns01 *d, const struct dns01 *batch);
 /* What src believes the record sets dst also holds contain (after src's
  * publish, so a cleanup of the same sets needs no read). 0/-1 (OOM). */
 int dns01_beliefs_from(struct dns01 *dst, const struct dns01 *src);
+/* The name of a zone d's last cleanup found deleted (NoSuchHostedZone: its
+ * records went with it), NULL when none (borrowed). */
+const char *dns01_zone_gone(const struct dns01 *d);
 /* 1 unless zone_id failed in d's last publish or cleanup. */
 int dns01_zone_ok(const struct dns01 *d, const char *zone_id);
 /* d's zones, for a batch's bookkeeping (borrowed ids; NULL past the end). */

@@ -101,11 +101,13 @@ static int s_belief(struct dns01 *d, size_t ri, const struct aws_credentials *cr
 		return 0;
 	memset(&cur, 0, sizeof(cur));
 	memset(&reply, 0, sizeof(reply));
-	if (dns01_read_txt(d, z->id, r->name, creds, &cur, &found, &reply) != 0)
+	if (dns01_read_txt(d, z->id, r->name, creds, &cur, &found, &reply) != 0) {
+		z->gone |= aws_error_is(&reply.err, "NoSuchHostedZone");
 		rc = dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name,
 				z->id, reply.message ? reply.message : "failed");
-	else
+	} else {
 		dns01_rec_know(r, found, &cur);
+	}
 	route53_rrset_free(&cur);
 	aws_reply_free(&reply);
 	return rc;
@@ -248,6 +250,7 @@ static int s_change_zone(struct dns01 *d, size_t zi, change_fn fn, const char *w
 			dns01_zone_forget(d, zi);
 			continue;
 		}
+		z->gone |= aws_error_is(&reply.err, "NoSuchHostedZone");
 		dns01_fail(d, "cannot %s the dns-01 TXT records in zone %s (%s): %s", what, z->name,
 			   z->id, reply.message ? reply.message : "failed");
 		goto out;
@@ -374,11 +377,22 @@ static int s_cleanup_zone(struct dns01 *d, size_t zi)
 	size_t i, sent = 0;
 	int rc = -1;
 
-	if (s_change_zone(d, zi, s_cleanup_change, "remove", &sent, &ci))
-		goto out;
-	if (sent)
+	z->gone = 0;
+	if (s_change_zone(d, zi, s_cleanup_change, "remove", &sent, &ci)) {
+		if (!z->gone)
+			goto out;
+		/* Deleted since we published: our records went with it. */
+		log_warn("zone %s (%s) no longer exists (NoSuchHostedZone): its TXT records went "
+			 "with it, nothing to remove",
+			 z->name, z->id);
+		free(z->err);
+		z->err = NULL;
+		free(d->err);
+		d->err = NULL;
+	} else if (sent) {
 		log_info("zone %s (%s): removed our values from %zu TXT record set(s)", z->name,
 			 z->id, sent);
+	}
 	for (i = 0; i < d->nrecs; i++)
 		if (d->recs[i].zone == zi)
 			d->recs[i].published = 0;
@@ -386,6 +400,16 @@ static int s_cleanup_zone(struct dns01 *d, size_t zi)
 out:
 	route53_change_info_free(&ci);
 	return rc;
+}
+
+const char *dns01_zone_gone(const struct dns01 *d)
+{
+	size_t i;
+
+	for (i = 0; d && i < d->nzones; i++)
+		if (d->zones[i].gone)
+			return d->zones[i].name;
+	return NULL;
 }
 
 /* Every zone is tried even after one fails, so one bad zone does not leave

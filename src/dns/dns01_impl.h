@@ -23,6 +23,7 @@ struct dns01_zone {
 	int ns_read;
 	char *err; /* why its last publish, wait or cleanup failed (a batch's
 		      per-zone outcome); NULL when it did not */
+	int gone;  /* Route53 answered NoSuchHostedZone: deleted since resolve */
 };
 
 /* One TXT record set: _acme-challenge.<name>, or a CNAME's target. */

@@ -73,10 +73,11 @@ class Drill:
     def __init__(self, stack, aaa_bin, task_root, n, pairs=None, concurrency=40,
                  exec_timeout=20.0, sched_timeout=60.0, r53_rate=5.0, r53_burst=None,
                  memory=512, budget=None, seed_workers=8, max_passes=None, extra_env=None,
-                 doomed=0, log=None):
+                 doomed=0, log=None, pebble=None):
         self.stack = stack
         self.aws = stack.aws
-        self.pebble = stack.pebble
+        # another CA than the session's (e.g. without authorization reuse)
+        self.pebble = pebble or stack.pebble
         self.aaa_bin = aaa_bin
         self.task_root = str(task_root)
         self.n = n
@@ -108,7 +109,7 @@ class Drill:
     # -- set-up -----------------------------------------------------------------
 
     def env(self, home):
-        e = self.stack.aaa_env(home)
+        e = self.stack.aaa_env(home, pebble=self.pebble)
         e["AAA_S3_BUCKET"] = self.bucket
         e["AAA_S3_KMS_KEY"] = self.kms_arn
         return e

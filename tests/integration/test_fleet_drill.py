@@ -110,6 +110,37 @@ PENDING = {"fault": "pending", "service": "route53",
            "action": "GetChange|ChangeResourceRecordSets", "seconds": 3, "count": None}
 
 
+def test_fleet_with_a_zone_deleted_in_the_middle_of_a_batch(stack, aaa_bin, task_root, tmp_path,
+                                                           pebble_factory):
+    """Two certificates in a third hosted zone, renewed as one batch; while the batch waits
+    for Route53 (changes held PENDING), an operator deletes that zone (its record sets
+    first, as Route53 requires). Those two fail saying why, in their jobs and in the
+    executor's status; the other zones' certificates renew with one order each; no TXT
+    record is left, and no cleanup marker stays to be retried by every pass (the records
+    went with their zone). The CA reuses no authorization here, so every renewal
+    publishes records and the batch is where the fault lands."""
+    ca = pebble_factory(authz_reuse=0)
+    d = _small(stack, aaa_bin, task_root, tmp_path, doomed=2, pebble=ca)
+    deleted = {}
+
+    def delete_mid_batch(drill):
+        doomed = set(drill.doomed_names)
+        job = drill.wait_job(lambda j: j.get("state") == "dns_published" and
+                             doomed & set(j.get("names", [])), timeout=60)
+        if job:
+            drill.delete_zone(drill.doomed_zone)
+            deleted.update(job=job["id"], names=job["names"])
+
+    res = d.run(str(tmp_path / "fn-home"), during=delete_mid_batch, faults=[PENDING])
+    print(json.dumps(res.summary()), deleted)
+    assert deleted, "the zone was not deleted while a job of its batch was published"
+    _others_finished(d, res, d.doomed_names)
+    assert res.new_orders == len(d.names), res.ca["by_action"]
+    for nm in d.doomed_names:
+        _says_why(d, res, tmp_path, nm, "NoSuchHostedZone")
+    assert d._list("fleet/cleanup/") == [], "a marker stays for a zone that is gone"
+
+
 def test_fleet_with_an_executor_killed_while_its_records_are_published(stack, aaa_bin,
                                                                       task_root, tmp_path):
     """An executor's sandbox is killed (SIGKILL, as Lambda's timeout or a crash would)

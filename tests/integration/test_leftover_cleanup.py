@@ -133,6 +133,43 @@ def test_a_refused_cleanup_is_finished_by_the_next_pass(task_root, aaa, aws, env
     assert "nothing left" in again["note"]
 
 
+def test_a_marker_whose_zone_was_deleted_is_dropped(task_root, aaa, aws, env, zone):
+    """A cleanup refused by Route53 leaves a marker; then the zone is deleted (records
+    first, as Route53 requires). Route53 answers the cleanup NoSuchHostedZone: the
+    records went with the zone, so the pass drops the marker and says so, instead of
+    handing it on again at every pass."""
+    aws.proxy.faults.add(fault="error", service="route53", action="ChangeResourceRecordSets",
+                         skip=1, status=403, code="AccessDenied", count=None)
+    name = f"gone.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    aws.proxy.faults.clear()
+    assert r.returncode == 0, r.stderr
+    job = json.loads(r.stdout)["job"]
+    (marker,) = _markers(env)
+    r53 = aws.direct_client("route53")
+    rsets = [x for x in aws.records(zone["id"]) if x["Type"] not in ("SOA", "NS")]
+    r53.change_resource_record_sets(HostedZoneId=zone["id"], ChangeBatch={
+        "Changes": [{"Action": "DELETE", "ResourceRecordSet": x} for x in rsets]})
+    r53.delete_hosted_zone(Id=zone["id"])
+
+    _age_marker(env, marker, STALE_S + 60)
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        _functions(emu, task_root, env)
+        emu.fire_scheduled_event("scheduler")
+        emu.wait_idle(timeout=120)
+        execs = [(json.loads(i.payload), json.loads(i.result_body()))
+                 for i in emu.invocations if i.function == "executor"]
+        logs = [line for _, _, line in emu.functions["executor"].logs]
+    ((payload, answer),) = execs
+    assert payload == {"action": "cleanup", "job": job}
+    assert answer["state"] == "done", answer
+    assert _markers(env) == []
+    assert any("NoSuchHostedZone" in line and "no longer exists" in line for line in logs), logs
+    st = json.load(open(_file(env, "jobs", f"{job}.json")))
+    assert "dns" not in st and "cleanup_marker" not in st, st
+    out, execs = _pass(task_root, env)
+    assert out["cleaning"] == [] and execs == [], out
+
 def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, env, zone,
                                                               pebble):
     """The worker is killed while it waits for Route53 (records published); Lambda's
