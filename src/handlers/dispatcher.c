@@ -128,8 +128,7 @@ out:
 static const struct aws_retry_policy s_invoke_policy = {4, 50, 500, 1500, 500, 0};
 
 /* The executor, asynchronously: Lambda queues the event and answers 202. */
-static int s_invoke(void *ctx, const char *function, const char *payload_json, char *err,
-		    size_t errlen)
+static int s_invoke(void *ctx, const char *function, const char *payload_json, struct aaa_err *err)
 {
 	struct aws_reply reply;
 	int rc;
@@ -139,8 +138,11 @@ static int s_invoke(void *ctx, const char *function, const char *payload_json, c
 	/* Slack waits 3 s for the whole answer: a throttled Invoke is retried
 	 * within 1.5 s, not the default minute. */
 	rc = lambda_invoke_policy(function, payload_json, 1, NULL, NULL, &s_invoke_policy, &reply);
-	if (rc != 0)
-		snprintf(err, errlen, "%s", reply.message ? reply.message : "Lambda Invoke failed");
+	if (rc != 0) {
+		err_set(err, "aws", "", "%s",
+			reply.message ? reply.message : "Lambda Invoke failed");
+		aws_reply_detail(&reply, err);
+	}
 	aws_reply_free(&reply);
 	return rc == 0 ? 0 : -1;
 }

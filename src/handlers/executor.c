@@ -170,14 +170,13 @@ static void s_notify(struct agent *a, struct job *job, const cJSON *answer)
 {
 	const char *url = json_str(job->doc, "response_url");
 	unsigned posts = (unsigned)json_int(job->doc, "slack_posts", 0);
-	char *err = NULL;
+	struct aaa_err err;
 
 	if (!url)
 		return;
 	if (slack_notify(url, answer, &posts, &err) != 0)
 		log_warn("job %s: the Slack reply failed: %s (the certificate is not affected)",
-			 job_id(job), err ? err : "unknown error");
-	free(err);
+			 job_id(job), err.message);
 	cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "slack_posts");
 	cJSON_AddNumberToObject(job->doc, "slack_posts", posts);
 	if (job_save(a, job) < 0)
@@ -1032,11 +1031,10 @@ int agent_executor(const cJSON *event, const struct runtime_ctx *ctx, char **res
 	 * deploy) gets its answer in the channel too; a job posts its own. */
 	if (!action->job_posts && json_str(event, "response_url")) {
 		unsigned posts = 0;
-		char *nerr = NULL;
+		struct aaa_err nerr;
 
 		if (slack_notify(json_str(event, "response_url"), out, &posts, &nerr) != 0)
-			log_warn("the Slack reply failed: %s", nerr ? nerr : "unknown error");
-		free(nerr);
+			log_warn("the Slack reply failed: %s", nerr.message);
 	}
 	if (!(*response_json = json_print(out)))
 		goto out;

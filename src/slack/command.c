@@ -144,7 +144,7 @@ static void s_unlink(char *w)
 }
 
 /* Validates and appends a name (lower-cased). */
-static int s_add_name(struct slack_cmd *cmd, char *w, char *err, size_t errlen)
+static int s_add_name(struct slack_cmd *cmd, char *w, struct aaa_err *err)
 {
 	struct aaa_err why;
 	char q[80];
@@ -155,12 +155,13 @@ static int s_add_name(struct slack_cmd *cmd, char *w, char *err, size_t errlen)
 	if (name_validate(w, &why) != 0) {
 		s_quote(w, q, sizeof(q));
 		/* why names the input itself; keep only its reason when it is long. */
-		snprintf(err, errlen, "\"%s\" is not a valid domain name: %.160s", q, why.message);
+		err_set(err, "input", "", "\"%s\" is not a valid domain name: %.160s", q,
+			why.message);
 		return -1;
 	}
 	copy = str_dup(w);
 	if (copy == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, "internal", "", "out of memory");
 		return -1;
 	}
 	name_lower(copy);
@@ -173,9 +174,8 @@ static int s_add_name(struct slack_cmd *cmd, char *w, char *err, size_t errlen)
  * missing one is an error naming it, never silently ignored, so a typo
  * cannot issue a different certificate from the one asked for.
  */
-int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t errlen)
+int slack_cmd_parse(const char *text, struct slack_cmd *cmd, struct aaa_err *err)
 {
-	struct aaa_err lerr;
 	char **w = NULL;
 	char q[80], choices[128];
 	int kt;
@@ -186,12 +186,12 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 	if (text == NULL)
 		text = "";
 	if (strlen(text) > SLACK_MAX_TEXT) {
-		snprintf(err, errlen, "the command is %zu characters long; the limit is %d",
-			 strlen(text), SLACK_MAX_TEXT);
+		err_set(err, "input", "", "the command is %zu characters long; the limit is %d",
+			strlen(text), SLACK_MAX_TEXT);
 		goto out;
 	}
 	if (s_split(text, &w, &n) != 0) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, "internal", "", "out of memory");
 		goto out;
 	}
 	if (n == 0) {
@@ -202,14 +202,14 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 	a = s_lookup(w[0], slack_action_names, SLACK_ACTION_MAX);
 	if (a < 0) {
 		s_quote(w[0], q, sizeof(q));
-		snprintf(err, errlen,
-			 "unknown command \"%s\": use cert, renew, status, ls, revoke or help", q);
+		err_set(err, "input", "",
+			"unknown command \"%s\": use cert, renew, status, ls, revoke or help", q);
 		goto out;
 	}
 	cmd->action = (enum slack_action)a;
 	cmd->names = calloc(SLACK_MAX_NAMES, sizeof(*cmd->names));
 	if (cmd->names == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, "internal", "", "out of memory");
 		goto out;
 	}
 	for (i = 1; i < n; i++) {
@@ -234,8 +234,8 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 				if (kt < 0) {
 					s_quote(val ? val : "", q, sizeof(q));
 					key_type_choices(choices, sizeof(choices));
-					snprintf(err, errlen, "--key-type \"%s\": use %s", q,
-						 choices);
+					err_set(err, "input", "", "--key-type \"%s\": use %s", q,
+						choices);
 					goto out;
 				}
 				free(cmd->key_type);
@@ -245,15 +245,15 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 				continue;
 			}
 			s_quote(w[i], q, sizeof(q));
-			snprintf(err, errlen,
-				 "unknown option \"%s\" for cert: use --create-key or --key-type T",
-				 q);
+			err_set(err, "input", "",
+				"unknown option \"%s\" for cert: use --create-key or --key-type T",
+				q);
 			goto out;
 		}
 		if (opt != NULL) {
 			s_quote(w[i], q, sizeof(q));
-			snprintf(err, errlen, "%s takes no option \"%s\"",
-				 slack_action_names[cmd->action], q);
+			err_set(err, "input", "", "%s takes no option \"%s\"",
+				slack_action_names[cmd->action], q);
 			goto out;
 		}
 		if (cmd->action == SLACK_REVOKE && cmd->nnames == 1 && cmd->reason == NULL) {
@@ -262,8 +262,8 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 			if (r < 0 || !acme_revoke_reason_subscriber(r)) {
 				s_quote(w[i], q, sizeof(q));
 				acme_revoke_reason_choices(choices, sizeof(choices));
-				snprintf(err, errlen, "unknown revocation reason \"%s\": use %s", q,
-					 choices);
+				err_set(err, "input", "",
+					"unknown revocation reason \"%s\": use %s", q, choices);
 				goto out;
 			}
 			cmd->reason = str_dup(acme_revoke_reason_names[r]);
@@ -276,28 +276,26 @@ int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t e
 		    (cmd->action == SLACK_CERT && cmd->nnames == SLACK_MAX_NAMES)) {
 			s_quote(w[i], q, sizeof(q));
 			if (cmd->action == SLACK_CERT)
-				snprintf(err, errlen,
-					 "too many names: a certificate holds at most %d",
-					 SLACK_MAX_NAMES);
+				err_set(err, "input", "",
+					"too many names: a certificate holds at most %d",
+					SLACK_MAX_NAMES);
 			else
-				snprintf(err, errlen, "%s: unexpected \"%s\"",
-					 slack_action_names[cmd->action], q);
+				err_set(err, "input", "", "%s: unexpected \"%s\"",
+					slack_action_names[cmd->action], q);
 			goto out;
 		}
-		if (s_add_name(cmd, w[i], err, errlen) != 0)
+		if (s_add_name(cmd, w[i], err) != 0)
 			goto out;
 	}
 	if (cmd->action != SLACK_LS && cmd->action != SLACK_HELP && cmd->nnames == 0) {
-		snprintf(err, errlen, "%s needs %s", slack_action_names[cmd->action],
-			 cmd->action == SLACK_CERT ? "at least one domain name"
-						   : "a certificate name");
+		err_set(err, "input", "", "%s needs %s", slack_action_names[cmd->action],
+			cmd->action == SLACK_CERT ? "at least one domain name"
+						  : "a certificate name");
 		goto out;
 	}
 	if (cmd->nnames > 1 &&
-	    names_validate_list((const char *const *)cmd->names, cmd->nnames, &lerr) != 0) {
-		snprintf(err, errlen, "%s", lerr.message);
+	    names_validate_list((const char *const *)cmd->names, cmd->nnames, err) != 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	for (i = 0; i < n; i++)

@@ -16,6 +16,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 /* Slack sends at most a few thousand characters; we take this many. */
 #define SLACK_MAX_TEXT 4000
 /* Let's Encrypt's limit of names per certificate. */
@@ -44,10 +46,10 @@ struct slack_cmd {
 
 /*
  * Parses text into cmd (zeroed first; free with slack_cmd_free, also after
- * a failure). Empty text is "help". 0, or -1 with a message for the user in
- * err (names the offending word, at most 64 bytes of it).
+ * a failure). Empty text is "help". 0, or -1 with err set (source "input",
+ * a message for the user naming the offending word, at most 64 bytes of it).
  */
-int slack_cmd_parse(const char *text, struct slack_cmd *cmd, char *err, size_t errlen);
+int slack_cmd_parse(const char *text, struct slack_cmd *cmd, struct aaa_err *err);
 void slack_cmd_free(struct slack_cmd *cmd);
 
 /* The executor payload ({"action":...}) for cmd; NULL for help or on

@@ -281,7 +281,8 @@ static int s_command(const struct slack_settings *s, const struct slack_deps *d,
 		     const struct slack_http *req, const struct slack_form *f, char **response_json)
 {
 	struct slack_cmd cmd;
-	char perr[512], key[48], ierr[512];
+	struct aaa_err perr, ierr;
+	char key[48];
 	const char *retry = slack_event_header(req, "X-Slack-Retry-Num");
 	const char *url = slack_form_get(f, "response_url");
 	char *payload = NULL, *esc = NULL, *what = NULL, *ref = NULL;
@@ -311,10 +312,10 @@ static int s_command(const struct slack_settings *s, const struct slack_deps *d,
 	}
 	if (s_check_who(s, f, response_json, &rc) != 0)
 		goto out;
-	if (slack_cmd_parse(slack_form_get(f, "text"), &cmd, perr, sizeof(perr)) != 0) {
+	if (slack_cmd_parse(slack_form_get(f, "text"), &cmd, &perr) != 0) {
 		char *c = s_command_name(f);
 
-		esc = slack_escape(perr);
+		esc = slack_escape(perr.message);
 		rc = (esc && c) ? s_ephemeralf(response_json, "Sorry, %s. Try `%s help`.", esc, c)
 				: -1;
 		free(c);
@@ -345,8 +346,9 @@ static int s_command(const struct slack_settings *s, const struct slack_deps *d,
 	what = slack_cmd_describe(&cmd);
 	if (payload == NULL || what == NULL)
 		goto out;
-	if (d->invoke(d->invoke_ctx, s->executor, payload, ierr, sizeof(ierr)) != 0) {
-		log_error("could not invoke %s for job %s: %s", s->executor, key, ierr);
+	err_clear(&ierr);
+	if (d->invoke(d->invoke_ctx, s->executor, payload, &ierr) != 0) {
+		log_error("could not invoke %s for job %s: %s", s->executor, key, ierr.message);
 		rc = s_ephemeralf(response_json,
 				  "Sorry, the job could not be started (the executor did not "
 				  "accept it); nothing was done. Try again in a minute.");
@@ -389,14 +391,14 @@ int slack_dispatch(const struct slack_settings *s, const struct slack_deps *d, c
 {
 	struct slack_http req;
 	struct slack_form form;
-	char why[256];
+	struct aaa_err why;
 	int rc = -1;
 
 	*response_json = NULL;
 	memset(&form, 0, sizeof(form));
-	if (slack_event_read(event, &req, why, sizeof(why)) != 0) {
-		log_warn("refused: %s", why);
-		rc = s_http_error(400, why, response_json);
+	if (slack_event_read(event, &req, &why) != 0) {
+		log_warn("refused: %s", why.message);
+		rc = s_http_error(400, why.message, response_json);
 		goto out;
 	}
 	if (strcmp(req.method, "POST") != 0) {
@@ -412,14 +414,14 @@ int slack_dispatch(const struct slack_settings *s, const struct slack_deps *d, c
 	    slack_signature_verify(s->secret, s->secret_len,
 				   slack_event_header(&req, "X-Slack-Request-Timestamp"),
 				   slack_event_header(&req, "X-Slack-Signature"), req.body,
-				   req.body_len, d->now, why, sizeof(why)) != 0) {
-		log_warn("refused: %s", why);
+				   req.body_len, d->now, &why) != 0) {
+		log_warn("refused: %s", why.message);
 		rc = s_http_error(401, "invalid request signature", response_json);
 		goto out;
 	}
-	if (slack_form_parse(req.body, req.body_len, &form, why, sizeof(why)) != 0) {
-		log_warn("refused: %s", why);
-		rc = s_http_error(400, why, response_json);
+	if (slack_form_parse(req.body, req.body_len, &form, &why) != 0) {
+		log_warn("refused: %s", why.message);
+		rc = s_http_error(400, why.message, response_json);
 		goto out;
 	}
 	if (s->token != NULL && *s->token != '\0' &&

@@ -18,6 +18,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 /* Everything borrowed. */
 struct slack_settings {
 	const unsigned char *secret; /* signing secret; may be NULL when token is set */
@@ -33,10 +35,11 @@ struct slack_settings {
 
 /*
  * Starts the executor asynchronously with payload_json. 0 when the
- * invocation was accepted; -1 with a line for the user in err.
+ * invocation was accepted; -1 with err set (a line for the user, with AWS's
+ * code and request id when AWS refused).
  */
-typedef int (*slack_invoke_fn)(void *ctx, const char *function, const char *payload_json, char *err,
-			       size_t errlen);
+typedef int (*slack_invoke_fn)(void *ctx, const char *function, const char *payload_json,
+			       struct aaa_err *err);
 
 /* Requests already handed to the executor by this process (a warm
  * sandbox), by idempotency key: a Slack retry of one is not invoked again,

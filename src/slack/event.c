@@ -30,7 +30,7 @@ void slack_event_free(struct slack_http *req)
  * Payload 2.0 names the method in requestContext.http.method; 1.0 at the
  * top as httpMethod. A body of null (no body) is an empty body.
  */
-int slack_event_read(const cJSON *event, struct slack_http *req, char *err, size_t errlen)
+int slack_event_read(const cJSON *event, struct slack_http *req, struct aaa_err *err)
 {
 	const cJSON *body;
 	const cJSON *http;
@@ -39,7 +39,7 @@ int slack_event_read(const cJSON *event, struct slack_http *req, char *err, size
 
 	memset(req, 0, sizeof(*req));
 	if (!cJSON_IsObject(event)) {
-		snprintf(err, errlen, "the event is not a JSON object");
+		err_set(err, "input", "", "the event is not a JSON object");
 		goto out;
 	}
 	m = json_str(event, "httpMethod");
@@ -50,7 +50,7 @@ int slack_event_read(const cJSON *event, struct slack_http *req, char *err, size
 		http = json_obj(json_obj(event, "requestContext"), "http");
 		m = json_str(http, "method");
 	} else {
-		snprintf(err, errlen, "not an API Gateway proxy event (payload 1.0 or 2.0)");
+		err_set(err, "input", "", "not an API Gateway proxy event (payload 1.0 or 2.0)");
 		goto out;
 	}
 	req->method = m ? m : "";
@@ -59,13 +59,13 @@ int slack_event_read(const cJSON *event, struct slack_http *req, char *err, size
 	if (body == NULL || cJSON_IsNull(body)) {
 		req->body = str_dup("");
 	} else if (!cJSON_IsString(body)) {
-		snprintf(err, errlen, "the event's body is not a string");
+		err_set(err, "input", "", "the event's body is not a string");
 		goto out;
 	} else if (json_bool(event, "isBase64Encoded", 0)) {
 		req->body = (char *)b64_decode(body->valuestring, strlen(body->valuestring),
 					       &req->body_len);
 		if (req->body == NULL) {
-			snprintf(err, errlen, "the event's body is not valid base64");
+			err_set(err, "input", "", "the event's body is not valid base64");
 			goto out;
 		}
 	} else {
@@ -73,7 +73,7 @@ int slack_event_read(const cJSON *event, struct slack_http *req, char *err, size
 		req->body_len = req->body ? strlen(req->body) : 0;
 	}
 	if (req->body == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, "internal", "", "out of memory");
 		goto out;
 	}
 	rc = 0;

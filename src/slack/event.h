@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 struct slack_http {
 	int version;	    /* 1 (REST) or 2 (HTTP API) */
 	const char *method; /* borrowed from the event; "" when absent */
@@ -22,10 +24,10 @@ struct slack_http {
 
 /*
  * Reads event into req (zeroed first; free with slack_event_free, also
- * after a failure). 0, or -1 with a reason in err: not an API Gateway
- * event, or a base64 body that does not decode.
+ * after a failure). 0, or -1 with err set (source "input"; the message says
+ * why: not an API Gateway event, or a base64 body that does not decode).
  */
-int slack_event_read(const cJSON *event, struct slack_http *req, char *err, size_t errlen);
+int slack_event_read(const cJSON *event, struct slack_http *req, struct aaa_err *err);
 void slack_event_free(struct slack_http *req);
 
 /*

@@ -68,21 +68,20 @@ void slack_form_free(struct slack_form *form)
  * dispatcher parses only after the signature verified, but the size and
  * pair caps keep even a signed oddity (or a fuzzer) cheap.
  */
-int slack_form_parse(const char *body, size_t len, struct slack_form *form, char *err,
-		     size_t errlen)
+int slack_form_parse(const char *body, size_t len, struct slack_form *form, struct aaa_err *err)
 {
 	size_t start = 0, i;
 	int rc = -1;
 
 	memset(form, 0, sizeof(*form));
 	if (len > SLACK_FORM_MAX_BODY) {
-		snprintf(err, errlen, "form body is %zu bytes, over the %u byte limit", len,
-			 SLACK_FORM_MAX_BODY);
+		err_set(err, "input", "", "form body is %zu bytes, over the %u byte limit", len,
+			SLACK_FORM_MAX_BODY);
 		goto out;
 	}
 	form->pairs = calloc(SLACK_FORM_MAX_PAIRS, sizeof(*form->pairs));
 	if (form->pairs == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, "internal", "", "out of memory");
 		goto out;
 	}
 	for (i = 0; i <= len; i++) {
@@ -99,8 +98,8 @@ int slack_form_parse(const char *body, size_t len, struct slack_form *form, char
 		if (plen == 0)
 			continue;
 		if (form->n == SLACK_FORM_MAX_PAIRS) {
-			snprintf(err, errlen, "form body has more than %u fields",
-				 SLACK_FORM_MAX_PAIRS);
+			err_set(err, "input", "", "form body has more than %u fields",
+				SLACK_FORM_MAX_PAIRS);
 			goto out;
 		}
 		eq = memchr(pair, '=', plen);
@@ -110,11 +109,11 @@ int slack_form_parse(const char *body, size_t len, struct slack_form *form, char
 		p->value = eq ? s_decode(eq + 1, plen - nlen - 1, &bad) : s_decode("", 0, &bad);
 		form->n++;
 		if (p->name == NULL || p->value == NULL) {
-			snprintf(err, errlen, "out of memory");
+			err_set(err, "internal", "", "out of memory");
 			goto out;
 		}
 		if (bad) {
-			snprintf(err, errlen, "form body holds a NUL byte");
+			err_set(err, "input", "", "form body holds a NUL byte");
 			goto out;
 		}
 	}

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* Bodies larger than this are refused (Slack's are a few kB). */
 #define SLACK_FORM_MAX_BODY  (64u * 1024u)
 #define SLACK_FORM_MAX_PAIRS 64u
@@ -27,11 +29,10 @@ struct slack_form {
 
 /*
  * Parses body[0..len) into form (zeroed first; free with slack_form_free,
- * also after a failure). 0, or -1 with a reason in err (too large, too many
- * pairs, %00, out of memory).
+ * also after a failure). 0, or -1 with err set (source "input"; the message
+ * says why: too large, too many pairs, %00; "internal": out of memory).
  */
-int slack_form_parse(const char *body, size_t len, struct slack_form *form, char *err,
-		     size_t errlen);
+int slack_form_parse(const char *body, size_t len, struct slack_form *form, struct aaa_err *err);
 void slack_form_free(struct slack_form *form);
 /* The first value of name (borrowed), NULL when absent. */
 const char *slack_form_get(const struct slack_form *form, const char *name);

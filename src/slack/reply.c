@@ -523,33 +523,37 @@ cJSON *slack_progress_message(const char *job, const char *text)
  * One POST. The count goes up before the request is sent: a post that
  * reached Slack but whose answer was lost still used one of the five.
  */
-static int s_post(const char *response_url, const cJSON *msg, unsigned *posts_used, char **err)
+static int s_post(const char *response_url, const cJSON *msg, unsigned *posts_used,
+		  struct aaa_err *err)
 {
 	static const char *const headers[] = {"Content-Type: application/json; charset=utf-8",
 					      NULL};
 	struct http_request req;
 	struct http_response resp;
+	struct aaa_err e;
 	char *body = NULL;
 	int rc = -1;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	*err = NULL;
+	err_clear(&e);
 	if (!slack_response_url_allowed(response_url, NULL)) {
-		*err = str_printf("the response_url is not under the allowed prefix (%s); not "
-				  "posting",
-				  s_prefix_shown());
+		err_set(&e, "slack", "",
+			"the response_url is not under the allowed prefix (%s); not "
+			"posting",
+			s_prefix_shown());
 		goto out;
 	}
 	if (*posts_used >= SLACK_MAX_POSTS) {
-		*err = str_printf("Slack allows %u posts per response_url; %u were used, not "
-				  "posting",
-				  SLACK_MAX_POSTS, *posts_used);
+		err_set(&e, "slack", "",
+			"Slack allows %u posts per response_url; %u were used, not "
+			"posting",
+			SLACK_MAX_POSTS, *posts_used);
 		goto out;
 	}
 	body = msg ? json_print(msg) : NULL;
 	if (body == NULL) {
-		*err = str_printf("out of memory building the Slack message");
+		err_set(&e, "internal", "", "out of memory building the Slack message");
 		goto out;
 	}
 	req.method = "POST";
@@ -561,7 +565,7 @@ static int s_post(const char *response_url, const cJSON *msg, unsigned *posts_us
 	req.max_response = REPLY_MAX_ANSWER;
 	(*posts_used)++;
 	if (http_send(&req, &resp) != 0) {
-		*err = str_printf("posting to Slack failed: %s", resp.error);
+		err_set(&e, "slack", "", "posting to Slack failed: %s", resp.error);
 		goto out;
 	}
 	if (resp.status < 200 || resp.status > 299) {
@@ -573,23 +577,27 @@ static int s_post(const char *response_url, const cJSON *msg, unsigned *posts_us
 		for (p = answer; p && *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 				*p = '?';
-		*err = str_printf("Slack refused the post: HTTP %ld: %s", resp.status,
-				  answer ? answer : "");
+		err_set(&e, "slack", "", "Slack refused the post: HTTP %ld: %s", resp.status,
+			answer ? answer : "");
+		err_detail(&e, (int)resp.status, NULL);
 		free(answer);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (rc != 0 && *err == NULL)
-		*err = str_dup("posting to Slack failed");
-	if (rc != 0)
-		log_warn("slack post %u: %s", *posts_used, *err ? *err : "failed");
+	if (rc != 0 && !err_is_set(&e))
+		err_set(&e, "slack", "", "posting to Slack failed");
+	if (rc != 0) {
+		log_warn("slack post %u: %s", *posts_used, e.message);
+		err_copy(err, &e);
+	}
 	http_response_free(&resp);
 	free(body);
 	return rc;
 }
 
-int slack_notify(const char *response_url, const cJSON *result, unsigned *posts_used, char **err)
+int slack_notify(const char *response_url, const cJSON *result, unsigned *posts_used,
+		 struct aaa_err *err)
 {
 	cJSON *msg = slack_reply_message(result);
 	int rc = s_post(response_url, msg, posts_used, err);
@@ -599,7 +607,7 @@ int slack_notify(const char *response_url, const cJSON *result, unsigned *posts_
 }
 
 int slack_notify_progress(const char *response_url, const char *job, const char *text,
-			  unsigned *posts_used, char **err)
+			  unsigned *posts_used, struct aaa_err *err)
 {
 	cJSON *msg = slack_progress_message(job, text);
 	int rc = s_post(response_url, msg, posts_used, err);

@@ -25,6 +25,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 #define SLACK_MAX_POSTS 5u
 /* Slack's limits on one message. */
 #define SLACK_MAX_BLOCKS       50
@@ -54,14 +56,16 @@ cJSON *slack_progress_message(const char *job, const char *text);
 
 /*
  * Posts slack_reply_message(result) to response_url. 0 when Slack
- * answered 2xx; -1 with *err (caller frees) otherwise: URL refused, sixth
- * post, transport failure, Slack's refusal ("404: expired_url").
+ * answered 2xx; -1 with err set otherwise (source "slack"; err may be NULL):
+ * URL refused, sixth post, transport failure, Slack's refusal ("404:
+ * expired_url", its HTTP status in err's detail).
  * *posts_used is incremented for every post actually sent, whatever its
  * outcome (Slack may have counted it).
  */
-int slack_notify(const char *response_url, const cJSON *result, unsigned *posts_used, char **err);
+int slack_notify(const char *response_url, const cJSON *result, unsigned *posts_used,
+		 struct aaa_err *err);
 /* The same for a progress line. */
 int slack_notify_progress(const char *response_url, const char *job, const char *text,
-			  unsigned *posts_used, char **err);
+			  unsigned *posts_used, struct aaa_err *err);
 
 #endif

@@ -64,38 +64,38 @@ static int s_parse_timestamp(const char *s, long long *out)
  */
 int slack_signature_verify(const void *secret, size_t secret_len, const char *timestamp,
 			   const char *signature, const void *body, size_t body_len, long long now,
-			   char *why, size_t whylen)
+			   struct aaa_err *err)
 {
 	char want[68];
 	long long ts = 0, skew;
 	int rc = -1;
 
 	if (secret == NULL || secret_len == 0) {
-		snprintf(why, whylen, "no signing secret is configured");
+		err_set(err, "input", "", "no signing secret is configured");
 		goto out;
 	}
 	if (timestamp == NULL || signature == NULL) {
-		snprintf(why, whylen, "missing %s header",
-			 timestamp == NULL ? "X-Slack-Request-Timestamp" : "X-Slack-Signature");
+		err_set(err, "input", "", "missing %s header",
+			timestamp == NULL ? "X-Slack-Request-Timestamp" : "X-Slack-Signature");
 		goto out;
 	}
 	if (s_parse_timestamp(timestamp, &ts) != 0) {
-		snprintf(why, whylen, "X-Slack-Request-Timestamp is not a number of seconds");
+		err_set(err, "input", "", "X-Slack-Request-Timestamp is not a number of seconds");
 		goto out;
 	}
 	skew = now - ts;
 	if (skew > SLACK_MAX_SKEW_SECONDS || skew < -SLACK_MAX_SKEW_SECONDS) {
-		snprintf(why, whylen,
-			 "X-Slack-Request-Timestamp is %lld s away from our clock (limit %d s)",
-			 skew, SLACK_MAX_SKEW_SECONDS);
+		err_set(err, "input", "",
+			"X-Slack-Request-Timestamp is %lld s away from our clock (limit %d s)",
+			skew, SLACK_MAX_SKEW_SECONDS);
 		goto out;
 	}
 	if (slack_signature_compute(secret, secret_len, timestamp, body, body_len, want) != 0) {
-		snprintf(why, whylen, "could not compute the signature");
+		err_set(err, "input", "", "could not compute the signature");
 		goto out;
 	}
 	if (!slack_equal_fn(want, strlen(want), signature, strlen(signature))) {
-		snprintf(why, whylen, "X-Slack-Signature does not match");
+		err_set(err, "input", "", "X-Slack-Signature does not match");
 		goto out;
 	}
 	rc = 0;

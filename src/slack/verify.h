@@ -14,18 +14,21 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* Slack's own window: five minutes. */
 #define SLACK_MAX_SKEW_SECONDS 300
 
 /*
  * 0 when signature is Slack's signature of body at timestamp under secret
  * and timestamp is within SLACK_MAX_SKEW_SECONDS of now; -1 otherwise, with
- * the reason in why (missing header, not a number, too old, mismatch). why
- * never holds the expected signature or the secret.
+ * err set (source "input"; the message says why: missing header, not a
+ * number, too old, mismatch). err never holds the expected signature or the
+ * secret.
  */
 int slack_signature_verify(const void *secret, size_t secret_len, const char *timestamp,
 			   const char *signature, const void *body, size_t body_len, long long now,
-			   char *why, size_t whylen);
+			   struct aaa_err *err);
 
 /* The v0 signature ("v0=" + 64 hex digits and a NUL: 68 bytes). 0/-1. */
 int slack_signature_compute(const void *secret, size_t secret_len, const char *timestamp,

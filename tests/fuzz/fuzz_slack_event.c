@@ -7,14 +7,12 @@
 
 #include "fuzz_util.h"
 
-static int s_invoke(void *ctx, const char *function, const char *payload_json, char *err,
-		    size_t errlen)
+static int s_invoke(void *ctx, const char *function, const char *payload_json, struct aaa_err *err)
 {
 	(void)ctx;
 	(void)function;
 	(void)payload_json;
 	(void)err;
-	(void)errlen;
 	/* A fuzzer cannot forge HMAC-SHA256: reaching here is a bug. */
 	abort();
 }

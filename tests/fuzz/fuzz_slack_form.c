@@ -16,8 +16,8 @@
 
 #define DOMAINS "*.example.com,example.org"
 
-static int s_check_invoke(void *ctx, const char *function, const char *payload_json, char *err,
-			  size_t errlen)
+static int s_check_invoke(void *ctx, const char *function, const char *payload_json,
+			  struct aaa_err *err)
 {
 	cJSON *p = json_parse(payload_json, strlen(payload_json), NULL);
 	const cJSON *n;
@@ -27,7 +27,6 @@ static int s_check_invoke(void *ctx, const char *function, const char *payload_j
 	(void)ctx;
 	(void)function;
 	(void)err;
-	(void)errlen;
 	if (p == NULL || executor_validate(p, &a, &rerr) != 0 ||
 	    json_str(p, "idempotency_key") == NULL || json_str(p, "response_url") == NULL)
 		abort();
@@ -83,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct slack_form f;
 	struct slack_cmd cmd;
-	char err[512], why[256];
+	struct aaa_err err, why, cerr;
 	char *sig = fuzz_cstr(data, size);
 	size_t i;
 
@@ -92,13 +91,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* The signature check never accepts a fuzzed signature (the input as
 	 * both signature and body; a NUL ends the signature early). */
-	if (slack_signature_verify("secret", 6, "1700000000", sig, data, size, 1700000000, why,
-				   sizeof(why)) == 0)
+	if (slack_signature_verify("secret", 6, "1700000000", sig, data, size, 1700000000, &why) ==
+	    0)
 		abort();
 	free(sig);
 	s_dispatch(data, size);
-	if (slack_form_parse((const char *)data, size, &f, err, sizeof(err)) != 0) {
-		if (err[0] == '\0')
+	err_clear(&err);
+	if (slack_form_parse((const char *)data, size, &f, &err) != 0) {
+		if (!err_is_set(&err))
 			abort();
 		slack_form_free(&f);
 		return 0;
@@ -106,7 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < f.n; i++)
 		if (f.pairs[i].name == NULL || f.pairs[i].value == NULL)
 			abort();
-	if (slack_cmd_parse(slack_form_get(&f, "text"), &cmd, err, sizeof(err)) == 0) {
+	err_clear(&cerr);
+	if (slack_cmd_parse(slack_form_get(&f, "text"), &cmd, &cerr) == 0) {
 		cJSON *p = slack_cmd_payload(&cmd);
 		char *d = slack_cmd_describe(&cmd);
 
@@ -120,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cJSON_Delete(p);
 		free(d);
 		slack_cmd_free(&cmd);
-	} else if (err[0] == '\0') {
+	} else if (!err_is_set(&cerr)) {
 		abort();
 	}
 	slack_form_free(&f);

@@ -46,14 +46,13 @@ static int s_notify(int argc, char **argv)
 	arr = cJSON_AddArrayToObject(out, "results");
 	for (i = 0; i < n; i++) {
 		cJSON *r = cJSON_CreateObject();
-		char *err = NULL;
+		struct aaa_err err;
 		int one = slack_notify(argv[2], result, &used, &err);
 
 		cJSON_AddNumberToObject(r, "rc", one);
-		if (err)
-			cJSON_AddStringToObject(r, "error", err);
+		if (one != 0)
+			cJSON_AddStringToObject(r, "error", err.message);
 		cJSON_AddItemToArray(arr, r);
-		free(err);
 		if (one != 0)
 			rc = 1;
 	}
@@ -69,25 +68,23 @@ static int s_notify(int argc, char **argv)
 static int s_progress(int argc, char **argv)
 {
 	unsigned used = 0;
-	char *err = NULL;
+	struct aaa_err err;
 	int rc;
 
 	if (argc < 5)
 		return 2;
 	rc = slack_notify_progress(argv[2], argv[3], argv[4], &used, &err);
 	printf("{\"rc\":%d,\"posts_used\":%u}\n", rc, used);
-	if (err)
-		fprintf(stderr, "%s\n", err);
-	free(err);
+	if (rc != 0)
+		fprintf(stderr, "%s\n", err.message);
 	return rc == 0 ? 0 : 1;
 }
 
-static int s_nop_invoke(void *ctx, const char *function, const char *payload_json, char *err,
-			size_t errlen)
+static int s_nop_invoke(void *ctx, const char *function, const char *payload_json,
+			struct aaa_err *err)
 {
 	(void)function;
 	(void)err;
-	(void)errlen;
 	*(size_t *)ctx += strlen(payload_json);
 	return 0;
 }

@@ -37,8 +37,7 @@ struct recorder {
 	char *payload;
 };
 
-static int s_record(void *ctx, const char *function, const char *payload_json, char *err,
-		    size_t errlen)
+static int s_record(void *ctx, const char *function, const char *payload_json, struct aaa_err *err)
 {
 	struct recorder *r = ctx;
 
@@ -47,7 +46,8 @@ static int s_record(void *ctx, const char *function, const char *payload_json, c
 	free(r->payload);
 	r->payload = str_dup(payload_json);
 	if (r->fail) {
-		snprintf(err, errlen, "Lambda Invoke aaa-executor: TooManyRequestsException");
+		err_set(err, "aws", "TooManyRequestsException",
+			"Lambda Invoke aaa-executor: TooManyRequestsException");
 		return -1;
 	}
 	return 0;

@@ -30,10 +30,10 @@
 TEST(slack_form_decodes_plus_percent_and_keeps_order)
 {
 	struct slack_form f;
-	char err[128];
+	struct aaa_err err;
 	const char *body = "text=cert+www.example.com%20%2D%2Dcreate-key&a=%41%zz%4&b=&c&&d=1=2";
 
-	REQUIRE(slack_form_parse(body, strlen(body), &f, err, sizeof(err)) == 0);
+	REQUIRE(slack_form_parse(body, strlen(body), &f, &err) == 0);
 	CHECK_INT(f.n, 5);
 	CHECK_STR(slack_form_get(&f, "text"), "cert www.example.com --create-key");
 	/* Invalid escapes stay literal (WHATWG). */
@@ -48,112 +48,106 @@ TEST(slack_form_decodes_plus_percent_and_keeps_order)
 TEST(slack_form_repeated_keys_empty_and_limits)
 {
 	struct slack_form f;
-	char err[128];
+	struct aaa_err err;
 	char *big;
 	size_t i;
 
-	REQUIRE(slack_form_parse("user_id=U1&user_id=U2", 21, &f, err, sizeof(err)) == 0);
+	REQUIRE(slack_form_parse("user_id=U1&user_id=U2", 21, &f, &err) == 0);
 	CHECK_INT(slack_form_count(&f, "user_id"), 2);
 	CHECK_STR(slack_form_get(&f, "user_id"), "U1");
 	slack_form_free(&f);
 
-	REQUIRE(slack_form_parse("", 0, &f, err, sizeof(err)) == 0);
+	REQUIRE(slack_form_parse("", 0, &f, &err) == 0);
 	CHECK_INT(f.n, 0);
 	slack_form_free(&f);
 
 	/* A decoded NUL would cut a value short later: refused. */
-	CHECK(slack_form_parse("text=a%00b", 10, &f, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "NUL") != NULL);
+	CHECK(slack_form_parse("text=a%00b", 10, &f, &err) == -1);
+	CHECK(strstr(err.message, "NUL") != NULL);
 	slack_form_free(&f);
 
 	big = malloc(SLACK_FORM_MAX_BODY + 2);
 	REQUIRE(big != NULL);
 	memset(big, 'a', SLACK_FORM_MAX_BODY + 1);
 	big[SLACK_FORM_MAX_BODY + 1] = '\0';
-	CHECK(slack_form_parse(big, SLACK_FORM_MAX_BODY + 1, &f, err, sizeof(err)) == -1);
+	CHECK(slack_form_parse(big, SLACK_FORM_MAX_BODY + 1, &f, &err) == -1);
 	for (i = 0; i < SLACK_FORM_MAX_BODY; i += 2)
 		big[i] = 'a', big[i + 1] = '&';
-	CHECK(slack_form_parse(big, SLACK_FORM_MAX_BODY, &f, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "fields") != NULL);
+	CHECK(slack_form_parse(big, SLACK_FORM_MAX_BODY, &f, &err) == -1);
+	CHECK(strstr(err.message, "fields") != NULL);
 	free(big);
 }
 
 TEST(slack_signature_slack_documented_example)
 {
 	char sig[68];
-	char why[128];
+	struct aaa_err why;
 	long long now = 1531420618;
 
 	REQUIRE(slack_signature_compute(EX_SECRET, strlen(EX_SECRET), EX_TS, EX_BODY,
 					strlen(EX_BODY), sig) == 0);
 	CHECK_STR(sig, EX_SIG);
 	CHECK_INT(slack_signature_verify(EX_SECRET, strlen(EX_SECRET), EX_TS, EX_SIG, EX_BODY,
-					 strlen(EX_BODY), now, why, sizeof(why)),
+					 strlen(EX_BODY), now, &why),
 		  0);
 }
 
 TEST(slack_signature_refusals)
 {
 	char body[] = EX_BODY;
-	char why[128];
+	struct aaa_err why;
 	long long now = 1531420618;
 	const size_t sl = strlen(EX_SECRET);
 
 	/* One changed byte anywhere in the body. */
 	body[10] ^= 1;
-	CHECK(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, body, strlen(body), now, why,
-				     sizeof(why)) == -1);
-	CHECK(strstr(why, "does not match") != NULL);
+	CHECK(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, body, strlen(body), now, &why) ==
+	      -1);
+	CHECK(strstr(why.message, "does not match") != NULL);
 	/* Wrong secret, wrong case of the hex, missing prefix, missing headers. */
 	CHECK(slack_signature_verify("8f742231b10e8888abcd99yyyzzz85a6", sl, EX_TS, EX_SIG, EX_BODY,
-				     strlen(EX_BODY), now, why, sizeof(why)) == -1);
+				     strlen(EX_BODY), now, &why) == -1);
 	CHECK(slack_signature_verify(EX_SECRET, sl, EX_TS,
 				     "v0=A2114D57B48EAC39B9AD189DD8316235A7B4A8D21A10BD27519666489C"
 				     "69B503",
-				     EX_BODY, strlen(EX_BODY), now, why, sizeof(why)) == -1);
+				     EX_BODY, strlen(EX_BODY), now, &why) == -1);
 	CHECK(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG + 3, EX_BODY, strlen(EX_BODY),
-				     now, why, sizeof(why)) == -1);
+				     now, &why) == -1);
 	CHECK(slack_signature_verify(EX_SECRET, sl, NULL, EX_SIG, EX_BODY, strlen(EX_BODY), now,
-				     why, sizeof(why)) == -1);
-	CHECK(strstr(why, "X-Slack-Request-Timestamp") != NULL);
-	CHECK(slack_signature_verify(EX_SECRET, sl, EX_TS, NULL, EX_BODY, strlen(EX_BODY), now, why,
-				     sizeof(why)) == -1);
-	CHECK(strstr(why, "X-Slack-Signature") != NULL);
-	CHECK(slack_signature_verify(NULL, 0, EX_TS, EX_SIG, EX_BODY, strlen(EX_BODY), now, why,
-				     sizeof(why)) == -1);
+				     &why) == -1);
+	CHECK(strstr(why.message, "X-Slack-Request-Timestamp") != NULL);
+	CHECK(slack_signature_verify(EX_SECRET, sl, EX_TS, NULL, EX_BODY, strlen(EX_BODY), now,
+				     &why) == -1);
+	CHECK(strstr(why.message, "X-Slack-Signature") != NULL);
+	CHECK(slack_signature_verify(NULL, 0, EX_TS, EX_SIG, EX_BODY, strlen(EX_BODY), now, &why) ==
+	      -1);
 	/* The reason never carries the expected signature. */
-	CHECK(strstr(why, "a2114d57") == NULL);
+	CHECK(strstr(why.message, "a2114d57") == NULL);
 }
 
 TEST(slack_signature_timestamp_window)
 {
-	char why[128];
+	struct aaa_err why;
 	const long long ts = 1531420618;
 	const size_t sl = strlen(EX_SECRET), bl = strlen(EX_BODY);
 
-	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts + 300, why,
-					 sizeof(why)),
+	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts + 300, &why),
 		  0);
-	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts - 300, why,
-					 sizeof(why)),
+	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts - 300, &why),
 		  0);
-	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts + 301, why,
-					 sizeof(why)),
+	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts + 301, &why),
 		  -1);
-	CHECK(strstr(why, "301 s") != NULL);
-	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts - 301, why,
-					 sizeof(why)),
+	CHECK(strstr(why.message, "301 s") != NULL);
+	CHECK_INT(slack_signature_verify(EX_SECRET, sl, EX_TS, EX_SIG, EX_BODY, bl, ts - 301, &why),
 		  -1);
 	/* Not a plain number: refused before any arithmetic. */
-	CHECK_INT(slack_signature_verify(EX_SECRET, sl, "+1531420618", EX_SIG, EX_BODY, bl, ts, why,
-					 sizeof(why)),
-		  -1);
-	CHECK_INT(slack_signature_verify(EX_SECRET, sl, "99999999999999999999", EX_SIG, EX_BODY, bl,
-					 ts, why, sizeof(why)),
-		  -1);
 	CHECK_INT(
-	    slack_signature_verify(EX_SECRET, sl, "", EX_SIG, EX_BODY, bl, ts, why, sizeof(why)),
+	    slack_signature_verify(EX_SECRET, sl, "+1531420618", EX_SIG, EX_BODY, bl, ts, &why),
 	    -1);
+	CHECK_INT(slack_signature_verify(EX_SECRET, sl, "99999999999999999999", EX_SIG, EX_BODY, bl,
+					 ts, &why),
+		  -1);
+	CHECK_INT(slack_signature_verify(EX_SECRET, sl, "", EX_SIG, EX_BODY, bl, ts, &why), -1);
 }
 
 static int s_ct_calls;
@@ -169,14 +163,14 @@ static int s_counting_equal(const void *a, size_t alen, const void *b, size_t bl
 
 TEST(slack_signature_and_token_use_the_constant_time_compare)
 {
-	char why[128];
+	struct aaa_err why;
 
 	/* The production default is the constant-time routine itself. */
 	CHECK(slack_equal_fn == mem_equal_ct);
 	slack_equal_fn = s_counting_equal;
 	s_ct_calls = 0;
 	CHECK_INT(slack_signature_verify(EX_SECRET, strlen(EX_SECRET), EX_TS, EX_SIG, EX_BODY,
-					 strlen(EX_BODY), 1531420618, why, sizeof(why)),
+					 strlen(EX_BODY), 1531420618, &why),
 		  0);
 	CHECK_INT(s_ct_calls, 1);
 	CHECK_INT(s_ct_alen, 67);
@@ -199,10 +193,10 @@ TEST(slack_event_v2_base64_and_header_case)
 	    "\"body\":\"dGV4dD1scyYrPWE=\",\"isBase64Encoded\":true}";
 	cJSON *ev = cJSON_Parse(ev_text);
 	struct slack_http req;
-	char err[128];
+	struct aaa_err err;
 
 	REQUIRE(ev != NULL);
-	REQUIRE(slack_event_read(ev, &req, err, sizeof(err)) == 0);
+	REQUIRE(slack_event_read(ev, &req, &err) == 0);
 	CHECK_INT(req.version, 2);
 	CHECK_STR(req.method, "POST");
 	CHECK_INT(req.body_len, 11);
@@ -217,8 +211,9 @@ TEST(slack_event_v2_base64_and_header_case)
 			 "\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
 			 "\"body\":\"not base64!\",\"isBase64Encoded\":true}");
 	REQUIRE(ev != NULL);
-	CHECK(slack_event_read(ev, &req, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "base64") != NULL);
+	CHECK(slack_event_read(ev, &req, &err) == -1);
+	CHECK(strstr(err.message, "base64") != NULL);
+	CHECK_STR(err.source, "input");
 	slack_event_free(&req);
 	cJSON_Delete(ev);
 }
@@ -231,10 +226,10 @@ TEST(slack_event_v1_plain_body_and_ambiguous_headers)
 	    "\"X-Slack-Request-Timestamp\":\"5\",\"x-slack-request-timestamp\":\"5\"},"
 	    "\"body\":\"text=help\",\"isBase64Encoded\":false}");
 	struct slack_http req;
-	char err[128];
+	struct aaa_err err;
 
 	REQUIRE(ev != NULL);
-	REQUIRE(slack_event_read(ev, &req, err, sizeof(err)) == 0);
+	REQUIRE(slack_event_read(ev, &req, &err) == 0);
 	CHECK_INT(req.version, 1);
 	CHECK_STR(req.body, "text=help");
 	/* Two copies that disagree: neither is believed. Two that agree: fine. */
@@ -244,7 +239,7 @@ TEST(slack_event_v1_plain_body_and_ambiguous_headers)
 	cJSON_Delete(ev);
 
 	ev = cJSON_Parse("{\"action\":\"ls\"}");
-	CHECK(slack_event_read(ev, &req, err, sizeof(err)) == -1);
+	CHECK(slack_event_read(ev, &req, &err) == -1);
 	slack_event_free(&req);
 	cJSON_Delete(ev);
 }
@@ -271,11 +266,11 @@ TEST(slack_event_response_shape)
 static char *s_payload_text(const char *text)
 {
 	struct slack_cmd cmd;
-	char err[256];
+	struct aaa_err err;
 	cJSON *p;
 	char *out = NULL;
 
-	if (slack_cmd_parse(text, &cmd, err, sizeof(err)) != 0)
+	if (slack_cmd_parse(text, &cmd, &err) != 0)
 		return NULL;
 	p = slack_cmd_payload(&cmd);
 	if (p)
@@ -357,25 +352,25 @@ TEST(slack_command_help_and_refusals)
 	    {"cert a..example.com", "not a valid domain name"},
 	};
 	struct slack_cmd cmd;
-	char err[512];
+	struct aaa_err err;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		if (slack_cmd_parse(bad[i].text, &cmd, err, sizeof(err)) != -1 ||
-		    strstr(err, bad[i].in_err) == NULL)
+		err_clear(&err);
+		if (slack_cmd_parse(bad[i].text, &cmd, &err) != -1 ||
+		    strstr(err.message, bad[i].in_err) == NULL)
 			harness_fail(__FILE__, __LINE__, "\"%s\": got \"%s\", wanted \"%s\"",
-				     bad[i].text, err, bad[i].in_err);
+				     bad[i].text, err.message, bad[i].in_err);
 		CHECK(cmd.names == NULL && cmd.nnames == 0);
 	}
-	REQUIRE(slack_cmd_parse("", &cmd, err, sizeof(err)) == 0);
+	REQUIRE(slack_cmd_parse("", &cmd, &err) == 0);
 	CHECK_INT(cmd.action, SLACK_HELP);
 	CHECK(slack_cmd_payload(&cmd) == NULL);
 	slack_cmd_free(&cmd);
-	REQUIRE(slack_cmd_parse(" \t\n", &cmd, err, sizeof(err)) == 0);
+	REQUIRE(slack_cmd_parse(" \t\n", &cmd, &err) == 0);
 	CHECK_INT(cmd.action, SLACK_HELP);
 	slack_cmd_free(&cmd);
-	REQUIRE(slack_cmd_parse(NULL, &cmd, err, sizeof(err)) == 0);
+	REQUIRE(slack_cmd_parse(NULL, &cmd, &err) == 0);
 	CHECK_INT(cmd.action, SLACK_HELP);
 	slack_cmd_free(&cmd);
 }
@@ -383,7 +378,7 @@ TEST(slack_command_help_and_refusals)
 TEST(slack_command_long_texts_and_many_names)
 {
 	struct slack_cmd cmd;
-	char err[512];
+	struct aaa_err err;
 	char *text = malloc(12000);
 	size_t i, o;
 
@@ -392,44 +387,44 @@ TEST(slack_command_long_texts_and_many_names)
 	memcpy(text, "cert ", 5);
 	memset(text + 5, 'a', 9995);
 	text[10000] = '\0';
-	CHECK(slack_cmd_parse(text, &cmd, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "4000") != NULL);
+	CHECK(slack_cmd_parse(text, &cmd, &err) == -1);
+	CHECK(strstr(err.message, "4000") != NULL);
+	CHECK_STR(err.source, "input");
 
 	/* 100 names are fine, 101 are too many: the limit is named. */
 	o = (size_t)sprintf(text, "cert");
 	for (i = 0; i < 100; i++)
 		o += (size_t)sprintf(text + o, " n%zu.example.com", i);
-	REQUIRE(slack_cmd_parse(text, &cmd, err, sizeof(err)) == 0);
+	REQUIRE(slack_cmd_parse(text, &cmd, &err) == 0);
 	CHECK_INT(cmd.nnames, 100);
 	CHECK_STR(cmd.names[99], "n99.example.com");
 	slack_cmd_free(&cmd);
 	sprintf(text + o, " n100.example.com");
-	CHECK(slack_cmd_parse(text, &cmd, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "too many names") != NULL);
+	CHECK(slack_cmd_parse(text, &cmd, &err) == -1);
+	CHECK(strstr(err.message, "too many names") != NULL);
 
 	/* 200 short names fit in 4000 characters but not in a certificate. */
 	o = (size_t)sprintf(text, "cert");
 	for (i = 0; i < 200; i++)
 		o += (size_t)sprintf(text + o, " n%zu.ex", i);
 	CHECK(o <= SLACK_MAX_TEXT);
-	CHECK(slack_cmd_parse(text, &cmd, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "too many names") != NULL);
+	CHECK(slack_cmd_parse(text, &cmd, &err) == -1);
+	CHECK(strstr(err.message, "too many names") != NULL);
 	free(text);
 }
 
 TEST(slack_command_describe)
 {
 	struct slack_cmd cmd;
-	char err[256];
+	struct aaa_err err;
 	char *d;
 
-	REQUIRE(slack_cmd_parse("cert a.ex b.ex c.ex d.ex e.ex f.ex g.ex", &cmd, err,
-				sizeof(err)) == 0);
+	REQUIRE(slack_cmd_parse("cert a.ex b.ex c.ex d.ex e.ex f.ex g.ex", &cmd, &err) == 0);
 	d = slack_cmd_describe(&cmd);
 	CHECK_STR(d, "cert for a.ex, b.ex, c.ex, d.ex, e.ex and 2 more");
 	free(d);
 	slack_cmd_free(&cmd);
-	REQUIRE(slack_cmd_parse("ls", &cmd, err, sizeof(err)) == 0);
+	REQUIRE(slack_cmd_parse("ls", &cmd, &err) == 0);
 	d = slack_cmd_describe(&cmd);
 	CHECK_STR(d, "ls");
 	free(d);

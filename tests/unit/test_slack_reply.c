@@ -304,7 +304,7 @@ TEST(slack_reply_five_posts_then_refused_without_sending)
 {
 	cJSON *r = cJSON_Parse("{\"job\":\"J\",\"action\":\"ls\",\"state\":\"done\"}");
 	unsigned used = 0;
-	char *err = NULL;
+	struct aaa_err err;
 	int i;
 
 	log_configure(LOG_LEVEL_MAX, 0, NULL);
@@ -313,23 +313,19 @@ TEST(slack_reply_five_posts_then_refused_without_sending)
 	settings_reload();
 	for (i = 0; i < 5; i++) {
 		CHECK_INT(slack_notify("http://127.0.0.1:1/commands/x", r, &used, &err), -1);
-		CHECK(err != NULL && strstr(err, "posting to Slack failed") != NULL);
-		free(err);
-		err = NULL;
+		CHECK(strstr(err.message, "posting to Slack failed") != NULL);
+		CHECK_STR(err.source, "slack");
 	}
 	CHECK_INT(used, 5);
 	CHECK_INT(slack_notify("http://127.0.0.1:1/commands/x", r, &used, &err), -1);
-	CHECK(err != NULL && strstr(err, "allows 5 posts") != NULL);
+	CHECK(strstr(err.message, "allows 5 posts") != NULL);
 	CHECK_INT(used, 5);
-	free(err);
-	err = NULL;
 	/* Outside the prefix: refused before counting, the URL not echoed. */
 	used = 0;
 	CHECK_INT(slack_notify_progress("http://127.0.0.2:1/secret-path", "J", "x", &used, &err),
 		  -1);
 	CHECK_INT(used, 0);
-	CHECK(err != NULL && strstr(err, "secret-path") == NULL);
-	free(err);
+	CHECK(err_is_set(&err) && strstr(err.message, "secret-path") == NULL);
 	unsetenv("AAA_SLACK_RESPONSE_URL_PREFIX");
 	settings_reload();
 	harness_log_restore();
