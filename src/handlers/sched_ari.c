@@ -4,7 +4,8 @@
  * asks the CA again, with the unauthenticated GET of renewalInfo, for the
  * certificates whose time to ask again (Retry-After, stored at issuance as
  * the index's ari_next) has come: at most SCHED_ARI_MAX a pass, the longest
- * waiting first, one after the other over the one kept-alive connection.
+ * waiting first, HTTP_GET_MANY_MAX at a time (http_get_many), each GET with
+ * its own timeout of SCHED_ARI_TIMEOUT_MS.
  * A window that starts in the past makes the certificate due this pass.
  *
  * What it heard is kept in fleet/ari.json, which only the scheduler writes
@@ -30,6 +31,9 @@
 #include "util/mem.h"
 
 #define SCHED_ARI_MAX 50
+/* One renewalInfo GET, connection included: the CA's slow answer costs a
+ * slot for this long, never the pass. */
+#define SCHED_ARI_TIMEOUT_MS 10000L
 
 static void s_set_time(cJSON *o, const char *k, time_t t)
 {
@@ -96,38 +100,30 @@ static int s_cand_cmp(const void *pa, const void *pb)
 	return strcmp(a->cert->string, b->cert->string);
 }
 
-/* One renewalInfo GET: 0 with the window in *w, -1 (logged). */
-static int s_fetch(const char *base, const char *id, struct acme_ari *w)
+/* What one renewalInfo GET (g, for url) said: 0 with the window in *w, -1
+ * (logged). */
+static int s_window(const struct http_get *g, struct acme_ari *w)
 {
-	struct http_request req = {.method = "GET", .timeout_ms = 10000};
-	struct http_response resp;
-	char *url = str_printf("%s%s%s", base, str_has_suffix(base, "/") ? "" : "/", id);
 	cJSON *json = NULL;
 	int rc = -1;
 
-	memset(&resp, 0, sizeof(resp));
 	memset(w, 0, sizeof(*w));
-	if (!url)
-		goto out;
-	req.url = url;
-	if (http_send(&req, &resp) != 0) {
-		log_warn("scheduler: renewalInfo %s: %s", url, resp.error);
+	if (g->rc != 0) {
+		log_warn("scheduler: renewalInfo: %s", g->resp.error);
 		goto out;
 	}
-	if (resp.status != 200) {
-		log_warn("scheduler: renewalInfo %s: HTTP %ld", url, resp.status);
+	if (g->resp.status != 200) {
+		log_warn("scheduler: renewalInfo %s: HTTP %ld", g->url, g->resp.status);
 		goto out;
 	}
-	if (!(json = json_parse(resp.body.data, resp.body.len, "renewalInfo")) ||
+	if (!(json = json_parse(g->resp.body.data, g->resp.body.len, "renewalInfo")) ||
 	    acme_ari_parse(json, w) != 0)
 		goto out;
 	w->retry_after_s =
-	    acme_retry_after_seconds(http_response_header(&resp, "Retry-After"), time(NULL));
+	    acme_retry_after_seconds(http_response_header(&g->resp, "Retry-After"), time(NULL));
 	rc = 0;
 out:
 	cJSON_Delete(json);
-	http_response_free(&resp);
-	free(url);
 	return rc;
 }
 
@@ -136,9 +132,10 @@ void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, t
 {
 	struct acme_directory dir;
 	struct s_cand *c = NULL;
+	struct http_get *gets = NULL;
 	cJSON *checked = cJSON_AddArrayToObject(out, "ari_checked"), *moved;
 	const cJSON *it;
-	size_t n = 0, i;
+	size_t n = 0, nget = 0, i;
 	char why[64];
 
 	memset(&dir, 0, sizeof(dir));
@@ -169,12 +166,24 @@ void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, t
 		goto out;
 	}
 	qsort(c, n, sizeof(*c), s_cand_cmp);
-	for (i = 0; i < n && i < SCHED_ARI_MAX; i++) {
+	nget = n < SCHED_ARI_MAX ? n : SCHED_ARI_MAX;
+	if (!(gets = calloc(nget, sizeof(*gets))))
+		goto out;
+	for (i = 0; i < nget; i++) {
+		const char *base = dir.renewal_info;
+
+		gets[i].url = str_printf("%s%s%s", base, str_has_suffix(base, "/") ? "" : "/",
+					 json_str(c[i].cert, "ari_id"));
+		gets[i].timeout_ms = SCHED_ARI_TIMEOUT_MS;
+	}
+	/* Unauthenticated and independent: side by side, at most HTTP_GET_MANY_MAX at once. */
+	http_get_many(gets, nget, 0);
+	for (i = 0; i < nget; i++) {
 		struct acme_ari w;
 		const char *name = c[i].cert->string;
 		cJSON *e;
 
-		if (s_fetch(dir.renewal_info, json_str(c[i].cert, "ari_id"), &w) != 0)
+		if (!gets[i].url || s_window(&gets[i], &w) != 0)
 			continue;
 		cJSON_DeleteItemFromObjectCaseSensitive(s->state, name);
 		if ((e = cJSON_AddObjectToObject(s->state, name))) {
@@ -207,6 +216,11 @@ void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, t
 		    "next pass",
 		    n, SCHED_ARI_MAX);
 out:
+	for (i = 0; gets && i < nget; i++) {
+		free((char *)gets[i].url);
+		http_response_free(&gets[i].resp);
+	}
+	free(gets);
 	acme_directory_clear(&dir);
 	free(c);
 }

@@ -188,10 +188,16 @@ long http_connections_opened(void)
 	return s_connections;
 }
 
+/* One request on one easy handle: what its callbacks fill and what its
+ * options point into, alive until the transfer is done (s_release). */
 struct s_ctx {
 	struct http_response *resp;
 	size_t max;
 	int too_large;
+	const char *method;
+	char *safe; /* the URL for messages: no query */
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE];
 };
 
 static size_t s_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -334,116 +340,275 @@ static int s_retryable(CURLcode cc)
 	}
 }
 
-int http_send(const struct http_request *req, struct http_response *resp)
+/*
+ * Sets everything req asks for on h (reset first: the connection cache, DNS
+ * cache and TLS sessions stay), with the TLS settings every request gets.
+ * ctx is zeroed and owns the header list and the safe URL until s_release.
+ * 0; -1 when out of memory.
+ */
+static int s_prepare(CURL *h, const struct http_request *req, struct http_response *resp,
+		     struct s_ctx *ctx)
 {
-	struct curl_slist *hdrs = NULL, *tmp;
-	struct s_ctx ctx;
-	const char *const *h;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	char *safe = NULL;
-	CURLcode cc;
-	long nconn = 0;
-	int rc = -1;
+	struct curl_slist *tmp;
+	const char *const *hp;
 
 	memset(resp, 0, sizeof(*resp));
-	ctx.resp = resp;
-	ctx.max = req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE;
-	ctx.too_large = 0;
-	safe = s_safe_url(req->url);
-	if (http_init() != 0) {
-		s_set_error(resp, "HTTP client not available");
-		goto out;
-	}
-	for (h = req->headers; h && *h; h++) {
-		tmp = curl_slist_append(hdrs, *h);
-		if (tmp == NULL)
-			goto out;
-		hdrs = tmp;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->resp = resp;
+	ctx->max = req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE;
+	ctx->method = req->method;
+	if (!(ctx->safe = s_safe_url(req->url)))
+		return -1;
+	for (hp = req->headers; hp && *hp; hp++) {
+		if (!(tmp = curl_slist_append(ctx->hdrs, *hp)))
+			return -1;
+		ctx->hdrs = tmp;
 	}
 	/* curl adds these on its own; an empty value suppresses them so the
 	 * wire request is exactly what the caller (and its signature) saw. */
-	if (!s_has_header(req->headers, "Expect") && (tmp = curl_slist_append(hdrs, "Expect:")))
-		hdrs = tmp;
+	if (!s_has_header(req->headers, "Expect") &&
+	    (tmp = curl_slist_append(ctx->hdrs, "Expect:")))
+		ctx->hdrs = tmp;
 	if (!s_has_header(req->headers, "Content-Type") &&
-	    (tmp = curl_slist_append(hdrs, "Content-Type:")))
-		hdrs = tmp;
+	    (tmp = curl_slist_append(ctx->hdrs, "Content-Type:")))
+		ctx->hdrs = tmp;
 
-	/* reset keeps the connection cache, DNS cache and TLS sessions. */
-	curl_easy_reset(s_curl);
-	curl_easy_setopt(s_curl, CURLOPT_URL, req->url);
-	curl_easy_setopt(s_curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s_curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(s_curl, CURLOPT_USERAGENT, "aaa/" AAA_VERSION);
-	curl_easy_setopt(s_curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s_curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(s_curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(s_curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ctx->errbuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "aaa/" AAA_VERSION);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (s_cabundle.len) {
 		struct curl_blob blob;
 
 		blob.data = s_cabundle.data;
 		blob.len = s_cabundle.len;
 		blob.flags = CURL_BLOB_NOCOPY;
-		curl_easy_setopt(s_curl, CURLOPT_CAINFO_BLOB, &blob);
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
 	} else if (s_capath) {
-		curl_easy_setopt(s_curl, CURLOPT_CAINFO, s_cafile);
-		curl_easy_setopt(s_curl, CURLOPT_CAPATH, s_capath);
+		curl_easy_setopt(h, CURLOPT_CAINFO, s_cafile);
+		curl_easy_setopt(h, CURLOPT_CAPATH, s_capath);
 	} else if (s_cafile) {
-		curl_easy_setopt(s_curl, CURLOPT_CAINFO, s_cafile);
+		curl_easy_setopt(h, CURLOPT_CAINFO, s_cafile);
 	}
-	curl_easy_setopt(s_curl, CURLOPT_CONNECTTIMEOUT_MS,
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 			 req->connect_timeout_ms > 0 ? req->connect_timeout_ms
 						     : HTTP_DEFAULT_CONNECT_TIMEOUT_MS);
 	if (req->timeout_ms != HTTP_NO_TIMEOUT)
-		curl_easy_setopt(s_curl, CURLOPT_TIMEOUT_MS,
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
 				 req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS);
 	if (req->no_proxy)
-		curl_easy_setopt(s_curl, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(s_curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(s_curl, CURLOPT_WRITEFUNCTION, s_on_body);
-	curl_easy_setopt(s_curl, CURLOPT_WRITEDATA, &ctx);
-	curl_easy_setopt(s_curl, CURLOPT_HEADERFUNCTION, s_on_header);
-	curl_easy_setopt(s_curl, CURLOPT_HEADERDATA, &ctx);
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, ctx->hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, s_on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, ctx);
 	if (strcmp(req->method, "HEAD") == 0) {
-		curl_easy_setopt(s_curl, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "GET") != 0 || req->body) {
-		curl_easy_setopt(s_curl, CURLOPT_CUSTOMREQUEST, req->method);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 		if (req->body || strcmp(req->method, "POST") == 0 ||
 		    strcmp(req->method, "PUT") == 0) {
-			curl_easy_setopt(s_curl, CURLOPT_POSTFIELDSIZE_LARGE,
-					 (curl_off_t)req->body_len);
-			curl_easy_setopt(s_curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 		}
 	}
-	cc = curl_easy_perform(s_curl);
-	if (curl_easy_getinfo(s_curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
+	return 0;
+}
+
+/* What a finished transfer on h (cc its result) means for ctx->resp: 0 an
+ * answer (status set), -1 a transport failure (error set). */
+static int s_complete(CURL *h, CURLcode cc, struct s_ctx *ctx)
+{
+	struct http_response *resp = ctx->resp;
+	long nconn = 0;
+
+	if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
 		s_connections += nconn;
 	if (cc != CURLE_OK) {
-		if (ctx.too_large)
-			s_set_error(resp, "%s %s: response larger than %zu bytes", req->method,
-				    safe, ctx.max);
+		if (ctx->too_large)
+			s_set_error(resp, "%s %s: response larger than %zu bytes", ctx->method,
+				    ctx->safe, ctx->max);
 		else
-			s_set_error(resp, "%s %s: %s", req->method, safe,
-				    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+			s_set_error(resp, "%s %s: %s", ctx->method, ctx->safe,
+				    ctx->errbuf[0] ? ctx->errbuf : curl_easy_strerror(cc));
 		resp->status = 0;
-		resp->retryable = !ctx.too_large && s_retryable(cc);
-		goto out;
+		resp->retryable = !ctx->too_large && s_retryable(cc);
+		return -1;
 	}
-	curl_easy_getinfo(s_curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (resp->body.data == NULL && buf_append(&resp->body, "", 0) != 0)
-		goto out;
-	rc = 0;
-out:
-	/* The handle must not keep pointers into this call's stack or headers. */
-	if (s_curl) {
-		curl_easy_setopt(s_curl, CURLOPT_HTTPHEADER, NULL);
-		curl_easy_setopt(s_curl, CURLOPT_ERRORBUFFER, NULL);
+		return -1;
+	return 0;
+}
+
+/* Ends a request: h (may be NULL) keeps no pointer into ctx, ctx frees
+ * what it owns; a failure without a message is a lack of memory. */
+static void s_release(CURL *h, struct s_ctx *ctx, int rc)
+{
+	if (h) {
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	}
-	curl_slist_free_all(hdrs);
-	free(safe);
-	if (rc != 0 && resp->error[0] == '\0')
-		s_set_error(resp, "%s: out of memory", req->method);
+	curl_slist_free_all(ctx->hdrs);
+	free(ctx->safe);
+	ctx->hdrs = NULL;
+	ctx->safe = NULL;
+	if (rc != 0 && ctx->resp->error[0] == '\0')
+		s_set_error(ctx->resp, "%s: out of memory", ctx->method);
+}
+
+int http_send(const struct http_request *req, struct http_response *resp)
+{
+	struct s_ctx ctx;
+	int rc = -1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.resp = resp;
+	ctx.method = req->method;
+	memset(resp, 0, sizeof(*resp));
+	if (http_init() != 0) {
+		s_set_error(resp, "HTTP client not available");
+		goto out;
+	}
+	if (s_prepare(s_curl, req, resp, &ctx) != 0)
+		goto out;
+	rc = s_complete(s_curl, curl_easy_perform(s_curl), &ctx);
+out:
+	s_release(s_curl, &ctx, rc);
 	return rc;
+}
+
+int http_parallel(int parallel, size_t n)
+{
+	int p = parallel < 1 || parallel > HTTP_GET_MANY_MAX ? HTTP_GET_MANY_MAX : parallel;
+
+	return n < (size_t)p ? (int)n : p;
+}
+
+/* http_get_many's state: slot s runs gets[owner[s]] on easy[s] while busy[s]. */
+struct s_many {
+	CURLM *m;
+	struct http_get *gets;
+	size_t n, next;
+	int p, running;
+	CURL *easy[HTTP_GET_MANY_MAX];
+	struct s_ctx ctx[HTTP_GET_MANY_MAX];
+	size_t owner[HTTP_GET_MANY_MAX];
+	int busy[HTTP_GET_MANY_MAX];
+};
+
+/* Slot s takes the next GET that can start (one that cannot is failed). */
+static void s_many_start(struct s_many *g, int s)
+{
+	while (g->next < g->n) {
+		struct http_get *get = &g->gets[g->next];
+		struct http_request req = {.method = "GET"};
+
+		req.url = get->url;
+		req.timeout_ms = get->timeout_ms;
+		req.max_response = get->max_response;
+		g->owner[s] = g->next++;
+		if (s_prepare(g->easy[s], &req, &get->resp, &g->ctx[s]) == 0 &&
+		    curl_multi_add_handle(g->m, g->easy[s]) == CURLM_OK) {
+			g->busy[s] = 1;
+			g->running++;
+			return;
+		}
+		s_release(g->easy[s], &g->ctx[s], -1);
+	}
+}
+
+/* Ends slot s's GET (cc: its result) and starts the next in it. */
+static void s_many_done(struct s_many *g, int s, CURLcode cc)
+{
+	struct http_get *get = &g->gets[g->owner[s]];
+
+	curl_multi_remove_handle(g->m, g->easy[s]);
+	g->busy[s] = 0;
+	g->running--;
+	get->rc = s_complete(g->easy[s], cc, &g->ctx[s]);
+	s_release(g->easy[s], &g->ctx[s], get->rc);
+	s_many_start(g, s);
+}
+
+/*
+ * The multi interface drives up to p easy handles of its own (the shared
+ * handle of http_send is left alone); a handle that finishes takes the next
+ * URL, so at most p requests are in flight, and the multi's connection
+ * cache keeps their connections for the next ones. A request's timeout
+ * starts when it is added, never while it waits for a slot.
+ */
+size_t http_get_many(struct http_get *gets, size_t n, int parallel)
+{
+	struct s_many g;
+	const char *why = "HTTP client not available";
+	size_t done = 0, i;
+	CURLMsg *msg;
+	CURLMcode mc;
+	int s, still = 0, queued;
+
+	memset(&g, 0, sizeof(g));
+	g.gets = gets;
+	g.n = n;
+	g.p = http_parallel(parallel, n);
+	for (i = 0; i < n; i++) {
+		memset(&gets[i].resp, 0, sizeof(gets[i].resp));
+		gets[i].rc = -1;
+	}
+	if (n == 0 || http_init() != 0 || !(g.m = curl_multi_init()))
+		goto out;
+	curl_multi_setopt(g.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)g.p);
+	for (s = 0; s < g.p; s++)
+		if (!(g.easy[s] = curl_easy_init()))
+			goto out;
+	for (s = 0; s < g.p; s++)
+		s_many_start(&g, s);
+	why = NULL;
+	while (g.running > 0) {
+		if ((mc = curl_multi_perform(g.m, &still)) != CURLM_OK) {
+			why = curl_multi_strerror(mc);
+			break;
+		}
+		while ((msg = curl_multi_info_read(g.m, &queued))) {
+			CURL *h = msg->easy_handle;
+			CURLcode cc = msg->data.result;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (s = 0; s < g.p && g.easy[s] != h; s++)
+				;
+			if (s < g.p && g.busy[s])
+				s_many_done(&g, s, cc);
+		}
+		if (g.running > 0 && (mc = curl_multi_poll(g.m, NULL, 0, 1000, NULL)) != CURLM_OK) {
+			why = curl_multi_strerror(mc);
+			break;
+		}
+	}
+out:
+	/* After a failure of the multi itself, what runs or waits fails with it. */
+	for (s = 0; s < g.p; s++) {
+		if (g.busy[s]) {
+			curl_multi_remove_handle(g.m, g.easy[s]);
+			s_set_error(g.ctx[s].resp, "GET %s: %s", g.ctx[s].safe, why);
+			s_release(g.easy[s], &g.ctx[s], -1);
+		}
+		if (g.easy[s])
+			curl_easy_cleanup(g.easy[s]);
+	}
+	for (i = g.next; why && i < n; i++)
+		s_set_error(&gets[i].resp, "GET: %s", why);
+	if (g.m)
+		curl_multi_cleanup(g.m);
+	for (i = 0; i < n; i++)
+		done += gets[i].rc == 0;
+	return done;
 }
 
 const char *http_response_header(const struct http_response *resp, const char *name)

@@ -7,6 +7,10 @@
  * A transport failure (no answer) is not an HTTP status: http_send returns
  * -1 and fills resp->error; any answer, 200 or 503, returns 0 with
  * resp->status set.
+ *
+ * http_get_many sends many GETs side by side (libcurl's multi interface),
+ * for callers that ask one server about many things at once, like the
+ * scheduler's ARI re-check.
  */
 #ifndef AAA_HTTP_HTTP_H
 #define AAA_HTTP_HTTP_H
@@ -58,6 +62,35 @@ void http_cleanup(void);
  * failure (resp->error says why: connect refused, timeout, TLS, too large).
  */
 int http_send(const struct http_request *req, struct http_response *resp);
+/*
+ * At most this many GETs of one http_get_many call are in flight: enough to
+ * hide a round trip's latency behind the others (8 GETs of ~100 ms each
+ * take ~100 ms, not 800), few enough that no server sees a burst from one
+ * client (Let's Encrypt's ARI endpoint takes 1,000 requests/s overall).
+ */
+#define HTTP_GET_MANY_MAX 8
+
+/* One GET of http_get_many: url and limits in, resp and rc out. */
+struct http_get {
+	const char *url;	   /* borrowed */
+	long timeout_ms;	   /* the whole request: 0 default, as http_request's */
+	size_t max_response;	   /* 0: default */
+	struct http_response resp; /* as http_send fills it; caller frees */
+	int rc;			   /* as http_send returns: 0 answered, -1 transport failure */
+};
+
+/*
+ * Sends the n GETs of gets, at most http_parallel(parallel, n) at once, with
+ * the TLS settings, user agent and limits of http_send (each its own
+ * timeout, counted from its own start). Every gets[i] ends with rc and resp
+ * set as http_send would set them, also when the client itself failed (the
+ * reason in resp.error); the caller frees each resp. Returns how many were
+ * answered (rc 0), whatever their HTTP status.
+ */
+size_t http_get_many(struct http_get *gets, size_t n, int parallel);
+/* How many GETs http_get_many runs at once for n of them: parallel, or
+ * HTTP_GET_MANY_MAX when parallel is below 1 or above it; never above n. */
+int http_parallel(int parallel, size_t n);
 /* First header with this name, any case; borrowed; NULL if absent. */
 const char *http_response_header(const struct http_response *resp, const char *name);
 void http_response_free(struct http_response *resp);

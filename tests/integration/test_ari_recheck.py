@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import sys
+import threading
 import uuid
 
 import pytest
@@ -33,6 +34,26 @@ class AriCA:
         self.window = {"start": "2030-01-02T04:00:00Z", "end": "2030-01-03T04:00:00Z"}
         self.retry_after = "21600"
         self.asked = []
+        # gate(peak, total): each renewalInfo answer is held until `peak` are held at
+        # once or `total` came (10 s at most); max_held is the most held at once.
+        self.peak = self.total = None
+        self.held = self.seen = self.max_held = 0
+        self.cond = threading.Condition()
+
+    def gate(self, peak, total):
+        with self.cond:
+            self.peak, self.total = peak, total
+            self.held = self.seen = self.max_held = 0
+
+    def _hold(self):
+        with self.cond:
+            self.held += 1
+            self.seen += 1
+            self.max_held = max(self.max_held, self.held)
+            self.cond.notify_all()
+            self.cond.wait_for(lambda: self.held >= self.peak or self.seen >= self.total,
+                               timeout=10)
+            self.held -= 1
 
     def __enter__(self):
         self.pebble.proxy.mutate = self.mutate
@@ -50,6 +71,8 @@ class AriCA:
         if action == "renewalInfo":
             assert method == "GET"
             self.asked.append(path.rsplit("/", 1)[1])
+            if self.peak:
+                self._hold()
             out = json.dumps({"suggestedWindow": self.window,
                               "explanationURL": "https://ca.example/incident"}).encode()
             return 200, [("Content-Type", "application/json"),
@@ -188,3 +211,31 @@ def test_a_window_moved_into_the_past_renews_at_once_with_replaces(task_root, aa
     out, execs = _pass(task_root, env)
     assert out["renewing"] == [] and execs == [], out
     assert name not in _load(env, "fleet", "ari.json")
+
+
+def test_the_ca_is_asked_side_by_side_at_most_8_at_once(task_root, aaa, env, zone, ari):
+    """13 certificates whose time to ask again has come: the pass sends their renewalInfo
+    GETs side by side, never more than http_get_many's 8 at once (the CA holds each answer
+    until 8 are open, so one at a time would show 1), and hears every answer."""
+    name = f"ari.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    assert r.returncode == 0, r.stderr
+    _pass(task_root, env)  # folds the entry into index.json
+    idx = _load(env, "index.json")
+    entry = idx["certs"][name]
+    names = [name] + [f"c{i:02d}.{zone['name']}" for i in range(12)]
+    for i, n in enumerate(names):
+        e = dict(entry, ari_next="2020-01-01T00:00:00Z")
+        if n != name:  # more versions for the CA to answer about, as index entries
+            e["ari_id"] = f"{entry['ari_id']}{i:02d}"
+            e["serial"] = f"{entry['serial']}{i:02d}"
+        idx["certs"][n] = e
+    _save(env, idx, "index.json")
+    ari.asked.clear()
+    ari.gate(peak=8, total=len(names))
+    out, execs = _pass(task_root, env)
+    assert sorted(out["ari_checked"]) == sorted(names), out
+    assert sorted(ari.asked) == sorted(_load(env, "index.json")["certs"][n]["ari_id"]
+                                       for n in names)
+    assert ari.max_held == 8, "side by side, and never more than 8 at once"
+    assert out["ari_moved"] == [] and execs == []

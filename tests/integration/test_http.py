@@ -67,6 +67,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/slow":
             time.sleep(int(args["ms"]) / 1000)
             self._send(200, b"late")
+        elif path == "/gate":
+            # Held until `peak` GETs of it are in flight at once, or all `total` came
+            # (or 10 s passed: a client that sends one at a time fails the test, slowly).
+            gate = self.server.gate
+            with gate:
+                self.server.inflight += 1
+                self.server.seen += 1
+                self.server.max_inflight = max(self.server.max_inflight, self.server.inflight)
+                gate.notify_all()
+                gate.wait_for(lambda: self.server.inflight >= int(args["peak"])
+                              or self.server.seen >= int(args["total"]), timeout=10)
+            try:
+                self._send(200, args["id"].encode())
+            finally:
+                with gate:
+                    self.server.inflight -= 1
         elif path == "/status":
             self._send(int(args["code"]), b'{"type":"urn:ietf:params:acme:error:badNonce"}',
                        [("Replay-Nonce", "nonce-1"), ("Retry-After", "3")])
@@ -84,6 +100,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def server(pki):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.connections = 0
+    srv.gate = threading.Condition()
+    srv.inflight = srv.seen = srv.max_inflight = 0
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(pki / "srv.pem", pki / "srv.key")
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
@@ -105,6 +123,46 @@ def probe(args, ca=None, timeout=20):
 
 def url(server, path):
     return f"https://127.0.0.1:{server.server_address[1]}{path}"
+
+
+def _gated(server, n, peak):
+    with server.gate:
+        server.inflight = server.seen = server.max_inflight = 0
+    return [url(server, f"/gate?id={i}&peak={peak}&total={n}") for i in range(n)]
+
+
+def test_get_many_runs_side_by_side_at_most_p_at_once(server, pki):
+    before = server.connections
+    rc, res, conns, _ = probe(["--parallel", "4", *_gated(server, 12, 4)], ca=pki / "ca.pem")
+    assert rc == 0
+    assert [r["body"] for r in res] == [str(i) for i in range(12)], "each answer to its URL"
+    assert server.max_inflight == 4
+    # kept alive: the 4 connections carry all 12
+    assert conns == server.connections - before and conns <= 4
+
+
+def test_get_many_caps_what_it_is_asked_for(server, pki):
+    rc, res, _, _ = probe(["--parallel", "50", *_gated(server, 12, 8)], ca=pki / "ca.pem")
+    assert rc == 0 and len(res) == 12
+    assert server.max_inflight == 8  # HTTP_GET_MANY_MAX
+
+
+def test_get_many_verifies_tls_and_times_each_out(server, pki):
+    rc, res, _, _ = probe(["--parallel", "3", url(server, "/a"), url(server, "/b")])
+    assert rc == 1
+    assert all("certificate" in r["error"].lower() and r["retryable"] is False for r in res)
+    port = server.server_address[1]
+    rc, res, _, _ = probe(["--parallel", "3", f"https://localhost:{port}/a"],
+                          ca=pki / "ca.pem")
+    assert rc == 1 and res[0]["status"] == 0
+    # Each its own timeout (2 s: the test server's TLS handshakes take turns).
+    rc, res, _, _ = probe(["--parallel", "3", "--timeout-ms", "2000",
+                           url(server, "/slow?ms=8000"), url(server, "/a"),
+                           url(server, "/big?n=10")], ca=pki / "ca.pem")
+    assert rc == 1
+    assert "timed out" in res[0]["error"].lower() and res[0]["retryable"] is True
+    assert res[1]["status"] == 200 and json.loads(res[1]["body"])["path"] == "/a"
+    assert res[2]["body_len"] == 10
 
 
 def test_keepalive_one_connection_and_user_agent(server, pki):

@@ -3,7 +3,9 @@
  * one JSON object per response, then {"connections": N}.
  *   http_probe [--method M] [--header "N: v"]... [--data D] [--max BYTES]
  *              [--timeout-ms MS] [--connect-timeout-ms MS] [--no-proxy] URL...
- * Options apply to every URL that follows them.
+ * Options apply to every URL that follows them. With --parallel P, the URLs
+ * that follow are GETs sent together at the end with http_get_many (at
+ * most P at once), printed in the order given.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -15,23 +17,43 @@
 #include "http/http.h"
 #include "log/log.h"
 
+static void s_print(int rc, struct http_response *resp, int *failures)
+{
+	cJSON *o = cJSON_CreateObject(), *hs;
+	char *line;
+	size_t h;
+
+	if (rc != 0) {
+		cJSON_AddStringToObject(o, "error", resp->error);
+		cJSON_AddBoolToObject(o, "retryable", resp->retryable);
+		(*failures)++;
+	}
+	cJSON_AddNumberToObject(o, "status", (double)resp->status);
+	cJSON_AddStringToObject(o, "body", resp->body.data ? resp->body.data : "");
+	cJSON_AddNumberToObject(o, "body_len", (double)resp->body.len);
+	hs = cJSON_AddObjectToObject(o, "headers");
+	for (h = 0; h < resp->nheaders; h++)
+		cJSON_AddStringToObject(hs, resp->headers[h].name, resp->headers[h].value);
+	line = cJSON_PrintUnformatted(o);
+	printf("%s\n", line);
+	free(line);
+	cJSON_Delete(o);
+	http_response_free(resp);
+}
+
 int main(int argc, char **argv)
 {
 	const char *headers[32] = {NULL};
-	size_t nh = 0;
+	size_t nh = 0, ngets = 0, k;
 	struct http_request req;
-	int i, failures = 0;
+	struct http_get *gets = calloc((size_t)argc, sizeof(*gets));
+	int i, failures = 0, parallel = 0;
 
 	log_init_from_env();
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.headers = headers;
 	for (i = 1; i < argc; i++) {
-		struct http_response resp;
-		cJSON *o;
-		char *line;
-		size_t h;
-
 		if (strcmp(argv[i], "--method") == 0 && i + 1 < argc) {
 			req.method = argv[++i];
 		} else if (strcmp(argv[i], "--header") == 0 && i + 1 < argc && nh < 31) {
@@ -47,31 +69,26 @@ int main(int argc, char **argv)
 			req.connect_timeout_ms = strtol(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--no-proxy") == 0) {
 			req.no_proxy = 1;
+		} else if (strcmp(argv[i], "--parallel") == 0 && i + 1 < argc) {
+			parallel = atoi(argv[++i]);
+		} else if (parallel && gets) {
+			gets[ngets].url = argv[i];
+			gets[ngets].timeout_ms = req.timeout_ms;
+			gets[ngets++].max_response = req.max_response;
 		} else {
-			req.url = argv[i];
-			o = cJSON_CreateObject();
-			if (http_send(&req, &resp) != 0) {
-				cJSON_AddStringToObject(o, "error", resp.error);
-				cJSON_AddBoolToObject(o, "retryable", resp.retryable);
-				failures++;
-			}
-			cJSON_AddNumberToObject(o, "status", (double)resp.status);
-			cJSON_AddStringToObject(o, "body", resp.body.data ? resp.body.data : "");
-			cJSON_AddNumberToObject(o, "body_len", (double)resp.body.len);
-			{
-				cJSON *hs = cJSON_AddObjectToObject(o, "headers");
+			struct http_response resp;
+			int rc;
 
-				for (h = 0; h < resp.nheaders; h++)
-					cJSON_AddStringToObject(hs, resp.headers[h].name,
-								resp.headers[h].value);
-			}
-			line = cJSON_PrintUnformatted(o);
-			printf("%s\n", line);
-			free(line);
-			cJSON_Delete(o);
-			http_response_free(&resp);
+			req.url = argv[i];
+			rc = http_send(&req, &resp);
+			s_print(rc, &resp, &failures);
 		}
 	}
+	if (ngets)
+		http_get_many(gets, ngets, parallel);
+	for (k = 0; k < ngets; k++)
+		s_print(gets[k].rc, &gets[k].resp, &failures);
+	free(gets);
 	printf("{\"connections\":%ld}\n", http_connections_opened());
 	http_cleanup();
 	return failures ? 1 : 0;
