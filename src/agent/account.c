@@ -27,13 +27,17 @@
 /* A signer for a KMS key; a->err.message on failure. */
 static struct jws_signer *s_kms_signer(struct agent *a, const char *key_id)
 {
-	char *err = NULL;
-	struct jws_signer *s = kms_signer_new(key_id, &err);
+	struct aaa_err err;
+	struct jws_signer *s;
 
-	if (!s)
-		agent_fail(a, "aws", "", "account key kms:%s: %s", key_id,
-			   err ? err : "cannot use the KMS key");
-	free(err);
+	err_clear(&err);
+	s = kms_signer_new(key_id, &err);
+	if (!s) {
+		agent_fail(a, err.source[0] ? err.source : "aws", err.code,
+			   "account key kms:%s: %s", key_id,
+			   err_is_set(&err) ? err.message : "cannot use the KMS key");
+		err_detail(&a->err, err.http_status, err.request_id);
+	}
 	return s;
 }
 

@@ -557,7 +557,8 @@ char *doctor_zone_fix(const char *domain, const char *err)
 static void s_zones(struct doctor_report *r, const struct doctor_opts *o, int have_id, int *arc)
 {
 	struct dns01_opts dopts;
-	char *zid = NULL, *zname = NULL, *err = NULL, *name = NULL, *d = NULL, *fix = NULL;
+	char *zid = NULL, *zname = NULL, *name = NULL, *d = NULL, *fix = NULL;
+	struct aaa_err err;
 	size_t i;
 
 	memset(&dopts, 0, sizeof(dopts));
@@ -576,17 +577,15 @@ static void s_zones(struct doctor_report *r, const struct doctor_opts *o, int ha
 			d = str_printf("%s (%s)", zname, zid);
 			*arc |= doctor_report_add(r, name, DOCTOR_OK, d, NULL);
 		} else {
-			fix = doctor_zone_fix(o->domains[i], err);
-			*arc |= doctor_report_add(r, name, DOCTOR_FAIL,
-						  err ? err : "no hosted zone found", fix);
+			fix = doctor_zone_fix(o->domains[i], err.message);
+			*arc |= doctor_report_add(r, name, DOCTOR_FAIL, err.message, fix);
 		}
 		free(name);
 		free(zid);
 		free(zname);
-		free(err);
 		free(d);
 		free(fix);
-		name = zid = zname = err = d = fix = NULL;
+		name = zid = zname = d = fix = NULL;
 	}
 }
 

@@ -119,7 +119,7 @@ out:
  * which the JWK is made; the key's type must agree with the spec, so a
  * signer never announces one algorithm and signs with another.
  */
-struct jws_signer *kms_signer_new(const char *key_id, char **err)
+struct jws_signer *kms_signer_new(const char *key_id, struct aaa_err *err)
 {
 	struct aws_reply reply;
 	struct s_ctx *c = NULL;
@@ -131,43 +131,46 @@ struct jws_signer *kms_signer_new(const char *key_id, char **err)
 	char *spec = NULL;
 	const char *alg = NULL, *kms_alg = NULL, *key_alg;
 
-	*err = NULL;
 	memset(&reply, 0, sizeof(reply));
 	if (key_id == NULL || *key_id == '\0') {
-		*err = str_printf("KMS account key: no key id (use --account-key kms:KEY_ID)");
+		err_set(err, "input", "",
+			"KMS account key: no key id (use --account-key kms:KEY_ID)");
 		goto out;
 	}
 	if (kms_get_public_key(key_id, &spki, &spki_len, &spec, &reply) != 0) {
-		*err = str_printf("%s (the account key needs kms:GetPublicKey and kms:Sign on an "
-				  "asymmetric SIGN_VERIFY key)",
-				  reply.message ? reply.message : "KMS GetPublicKey failed");
+		err_set(err, "aws", "",
+			"%s (the account key needs kms:GetPublicKey and kms:Sign on an "
+			"asymmetric SIGN_VERIFY key)",
+			reply.message ? reply.message : "KMS GetPublicKey failed");
+		aws_reply_detail(&reply, err);
 		goto out;
 	}
 	if (kms_signer_alg_for_spec(spec, &alg, &kms_alg) != 0) {
-		*err = str_printf("KMS key %s has KeySpec %s, which cannot sign ACME requests: "
-				  "create it with KeySpec ECC_NIST_P256, ECC_NIST_P384 or RSA_2048 "
-				  "and KeyUsage SIGN_VERIFY",
-				  key_id, spec);
+		err_set(err, "aws", "",
+			"KMS key %s has KeySpec %s, which cannot sign ACME requests: "
+			"create it with KeySpec ECC_NIST_P256, ECC_NIST_P384 or RSA_2048 "
+			"and KeyUsage SIGN_VERIFY",
+			key_id, spec);
 		goto out;
 	}
 	k = key_load_public_der(spki, spki_len, "KMS public key");
 	key_alg = k ? jws_alg_for_key(k) : NULL;
 	if (key_alg == NULL || strcmp(key_alg, alg) != 0) {
-		*err = str_printf("KMS key %s: the public key does not match KeySpec %s", key_id,
-				  spec);
+		err_set(err, "aws", "", "KMS key %s: the public key does not match KeySpec %s",
+			key_id, spec);
 		goto out;
 	}
 	jwk = jwk_public(k);
 	c = calloc(1, sizeof(*c));
 	if (jwk == NULL || c == NULL || (c->key_id = str_dup(key_id)) == NULL) {
-		*err = str_printf("KMS key %s: out of memory", key_id);
+		err_set(err, "internal", "", "KMS key %s: out of memory", key_id);
 		goto out;
 	}
 	c->alg = alg;
 	c->kms_alg = kms_alg;
 	s = jws_signer_new(alg, jwk, s_sign, c, s_ctx_free);
 	if (s == NULL) {
-		*err = str_printf("KMS key %s: cannot build the signer", key_id);
+		err_set(err, "aws", "", "KMS key %s: cannot build the signer", key_id);
 		goto out;
 	}
 	c = NULL; /* owned by s */

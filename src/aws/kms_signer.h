@@ -13,11 +13,13 @@
 #define AAA_AWS_KMS_SIGNER_H
 
 #include "crypto/jws.h"
+#include "util/err.h"
 
 /* A JWS signer whose private key never leaves KMS: alg ES256/ES384/RS256 from GetPublicKey's
  * KeySpec, JWK from the public key, signatures from kms_sign (ECDSA DER → raw r||s as JWS
- * needs; see crypto/jws.h helpers). NULL and *err (caller frees) on failure. */
-struct jws_signer *kms_signer_new(const char *key_id, char **err);
+ * needs; see crypto/jws.h helpers). NULL and err set on failure (source "aws", with KMS's
+ * code, HTTP status and request id when KMS refused; "input" for an empty key id). */
+struct jws_signer *kms_signer_new(const char *key_id, struct aaa_err *err);
 
 /*
  * The JWS alg and KMS SigningAlgorithm for a KMS KeySpec: 0 with static

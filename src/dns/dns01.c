@@ -843,7 +843,7 @@ int dns01_add(struct dns01 *d, const char *identifier, const char *txt_value)
 }
 
 int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,
-		    char **zone_name, char **err)
+		    char **zone_name, struct aaa_err *err)
 {
 	struct dns01 *d = dns01_new(opts);
 	const struct dns01_zone *z;
@@ -851,25 +851,26 @@ int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone
 	int rc = -1;
 
 	*zone_id = *zone_name = NULL;
-	*err = NULL;
 	if (d == NULL) {
-		*err = str_dup("dns-01: out of memory");
+		err_set(err, "internal", "", "dns-01: out of memory");
 		goto out;
 	}
 	if (dns01_resolve(d, names, 1)) {
-		*err = str_dup(dns01_error(d));
+		err_set(err, "dns", "", "%s", dns01_error(d));
 		goto out;
 	}
 	z = s_zone_of(d, name);
-	if (z == NULL)
+	if (z == NULL) {
+		err_set(err, "dns", "", "no hosted zone found");
 		goto out;
+	}
 	*zone_id = str_dup(z->id);
 	*zone_name = str_dup(z->name);
 	if (*zone_id == NULL || *zone_name == NULL) {
 		free(*zone_id);
 		free(*zone_name);
 		*zone_id = *zone_name = NULL;
-		*err = str_dup("dns-01: out of memory");
+		err_set(err, "internal", "", "dns-01: out of memory");
 		goto out;
 	}
 	rc = 0;

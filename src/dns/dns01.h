@@ -24,6 +24,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 struct dns01_opts {
 	const char *const *zone_ids;
 	size_t nzone_ids; /* "DOMAIN=ZONEID" explicit zone per domain */
@@ -94,9 +96,9 @@ cJSON *dns01_state(const struct dns01 *d);
 struct dns01 *dns01_from_state(const cJSON *state, const struct dns01_opts *opts);
 void dns01_free(struct dns01 *d);
 /* For `aaa doctor` and early checks: the zone that would hold name's challenge. Caller frees
- * *zone_id and *zone_name; -1 and *err (caller frees) when none. */
+ * *zone_id and *zone_name; -1 and err set (source "dns") when none. */
 int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,
-		    char **zone_name, char **err);
+		    char **zone_name, struct aaa_err *err);
 
 /* --- a batch: several certificates' dns01 objects, one change per zone --- */
 

@@ -148,7 +148,8 @@ static int s_jws(int argc, char **argv)
 {
 	struct jws_signer *s = NULL;
 	cJSON *payload = NULL;
-	char *err = NULL, *text = NULL;
+	struct aaa_err err;
+	char *text = NULL;
 	int rc = 1;
 
 	if (argc != 6)
@@ -156,7 +157,7 @@ static int s_jws(int argc, char **argv)
 	payload = cJSON_Parse(argv[5]);
 	s = kms_signer_new(argv[2], &err);
 	if (s == NULL || payload == NULL) {
-		fprintf(stderr, "%s\n", err ? err : "bad payload");
+		fprintf(stderr, "%s\n", s == NULL ? err.message : "bad payload");
 		goto out;
 	}
 	text = jws_build_text(s, argv[3], argv[4], NULL, payload);
@@ -167,7 +168,6 @@ static int s_jws(int argc, char **argv)
 out:
 	jws_signer_free(s);
 	cJSON_Delete(payload);
-	free(err);
 	free(text);
 	return rc;
 }
@@ -177,7 +177,7 @@ static int s_acme_reg(int argc, char **argv)
 	struct acme_account_opts ao = {.email = NULL, .agree = 1};
 	struct acme_client *c = NULL;
 	struct jws_signer *s;
-	char *err = NULL;
+	struct aaa_err err;
 	cJSON *o;
 	int created = 0, rc = 1;
 
@@ -186,7 +186,7 @@ static int s_acme_reg(int argc, char **argv)
 	ao.email = argv[4];
 	s = kms_signer_new(argv[3], &err);
 	if (s == NULL) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n", err.message);
 		goto out;
 	}
 	o = cJSON_CreateObject();
@@ -202,7 +202,6 @@ static int s_acme_reg(int argc, char **argv)
 	rc = s_print(o);
 out:
 	acme_client_free(c);
-	free(err);
 	return rc;
 }
 

@@ -223,14 +223,12 @@ static int s_resolve(const struct dns01_opts *opts, char **names, int n)
 
 static int s_find_zone(const struct dns01_opts *opts, const char *name)
 {
-	char *id = NULL, *zn = NULL, *err = NULL;
+	char *id = NULL, *zn = NULL;
+	struct aaa_err err;
 	cJSON *o;
 
-	if (dns01_find_zone(name, opts, &id, &zn, &err)) {
-		int rc = s_fail(err ? err : "failed", NULL);
-		free(err);
-		return rc;
-	}
+	if (dns01_find_zone(name, opts, &id, &zn, &err))
+		return s_fail(err.message, NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "zone_id", id);
 	cJSON_AddStringToObject(o, "zone_name", zn);

@@ -101,7 +101,8 @@ static void s_round_trip(enum key_type type, const char *spec, const char *alg, 
 	struct key *k = key_generate(type);
 	cJSON *payload = cJSON_CreateObject(), *jwk = NULL, *msg;
 	struct jws_signer *s = NULL;
-	char *input = NULL, *pub = NULL, *sig = NULL, *text = NULL, *err = NULL, *in64 = NULL;
+	char *input = NULL, *pub = NULL, *sig = NULL, *text = NULL, *in64 = NULL;
+	struct aaa_err err;
 
 	memset(&s_f, 0, sizeof(s_f));
 	REQUIRE(k && payload);
@@ -114,9 +115,10 @@ static void s_round_trip(enum key_type type, const char *spec, const char *alg, 
 	s_f.answers[1] = sig;
 	s_f.nanswers = 2;
 	REQUIRE(fake_aws_start(&s_f) == 0);
+	err_clear(&err);
 	s = kms_signer_new("alias/acme-account", &err);
 	CHECK(s != NULL);
-	CHECK(err == NULL);
+	CHECK(!err_is_set(&err));
 	if (s) {
 		CHECK_STR(jws_signer_alg(s), alg);
 		jwk = jwk_public(k);
@@ -144,7 +146,6 @@ static void s_round_trip(enum key_type type, const char *spec, const char *alg, 
 	free(pub);
 	free(sig);
 	free(text);
-	free(err);
 	free(in64);
 }
 
@@ -171,7 +172,7 @@ TEST(kms_signer_refuses_unusable_specs_and_mismatches)
 	char *liar = k ? s_pubkey_answer(k, "ECC_NIST_P384") : NULL;
 	char *denied = fake_aws_answer("400 Bad Request", "",
 				       "{\"__type\":\"AccessDeniedException\",\"message\":\"no\"}");
-	char *err = NULL;
+	struct aaa_err err;
 
 	memset(&s_f, 0, sizeof(s_f));
 	REQUIRE(k && sym && liar && denied);
@@ -181,15 +182,19 @@ TEST(kms_signer_refuses_unusable_specs_and_mismatches)
 	s_f.nanswers = 3;
 	REQUIRE(fake_aws_start(&s_f) == 0);
 	CHECK(kms_signer_new("k1", &err) == NULL);
-	CHECK(err && strstr(err, "KMS key k1 has KeySpec SYMMETRIC_DEFAULT, which cannot sign "
-				 "ACME requests"));
-	free(err);
+	CHECK(strstr(err.message, "KMS key k1 has KeySpec SYMMETRIC_DEFAULT, which cannot sign "
+				  "ACME requests"));
 	CHECK(kms_signer_new("k1", &err) == NULL);
-	CHECK_STR(err, "KMS key k1: the public key does not match KeySpec ECC_NIST_P384");
-	free(err);
+	CHECK_STR(err.message, "KMS key k1: the public key does not match KeySpec ECC_NIST_P384");
 	CHECK(kms_signer_new("k1", &err) == NULL);
-	CHECK(err && strstr(err, "AccessDeniedException") && strstr(err, "kms:GetPublicKey"));
-	free(err);
+	CHECK(strstr(err.message, "AccessDeniedException") &&
+	      strstr(err.message, "kms:GetPublicKey"));
+	/* KMS's own code and status travel with the message. */
+	CHECK_STR(err.source, "aws");
+	CHECK_STR(err.code, "AccessDeniedException");
+	CHECK_INT(err.http_status, 400);
+	CHECK(kms_signer_new("", &err) == NULL);
+	CHECK_STR(err.source, "input");
 	fake_aws_stop(&s_f);
 	key_free(k);
 	free(sym);
@@ -205,7 +210,7 @@ TEST(kms_signer_es256_refuses_a_p384_signature)
 	struct jws_signer *s;
 	unsigned char *out = NULL;
 	size_t outlen = 0;
-	char *err = NULL;
+	struct aaa_err err;
 
 	memset(&s_f, 0, sizeof(s_f));
 	REQUIRE(pub && sig);
@@ -224,7 +229,6 @@ TEST(kms_signer_es256_refuses_a_p384_signature)
 	key_free(k384);
 	free(pub);
 	free(sig);
-	free(err);
 }
 
 TEST(kms_signer_spec_table_and_key_id)
