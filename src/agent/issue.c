@@ -833,6 +833,20 @@ static int s_ca_wait(struct run *r, enum job_state st, time_t until)
 	return cancel_sleep_ms((long)wait_ms + 1000) == 0 ? 0 : -1;
 }
 
+/* Spends on the CA's wait what this invocation may still wait before its
+ * margin, so that each resume ends closer to it instead of being used up
+ * at once (AAA_MAX_RESUMES counts them). */
+static void s_ca_wait_part(const struct run *r, time_t until)
+{
+	long long left = s_remaining(r), want = ((long long)until - (long long)time(NULL)) * 1000;
+
+	if (left < 0)
+		return;
+	left -= r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
+	if (left > 0 && want > 0)
+		(void)cancel_sleep_ms((long)(left < want ? left : want));
+}
+
 /* The deadline came before the CA's wait ends: the job keeps until when
  * ("ca_until"), so the invocation that resumes it waits for it (or fails
  * saying so) and never asks the CA before. 0/-1. */
@@ -997,6 +1011,7 @@ int issue_step_failed(struct run *r)
 		    until - time(NULL) <= s_max_wait() / 1000 && s_ca_keep(r, until) == 0) {
 			log_warn("job %s: %s; resuming in a new invocation, which waits for the CA",
 				 job_id(r->job), r->a->err.message);
+			s_ca_wait_part(r, until);
 			return s_yield(r);
 		}
 		s_ca_fail_message(r, until);

@@ -247,6 +247,31 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 	return out;
 }
 
+/*
+ * The scheduler's hand-off names the serial it saw ("serial"): Lambda
+ * delivers an async event at least once, and a delivery after the first one
+ * renewed the certificate must not renew it again. 1 with *out set to the
+ * "skipped" answer when the stored serial moved on.
+ */
+static int s_renewed_since(const cJSON *event, const cJSON *meta, const char *name, cJSON **out)
+{
+	const char *seen = json_str(event, "serial"), *now = json_str(meta, "serial");
+	char *note;
+
+	if (!seen || !now || strcmp(seen, now) == 0)
+		return 0;
+	note = str_printf("renewed since the scheduler's pass (serial %s, now %s)", seen, now);
+	if ((*out = cJSON_CreateObject())) {
+		cJSON_AddNullToObject(*out, "job");
+		cJSON_AddStringToObject(*out, "action", "renew");
+		cJSON_AddStringToObject(*out, "name", name);
+		cJSON_AddStringToObject(*out, "state", "skipped");
+		cJSON_AddStringToObject(*out, "note", note ? note : "renewed since");
+	}
+	free(note);
+	return 1;
+}
+
 /* cert and renew: a job per request (the idempotency key finds a repeat). */
 static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
 		      int renewal, struct aaa_err *err)
@@ -272,6 +297,8 @@ static cJSON *s_issue(struct agent *a, const cJSON *event, const struct runtime_
 				s_agent_failed(err, a, "StoreError");
 			goto out;
 		}
+		if (s_renewed_since(event, rr.meta, name, &out))
+			goto out;
 		req = rr.req;
 		if (json_str(event, "idempotency_key"))
 			req.idempotency_key = json_str(event, "idempotency_key");
@@ -955,7 +982,7 @@ const struct exec_action exec_actions[] = {
      s_cert,
      1,
      0},
-    {"renew", {{"name", EXEC_STR, NULL}}, s_renew, 1, 0},
+    {"renew", {{"name", EXEC_STR, NULL}, {"serial", EXEC_STR_OPT, NULL}}, s_renew, 1, 0},
     {"revoke", {{"name", EXEC_STR, NULL}, {"reason", EXEC_STR_OPT, NULL}}, s_revoke, 0, 0},
     {"ls", {{0}}, s_ls, 0, 0},
     {"status",

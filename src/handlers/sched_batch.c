@@ -108,7 +108,8 @@ fail:
 	return NULL;
 }
 
-static int s_invoke_batch(const char *fn, const cJSON *batch)
+/* serial: the one certificate's serial as the pass saw it, or NULL. */
+static int s_invoke_batch(const char *fn, const cJSON *batch, const char *serial)
 {
 	cJSON *p = cJSON_CreateObject();
 	struct aaa_err err;
@@ -120,6 +121,9 @@ static int s_invoke_batch(const char *fn, const cJSON *batch)
 		/* One certificate: the plain renew every executor knows. */
 		cJSON_AddStringToObject(p, "action", "renew");
 		cJSON_AddStringToObject(p, "name", cJSON_GetArrayItem(batch, 0)->valuestring);
+		/* A repeated delivery after it was renewed skips it. */
+		if (serial)
+			cJSON_AddStringToObject(p, "serial", serial);
 	} else {
 		cJSON_AddStringToObject(p, "action", "renew_batch");
 		cJSON_AddItemToObject(p, "names", cJSON_Duplicate(batch, 1));
@@ -153,7 +157,14 @@ size_t sched_batch_start(const char *fn, const char *const *names, const cJSON *
 	}
 	cJSON_ArrayForEach(b, batches)
 	{
-		int ok = s_invoke_batch(fn, b) == 0;
+		const char *one = cJSON_GetArraySize(b) == 1 ? b->child->valuestring : NULL;
+		const char *serial = NULL;
+		int ok;
+
+		for (i = 0; one && entries && i < n && !serial; i++)
+			if (strcmp(names[i], one) == 0)
+				serial = json_str(entries[i], "serial");
+		ok = s_invoke_batch(fn, b, serial) == 0;
 
 		started += ok;
 		cJSON_ArrayForEach(nm, b)

@@ -122,7 +122,7 @@ def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, p
     out, execs, _ = _pass(task_root, env)
     assert out["renewing"] == [name] and "ca_pause" not in out
     ((payload, answer),) = execs
-    assert payload == {"action": "renew", "name": name}
+    assert payload == {"action": "renew", "name": name, "serial": payload["serial"]}
     assert answer["state"] == "failed", answer
     err = answer["error"]
     assert err["code"] == "urn:ietf:params:acme:error:rateLimited", err
@@ -227,7 +227,7 @@ def test_a_short_pause_heard_near_the_deadline_is_waited_out_by_the_resume(
     pebble.reset_stats()
     first, resumes, job = _executor_run(task_root, _near_deadline_env(env),
                                         [f"soon.{zone['name']}"], timeout=6)
-    assert job["state"] == "done", job
+    assert job["state"] == "done", json.dumps(job)
     assert resumes, "the job was saved and resumed"
     assert "ca_until" not in job, job
     pause = json.load(open(_file(env, "fleet", "ca-pause.json")))

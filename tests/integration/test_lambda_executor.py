@@ -236,12 +236,19 @@ def test_scheduler_fans_out_due_certificates(task_root, env, zone, tmp_path, aaa
         sched = [i for i in emu.invocations if i.function == "scheduler"]
         execs = [json.loads(i.payload) for i in emu.invocations if i.function == "executor"]
         out = json.loads(sched[0].result_body())
+        renewed = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]
+        # Lambda delivers an async event at least once: the same hand-off again, after
+        # the first one renewed, is skipped instead of renewing a second time.
+        _, again = _invoke(emu, tmp_path, "executor", execs[0])
+        assert again["state"] == "skipped" and again["name"] == name, again
+        assert "renewed since the scheduler's pass" in again["note"], again
+        assert json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"] == \
+            renewed
     # after the emulator stopped, so the scheduler's stdout has been read to its end
     logs = [line for _, s, line in emu.functions["scheduler"].logs if s == "stdout"]
     assert out["renewing"] == [name] and out["checked"] >= 2
-    assert execs == [{"action": "renew", "name": name}]
-    after = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]
-    assert after != before
+    assert execs == [{"action": "renew", "name": name, "serial": before}]
+    assert renewed != before
     emf = [json.loads(line) for line in logs if line.startswith("{\"_aws\"")]
     assert emf and emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "aaa"
     assert "DaysToExpiryMin" in emf[0]

@@ -230,7 +230,7 @@ def test_expired_certificate_counts_next_to_a_healthy_one(tmp_path, file_env, al
     assert -2.1 < emf["DaysToExpiryMin"] < -1.9, emf
     assert emf["LifetimeLeftPercentMin"] == 0
     # The expired one is due, so it is handed on; the healthy one is not.
-    assert run["handed"] == [{"action": "renew", "name": "expired.example"}]
+    assert run["handed"] == [{"action": "renew", "name": "expired.example", "serial": "01"}]
     assert _inputs(alarms, run)["CertificateNearExpiryAlarm"] == "ALARM"
     assert _inputs(alarms, run)["RenewalFailuresAlarm"] == "OK"
 
