@@ -233,7 +233,6 @@ static int s_step_new(struct run *r)
 	struct acme_order_opts oo = {0};
 	const cJSON *d;
 	cJSON *meta = NULL;
-	char *derr = NULL;
 	int rc = -1;
 
 	if (names_validate_list(r->names, r->nnames, &err) != 0) {
@@ -242,9 +241,9 @@ static int s_step_new(struct run *r)
 	}
 	cJSON_ArrayForEach(d, json_arr(r->job->doc, "deploy"))
 	{
-		if (cJSON_IsString(d) && deploy_target_validate(d->valuestring, &derr) != 0) {
+		if (cJSON_IsString(d) && deploy_target_validate(d->valuestring, &err) != 0) {
 			agent_fail(r->a, "input", "", "--deploy %s: %s", d->valuestring,
-				   derr ? derr : "invalid");
+				   err.message);
 			goto out;
 		}
 	}
@@ -276,7 +275,6 @@ static int s_step_new(struct run *r)
 		       r->nnames == 1 ? "" : "s", r->order.url);
 	rc = job_set_state(r->job, JOB_ORDERED);
 out:
-	free(derr);
 	cJSON_Delete(meta);
 	return rc;
 }

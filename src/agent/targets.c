@@ -50,8 +50,11 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 	struct buf failed = BUF_INIT;
 	cJSON *meta = NULL, *out = NULL, *entry = NULL, *st, *item;
 	const cJSON *t;
-	char *detail = NULL, *err = NULL, when[32];
+	struct aaa_err err, first;
+	char *detail = NULL, when[32];
 	int nfail = 0, r, rc = -1;
+
+	err_clear(&first);
 
 	if (agent_meta_load(a, name, &meta) != 0) {
 		if (!a->err.message[0])
@@ -86,8 +89,7 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 		if (!cJSON_IsString(t))
 			continue;
 		free(detail);
-		free(err);
-		detail = err = NULL;
+		detail = NULL;
 		if (!(st = s_target_state(meta, t->valuestring)))
 			goto out;
 		agent_time_format(time(NULL), when, sizeof(when));
@@ -102,12 +104,13 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 				       detail ? detail : "");
 		} else {
 			nfail++;
-			s_set(st, "error", err ? err : "failed");
+			s_set(st, "error", err.message);
 			cJSON_AddBoolToObject(item, "ok", 0);
-			cJSON_AddStringToObject(item, "error", err ? err : "failed");
+			cJSON_AddStringToObject(item, "error", err.message);
 			/* deploy_run's line starts with the target already. */
-			buf_printf(&failed, "%s%s", nfail > 1 ? "; " : "",
-				   err ? err : t->valuestring);
+			buf_printf(&failed, "%s%s", nfail > 1 ? "; " : "", err.message);
+			if (nfail == 1)
+				err_copy(&first, &err);
 		}
 		if (out)
 			cJSON_AddItemToArray(out, item);
@@ -118,14 +121,15 @@ int agent_deploy_all(struct agent *a, const char *name, cJSON *report)
 	    agent_index_set(a, name, entry) != 0)
 		goto out;
 	if (nfail) {
-		agent_fail(a, "aws", "", "deployment failed (the certificate is stored): %s",
-			   failed.data);
+		/* The first failed target's AWS code and request id stay with it. */
+		agent_fail(a, "aws", first.code,
+			   "deployment failed (the certificate is stored): %s", failed.data);
+		err_detail(&a->err, first.http_status, first.request_id);
 		goto out;
 	}
 	rc = 0;
 out:
 	free(detail);
-	free(err);
 	buf_free(&failed);
 	agent_cert_set_clear(&f);
 	cJSON_Delete(meta);

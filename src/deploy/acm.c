@@ -17,12 +17,13 @@
 enum { P_IMPORT = 1u << 0, P_TAG = 1u << 1, P_DESCRIBE = 1u << 2 };
 static const char *const s_perms[] = {DEPLOY_ACM_PERMISSIONS, NULL};
 
-static int s_parse(const char *a, struct deploy_target *t, char **err)
+static int s_parse(const char *a, struct deploy_target *t, struct aaa_err *err)
 {
 	if (*a == '\0')
 		return 0;
 	if (!aws_region_valid(a)) {
-		*err = str_printf("\"%s\" is not a region (acm:REGION, e.g. acm:us-east-1)", a);
+		err_set(err, "input", "", "\"%s\" is not a region (acm:REGION, e.g. acm:us-east-1)",
+			a);
 		return -1;
 	}
 	t->region = str_dup(a);
@@ -47,7 +48,7 @@ static char *s_tag_value(const char *name)
  * "key_type" at once.
  */
 static int s_import(const char *target, const char *region, const struct deploy_cert *c, cJSON *st,
-		    char **err)
+		    struct aaa_err *err)
 {
 	struct aws_reply r;
 	struct acm_tag tags[2];
@@ -59,7 +60,8 @@ static int s_import(const char *target, const char *region, const struct deploy_
 
 	memset(&r, 0, sizeof(r));
 	if (where == NULL && (aws_client_region(&where) != 0 || where == NULL)) {
-		*err = str_printf("%s: no AWS region configured for ACM (set AWS_REGION)", target);
+		err_set(err, "input", "", "%s: no AWS region configured for ACM (set AWS_REGION)",
+			target);
 		goto out;
 	}
 	if (old && old_region && strcmp(old_region, where) != 0)
@@ -93,8 +95,8 @@ static int s_import(const char *target, const char *region, const struct deploy_
 		goto out;
 	rc = 0;
 out:
-	if (rc != 0 && *err == NULL)
-		*err = str_printf("%s: out of memory", target);
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "%s: out of memory", target);
 	aws_reply_free(&r);
 	free(got);
 	free(tagname);
@@ -102,7 +104,8 @@ out:
 }
 
 /* DescribeCertificate: ACM holds c's serial under st's ARN; st gets "serial". */
-static int s_confirm(const char *target, const struct deploy_cert *c, cJSON *st, char **err)
+static int s_confirm(const char *target, const struct deploy_cert *c, cJSON *st,
+		     struct aaa_err *err)
 {
 	struct aws_reply r;
 	struct acm_cert d;
@@ -117,9 +120,10 @@ static int s_confirm(const char *target, const struct deploy_cert *c, cJSON *st,
 		goto out;
 	}
 	if (!deploy_serial_equal(d.serial, c->serial)) {
-		*err = str_printf("%s: ACM %s shows serial %s after the import, not %s; run the "
-				  "deployment again",
-				  target, arn, d.serial ? d.serial : "(none)", c->serial);
+		err_set(err, "aws", "",
+			"%s: ACM %s shows serial %s after the import, not %s; run the "
+			"deployment again",
+			target, arn, d.serial ? d.serial : "(none)", c->serial);
 		goto out;
 	}
 	if (deploy_set(st, "serial", c->serial) != 0)
@@ -127,15 +131,15 @@ static int s_confirm(const char *target, const struct deploy_cert *c, cJSON *st,
 	log_info("%s: ACM %s holds serial %s", target, arn, c->serial);
 	rc = 0;
 out:
-	if (rc != 0 && *err == NULL)
-		*err = str_printf("%s: out of memory", target);
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "%s: out of memory", target);
 	acm_cert_clear(&d);
 	aws_reply_free(&r);
 	return rc;
 }
 
 int deploy_acm_ensure(const char *target, const char *region, const struct deploy_cert *c,
-		      cJSON *st, const char **arn, char **err)
+		      cJSON *st, const char **arn, struct aaa_err *err)
 {
 	*arn = NULL;
 	if (s_import(target, region, c, st, err) != 0 || s_confirm(target, c, st, err) != 0)
@@ -145,7 +149,7 @@ int deploy_acm_ensure(const char *target, const char *region, const struct deplo
 }
 
 static int s_run(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
-		 cJSON *state, char **detail, char **err)
+		 cJSON *state, char **detail, struct aaa_err *err)
 {
 	if (s_import(target, t->region, c, state, err) != 0)
 		return -1;
@@ -154,7 +158,7 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 }
 
 static int s_read_back(const char *target, const struct deploy_target *t,
-		       const struct deploy_cert *c, cJSON *state, char **err)
+		       const struct deploy_cert *c, cJSON *state, struct aaa_err *err)
 {
 	(void)t;
 	return s_confirm(target, c, state, err);

@@ -17,12 +17,13 @@ enum { P_GET = 1u << 3, P_UPDATE = 1u << 4 };
 static const char *const s_perms[] = {DEPLOY_ACM_PERMISSIONS, "cloudfront:GetDistributionConfig",
 				      "cloudfront:UpdateDistribution", NULL};
 
-static int s_parse(const char *a, struct deploy_target *t, char **err)
+static int s_parse(const char *a, struct deploy_target *t, struct aaa_err *err)
 {
 	if (!cloudfront_id_valid(a)) {
-		*err = str_printf("\"%s\" is not a distribution id (cloudfront:ID, upper-case "
-				  "letters and digits)",
-				  a);
+		err_set(err, "input", "",
+			"\"%s\" is not a distribution id (cloudfront:ID, upper-case "
+			"letters and digits)",
+			a);
 		return -1;
 	}
 	t->dist_id = str_dup(a);
@@ -31,7 +32,7 @@ static int s_parse(const char *a, struct deploy_target *t, char **err)
 }
 
 static int s_run(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
-		 cJSON *state, char **detail, char **err)
+		 cJSON *state, char **detail, struct aaa_err *err)
 {
 	struct aws_reply r;
 	struct cloudfront_viewer v;
@@ -43,8 +44,8 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	memset(&r, 0, sizeof(r));
 	memset(&v, 0, sizeof(v));
 	if (!cloudfront_key_type_ok(c->key_type, &why)) {
-		*err = str_printf("%s: key type %s refused: %s", target,
-				  c->key_type ? c->key_type : "(unknown)", why);
+		err_set(err, "input", "", "%s: key type %s refused: %s", target,
+			c->key_type ? c->key_type : "(unknown)", why);
 		goto out;
 	}
 	/* The distribution first: a wrong id costs no ACM import. */
@@ -68,8 +69,8 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 			     attempts > 1 ? " (retried after a concurrent change)" : "");
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && *err == NULL)
-		*err = str_printf("%s: out of memory", target);
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "%s: out of memory", target);
 	aws_reply_free(&r);
 	cloudfront_viewer_clear(&v);
 	return rc;
@@ -77,7 +78,7 @@ out:
 
 /* GetDistributionConfig: the viewer side serves state's certificate. */
 static int s_read_back(const char *target, const struct deploy_target *t,
-		       const struct deploy_cert *c, cJSON *state, char **err)
+		       const struct deploy_cert *c, cJSON *state, struct aaa_err *err)
 {
 	struct aws_reply r;
 	struct cloudfront_viewer v;
@@ -92,8 +93,8 @@ static int s_read_back(const char *target, const struct deploy_target *t,
 		goto out;
 	}
 	if (v.acm_arn == NULL || arn == NULL || strcmp(v.acm_arn, arn) != 0) {
-		*err = str_printf("%s: the distribution's viewer certificate is %s, not %s", target,
-				  v.acm_arn ? v.acm_arn : "(none)", arn ? arn : "(none)");
+		err_set(err, "aws", "", "%s: the distribution's viewer certificate is %s, not %s",
+			target, v.acm_arn ? v.acm_arn : "(none)", arn ? arn : "(none)");
 		goto out;
 	}
 	rc = 0;

@@ -47,45 +47,53 @@ cJSON *deploy_sub(cJSON *o, const char *key)
 	return cJSON_AddObjectToObject(o, key);
 }
 
-void deploy_fail(char **err, const char *target, int rc, const struct aws_reply *r,
+void deploy_fail(struct aaa_err *err, const char *target, int rc, const struct aws_reply *r,
 		 const char *const *perms, unsigned mask)
 {
 	struct buf names = BUF_INIT;
+	char *line;
 	unsigned i;
 
 	for (i = 0; perms[i]; i++)
 		if (mask & (1u << i))
 			buf_printf(&names, "%s%s", names.len ? " and " : "", perms[i]);
-	free(*err);
-	*err = deploy_error_line(target, r->message, rc == 1 ? r->err.code : NULL, names.data);
+	line = deploy_error_line(target, r->message, rc == 1 ? r->err.code : NULL, names.data);
+	if (line != NULL)
+		err_set(err, "aws", "", "%s", line);
+	else
+		err_set(err, "aws", "", "%s: %s", target, r->message ? r->message : "AWS failed");
+	if (rc == 1)
+		aws_reply_detail(r, err);
+	free(line);
 	buf_free(&names);
 }
 
 int deploy_run(const char *target, const struct deploy_cert *c, cJSON *state, char **detail,
-	       char **err)
+	       struct aaa_err *err)
 {
 	const struct deploy_ops *ops;
 	struct deploy_target t;
+	struct aaa_err e;
 	int rc = -1;
 
 	*detail = NULL;
-	*err = NULL;
+	err_clear(&e);
 	memset(&t, 0, sizeof(t));
-	if (deploy_target_parse(target, &t, err) != 0)
+	if (deploy_target_parse(target, &t, &e) != 0)
 		goto out;
 	if (c == NULL || c->name == NULL || c->cert_pem == NULL || c->key_pem == NULL ||
 	    c->serial == NULL || !cJSON_IsObject(state)) {
-		*err = str_printf("%s: nothing to deploy (certificate, key, serial or state "
-				  "missing)",
-				  target);
+		err_set(&e, "input", "",
+			"%s: nothing to deploy (certificate, key, serial or state missing)",
+			target);
 		goto out;
 	}
 	ops = deploy_targets[t.kind];
-	if (ops->run(target, &t, c, state, detail, err) != 0 ||
-	    ops->read_back(target, &t, c, state, err) != 0 ||
+	if (ops->run(target, &t, c, state, detail, &e) != 0 ||
+	    ops->read_back(target, &t, c, state, &e) != 0 ||
 	    deploy_set(state, "serial", c->serial) != 0) {
-		/* *err goes to the caller, who reports it (once) */
-		log_debug("%s", *err ? *err : "deployment failed");
+		/* err goes to the caller, who reports it (once) */
+		log_debug("%s", err_is_set(&e) ? e.message : "deployment failed");
 		goto out;
 	}
 	if (ops->tidy)
@@ -96,8 +104,9 @@ out:
 	if (rc != 0) {
 		free(*detail);
 		*detail = NULL;
-		if (*err == NULL)
-			*err = str_printf("%s: deployment failed", target);
+		if (!err_is_set(&e))
+			err_set(&e, "internal", "", "%s: deployment failed", target);
+		err_copy(err, &e);
 	}
 	deploy_target_clear(&t);
 	return rc;

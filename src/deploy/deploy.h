@@ -31,6 +31,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 #define DEPLOY_IAM_KEEP		2
 #define DEPLOY_IAM_DEFAULT_PATH "/aaa/"
 #define DEPLOY_ELB_DEFAULT_PORT 443
@@ -45,17 +47,20 @@ struct deploy_cert {
 };
 
 /* Parses and checks a target string ("acm", "acm:eu-west-1", "iam", "iam:/aaa/", "elb:NAME[:PORT]",
- * "elbv2:LISTENER_ARN", "elbv2:LISTENER_ARN:sni", "cloudfront:DIST_ID"): 0, or -1 and *err. Used by
- * the CLI and the executor to refuse a bad --deploy before any order. */
-int deploy_target_validate(const char *target, char **err);
+ * "elbv2:LISTENER_ARN", "elbv2:LISTENER_ARN:sni", "cloudfront:DIST_ID"): 0, or -1 and err set
+ * (source "input"; err may be NULL). Used by the CLI and the executor to refuse a bad --deploy
+ * before any order. */
+int deploy_target_validate(const char *target, struct aaa_err *err);
 
 /* Deploys one target. state is that target's object in meta.json ("deployed"[target]), read
  * and updated in place (e.g. the ACM ARN from the first import, the IAM names we created, the
  * serial in place); the caller persists it. Reads back and confirms the serial. 0 ok; -1 with
- * *err (caller frees; one line with AWS's code and what to do). *detail (caller frees) is a
- * short human result ("arn:aws:acm:...:certificate/..", "listener ...: default certificate"). */
+ * err set (err may be NULL): the message is one line starting with the target, with AWS's
+ * code and what to do; source "aws" with AWS's code, HTTP status and request id when AWS
+ * refused a step, "input" for a bad target or certificate. *detail (caller frees) is a short
+ * human result ("arn:aws:acm:...:certificate/..", "listener ...: default certificate"). */
 int deploy_run(const char *target, const struct deploy_cert *c, cJSON *state, char **detail,
-	       char **err);
+	       struct aaa_err *err);
 
 /* ---- below: the pieces, exposed for tests and the target files ---- */
 
@@ -80,28 +85,30 @@ struct deploy_target {
 	char *dist_id;	/* cloudfront */
 };
 
-int deploy_target_parse(const char *target, struct deploy_target *t, char **err);
+int deploy_target_parse(const char *target, struct deploy_target *t, struct aaa_err *err);
 void deploy_target_clear(struct deploy_target *t);
 
 /*
  * One deploy target kind: one file (deploy/acm.c, iam.c, elb.c, elbv2.c,
  * cloudfront.c) and one line in the table (deploy.c). deploy_run calls
  * run, then read_back, then (when set) tidy; each returns 0, or -1 with
- * *err (one line: "<target>: <what>; <what to do>").
+ * err set (one line: "<target>: <what>; <what to do>"). err is never NULL
+ * and empty on entry, so a step that fails without a message (out of
+ * memory) can be told apart.
  */
 struct deploy_ops {
 	enum deploy_kind kind;
 	const char *name;   /* "acm": the target string's first word */
 	const char *syntax; /* "acm[:REGION]", for the error that lists them */
 	/* arg is what follows "<name>:" ("" for the bare name); fills t. */
-	int (*parse)(const char *arg, struct deploy_target *t, char **err);
+	int (*parse)(const char *arg, struct deploy_target *t, struct aaa_err *err);
 	/* Puts c in place and records in state what is where (ARNs, names),
 	 * as soon as AWS created it; *detail: a short human result. */
 	int (*run)(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
-		   cJSON *state, char **detail, char **err);
+		   cJSON *state, char **detail, struct aaa_err *err);
 	/* Reads the target back: 0 when it serves what run recorded in state. */
 	int (*read_back)(const char *target, const struct deploy_target *t,
-			 const struct deploy_cert *c, cJSON *state, char **err);
+			 const struct deploy_cert *c, cJSON *state, struct aaa_err *err);
 	/* Optional, after a confirmed deployment: clean-up that never fails the
 	 * deployment (IAM prunes older uploads); notes go to *detail. */
 	void (*tidy)(const char *target, const struct deploy_target *t, const struct deploy_cert *c,

@@ -33,12 +33,12 @@ static int s_port(const char *s, unsigned *port)
 	return 0;
 }
 
-static int s_parse(const char *a, struct deploy_target *t, char **err)
+static int s_parse(const char *a, struct deploy_target *t, struct aaa_err *err)
 {
 	const char *colon = strchr(a, ':');
 
 	if (*a == '\0') {
-		*err = str_dup("elb needs a load balancer name (elb:NAME[:PORT])");
+		err_set(err, "input", "", "elb needs a load balancer name (elb:NAME[:PORT])");
 		return -1;
 	}
 	t->port = DEPLOY_ELB_DEFAULT_PORT;
@@ -46,22 +46,24 @@ static int s_parse(const char *a, struct deploy_target *t, char **err)
 	if (t->name == NULL)
 		return -1;
 	if (!elb_name_valid(t->name)) {
-		*err = str_printf("\"%s\" is not a classic load balancer name (elb:NAME[:PORT]; "
-				  "1-32 letters, digits, '-')",
-				  t->name);
+		err_set(err, "input", "",
+			"\"%s\" is not a classic load balancer name (elb:NAME[:PORT]; "
+			"1-32 letters, digits, '-')",
+			t->name);
 		return -1;
 	}
 	if (colon && s_port(colon + 1, &t->port) != 0) {
-		*err = str_printf("\"%s\" is not a port (elb:NAME[:PORT], 1-65535)", colon + 1);
+		err_set(err, "input", "", "\"%s\" is not a port (elb:NAME[:PORT], 1-65535)",
+			colon + 1);
 		return -1;
 	}
 	return 0;
 }
 
 /* The port's listener: 1 when one matches (with arn: serves it; without:
- * is HTTPS or SSL), 0 when none does, -1 with *err when ELB did not say. */
+ * is HTTPS or SSL), 0 when none does, -1 with err set when ELB did not say. */
 static int s_listener(const char *target, const struct deploy_target *t, const char *arn,
-		      char **err)
+		      struct aaa_err *err)
 {
 	struct aws_reply r;
 	struct elb_listener_list l = {NULL, 0};
@@ -86,7 +88,7 @@ static int s_listener(const char *target, const struct deploy_target *t, const c
 }
 
 static int s_run(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
-		 cJSON *state, char **detail, char **err)
+		 cJSON *state, char **detail, struct aaa_err *err)
 {
 	struct aws_reply r;
 	cJSON *acm = deploy_sub(state, "acm");
@@ -98,9 +100,10 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	if ((found = s_listener(target, t, NULL, err)) < 0)
 		goto out;
 	if (!found) {
-		*err = str_printf("%s: load balancer %s has no HTTPS or SSL listener on port %u; "
-				  "check the target (elb:NAME[:PORT]); nothing was changed",
-				  target, t->name, t->port);
+		err_set(err, "aws", "",
+			"%s: load balancer %s has no HTTPS or SSL listener on port %u; "
+			"check the target (elb:NAME[:PORT]); nothing was changed",
+			target, t->name, t->port);
 		goto out;
 	}
 	if (acm == NULL || deploy_acm_ensure(target, NULL, c, acm, &arn, err) != 0)
@@ -115,15 +118,15 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	*detail = str_printf("load balancer %s port %u: %s", t->name, t->port, arn);
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && *err == NULL)
-		*err = str_printf("%s: out of memory", target);
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "%s: out of memory", target);
 	aws_reply_free(&r);
 	return rc;
 }
 
 /* DescribeLoadBalancers: the port's listener serves state's certificate. */
 static int s_read_back(const char *target, const struct deploy_target *t,
-		       const struct deploy_cert *c, cJSON *state, char **err)
+		       const struct deploy_cert *c, cJSON *state, struct aaa_err *err)
 {
 	const char *arn = json_str(state, "cert_arn");
 	int found = arn ? s_listener(target, t, arn, err) : 0;
@@ -132,9 +135,10 @@ static int s_read_back(const char *target, const struct deploy_target *t,
 	if (found < 0)
 		return -1;
 	if (!found) {
-		*err = str_printf("%s: load balancer %s port %u does not show %s after the switch; "
-				  "check that the listener is HTTPS or SSL",
-				  target, t->name, t->port, arn ? arn : "(none)");
+		err_set(err, "aws", "",
+			"%s: load balancer %s port %u does not show %s after the switch; "
+			"check that the listener is HTTPS or SSL",
+			target, t->name, t->port, arn ? arn : "(none)");
 		return -1;
 	}
 	return 0;

@@ -29,12 +29,12 @@ static const char *const s_perms[] = {DEPLOY_ACM_PERMISSIONS,
 				      "elasticloadbalancing:RemoveListenerCertificates",
 				      NULL};
 
-static int s_parse(const char *a, struct deploy_target *t, char **err)
+static int s_parse(const char *a, struct deploy_target *t, struct aaa_err *err)
 {
 	size_t n = strlen(a);
 
 	if (n == 0) {
-		*err = str_dup("elbv2 needs a listener ARN (elbv2:LISTENER_ARN[:sni])");
+		err_set(err, "input", "", "elbv2 needs a listener ARN (elbv2:LISTENER_ARN[:sni])");
 		return -1;
 	}
 	if (n > 4 && strcmp(a + n - 4, ":sni") == 0) {
@@ -45,10 +45,10 @@ static int s_parse(const char *a, struct deploy_target *t, char **err)
 	if (t->listener == NULL)
 		return -1;
 	if (elbv2_listener_arn_region(t->listener, &t->region) != 0) {
-		*err =
-		    str_printf("\"%s\" is not a listener ARN (elbv2:arn:aws:elasticloadbalancing:"
-			       "REGION:ACCOUNT:listener/...[:sni])",
-			       t->listener);
+		err_set(err, "input", "",
+			"\"%s\" is not a listener ARN (elbv2:arn:aws:elasticloadbalancing:"
+			"REGION:ACCOUNT:listener/...[:sni])",
+			t->listener);
 		return -1;
 	}
 	return 0;
@@ -73,7 +73,7 @@ static int s_listed(const struct elbv2_cert_list *l, const char *arn)
  * names the one removed until read_back has seen it gone.
  */
 static int s_run(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
-		 cJSON *state, char **detail, char **err)
+		 cJSON *state, char **detail, struct aaa_err *err)
 {
 	struct aws_reply r;
 	cJSON *acm = deploy_sub(state, "acm");
@@ -126,8 +126,8 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	}
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && *err == NULL)
-		*err = str_printf("%s: out of memory", target);
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "%s: out of memory", target);
 	aws_reply_free(&r);
 	free(def);
 	free(prev_copy);
@@ -137,7 +137,7 @@ out:
 /* The listener serves state's certificate: as its default, or among its
  * certificates without the one run replaced. */
 static int s_read_back(const char *target, const struct deploy_target *t,
-		       const struct deploy_cert *c, cJSON *state, char **err)
+		       const struct deploy_cert *c, cJSON *state, struct aaa_err *err)
 {
 	struct aws_reply r;
 	struct elbv2_cert_list l = {NULL, 0};
@@ -154,8 +154,9 @@ static int s_read_back(const char *target, const struct deploy_target *t,
 			goto out;
 		}
 		if (def == NULL || arn == NULL || strcmp(def, arn) != 0) {
-			*err = str_printf("%s: the listener's default certificate is %s, not %s",
-					  target, def ? def : "(none)", arn ? arn : "(none)");
+			err_set(err, "aws", "",
+				"%s: the listener's default certificate is %s, not %s", target,
+				def ? def : "(none)", arn ? arn : "(none)");
 			goto out;
 		}
 	} else {
@@ -165,9 +166,10 @@ static int s_read_back(const char *target, const struct deploy_target *t,
 			goto out;
 		}
 		if (arn == NULL || !s_listed(&l, arn) || (old && s_listed(&l, old))) {
-			*err = str_printf("%s: the listener's certificates do not show %s in place "
-					  "of our previous one",
-					  target, arn ? arn : "(none)");
+			err_set(err, "aws", "",
+				"%s: the listener's certificates do not show %s in place "
+				"of our previous one",
+				target, arn ? arn : "(none)");
 			goto out;
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(state, "replaced");

@@ -27,14 +27,15 @@ static const char *const s_perms[] = {"iam:UploadServerCertificate",
 				      "elasticloadbalancing:DescribeListenerCertificates",
 				      NULL};
 
-static int s_parse(const char *a, struct deploy_target *t, char **err)
+static int s_parse(const char *a, struct deploy_target *t, struct aaa_err *err)
 {
 	if (*a == '\0')
 		a = DEPLOY_IAM_DEFAULT_PATH;
 	if (!iam_path_valid(a) || strcmp(a, "/") == 0) {
-		*err = str_printf("\"%s\" is not an IAM path of our own (iam:/PATH/, starting and "
-				  "ending with '/', not \"/\" alone; default %s)",
-				  a, DEPLOY_IAM_DEFAULT_PATH);
+		err_set(err, "input", "",
+			"\"%s\" is not an IAM path of our own (iam:/PATH/, starting and "
+			"ending with '/', not \"/\" alone; default %s)",
+			a, DEPLOY_IAM_DEFAULT_PATH);
 		return -1;
 	}
 	t->path = str_dup(a);
@@ -205,7 +206,7 @@ static char *s_iam_arn(const char *path, const char *name, struct aws_reply *r)
  * then checks by the body's serial.
  */
 static int s_run(const char *target, const struct deploy_target *t, const struct deploy_cert *c,
-		 cJSON *state, char **detail, char **err)
+		 cJSON *state, char **detail, struct aaa_err *err)
 {
 	struct aws_reply r;
 	cJSON *names;
@@ -254,8 +255,8 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	*detail = str_dup(arn);
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && *err == NULL)
-		*err = str_printf("%s: out of memory", target);
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "%s: out of memory", target);
 	aws_reply_free(&r);
 	free(name);
 	free(arn);
@@ -265,7 +266,7 @@ out:
 
 /* GetServerCertificate: the body under state's name has c's serial. */
 static int s_read_back(const char *target, const struct deploy_target *t,
-		       const struct deploy_cert *c, cJSON *state, char **err)
+		       const struct deploy_cert *c, cJSON *state, struct aaa_err *err)
 {
 	struct aws_reply r;
 	struct cert_info ci;
@@ -283,8 +284,8 @@ static int s_read_back(const char *target, const struct deploy_target *t,
 	}
 	if (cert_info_get(body, strlen(body), &ci, "IAM certificate body") != 0 ||
 	    !deploy_serial_equal(ci.serial, c->serial)) {
-		*err = str_printf("%s: IAM %s holds serial %s, not %s", target, name,
-				  ci.serial ? ci.serial : "(unreadable)", c->serial);
+		err_set(err, "aws", "", "%s: IAM %s holds serial %s, not %s", target, name,
+			ci.serial ? ci.serial : "(unreadable)", c->serial);
 		goto out;
 	}
 	log_info("%s: IAM %s holds serial %s", target, json_str(state, "arn"), c->serial);

@@ -21,11 +21,12 @@ int deploy_set(cJSON *o, const char *key, const char *value);
 cJSON *deploy_sub(cJSON *o, const char *key);
 
 /*
- * *err from a failed call (replacing it): AWS's code picks the hint only
- * for an AWS answer (rc 1). The permission the hint names is perms[i] for
- * each bit i of mask, joined by " and ".
+ * err from a failed call (replacing it): source "aws", the line of
+ * deploy_error_line, and for an AWS answer (rc 1) AWS's code, HTTP status
+ * and request id; AWS's code picks the hint only then. The permission the
+ * hint names is perms[i] for each bit i of mask, joined by " and ".
  */
-void deploy_fail(char **err, const char *target, int rc, const struct aws_reply *r,
+void deploy_fail(struct aaa_err *err, const char *target, int rc, const struct aws_reply *r,
 		 const char *const *perms, unsigned mask);
 
 /*
@@ -36,7 +37,7 @@ void deploy_fail(char **err, const char *target, int rc, const struct aws_reply 
  * elb, elbv2 and cloudfront serve the certificate this imports.
  */
 int deploy_acm_ensure(const char *target, const char *region, const struct deploy_cert *c,
-		      cJSON *st, const char **arn, char **err);
+		      cJSON *st, const char **arn, struct aaa_err *err);
 
 /* ACM's permissions, which elb, elbv2 and cloudfront need too. */
 #define DEPLOY_ACM_PERMISSIONS                                                                     \

@@ -37,8 +37,8 @@ static const char *s_arg(const char *s, const char *kind)
 	return s + n + 1;
 }
 
-/* "unknown deploy target ..." listing every kind's syntax. */
-static char *s_unknown(const char *target)
+/* "unknown deploy target ..." listing every kind's syntax, into err. */
+static void s_unknown(const char *target, struct aaa_err *err)
 {
 	struct buf b = BUF_INIT;
 	size_t k;
@@ -47,45 +47,49 @@ static char *s_unknown(const char *target)
 	for (k = 0; k < DEPLOY_KIND_MAX; k++)
 		buf_printf(&b, "%s%s", k ? ", " : "", deploy_targets[k]->syntax);
 	buf_append_str(&b, ")");
-	return b.data;
+	if (b.data != NULL)
+		err_set(err, "input", "", "%s", b.data);
+	buf_free(&b);
 }
 
-int deploy_target_parse(const char *target, struct deploy_target *t, char **err)
+int deploy_target_parse(const char *target, struct deploy_target *t, struct aaa_err *err)
 {
 	const char *a = NULL;
+	struct aaa_err e;
 	size_t k;
 	int rc = -1;
 
 	memset(t, 0, sizeof(*t));
-	*err = NULL;
+	err_clear(&e);
 	if (target == NULL || *target == '\0' || strlen(target) > 2048) {
-		*err = str_dup("empty or overlong deploy target");
+		err_set(&e, "input", "", "empty or overlong deploy target");
 		goto out;
 	}
 	if (target[strlen(target) - 1] == ':') {
-		*err =
-		    str_printf("deploy target \"%s\" ends with ':' (a value is missing)", target);
+		err_set(&e, "input", "", "deploy target \"%s\" ends with ':' (a value is missing)",
+			target);
 		goto out;
 	}
 	for (k = 0; k < DEPLOY_KIND_MAX; k++)
 		if ((a = s_arg(target, deploy_targets[k]->name)) != NULL)
 			break;
 	if (k == DEPLOY_KIND_MAX) {
-		*err = s_unknown(target);
+		s_unknown(target, &e);
 		goto out;
 	}
 	t->kind = deploy_targets[k]->kind;
-	rc = deploy_targets[k]->parse(a, t, err);
+	rc = deploy_targets[k]->parse(a, t, &e);
 out:
 	if (rc != 0) {
-		if (*err == NULL)
-			*err = str_printf("deploy target \"%s\": out of memory", target);
+		if (!err_is_set(&e))
+			err_set(&e, "internal", "", "deploy target \"%s\": out of memory", target);
+		err_copy(err, &e);
 		deploy_target_clear(t);
 	}
 	return rc;
 }
 
-int deploy_target_validate(const char *target, char **err)
+int deploy_target_validate(const char *target, struct aaa_err *err)
 {
 	struct deploy_target t;
 	int rc = deploy_target_parse(target, &t, err);

@@ -311,6 +311,8 @@ def test_iam_errors_named(tool, certs, aws):
     rc, out, err = tool("iam", certs())
     assert rc == 1
     assert "LimitExceeded" in out["error"] and "quota" in out["error"]
+    # The error carries IAM's own code and status, not only the text.
+    assert (out["source"], out["code"], out["http_status"]) == ("aws", "LimitExceeded", 409)
     aws.proxy.faults.add(fault="error", status=403, service="iam",
                          action="UploadServerCertificate", code="AccessDenied",
                          message="not authorized", count=1)
@@ -318,6 +320,7 @@ def test_iam_errors_named(tool, certs, aws):
     assert rc == 1
     assert out["error"].startswith("iam: ")
     assert "AccessDenied" in out["error"] and "iam:UploadServerCertificate" in out["error"]
+    assert (out["source"], out["code"], out["http_status"]) == ("aws", "AccessDenied", 403)
 
 
 # ---------------------------------------------------------------- classic ELB
@@ -480,6 +483,7 @@ def test_cloudfront_refuses_p384_before_any_request(tool, certs, aws, aws_cli, d
     rc, out, err = tool(f"cloudfront:{distribution}", certs("ec384"))
     assert rc == 1
     assert "ec384" in out["error"] and "CloudFront" in out["error"]
+    assert out["source"] == "input" and out["code"] == ""
     assert aws.proxy.stats()["total"] == 0
     assert aws_cli.json("acm", "list-certificates")["CertificateSummaryList"] == []
 

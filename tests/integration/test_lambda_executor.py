@@ -286,6 +286,9 @@ def test_scheduler_redeploys_a_failed_target_without_reissuing(task_root, env, z
     answer = execs[0][1]
     assert answer["state"] == "failed" and answer["deployed"][0]["ok"] is False
     assert "LoadBalancerNotFound" in answer["error"]["message"]
+    # The failed target's AWS code is the error's code, not only in its text.
+    assert answer["error"]["source"] == "aws"
+    assert answer["error"]["code"] == "LoadBalancerNotFound"
     assert pebble.count("newOrder") == 0
 
 

@@ -88,8 +88,8 @@ static int s_run(char **argv)
 	struct deploy_cert dc;
 	struct cert_info ci;
 	cJSON *state = NULL, *out = cJSON_CreateObject();
-	char *cert = NULL, *key = NULL, *chain = NULL, *st = NULL, *detail = NULL, *err = NULL,
-	     *text = NULL;
+	char *cert = NULL, *key = NULL, *chain = NULL, *st = NULL, *detail = NULL, *text = NULL;
+	struct aaa_err err;
 	size_t clen, klen, chlen, slen;
 	int rc = 1;
 
@@ -111,6 +111,7 @@ static int s_run(char **argv)
 	dc.key_pem = key;
 	dc.chain_pem = chain;
 	dc.serial = ci.serial;
+	err_clear(&err);
 	if (deploy_run(argv[1], &dc, state, &detail, &err) == 0)
 		rc = 0;
 	text = cJSON_PrintUnformatted(state);
@@ -120,7 +121,14 @@ static int s_run(char **argv)
 	}
 	cJSON_AddStringToObject(out, "result", rc == 0 ? "ok" : "error");
 	json_add_str_opt(out, "detail", detail);
-	json_add_str_opt(out, "error", err);
+	if (err_is_set(&err)) {
+		/* The error object the executor would report, and AWS's detail. */
+		json_add_str_opt(out, "error", err.message);
+		cJSON_AddStringToObject(out, "source", err.source);
+		cJSON_AddStringToObject(out, "code", err.code);
+		cJSON_AddNumberToObject(out, "http_status", err.http_status);
+		cJSON_AddStringToObject(out, "request_id", err.request_id);
+	}
 	json_add_str_opt(out, "serial", ci.serial);
 	cJSON_AddItemToObject(out, "state", state);
 	state = NULL;
@@ -135,15 +143,14 @@ out:
 	free(chain);
 	free(st);
 	free(detail);
-	free(err);
 	free(text);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
+	struct aaa_err err;
 	cJSON *o;
-	char *err = NULL;
 	int rc = 2;
 
 	log_init_from_env();
@@ -155,7 +162,7 @@ int main(int argc, char **argv)
 			cJSON_AddStringToObject(o, "result", "ok");
 			rc = 0;
 		} else {
-			cJSON_AddStringToObject(o, "error", err ? err : "refused");
+			cJSON_AddStringToObject(o, "error", err.message);
 		}
 		s_print(o);
 	} else if (argc == 9 && strcmp(argv[1], "run") == 0) {
@@ -187,7 +194,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: deploy_tool validate TARGET | run TARGET NAME KEYTYPE CERT "
 				"KEY CHAIN STATE | iam-name NAME SERIAL | targets\n");
 	}
-	free(err);
 	aws_client_cleanup();
 	http_cleanup();
 	return rc;

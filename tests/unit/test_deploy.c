@@ -18,8 +18,10 @@ static const char *const LISTENER =
 TEST(deploy_target_parse_each_kind)
 {
 	struct deploy_target t;
-	char *err = NULL, *s;
+	struct aaa_err err;
+	char *s;
 
+	err_clear(&err);
 	CHECK_INT(deploy_target_parse("acm", &t, &err), 0);
 	CHECK_INT(t.kind, DEPLOY_ACM);
 	CHECK(t.region == NULL);
@@ -70,7 +72,7 @@ TEST(deploy_target_parse_each_kind)
 	CHECK_STR(t.dist_id, "E2QWRUHAPOMQZL");
 	CHECK_STR(t.region, "us-east-1");
 	deploy_target_clear(&t);
-	CHECK(err == NULL);
+	CHECK(!err_is_set(&err));
 }
 
 /* Each refusal comes with a message naming the bad part. */
@@ -108,13 +110,15 @@ TEST(deploy_target_refusals)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *err = NULL;
-		int rc = deploy_target_validate(bad[i].target, &err);
+		struct aaa_err err;
+		int rc;
 
-		if (rc != -1 || err == NULL || strstr(err, bad[i].needle) == NULL)
-			harness_fail(__FILE__, __LINE__, "target \"%s\": rc %d, err \"%s\"",
-				     bad[i].target, rc, err ? err : "(null)");
-		free(err);
+		err_clear(&err);
+		rc = deploy_target_validate(bad[i].target, &err);
+		if (rc != -1 || strstr(err.message, bad[i].needle) == NULL ||
+		    !err_source_is(&err, "input"))
+			harness_fail(__FILE__, __LINE__, "target \"%s\": rc %d, err %s \"%s\"",
+				     bad[i].target, rc, err.source, err.message);
 	}
 }
 
@@ -251,24 +255,21 @@ TEST(deploy_run_refuses_before_aws)
 {
 	struct deploy_cert c = {"ex.com", "CERT", "", "KEY", "0a", "ec384"};
 	cJSON *st = cJSON_CreateObject();
-	char *detail = NULL, *err = NULL;
+	struct aaa_err err;
+	char *detail = NULL;
 
 	REQUIRE(st != NULL);
 	/* CloudFront refuses P-384 before any request (none is configured here). */
 	CHECK_INT(deploy_run("cloudfront:E1ABC", &c, st, &detail, &err), -1);
-	CHECK(err && strstr(err, "ec384") && strstr(err, "CloudFront serves RSA"));
+	CHECK(strstr(err.message, "ec384") && strstr(err.message, "CloudFront serves RSA"));
 	CHECK(detail == NULL);
 	CHECK(cJSON_GetArraySize(st) == 0);
-	free(err);
-	err = NULL;
 	CHECK_INT(deploy_run("nowhere", &c, st, &detail, &err), -1);
-	CHECK(err && strstr(err, "unknown deploy target"));
-	free(err);
-	err = NULL;
+	CHECK(strstr(err.message, "unknown deploy target") != NULL);
+	CHECK_STR(err.source, "input");
 	c.serial = NULL;
 	CHECK_INT(deploy_run("acm", &c, st, &detail, &err), -1);
-	CHECK(err && strstr(err, "nothing to deploy"));
-	free(err);
+	CHECK(strstr(err.message, "nothing to deploy") != NULL);
 	cJSON_Delete(st);
 }
 
@@ -327,12 +328,12 @@ TEST(deploy_targets_table_and_permissions)
 TEST(deploy_unknown_target_lists_the_table)
 {
 	struct deploy_target t;
-	char *err = NULL;
+	struct aaa_err err;
 	size_t k;
 
+	err_clear(&err);
 	CHECK_INT(deploy_target_parse("s3:bucket", &t, &err), -1);
-	REQUIRE(err != NULL);
+	REQUIRE(err_is_set(&err));
 	for (k = 0; k < DEPLOY_KIND_MAX; k++)
-		CHECK(strstr(err, deploy_targets[k]->syntax) != NULL);
-	free(err);
+		CHECK(strstr(err.message, deploy_targets[k]->syntax) != NULL);
 }
