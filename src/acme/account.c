@@ -21,7 +21,8 @@ char *acme_contact_uri(const char *email)
 	return str_printf("mailto:%s", email);
 }
 
-static int s_add_contact(cJSON *payload, const char *email, char *err, size_t errlen)
+/* The contact member; a bad address is the client's error (c->error). */
+static int s_add_contact(struct acme_client *c, cJSON *payload, const char *email)
 {
 	char *uri = NULL;
 	int rc = -1;
@@ -31,7 +32,7 @@ static int s_add_contact(cJSON *payload, const char *email, char *err, size_t er
 		goto out;
 	}
 	if (!(uri = acme_contact_uri(email))) {
-		snprintf(err, errlen, "invalid contact email \"%s\"", email);
+		snprintf(c->error, sizeof(c->error), "invalid contact email \"%s\"", email);
 		goto out;
 	}
 	if (json_add_str_array(payload, "contact", (const char *const *)&uri, 1))
@@ -68,7 +69,7 @@ int acme_account_register(struct acme_client *c, const struct acme_account_opts 
 	}
 	if (!(payload = cJSON_CreateObject()))
 		goto out;
-	if (s_add_contact(payload, o->email, c->error, sizeof(c->error)))
+	if (s_add_contact(c, payload, o->email))
 		goto out;
 	if (o->agree && !cJSON_AddBoolToObject(payload, "termsOfServiceAgreed", 1))
 		goto out;
@@ -160,7 +161,7 @@ int acme_account_update_contact(struct acme_client *c, const char *email)
 	if (!payload)
 		goto out;
 	if (email) {
-		if (s_add_contact(payload, email, c->error, sizeof(c->error)))
+		if (s_add_contact(c, payload, email))
 			goto out;
 	} else if (!cJSON_AddArrayToObject(payload, "contact")) {
 		goto out;

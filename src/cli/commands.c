@@ -35,19 +35,17 @@
 /*
  * The first line of the file at path into buf (size bytes): how a secret
  * reaches aaa without a command line, where /proc/PID/cmdline shows it.
- * NULL with *err ("LABEL cannot be read", "LABEL is empty") on failure.
+ * NULL with err set (source "input": "LABEL cannot be read", "LABEL is
+ * empty") on failure.
  */
 static const char *s_secret_file(const char *path, const char *label, char *buf, size_t size,
-				 const char **err)
+				 struct aaa_err *err)
 {
-	static char msg[128];
 	FILE *f = fopen(path, "re");
 	size_t n;
 
 	if (!f) {
-		snprintf(msg, sizeof(msg), "%s %s cannot be read: %s", label, path,
-			 strerror(errno));
-		*err = msg;
+		err_set(err, "input", "", "%s %s cannot be read: %s", label, path, strerror(errno));
 		return NULL;
 	}
 	n = fread(buf, 1, size - 1, f);
@@ -55,8 +53,7 @@ static const char *s_secret_file(const char *path, const char *label, char *buf,
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (!buf[0]) {
-		snprintf(msg, sizeof(msg), "%s %s is empty", label, path);
-		*err = msg;
+		err_set(err, "input", "", "%s %s is empty", label, path);
 		return NULL;
 	}
 	return buf;
@@ -65,16 +62,16 @@ static const char *s_secret_file(const char *path, const char *label, char *buf,
 /*
  * The EAB HMAC key without putting it on a command line:
  * AAA_EAB_HMAC_KEY, or the first line of the file AAA_EAB_HMAC_KEY_FILE
- * names; --eab-hmac-key still wins. NULL when none is set; *err when the
- * file cannot be read.
+ * names; --eab-hmac-key still wins. NULL when none is set; NULL and err
+ * set when the file cannot be read (err is cleared first).
  */
 static char s_eab_buf[1024];
 
-static const char *s_eab_hmac(const struct cli_opts *o, const char **err)
+static const char *s_eab_hmac(const struct cli_opts *o, struct aaa_err *err)
 {
 	const char *v = settings()->eab_hmac_key, *path = settings()->eab_hmac_key_file;
 
-	*err = NULL;
+	err_clear(err);
 	if (o->eab_hmac_key)
 		return o->eab_hmac_key;
 	if (v && *v)
@@ -86,7 +83,7 @@ static const char *s_eab_hmac(const struct cli_opts *o, const char **err)
 
 static void s_config(const struct cli_opts *o, struct agent_config *c)
 {
-	const char *err = NULL;
+	struct aaa_err err;
 
 	memset(c, 0, sizeof(*c));
 	c->store_url = o->store;
@@ -149,10 +146,11 @@ int cmd_reg(const struct cli_opts *opts)
 
 	if (!a)
 		return EXIT_FAIL;
-	const char *eab_err = NULL, *hmac = s_eab_hmac(opts, &eab_err);
+	struct aaa_err eab_err;
+	const char *hmac = s_eab_hmac(opts, &eab_err);
 
-	if (eab_err) {
-		fprintf(stderr, "aaa reg: %s\n", eab_err);
+	if (err_is_set(&eab_err)) {
+		fprintf(stderr, "aaa reg: %s\n", eab_err.message);
 		agent_free(a);
 		return EXIT_USAGE;
 	}
@@ -451,7 +449,8 @@ int cmd_sync(const struct cli_opts *opts)
 	const char *name = s_one_domain("sync", opts);
 	struct agent *a = NULL;
 	enum agent_sync_format format;
-	const char *password = NULL, *err = NULL;
+	const char *password = NULL;
+	struct aaa_err err;
 	char pw_buf[1024];
 	char *dir = NULL;
 	cJSON *out;
@@ -465,6 +464,7 @@ int cmd_sync(const struct cli_opts *opts)
 		return EXIT_USAGE;
 	}
 	/* The PKCS#12 password never comes from argv: a file, else the environment. */
+	err_clear(&err);
 	if (format == AGENT_SYNC_PKCS12) {
 		if (opts->pkcs12_password_file)
 			password =
@@ -472,8 +472,8 @@ int cmd_sync(const struct cli_opts *opts)
 					  pw_buf, sizeof(pw_buf), &err);
 		else
 			password = settings()->pkcs12_password;
-		if (err) {
-			fprintf(stderr, "aaa sync: %s\n", err);
+		if (err_is_set(&err)) {
+			fprintf(stderr, "aaa sync: %s\n", err.message);
 			return EXIT_FAIL;
 		}
 		if (!password || !*password) {
