@@ -89,29 +89,6 @@ void renew_request_clear(struct renew_request *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int renew_ari_moved(struct agent *a, const char *name, const cJSON *meta, time_t now)
-{
-	char *text = NULL;
-	size_t len = 0;
-	cJSON *st = NULL;
-	const cJSON *e;
-	time_t start;
-	int moved = 0;
-
-	if (agent_store_get(a, STORE_KEY_ARI, &text, &len, NULL) != 0 ||
-	    !(st = json_parse(text, len, NULL)))
-		goto out;
-	e = json_obj(st, name);
-	start = agent_time_member(e, "start");
-	moved = e && json_str(e, "serial") && json_str(meta, "serial") &&
-		strcmp(json_str(e, "serial"), json_str(meta, "serial")) == 0 && start > 0 &&
-		start <= now;
-out:
-	cJSON_Delete(st);
-	free(text);
-	return moved;
-}
-
 /*
  * The renewal time (renewal.h). A window picked at random spreads the load of many
  * certificates issued at the same time, which is what ARI asks for; the

@@ -24,13 +24,6 @@
  */
 int renew_due(const cJSON *entry, time_t now, char *why, size_t len);
 
-/*
- * 1 when the scheduler's ARI re-check (fleet/ari.json, handlers/sched_ari.c)
- * heard the CA move this certificate's window (meta: its meta.json, for the
- * serial) to start by now: due although renew_after is later. Else 0.
- */
-int renew_ari_moved(struct agent *a, const char *name, const cJSON *meta, time_t now);
-
 /* A renewal request for one stored certificate; owns what req borrows. */
 struct renew_request {
 	struct job_request req;

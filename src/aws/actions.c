@@ -28,13 +28,13 @@ static const struct aws_action s_actions[] = {
      "check an object and its ETag before a conditional write"},
     {AWS_S3, "PutObject", "s3:PutObject", SCHED | EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "store keys, certificates, jobs and index changes (SSE-KMS, conditional writes); the "
-     "scheduler: the folded index.json (If-Match) and fleet/ari.json (what the CA's "
-     "renewalInfo said)"},
+     "scheduler: the folded index.json (If-Match), with what the CA's renewalInfo said in "
+     "its entries"},
     {AWS_S3, "DeleteObject", "s3:DeleteObject", EXEC | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "remove finished jobs and released leases"},
     {AWS_S3, "DeleteObjects", "s3:DeleteObject", SCHED | CLI, AWS_SCOPE_DATA_OBJECTS, NULL,
      "the scheduler and aaa renew: remove the index changes they folded into index.json "
-     "(1,000 a request)"},
+     "(1,000 a request); the scheduler: an old store's fleet/ari.json once folded"},
     {AWS_S3, "ListObjectsV2", "s3:ListBucket", SCHED | EXEC | CLI, AWS_SCOPE_BUCKET, NULL,
      "list certificates and accounts under aaa-data/ (the scheduler: index.json and the "
      "index changes, prefix \"index\", and fleet/: the CA's pause and the cleanup markers)"},

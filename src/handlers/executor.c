@@ -497,14 +497,30 @@ static cJSON *s_name_answer(const char *name, const char *state, const char *cod
 	return o;
 }
 
+/* 1 when the array of strings arr holds s. */
+static int s_listed(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (s && cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * renew_batch: the stored certificates named, renewed as one batch (the
  * scheduler's hand-off, grouped by hosted zone). Each gets the job a renew
  * of it would get (same idempotency key), so a repeated delivery finds the
  * jobs. With due_only (the scheduler sets it), a certificate that is no
  * longer due (renewed since the pass, e.g. by an earlier delivery of this
- * event) is skipped rather than renewed twice.
+ * event) is skipped rather than renewed twice; "ari_moved" lists the
+ * serials the scheduler found due by the CA's moved ARI window, which
+ * meta.json's renew_after does not know: those versions are due too.
  */
+
 static cJSON *s_renew_batch(struct agent *a, const cJSON *event, const struct runtime_ctx *ctx,
 			    struct aaa_err *err)
 {
@@ -547,7 +563,7 @@ static cJSON *s_renew_batch(struct agent *a, const cJSON *event, const struct ru
 			continue;
 		}
 		if (due_only && !renew_due(rr.meta, time(NULL), why, sizeof(why)) &&
-		    !renew_ari_moved(a, name, rr.meta, time(NULL))) {
+		    !s_listed(json_arr(event, "ari_moved"), json_str(rr.meta, "serial"))) {
 			cJSON_AddItemToArray(others, s_name_answer(name, "skipped", NULL, why));
 			renew_request_clear(&rr);
 			continue;
@@ -993,7 +1009,9 @@ const struct exec_action exec_actions[] = {
     {"resume", {{"job", EXEC_STR, NULL}}, s_resume, 1, 0},
     {"deploy", {{"name", EXEC_STR, NULL}}, s_deploy, 0, 0},
     {"renew_batch",
-     {{"names", EXEC_NAMES, NULL}, {"due_only", EXEC_BOOL_OPT, NULL}},
+     {{"names", EXEC_NAMES, NULL},
+      {"due_only", EXEC_BOOL_OPT, NULL},
+      {"ari_moved", EXEC_LIST_OPT, NULL}},
      s_renew_batch,
      1,
      0},

@@ -8,10 +8,15 @@
  * its own timeout of SCHED_ARI_TIMEOUT_MS.
  * A window that starts in the past makes the certificate due this pass.
  *
- * What it heard is kept in fleet/ari.json, which only the scheduler writes
- * ({"<name>":{"serial","start","end","next","checked"}}, conditional on the
- * ETag it read): the next time to ask, and a moved window until the
- * certificate is renewed (a new serial makes the entry stale; it is dropped).
+ * What it heard goes into the certificate's index entry as INDEX_ARI
+ * ({"start","end","next","checked"}), which the scheduler's fold writes with
+ * the rest of index.json (store/index.h): the next time to ask, and a moved
+ * window until the certificate is renewed (the new version's entry comes
+ * without it). No object of its own grows with the fleet.
+ *
+ * Stores written before kept it in fleet/ari.json ({"<name>":{"serial",
+ * "start","end","next","checked"}}): a pass that finds it folds what still
+ * applies into the entries and deletes it once index.json holds them.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -27,7 +32,9 @@
 #include "http/http.h"
 #include "json/json.h"
 #include "log/log.h"
+#include "store/index.h"
 #include "store/keys.h"
+#include "store/store.h"
 #include "util/mem.h"
 
 #define SCHED_ARI_MAX 50
@@ -44,40 +51,58 @@ static void s_set_time(cJSON *o, const char *k, time_t t)
 	cJSON_AddStringToObject(o, k, buf);
 }
 
-/* The state's entry for a certificate, when it is about this version. */
-static const cJSON *s_entry(const struct sched_ari *s, const cJSON *cert)
-{
-	const cJSON *e = json_obj(s->state, cert->string);
-	const char *serial = json_str(cert, "serial");
-
-	if (!e || !serial || !json_str(e, "serial") || strcmp(json_str(e, "serial"), serial) != 0)
-		return NULL;
-	return e;
-}
-
-void sched_ari_read(struct agent *a, const struct sched_fleet *f, struct sched_ari *s)
+void sched_ari_migrate(struct agent *a, const struct sched_fleet *f, cJSON *certs,
+		       struct sched_ari *s)
 {
 	char *text = NULL;
-	size_t i, len = 0;
+	cJSON *old = NULL;
+	const cJSON *it;
+	size_t i, len = 0, moved = 0;
 
-	memset(s, 0, sizeof(*s));
 	for (i = 0; i < f->keys.n; i++)
 		if (strcmp(f->keys.keys[i], STORE_KEY_ARI) == 0)
 			break;
-	if (i < f->keys.n && agent_store_get(a, STORE_KEY_ARI, &text, &len, &s->etag) == 0 &&
-	    !(s->state = json_parse(text, len, STORE_KEY_ARI)))
-		log_warn("scheduler: %s is damaged; starting it afresh", STORE_KEY_ARI);
-	free(text);
-	if (!cJSON_IsObject(s->state)) {
-		cJSON_Delete(s->state);
-		s->state = cJSON_CreateObject();
+	if (i == f->keys.n || agent_store_get(a, STORE_KEY_ARI, &text, &len, NULL) != 0)
+		goto out;
+	/* Read: it goes once index.json holds what applies (a damaged one
+	 * holds nothing). */
+	s->migrate = 1;
+	if (!(old = json_parse(text, len, STORE_KEY_ARI)) || !cJSON_IsObject(old)) {
+		log_warn("scheduler: %s is damaged; deleting it (the CA is asked again)",
+			 STORE_KEY_ARI);
+		goto out;
 	}
+	cJSON_ArrayForEach(it, old)
+	{
+		cJSON *cert = cJSON_GetObjectItemCaseSensitive(certs, it->string), *e;
+		const char *serial = json_str(it, "serial");
+		static const char *const keep[] = {"start", "end", "next", "checked"};
+		size_t k;
+
+		/* Only what was heard about the version the index holds, and
+		 * never over what the index already has. */
+		if (!cert || !serial || !json_str(cert, "serial") ||
+		    strcmp(serial, json_str(cert, "serial")) != 0 || json_obj(cert, INDEX_ARI) ||
+		    !(e = cJSON_AddObjectToObject(cert, INDEX_ARI)))
+			continue;
+		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (json_str(it, keep[k]))
+				cJSON_AddStringToObject(e, keep[k], json_str(it, keep[k]));
+		moved++;
+	}
+	if (moved)
+		s->changed = 1;
+	log_info("scheduler: %s: %zu re-check%s moved into the index entries; the file goes "
+		 "once index.json holds them",
+		 STORE_KEY_ARI, moved, moved == 1 ? "" : "s");
+out:
+	cJSON_Delete(old);
+	free(text);
 }
 
-int sched_ari_due(const struct sched_ari *s, const cJSON *cert, time_t now, time_t *when)
+int sched_ari_due(const cJSON *cert, time_t now, time_t *when)
 {
-	const cJSON *e = s_entry(s, cert);
-	time_t start = e ? agent_time_member(e, "start") : 0;
+	time_t start = agent_time_member(json_obj(cert, INDEX_ARI), "start");
 
 	if (start > 0 && start <= now) {
 		*when = start;
@@ -87,7 +112,7 @@ int sched_ari_due(const struct sched_ari *s, const cJSON *cert, time_t now, time
 }
 
 struct s_cand {
-	const cJSON *cert;
+	cJSON *cert;
 	time_t next;
 };
 
@@ -127,14 +152,13 @@ out:
 	return rc;
 }
 
-void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, time_t now,
-		     cJSON *out)
+void sched_ari_check(struct agent *a, struct sched_ari *s, cJSON *certs, time_t now, cJSON *out)
 {
 	struct acme_directory dir;
 	struct s_cand *c = NULL;
 	struct http_get *gets = NULL;
 	cJSON *checked = cJSON_AddArrayToObject(out, "ari_checked"), *moved;
-	const cJSON *it;
+	cJSON *it;
 	size_t n = 0, nget = 0, i;
 	char why[64];
 
@@ -144,13 +168,13 @@ void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, t
 		goto out;
 	cJSON_ArrayForEach(it, certs)
 	{
-		const cJSON *e = s_entry(s, it);
-		time_t next = e ? agent_time_member(e, "next") : agent_time_member(it, "ari_next");
+		const cJSON *e = json_obj(it, INDEX_ARI);
+		time_t next = e ? agent_time_member(e, "next") : agent_time_member(it, "ari_next"),
+		       start;
 
 		/* Due already, or renewed by a moved window this pass: no need to ask. */
 		if (!json_str(it, "ari_id") || next > now || renew_due(it, now, why, sizeof(why)) ||
-		    (e && agent_time_member(e, "start") > 0 &&
-		     agent_time_member(e, "start") <= now))
+		    sched_ari_due(it, now, &start))
 			continue;
 		c[n].cert = it;
 		c[n].next = next;
@@ -185,9 +209,8 @@ void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, t
 
 		if (!gets[i].url || s_window(&gets[i], &w) != 0)
 			continue;
-		cJSON_DeleteItemFromObjectCaseSensitive(s->state, name);
-		if ((e = cJSON_AddObjectToObject(s->state, name))) {
-			cJSON_AddStringToObject(e, "serial", json_str(c[i].cert, "serial"));
+		cJSON_DeleteItemFromObjectCaseSensitive(c[i].cert, INDEX_ARI);
+		if ((e = cJSON_AddObjectToObject(c[i].cert, INDEX_ARI))) {
 			s_set_time(e, "start", w.start);
 			s_set_time(e, "end", w.end);
 			s_set_time(e, "next",
@@ -225,38 +248,17 @@ out:
 	free(c);
 }
 
-void sched_ari_save(struct agent *a, struct sched_ari *s, const cJSON *certs)
+void sched_ari_done(struct agent *a, const struct sched_ari *s, int saved)
 {
-	cJSON *it, *next;
-	char *text = NULL;
-	int r;
+	const char *key = STORE_KEY_ARI;
 
-	if (!s->state)
+	if (!s->migrate)
 		return;
-	/* Entries of certificates renewed or removed since go. */
-	for (it = s->state->child; it; it = next) {
-		const cJSON *c = json_obj(certs, it->string);
-
-		next = it->next;
-		if (!c || !s_entry(s, c)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(s->state, it->string);
-			s->changed = 1;
-		}
-	}
-	if (!s->changed || !(text = json_print(s->state)))
-		goto out;
-	r = s->etag ? store_replace(a->store, STORE_KEY_ARI, s->etag, text, strlen(text), 0, NULL)
-		    : store_create(a->store, STORE_KEY_ARI, text, strlen(text), 0, NULL);
-	if (r != STORE_OK)
-		log_warn("scheduler: could not save %s (%s); the next pass asks the CA again",
-			 STORE_KEY_ARI, store_result_name(r));
-out:
-	free(text);
-}
-
-void sched_ari_clear(struct sched_ari *s)
-{
-	cJSON_Delete(s->state);
-	free(s->etag);
-	memset(s, 0, sizeof(*s));
+	if (!saved)
+		log_info("scheduler: index.json was not written this pass; %s stays until it is",
+			 STORE_KEY_ARI);
+	else if (store_delete_keys(a->store, &key, 1) != STORE_OK)
+		log_warn("scheduler: could not delete %s (index.json holds what it said); the next "
+			 "pass tries again",
+			 STORE_KEY_ARI);
 }

@@ -108,9 +108,13 @@ fail:
 	return NULL;
 }
 
-/* serial: the one certificate's serial as the pass saw it, or NULL. */
-static int s_invoke_batch(const char *fn, const cJSON *batch, const char *serial)
+/* serial: the one certificate's serial as the pass saw it, or NULL;
+ * ari_moved: name -> serial of those due by a moved ARI window, or NULL. */
+static int s_invoke_batch(const char *fn, const cJSON *batch, const char *serial,
+			  const cJSON *ari_moved)
 {
+	const cJSON *nm;
+	cJSON *serials = NULL;
 	cJSON *p = cJSON_CreateObject();
 	struct aaa_err err;
 	int one = cJSON_GetArraySize(batch) == 1, rc = -1;
@@ -129,6 +133,14 @@ static int s_invoke_batch(const char *fn, const cJSON *batch, const char *serial
 		cJSON_AddItemToObject(p, "names", cJSON_Duplicate(batch, 1));
 		/* A repeated delivery after some were renewed skips those. */
 		cJSON_AddBoolToObject(p, "due_only", 1);
+		cJSON_ArrayForEach(nm, batch)
+		{
+			const char *moved = json_str(ari_moved, nm->valuestring);
+
+			if (moved &&
+			    (serials || (serials = cJSON_AddArrayToObject(p, "ari_moved"))))
+				cJSON_AddItemToArray(serials, cJSON_CreateString(moved));
+		}
 	}
 	if (agent_invoke_async(fn, p, 0, &err) != 0) {
 		log_error("scheduler: renewing %d certificate(s) from %s: %s",
@@ -143,7 +155,7 @@ out:
 }
 
 size_t sched_batch_start(const char *fn, const char *const *names, const cJSON *const *entries,
-			 size_t n, cJSON *renewing, cJSON *failed)
+			 size_t n, const cJSON *ari_moved, cJSON *renewing, cJSON *failed)
 {
 	long size = sched_batch_size();
 	cJSON *batches = sched_batches(names, entries, n, size), *b, *nm;
@@ -164,7 +176,7 @@ size_t sched_batch_start(const char *fn, const char *const *names, const cJSON *
 		for (i = 0; one && entries && i < n && !serial; i++)
 			if (strcmp(names[i], one) == 0)
 				serial = json_str(entries[i], "serial");
-		ok = s_invoke_batch(fn, b, serial) == 0;
+		ok = s_invoke_batch(fn, b, serial, ari_moved) == 0;
 
 		started += ok;
 		cJSON_ArrayForEach(nm, b)

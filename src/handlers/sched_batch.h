@@ -36,9 +36,13 @@ cJSON *sched_batches(const char *const *names, const cJSON *const *entries, size
 /*
  * Starts the batches: one asynchronous invocation of fn each. Names of a
  * batch that went out are added to renewing, the others to failed.
+ * ari_moved (name -> serial, may be NULL): certificates due only because
+ * the CA's ARI moved their window (the scheduler's re-check, which the
+ * executor's rule on meta.json does not see): a batch lists their serials
+ * as "ari_moved", so due_only renews those versions and no later one.
  * Returns the number of invocations made.
  */
 size_t sched_batch_start(const char *fn, const char *const *names, const cJSON *const *entries,
-			 size_t n, cJSON *renewing, cJSON *failed);
+			 size_t n, const cJSON *ari_moved, cJSON *renewing, cJSON *failed);
 
 #endif

@@ -3,8 +3,9 @@
  * called from scheduler.c): one listing of fleet/ per pass, which holds
  *   fleet/ca-pause.json     the CA asked to wait (agent/fleet.h): while it
  *                           lasts no renewal starts; they are "deferred"
- *   fleet/ari.json          what the CA's renewalInfo said when the scheduler
- *                           asked again (sched_ari.c; the scheduler's only write)
+ *   fleet/ari.json          only in stores written before the ARI re-check
+ *                           kept its state in the index entries: read once,
+ *                           folded into them, deleted (sched_ari.c)
  *   fleet/cleanup/<job-id>.<time>  a job's TXT records may still be
  *                           published: the executor's "cleanup" action
  *                           finishes them (sched_cleanup.c, agent/fleet.h)
@@ -42,22 +43,27 @@ void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now
 void sched_fleet_clear(struct sched_fleet *f);
 
 /*
- * The ARI re-check (sched_ari.c): fleet/ari.json read once a pass, the CA
- * asked again for the certificates whose time has come, what it said saved.
+ * The ARI re-check (sched_ari.c). What the CA said is kept in the index
+ * entries (INDEX_ARI, store/index.h), so the scheduler writes it with its
+ * fold: changed asks for that write (index_view.dirty).
  */
 struct sched_ari {
-	cJSON *state; /* fleet/ari.json: name -> {serial,start,end,next,checked} */
-	char *etag;   /* of the state read; NULL: none yet */
-	int changed;
+	int changed; /* an entry's INDEX_ARI was written: index.json must be */
+	int migrate; /* fleet/ari.json was read: delete it once index.json is written */
 };
-void sched_ari_read(struct agent *a, const struct sched_fleet *f, struct sched_ari *s);
-/* Asks the CA again (at most SCHED_ARI_MAX); "ari_checked" and "ari_moved" in the answer. */
-void sched_ari_check(struct agent *a, struct sched_ari *s, const cJSON *certs, time_t now,
-		     cJSON *out);
-/* 1 when the CA's window for this certificate (index entry cert) has started:
- * due now, *when the window's start. */
-int sched_ari_due(const struct sched_ari *s, const cJSON *cert, time_t now, time_t *when);
-void sched_ari_save(struct agent *a, struct sched_ari *s, const cJSON *certs);
-void sched_ari_clear(struct sched_ari *s);
+/* An old fleet/ari.json (listed in f) folded into certs, the index's
+ * "certs" object: what it says about the versions the index holds, where
+ * the entry has nothing yet. */
+void sched_ari_migrate(struct agent *a, const struct sched_fleet *f, cJSON *certs,
+		       struct sched_ari *s);
+/* Asks the CA again (at most SCHED_ARI_MAX), what it said written into the
+ * entries of certs; "ari_checked" and "ari_moved" in the answer. */
+void sched_ari_check(struct agent *a, struct sched_ari *s, cJSON *certs, time_t now, cJSON *out);
+/* 1 when the CA's window for this certificate (its index entry cert) has
+ * started: due now, *when the window's start. */
+int sched_ari_due(const cJSON *cert, time_t now, time_t *when);
+/* After the pass's fold (saved: index.json written or already holding all):
+ * the old fleet/ari.json goes. */
+void sched_ari_done(struct agent *a, const struct sched_ari *s, int saved);
 
 #endif

@@ -5,8 +5,9 @@
  * certificate under index.d/ (store/index.h); the pass reads both (one LIST,
  * a GET per change, one GET of index.json) and folds the changes: it writes
  * index.json (one conditional PUT), the deletion of the index.d/ objects it
- * folded (one DeleteObjects per 1,000) and fleet/ari.json (what the CA's
- * renewalInfo said, sched_ari.c), and its IAM policy allows nothing else. A
+ * folded (one DeleteObjects per 1,000), with what the CA's renewalInfo said
+ * when asked again in the entries (sched_ari.c; an old fleet/ari.json is
+ * folded in once and deleted), and its IAM policy allows nothing else. A
  * pass costs a handful of S3 requests however many certificates there are
  * (with one listing of fleet/ and the objects found there: sched_fleet.h),
  * plus one per certificate completed since the last pass and a renewalInfo
@@ -174,7 +175,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	struct agent *a = NULL;
 	struct index_view view = {0};
 	const cJSON *idx = NULL;
-	cJSON *out = NULL, *due, *failed, *redeploy, *deferred;
+	cJSON *out = NULL, *due, *failed, *redeploy, *deferred, *ari_moved = cJSON_CreateObject();
 	const cJSON *it;
 	struct s_due_cert *todo = NULL;
 	const char **start = NULL;
@@ -212,14 +213,10 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		goto out;
 	}
 	idx = view.doc;
-	/* The fold is housekeeping: losing the race, or failing, leaves the
-	 * changes for the next pass and this pass decides on what it read. */
-	if (r == 0 && (fold = index_fold(a->store, &view, now, NULL)) != STORE_OK)
-		log_warn("scheduler: the %zu index changes were not folded (%s); the next pass "
-			 "folds them",
-			 view.deltas.n, store_result_name(fold));
 	sched_fleet_read(a, now, &fleet);
-	sched_ari_read(a, &fleet, &ari);
+	if (r == 0)
+		sched_ari_migrate(a, &fleet, cJSON_GetObjectItemCaseSensitive(view.doc, "certs"),
+				  &ari);
 	out = cJSON_CreateObject();
 	cJSON_AddNullToObject(out, "job");
 	cJSON_AddStringToObject(out, "state", "done");
@@ -230,7 +227,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	todo = calloc((size_t)cJSON_GetArraySize(json_obj(idx, "certs")) + 1, sizeof(*todo));
 	start = calloc((size_t)cJSON_GetArraySize(json_obj(idx, "certs")) + 1, sizeof(*start));
 	entries = calloc((size_t)cJSON_GetArraySize(json_obj(idx, "certs")) + 1, sizeof(cJSON *));
-	if (!todo || !start || !entries) {
+	if (!todo || !start || !entries || !ari_moved) {
 		rt_error_set(err, "OutOfMemory", "the scheduler ran out of memory");
 		goto out;
 	}
@@ -240,7 +237,17 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		    "nothing to do: the store has no index.json yet (no account "
 		    "and no certificate; the executor's reg action or `aaa reg` "
 		    "creates it)");
-	sched_ari_check(a, &ari, json_obj(idx, "certs"), now, out);
+	sched_ari_check(a, &ari, cJSON_GetObjectItemCaseSensitive(view.doc, "certs"), now, out);
+	/* The fold writes the changes and what the CA said (in the entries). It
+	 * is housekeeping: losing the race, or failing, leaves the changes for
+	 * the next pass (which asks the CA again) and this pass decides on what
+	 * it read and heard. */
+	view.dirty = ari.changed;
+	if (r == 0 && (fold = index_fold(a->store, &view, now, NULL)) != STORE_OK)
+		log_warn("scheduler: the %zu index changes were not folded (%s); the next pass "
+			 "folds them",
+			 view.deltas.n, store_result_name(fold));
+	sched_ari_done(a, &ari, r == 0 && fold == STORE_OK);
 	cJSON_ArrayForEach(it, json_obj(idx, "certs"))
 	{
 		time_t na = agent_time_member(it, "not_after"),
@@ -266,8 +273,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		if (json_int(it, "failures", 0) > 0)
 			failures++;
 		ari_when = 0;
-		if (!renew_due(it, now, why, sizeof(why)) &&
-		    !sched_ari_due(&ari, it, now, &ari_when)) {
+		if (!renew_due(it, now, why, sizeof(why)) && !sched_ari_due(it, now, &ari_when)) {
 			/* The certificate is fine but a target did not take it: deploy again. */
 			if (json_bool(it, "deploy_failed", 0)) {
 				if (s_invoke(fn, "deploy", it->string) == 0)
@@ -281,6 +287,10 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		}
 		todo[ntodo].name = it->string;
 		todo[ntodo].revoked = json_bool(it, "revoked", 0);
+		/* The executor's own rule (meta.json's renew_after) does not know
+		 * the moved window: the batch names the version it may renew. */
+		if (ari_when && json_str(it, "serial"))
+			cJSON_AddStringToObject(ari_moved, it->string, json_str(it, "serial"));
 		todo[ntodo].when = ari_when ? ari_when : agent_time_member(it, "renew_after");
 		if (todo[ntodo].when == 0)
 			todo[ntodo].when = agent_time_member(it, "not_after");
@@ -296,10 +306,9 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 		entries[nstart++] = json_obj(json_obj(idx, "certs"), todo[i].name);
 	}
 	/* The budget counts certificates; they go out in batches by hosted zone. */
-	sched_batch_start(fn, start, entries, nstart, due, failed);
+	sched_batch_start(fn, start, entries, nstart, ari_moved, due, failed);
 	sched_pause_report(&fleet, ntodo, now, out);
 	sched_cleanup_start(&fleet, fn, now, out);
-	sched_ari_save(a, &ari, json_obj(idx, "certs"));
 	if (ntodo > (size_t)budget && !fleet.paused)
 		log_info("scheduler: %zu due, %ld started (AAA_RENEW_BUDGET), the rest next pass",
 			 ntodo, budget);
@@ -317,7 +326,7 @@ int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **re
 	rc = 0;
 out:
 	sched_fleet_clear(&fleet);
-	sched_ari_clear(&ari);
+	cJSON_Delete(ari_moved);
 	free(todo);
 	free(start);
 	free(entries);

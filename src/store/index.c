@@ -130,6 +130,25 @@ static const char *s_held_seq(const cJSON *base, const char *name)
 	return strcmp(es, rs) >= 0 ? es : rs;
 }
 
+/* The scheduler's INDEX_ARI of the entry a delta replaces (old) goes into
+ * the new entry e when both are the same certificate version (serial) and
+ * e brings none of its own. 0; -1 out of memory. */
+static int s_keep_ari(cJSON *e, const cJSON *old)
+{
+	const cJSON *ari = cJSON_GetObjectItemCaseSensitive(old, INDEX_ARI);
+	const char *was = json_str(old, "serial"), *is = json_str(e, "serial");
+	cJSON *copy;
+
+	if (!cJSON_IsObject(ari) || cJSON_GetObjectItemCaseSensitive(e, INDEX_ARI) || !was || !is ||
+	    strcmp(was, is) != 0)
+		return 0;
+	if (!(copy = cJSON_Duplicate(ari, 1)) || !cJSON_AddItemToObject(e, INDEX_ARI, copy)) {
+		cJSON_Delete(copy);
+		return -1;
+	}
+	return 0;
+}
+
 int index_apply(cJSON *base, const cJSON *delta, const char *what)
 {
 	const char *name = json_str(delta, "name"), *seq = json_str(delta, "seq");
@@ -147,12 +166,18 @@ int index_apply(cJSON *base, const cJSON *delta, const char *what)
 	}
 	if (strcmp(seq, s_held_seq(base, name)) <= 0)
 		return 0;
+	if (removed) {
+		cJSON_DeleteItemFromObjectCaseSensitive(certs, name);
+		cJSON_DeleteItemFromObjectCaseSensitive(gone, name);
+		return cJSON_AddStringToObject(gone, name, seq) ? 1 : -1;
+	}
+	if (!(e = cJSON_Duplicate(entry, 1)) ||
+	    s_keep_ari(e, cJSON_GetObjectItemCaseSensitive(certs, name)) != 0) {
+		cJSON_Delete(e);
+		return -1;
+	}
 	cJSON_DeleteItemFromObjectCaseSensitive(certs, name);
 	cJSON_DeleteItemFromObjectCaseSensitive(gone, name);
-	if (removed)
-		return cJSON_AddStringToObject(gone, name, seq) ? 1 : -1;
-	if (!(e = cJSON_Duplicate(entry, 1)))
-		return -1;
 	cJSON_DeleteItemFromObjectCaseSensitive(e, "seq");
 	if (!cJSON_AddStringToObject(e, "seq", seq) || !cJSON_AddItemToObject(certs, name, e)) {
 		cJSON_Delete(e);
@@ -325,7 +350,7 @@ int index_fold(struct store *s, struct index_view *v, time_t now, struct aaa_err
 	char *text = NULL, *etag = NULL;
 	int r, rc = STORE_ERROR;
 
-	if (v->deltas.n == 0)
+	if (v->deltas.n == 0 && !v->dirty)
 		return STORE_OK;
 	index_prune(v->doc, now);
 	if (!(text = json_print(v->doc))) {
@@ -352,7 +377,9 @@ int index_fold(struct store *s, struct index_view *v, time_t now, struct aaa_err
 	etag = NULL;
 	/* The base holds them now; deleting them is only tidying: a delta left
 	 * behind is applied again, to no effect, by the next reader. */
-	if (store_delete_keys(s, (const char *const *)v->deltas.keys, v->deltas.n) != STORE_OK)
+	v->dirty = 0;
+	if (v->deltas.n &&
+	    store_delete_keys(s, (const char *const *)v->deltas.keys, v->deltas.n) != STORE_OK)
 		log_warn("index: folded %zu changes into index.json but could not delete them all; "
 			 "the next fold does",
 			 v->deltas.n);

@@ -38,6 +38,13 @@
  * A fold that loses the race changes nothing and leaves the deltas for the
  * next pass. Removal records older than INDEX_REMOVED_KEEP_S are dropped by
  * the fold (no writer is that late).
+ *
+ * The scheduler keeps one thing of its own in an entry: INDEX_ARI, what the
+ * CA's renewalInfo said when it asked again (handlers/sched_ari.c), written
+ * into the base by its fold (index_view.dirty), never as a delta. It belongs
+ * to the certificate version: a delta whose entry has the same serial (a
+ * failure counted, a deploy flag) keeps it, one of a new version (renewed)
+ * drops it, as a removal does.
  */
 #ifndef AAA_STORE_INDEX_H
 #define AAA_STORE_INDEX_H
@@ -53,6 +60,9 @@
 #define INDEX_DELTA_PREFIX "index.d/"
 /* "<16 digits>-<16 hex>" and the NUL. */
 #define INDEX_SEQ_LEN 34
+/* The entry member the scheduler's ARI re-check keeps:
+ * {"start","end","next","checked"}, RFC 3339 times. */
+#define INDEX_ARI "ari_check"
 /* How long the base remembers a removal (30 days). */
 #define INDEX_REMOVED_KEEP_S (30L * 86400L)
 
@@ -97,6 +107,7 @@ struct index_view {
 	struct store_keys
 	    deltas;	/* the delta keys merged (and damaged ones): a fold deletes these */
 	size_t applied; /* deltas that changed doc */
+	int dirty;	/* the caller changed doc itself (INDEX_ARI): the fold writes it */
 };
 
 /*
@@ -108,8 +119,8 @@ struct index_view {
 int index_read(struct store *s, struct index_view *v, struct aaa_err *err);
 
 /*
- * Folds what index_read found: nothing to do without deltas; else the base
- * is written (conditionally) and the deltas deleted. STORE_OK (v->etag is
+ * Folds what index_read found: nothing to do without deltas unless dirty;
+ * else the base is written (conditionally) and the deltas deleted. STORE_OK (v->etag is
  * then the new base's), STORE_CONFLICT (someone else folded or wrote the
  * base first: nothing written, deltas left), STORE_ERROR (logged, err as for
  * index_put).

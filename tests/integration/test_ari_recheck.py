@@ -182,8 +182,11 @@ def test_a_window_moved_into_the_past_renews_at_once_with_replaces(task_root, aa
     out, execs = _pass(task_root, env)
     assert out["ari_checked"] == [name] and out["ari_moved"] == [] and execs == [], out
     assert ari.asked == [cert_id, cert_id]
-    st = _load(env, "fleet", "ari.json")[name]
-    assert st["serial"] == meta["serial"] and st["start"] == ari.window["start"]
+    # what the CA said is in the certificate's index entry, folded with the rest
+    entry = _load(env, "index.json")["certs"][name]
+    st = entry["ari_check"]
+    assert entry["serial"] == meta["serial"] and st["start"] == ari.window["start"]
+    assert not os.path.exists(_file(env, "fleet", "ari.json")), "no object of its own"
     assert _now() + datetime.timedelta(hours=1.9) < _t(st["next"]) < _now() + \
         datetime.timedelta(hours=2.1)
     out, execs = _pass(task_root, env)
@@ -193,9 +196,9 @@ def test_a_window_moved_into_the_past_renews_at_once_with_replaces(task_root, aa
     # passed, the next pass asks, hears it, and renews at once, naming the old one.
     ari.window = {"start": _iso(_now() - datetime.timedelta(hours=1)),
                   "end": _iso(_now() + datetime.timedelta(hours=23))}
-    state = _load(env, "fleet", "ari.json")
-    state[name]["next"] = "2020-01-01T00:00:00Z"
-    _save(env, state, "fleet", "ari.json")
+    idx = _load(env, "index.json")
+    idx["certs"][name]["ari_check"]["next"] = "2020-01-01T00:00:00Z"
+    _save(env, idx, "index.json")
     pebble.reset_stats()
     out, execs = _pass(task_root, env)
     assert out["ari_checked"] == [name] and out["ari_moved"] == [name], out
@@ -207,10 +210,11 @@ def test_a_window_moved_into_the_past_renews_at_once_with_replaces(task_root, aa
     orders = [e for e in pebble.proxy.stats()["requests"] if e.get("action") == "newOrder"]
     assert [o["payload"].get("replaces") for o in orders] == [cert_id], orders
 
-    # The entry of the replaced certificate is dropped; the new one starts afresh.
+    # What was heard about the replaced certificate goes with it; the new one starts afresh.
     out, execs = _pass(task_root, env)
     assert out["renewing"] == [] and execs == [], out
-    assert name not in _load(env, "fleet", "ari.json")
+    entry = _load(env, "index.json")["certs"][name]
+    assert entry["serial"] == new["serial"] and "ari_check" not in entry
 
 
 def test_the_ca_is_asked_side_by_side_at_most_8_at_once(task_root, aaa, env, zone, ari):
@@ -239,3 +243,60 @@ def test_the_ca_is_asked_side_by_side_at_most_8_at_once(task_root, aaa, env, zon
                                        for n in names)
     assert ari.max_held == 8, "side by side, and never more than 8 at once"
     assert out["ari_moved"] == [] and execs == []
+
+
+def test_an_old_fleet_ari_json_is_folded_into_the_index_and_deleted(task_root, aaa, env,
+                                                                    zone, ari):
+    """A store from before the state moved into the index entries: the first pass folds
+    what fleet/ari.json says about the versions the index holds into their entries and
+    deletes the file; what it says about another version or name is dropped."""
+    name = f"old.{zone['name']}"
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    assert r.returncode == 0, r.stderr
+    _pass(task_root, env)
+    serial = _load(env, "index.json")["certs"][name]["serial"]
+    heard = {"start": "2030-02-01T00:00:00Z", "end": "2030-02-02T00:00:00Z",
+             "next": "2030-01-01T00:00:00Z", "checked": "2026-01-01T00:00:00Z"}
+    os.makedirs(os.path.dirname(_file(env, "fleet", "ari.json")), exist_ok=True)
+    _save(env, {name: dict(heard, serial=serial),
+                f"gone.{zone['name']}": dict(heard, serial="01"),
+                f"x.{zone['name']}": dict(heard, serial=serial)}, "fleet", "ari.json")
+    asked = len(ari.asked)
+    out, execs = _pass(task_root, env)
+    assert out["ari_checked"] == [] and len(ari.asked) == asked, "its next time is later"
+    idx = _load(env, "index.json")
+    assert idx["certs"][name]["ari_check"] == heard
+    assert set(idx["certs"]) == {name}
+    assert not os.path.exists(_file(env, "fleet", "ari.json"))
+    # and the next pass goes by the index alone
+    out, execs = _pass(task_root, env)
+    assert out["ari_checked"] == [] and execs == []
+    assert _load(env, "index.json")["certs"][name]["ari_check"] == heard
+
+
+def test_a_batch_renews_the_versions_whose_window_moved(task_root, aaa, env, zone, ari,
+                                                        pebble):
+    """Two certificates of one zone go out as one batch (due_only): the executor's own
+    rule does not know the moved window, so the batch names the versions that are due
+    by it, and both are renewed, each replacing its predecessor."""
+    names = [f"b{i}.{zone['name']}" for i in range(2)]
+    for n in names:
+        r = aaa("cert", "--cn", n, "--store", env["AAA_STORE"])
+        assert r.returncode == 0, r.stderr
+    _pass(task_root, env)
+    idx = _load(env, "index.json")
+    old = {n: idx["certs"][n]["serial"] for n in names}
+    for n in names:
+        idx["certs"][n]["ari_next"] = "2020-01-01T00:00:00Z"
+    _save(env, idx, "index.json")
+    ari.window = {"start": _iso(_now() - datetime.timedelta(hours=1)),
+                  "end": _iso(_now() + datetime.timedelta(hours=23))}
+    pebble.reset_stats()
+    out, execs = _pass(task_root, env)
+    assert sorted(out["ari_moved"]) == sorted(names) and sorted(out["renewing"]) == names
+    batch = [p for p, _ in execs if p.get("action") == "renew_batch"]
+    assert len(batch) == 1 and sorted(batch[0]["ari_moved"]) == sorted(old.values()), execs
+    for n in names:
+        assert _load(env, "certs", n, "meta.json")["serial"] != old[n], n
+    orders = [e for e in pebble.proxy.stats()["requests"] if e.get("action") == "newOrder"]
+    assert len(orders) == 2

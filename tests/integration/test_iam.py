@@ -605,18 +605,18 @@ def test_scheduler_lists_only_the_index(cfn):
 
 def test_scheduler_writes_only_the_index(cfn):
     """The scheduler's object grants name the index, the CA's pause (read only)
-    and the ARI state alone, in the template and the policy file: it reads
-    index.json, index.d/*, fleet/ca-pause.json and fleet/ari.json, writes
-    index.json (the folded index) and fleet/ari.json (what renewalInfo said)
-    only, and deletes index.d/* only (the changes it folded); a certificate,
-    key, account or job is out of its reach."""
+    and an old store's fleet/ari.json alone, in the template and the policy file:
+    it reads index.json, index.d/*, fleet/ca-pause.json and fleet/ari.json, writes
+    index.json only (the folded index, with what renewalInfo said in its entries),
+    and deletes index.d/* (the changes it folded) and fleet/ari.json (once folded)
+    only; a certificate, key, account or job is out of its reach."""
     res = cfn["Resources"]
     stmts = res["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     doc = json.load(open(os.path.join(_REPO, "deploy", "policies", "scheduler.json")))
     want = {"s3:GetObject": {"/aaa-data/*/index.json", "/aaa-data/*/index.d/*",
                              "/aaa-data/*/fleet/ca-pause.json", "/aaa-data/*/fleet/ari.json"},
-            "s3:PutObject": {"/aaa-data/*/index.json", "/aaa-data/*/fleet/ari.json"},
-            "s3:DeleteObject": {"/aaa-data/*/index.d/*"}}
+            "s3:PutObject": {"/aaa-data/*/index.json"},
+            "s3:DeleteObject": {"/aaa-data/*/index.d/*", "/aaa-data/*/fleet/ari.json"}}
     for where, sts in (("template", stmts), ("scheduler.json", doc["Statement"])):
         got = {}
         for st in sts:

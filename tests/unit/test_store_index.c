@@ -367,3 +367,145 @@ TEST(index_concurrent_writers_and_folds_lose_nothing)
 	index_view_free(&v);
 	store_close(s);
 }
+
+/* An entry of version serial (not_after na); ari_start: the scheduler's
+ * INDEX_ARI with that start, or none. */
+static cJSON *s_version(const char *serial, const char *ari_start)
+{
+	cJSON *e = s_entry("2030-01-01T00:00:00Z"), *ari;
+
+	cJSON_AddStringToObject(e, "serial", serial);
+	if (ari_start) {
+		ari = cJSON_AddObjectToObject(e, INDEX_ARI);
+		cJSON_AddStringToObject(ari, "start", ari_start);
+		cJSON_AddStringToObject(ari, "next", "2030-01-01T06:00:00Z");
+	}
+	return e;
+}
+
+static const char *s_ari_start(const cJSON *base, const char *name)
+{
+	return json_str(
+	    json_obj(cJSON_GetObjectItemCaseSensitive(json_obj(base, "certs"), name), INDEX_ARI),
+	    "start");
+}
+
+/* What the scheduler heard about a version stays with that version: a
+ * change of the same serial keeps it, a renewal (new serial) or a removal
+ * drops it, a change that brings its own wins. */
+TEST(index_ari_check_belongs_to_the_certificate_version)
+{
+	cJSON *base = index_base_parse(NULL, 0, "index.json"), *e, *d;
+	char seq[INDEX_SEQ_LEN];
+
+	REQUIRE(base);
+	e = s_version("01", NULL);
+	index_seq_format(100, R1, seq);
+	d = index_delta_new("a.example", seq, e);
+	CHECK_INT(index_apply(base, d, "d1"), 1);
+	cJSON_Delete(d);
+	cJSON_Delete(e);
+	/* The scheduler writes what the CA said into the entry itself. */
+	cJSON_AddItemToObject(
+	    cJSON_GetObjectItemCaseSensitive(json_obj(base, "certs"), "a.example"), INDEX_ARI,
+	    cJSON_Parse("{\"start\":\"2020-01-01T00:00:00Z\",\"next\":\"2030-01-01T00:00:00Z\"}"));
+	/* A failure counted on the same version: kept. */
+	e = s_version("01", NULL);
+	cJSON_ReplaceItemInObject(e, "failures", cJSON_CreateNumber(1));
+	index_seq_format(200, R1, seq);
+	d = index_delta_new("a.example", seq, e);
+	CHECK_INT(index_apply(base, d, "d2"), 1);
+	CHECK_STR(s_ari_start(base, "a.example"), "2020-01-01T00:00:00Z");
+	CHECK_INT(json_int(cJSON_GetObjectItemCaseSensitive(json_obj(base, "certs"), "a.example"),
+			   "failures", 0),
+		  1);
+	/* Applied again: nothing changes, still kept. */
+	CHECK_INT(index_apply(base, d, "d2"), 0);
+	CHECK_STR(s_ari_start(base, "a.example"), "2020-01-01T00:00:00Z");
+	cJSON_Delete(d);
+	cJSON_Delete(e);
+	/* A change that brings its own: it wins. */
+	e = s_version("01", "2021-01-01T00:00:00Z");
+	index_seq_format(300, R1, seq);
+	d = index_delta_new("a.example", seq, e);
+	CHECK_INT(index_apply(base, d, "d3"), 1);
+	CHECK_STR(s_ari_start(base, "a.example"), "2021-01-01T00:00:00Z");
+	cJSON_Delete(d);
+	cJSON_Delete(e);
+	/* Renewed: the new version starts without it. */
+	e = s_version("02", NULL);
+	index_seq_format(400, R1, seq);
+	d = index_delta_new("a.example", seq, e);
+	CHECK_INT(index_apply(base, d, "d4"), 1);
+	CHECK(s_ari_start(base, "a.example") == NULL);
+	CHECK(json_obj(cJSON_GetObjectItemCaseSensitive(json_obj(base, "certs"), "a.example"),
+		       INDEX_ARI) == NULL);
+	cJSON_Delete(d);
+	cJSON_Delete(e);
+	/* Removed and written again with the same serial: nothing comes back. */
+	cJSON_AddItemToObject(
+	    cJSON_GetObjectItemCaseSensitive(json_obj(base, "certs"), "a.example"), INDEX_ARI,
+	    cJSON_Parse("{\"start\":\"2020-01-01T00:00:00Z\"}"));
+	index_seq_format(500, R1, seq);
+	d = index_delta_new("a.example", seq, NULL);
+	CHECK_INT(index_apply(base, d, "d5"), 1);
+	cJSON_Delete(d);
+	e = s_version("02", NULL);
+	index_seq_format(600, R1, seq);
+	d = index_delta_new("a.example", seq, e);
+	CHECK_INT(index_apply(base, d, "d6"), 1);
+	CHECK(s_ari_start(base, "a.example") == NULL);
+	cJSON_Delete(d);
+	cJSON_Delete(e);
+	cJSON_Delete(base);
+}
+
+/* A base the caller changed itself (dirty) is written without a delta, and
+ * kept by the next fold of a change of the same version. */
+TEST(index_dirty_view_is_folded_without_changes)
+{
+	struct store *s = s_open_tmp(NULL);
+	struct index_view v = {0}, w = {0};
+	cJSON *e = s_version("01", NULL), *entry;
+
+	REQUIRE(s && e);
+	REQUIRE(index_put(s, "a.example", e, NULL) == STORE_OK);
+	REQUIRE(index_read(s, &v, NULL) == STORE_OK);
+	REQUIRE(index_fold(s, &v, time(NULL), NULL) == STORE_OK);
+	index_view_free(&v);
+	CHECK_INT(s_count(s, INDEX_DELTA_PREFIX), 0);
+	/* Nothing changed, nothing to fold: no write (the ETag stays). */
+	REQUIRE(index_read(s, &v, NULL) == STORE_OK);
+	REQUIRE(v.etag);
+	{
+		char *etag = str_dup(v.etag);
+
+		CHECK_INT(index_fold(s, &v, time(NULL), NULL), STORE_OK);
+		CHECK_STR(v.etag, etag);
+		/* The scheduler's own change: written. */
+		entry = cJSON_GetObjectItemCaseSensitive(json_obj(v.doc, "certs"), "a.example");
+		cJSON_AddItemToObject(entry, INDEX_ARI,
+				      cJSON_Parse("{\"start\":\"2020-01-01T00:00:00Z\"}"));
+		v.dirty = 1;
+		CHECK_INT(index_fold(s, &v, time(NULL), NULL), STORE_OK);
+		CHECK(strcmp(v.etag, etag) != 0);
+		CHECK_INT(v.dirty, 0);
+		free(etag);
+	}
+	index_view_free(&v);
+	/* An executor's change of the same version, folded: still there. */
+	cJSON_ReplaceItemInObject(e, "failures", cJSON_CreateNumber(2));
+	REQUIRE(index_put(s, "a.example", e, NULL) == STORE_OK);
+	REQUIRE(index_read(s, &w, NULL) == STORE_OK);
+	CHECK_STR(s_ari_start(w.doc, "a.example"), "2020-01-01T00:00:00Z");
+	REQUIRE(index_fold(s, &w, time(NULL), NULL) == STORE_OK);
+	index_view_free(&w);
+	REQUIRE(index_read(s, &w, NULL) == STORE_OK);
+	CHECK_STR(s_ari_start(w.doc, "a.example"), "2020-01-01T00:00:00Z");
+	CHECK_INT(json_int(cJSON_GetObjectItemCaseSensitive(json_obj(w.doc, "certs"), "a.example"),
+			   "failures", 0),
+		  2);
+	index_view_free(&w);
+	cJSON_Delete(e);
+	store_close(s);
+}
