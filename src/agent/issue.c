@@ -207,22 +207,32 @@ static int s_order(struct run *r)
  */
 static int s_ca_paused(struct run *r)
 {
-	struct ca_pause p;
+	struct issue_ca_memo *m = r->o->ca_memo, own;
+	const struct ca_pause *p;
 	time_t now = time(NULL);
 	char u[32];
 	int rc = 0;
 
-	if (ca_pause_read(r->a, &p) != 0)
-		return 0;
-	if (p.until > now) {
-		agent_time_format(p.until, u, sizeof(u));
-		agent_fail(r->a, "acme", p.code ? p.code : "",
+	if (!m) {
+		memset(&own, 0, sizeof(own));
+		m = &own;
+	}
+	if (!m->read) {
+		ca_pause_clear(&m->p);
+		m->got = ca_pause_read(r->a, &m->p);
+		m->read = 1;
+	}
+	p = &m->p;
+	if (m->got == 0 && p->until > now) {
+		agent_time_format(p->until, u, sizeof(u));
+		agent_fail(r->a, "acme", p->code ? p->code : "",
 			   "new order: the CA asked the fleet to wait until %s (%s)", u,
-			   p.detail ? p.detail : "rate limited");
-		r->ca_until = p.until;
+			   p->detail ? p->detail : "rate limited");
+		r->ca_until = p->until;
 		rc = -1;
 	}
-	ca_pause_clear(&p);
+	if (m == &own)
+		ca_pause_clear(&own.p);
 	return rc;
 }
 
@@ -442,6 +452,16 @@ static char *s_job_key_key(const struct run *r)
 	return k;
 }
 
+static void s_key_pem_forget(struct run *r)
+{
+	if (r->key_pem) {
+		mem_wipe(r->key_pem, r->key_len);
+		free(r->key_pem);
+	}
+	r->key_pem = NULL;
+	r->key_len = 0;
+}
+
 /*
  * The certificate key: the stored one (the original aaa's default, so pinned keys
  * keep working), or a new one with --create-key, for a first certificate,
@@ -497,6 +517,10 @@ static int s_cert_key(struct run *r, struct key **out)
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "key_type");
 	cJSON_AddStringToObject(r->job->doc, "key_type", key_type_name(key_get_type(k)));
+	s_key_pem_forget(r);
+	r->key_pem = pem; /* k's own PEM, read or made above */
+	r->key_len = len;
+	pem = NULL;
 	*out = k;
 	k = NULL;
 	rc = 0;
@@ -559,6 +583,14 @@ static int s_csr_key_pem(struct run *r, char **pem, size_t *len)
 	int got = -1;
 
 	*pem = NULL;
+	if (r->key_pem) { /* this invocation read or made it already */
+		if (!(*pem = malloc(r->key_len + 1)))
+			return -1;
+		memcpy(*pem, r->key_pem, r->key_len);
+		(*pem)[r->key_len] = '\0';
+		*len = r->key_len;
+		return 0;
+	}
 	if (json_bool(r->job->doc, "new_key", 0)) {
 		if ((jk = s_job_key_key(r)))
 			got = agent_store_get(r->a, jk, pem, len, NULL);
@@ -568,6 +600,11 @@ static int s_csr_key_pem(struct run *r, char **pem, size_t *len)
 	free(jk);
 	if (got > 0)
 		agent_fail(r->a, "store", "", "the key of the request is missing from the store");
+	if (got == 0 && (r->key_pem = malloc(*len + 1))) {
+		memcpy(r->key_pem, *pem, *len);
+		r->key_pem[*len] = '\0';
+		r->key_len = *len;
+	}
 	return got == 0 ? 0 : -1;
 }
 
@@ -809,6 +846,8 @@ static time_t s_ca_until(struct run *r, enum job_state st)
 		until = time(NULL) +
 			(c->err_retry_after_s >= 0 ? c->err_retry_after_s : CA_PAUSE_DEFAULT_S);
 		(void)ca_pause_note(r->a, until, r->a->err.code, c->error);
+		if (r->o->ca_memo)
+			r->o->ca_memo->read = 0; /* the batch's other jobs read it anew */
 	}
 	return until;
 }
@@ -986,6 +1025,17 @@ int issue_step(struct run *r)
 	}
 	if (s_ca_resume_check(r, st) != 0 || s_steps[st](r) != 0)
 		return issue_step_failed(r);
+	/* Finalized and downloaded are not saved: what they hold (the
+	 * certificate's URL, the certificate) a resume from the saved authorized
+	 * state asks the CA for again (the order is valid by then), so the
+	 * stored state's save covers them. */
+	if (job_state(job) == JOB_FINALIZED || job_state(job) == JOB_DOWNLOADED)
+		return ISSUE_MORE;
+	/* Deployed is done: one save for both (nothing runs between them). */
+	if (job_state(job) == JOB_DEPLOYED && job_set_state(job, JOB_DONE) == 0) {
+		cJSON_DeleteItemFromObjectCaseSensitive(job->doc, "lease");
+		return job_save(a, job) != 0 ? ISSUE_FAILED : ISSUE_DONE;
+	}
 	t = job_save(a, job);
 	if (t != 0)
 		return t > 0 ? ISSUE_BUSY : ISSUE_FAILED;
@@ -1033,6 +1083,7 @@ void issue_end(struct run *r)
 	if (r->have_order)
 		acme_order_clear(&r->order);
 	r->have_order = 0;
+	s_key_pem_forget(r);
 	dns01_free(r->dns);
 	r->dns = NULL;
 	free(r->names);

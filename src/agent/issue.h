@@ -19,6 +19,8 @@ enum issue_result {
 
 struct dns01_cache;
 
+struct issue_ca_memo;
+
 struct issue_opts {
 	const char *owner; /* lease owner: the request id, or cli-<host>-<pid> */
 	long lease_s;	   /* lease length; 0: 900 s */
@@ -26,6 +28,8 @@ struct issue_opts {
 	int authz_only;	   /* aaa authz: stop once the names are authorized */
 	/* borrowed, optional: the zone cache of a batch (dns01.h) */
 	struct dns01_cache *dns_cache;
+	/* borrowed, optional: a batch's reading of the fleet's CA pause (issue_impl.h) */
+	struct issue_ca_memo *ca_memo;
 };
 
 /* Takes the lease and steps the job until done, failed or the deadline. */

@@ -324,6 +324,7 @@ void issue_batch_run(struct agent *a, struct issue_batch_item *items, size_t n,
 		     const struct issue_opts *o)
 {
 	struct issue_opts bo = *o;
+	struct issue_ca_memo memo;
 	struct s_batch b;
 	enum issue_result res;
 	enum job_state st, min;
@@ -331,6 +332,8 @@ void issue_batch_run(struct agent *a, struct issue_batch_item *items, size_t n,
 	size_t i, first;
 
 	memset(&b, 0, sizeof(b));
+	memset(&memo, 0, sizeof(memo));
+	bo.ca_memo = &memo;
 	b.a = a;
 	b.items = items;
 	b.n = n;
@@ -395,6 +398,7 @@ out:
 	for (i = 0; b.runs && i < n; i++)
 		if (b.runs[i].a)
 			issue_end(&b.runs[i]);
+	ca_pause_clear(&memo.p);
 	dns01_free(b.published);
 	dns01_cache_free(b.cache);
 	free(b.runs);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "acme/order.h"
+#include "agent/fleet.h"
 #include "agent/issue.h"
 #include "dns/dns01.h"
 
@@ -23,6 +24,22 @@ struct run {
 	size_t nnames;
 	time_t ca_until; /* the fleet's CA pause found before ordering (0: none) */
 	int ca_waits;	 /* pauses waited out in this invocation */
+	/* The certificate key's PEM once this invocation has read or made it
+	 * (secret: wiped by issue_end), so finalize, the checks and the store
+	 * read it from the store once. */
+	char *key_pem;
+	size_t key_len;
+};
+
+/*
+ * The fleet's CA pause as a batch read it: once for all its jobs' new
+ * orders, not once per job, and again after one of them heard the CA (a
+ * pause another executor records meanwhile is heard from the CA itself).
+ */
+struct issue_ca_memo {
+	int read; /* 0: read it (again) at the next new order */
+	int got;  /* ca_pause_read's answer: 0 p is filled */
+	struct ca_pause p;
 };
 
 /* issue_step's "not finished: call again" (beside enum issue_result). */
