@@ -2,9 +2,10 @@
  * The issuance state machine. Each step reads what it needs from the job
  * document, does one phase of the work, records what a later step (maybe
  * in another process) needs, and moves the state on with one conditional
- * save. Whatever happens, TXT records we published are removed: after the
- * order is authorized, on every failure, and by a resumed job that finds
- * them still listed.
+ * save (finalized and downloaded are folded into the next save, see
+ * issue_step). Whatever happens, TXT records we published are removed:
+ * after the order is authorized, on every failure, and by a resumed job
+ * that finds them still listed.
  */
 #define _GNU_SOURCE
 #include "agent/issue.h"
