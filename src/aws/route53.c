@@ -597,13 +597,41 @@ out:
  * items and picking the exact simple record set also skips weighted or
  * latency sets that share the name.
  */
+int route53_rrsets_find(struct route53_rrsets *l, const char *name, const char *type,
+			struct route53_rrset **set)
+{
+	char *want = route53_name_normal(name), *have = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (want == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		struct route53_rrset *r = &l->v[i];
+
+		free(have);
+		if ((have = route53_name_normal(r->name)) == NULL)
+			goto out;
+		if (strcmp(have, want) == 0 && strcmp(r->type, type) == 0 &&
+		    r->set_identifier == NULL) {
+			*set = r;
+			rc = 1;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(want);
+	free(have);
+	return rc;
+}
+
 int route53_get_rrset(const char *zone_id, const char *name, const char *type,
 		      const struct aws_credentials *creds, struct route53_rrset *out, int *found,
 		      struct aws_reply *reply)
 {
 	struct route53_rrsets list;
-	char *want = NULL, *have = NULL;
-	size_t i;
+	struct route53_rrset *set = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -611,32 +639,17 @@ int route53_get_rrset(const char *zone_id, const char *name, const char *type,
 	rc = route53_list_rrsets(zone_id, name, type, 10, creds, &list, reply);
 	if (rc != 0)
 		goto out;
-	rc = -1;
-	want = route53_name_normal(name);
-	if (want == NULL)
-		goto out;
-	for (i = 0; i < list.n; i++) {
-		struct route53_rrset *r = &list.v[i];
-
-		free(have);
-		have = route53_name_normal(r->name);
-		if (have == NULL)
-			goto out;
-		if (strcmp(have, want) != 0 || strcmp(r->type, type) != 0 ||
-		    r->set_identifier != NULL)
-			continue;
-		*out = *r;
-		memset(r, 0, sizeof(*r));
+	rc = route53_rrsets_find(&list, name, type, &set);
+	if (rc == 1) {
+		*out = *set;
+		memset(set, 0, sizeof(*set));
 		*found = 1;
-		break;
+		rc = 0;
 	}
-	rc = 0;
 out:
 	if (rc == -1 && reply->message == NULL)
 		reply->message = str_printf("Route53 ListResourceRecordSets: out of memory");
 	route53_rrsets_free(&list);
-	free(want);
-	free(have);
 	return rc;
 }
 

@@ -109,6 +109,13 @@ int route53_list_rrsets(const char *zone_id, const char *name, const char *type,
 int route53_get_rrset(const char *zone_id, const char *name, const char *type,
 		      const struct aws_credentials *creds, struct route53_rrset *out, int *found,
 		      struct aws_reply *reply);
+/*
+ * The simple record set name/type in l (names compared as
+ * route53_name_normal gives them): 1 with *set pointing into l, 0 when it
+ * is not there, -1 on OOM.
+ */
+int route53_rrsets_find(struct route53_rrsets *l, const char *name, const char *type,
+			struct route53_rrset **set);
 
 /* --- pure helpers (exposed for unit tests) --- */
 

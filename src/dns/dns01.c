@@ -211,6 +211,19 @@ int dns01_zone_add(struct dns01 *d, const char *id, const char *name, const char
 	return 0;
 }
 
+/* arr (*n items of size bytes) with item copied at its end and *n
+ * counted up; NULL on OOM, arr and *n as they were. */
+static void *s_append(void *arr, size_t *n, const void *item, size_t size)
+{
+	char *nv = realloc(arr, (*n + 1) * size);
+
+	if (nv) {
+		memcpy(nv + *n * size, item, size);
+		(*n)++;
+	}
+	return nv;
+}
+
 int dns01_rec_add(struct dns01 *d, const char *name, size_t zone, size_t *idx)
 {
 	struct dns01_rec *nv, r;
@@ -223,18 +236,14 @@ int dns01_rec_add(struct dns01 *d, const char *name, size_t zone, size_t *idx)
 			return 0;
 		}
 	}
-	r.name = str_dup(name);
 	r.zone = zone;
-	nv = realloc(d->recs, (d->nrecs + 1) * sizeof(*nv));
-	if (r.name == NULL || nv == NULL) {
-		if (nv)
-			d->recs = nv;
+	*idx = d->nrecs;
+	if ((r.name = str_dup(name)) == NULL ||
+	    (nv = s_append(d->recs, &d->nrecs, &r, sizeof(r))) == NULL) {
 		free(r.name);
 		return -1;
 	}
 	d->recs = nv;
-	*idx = d->nrecs;
-	d->recs[d->nrecs++] = r;
 	return 0;
 }
 
@@ -273,16 +282,12 @@ int dns01_ident_add(struct dns01 *d, const char *name, size_t rec)
 {
 	struct dns01_ident *nv, id = {NULL, rec};
 
-	id.name = str_dup(name);
-	nv = realloc(d->idents, (d->nidents + 1) * sizeof(*nv));
-	if (id.name == NULL || nv == NULL) {
-		if (nv)
-			d->idents = nv;
+	if ((id.name = str_dup(name)) == NULL ||
+	    (nv = s_append(d->idents, &d->nidents, &id, sizeof(id))) == NULL) {
 		free(id.name);
 		return -1;
 	}
 	d->idents = nv;
-	d->idents[d->nidents++] = id;
 	return 0;
 }
 
@@ -601,6 +606,20 @@ static int s_read_name(const char *zone_id, const char *name, const struct aws_c
  * The listing is what the batch publishes from; another writer's change
  * since makes Route53 refuse the change, and publishing reads again.
  */
+/* A copy of the record set name/type of a zone's listing, when it has
+ * one. 0, or -1 on OOM. */
+static int s_take_listed(struct route53_rrsets *sets, const char *name, const char *type,
+			 struct route53_rrset *out, int *found)
+{
+	struct route53_rrset *set = NULL;
+	int rc = route53_rrsets_find(sets, name, type, &set);
+
+	if (rc == 1 && s_rrset_copy(set, out))
+		return -1;
+	*found = rc == 1;
+	return rc < 0 ? -1 : 0;
+}
+
 static int s_read_cached(struct dns01 *d, const char *zone_id, const char *name,
 			 const struct aws_credentials *creds, struct route53_rrset *cname,
 			 int *cname_found, struct route53_rrset *txt, int *txt_found,
@@ -608,7 +627,6 @@ static int s_read_cached(struct dns01 *d, const char *zone_id, const char *name,
 {
 	struct dns01_cache *c = d->cache;
 	struct dns01_zone_list *l = NULL, *nv;
-	char *want = NULL, *have = NULL;
 	size_t i;
 	int rc;
 
@@ -642,33 +660,10 @@ static int s_read_cached(struct dns01 *d, const char *zone_id, const char *name,
 		return s_read_name(zone_id, name, creds, cname, cname_found, txt, txt_found, reply);
 	}
 	*cname_found = *txt_found = 0;
-	rc = -1;
-	if ((want = route53_name_normal(name)) == NULL)
-		goto out;
-	for (i = 0; i < l->sets.n; i++) {
-		const struct route53_rrset *r = &l->sets.v[i];
-
-		free(have);
-		if ((have = route53_name_normal(r->name)) == NULL)
-			goto out;
-		if (strcmp(have, want) != 0 || r->set_identifier != NULL)
-			continue;
-		if (strcmp(r->type, "CNAME") == 0 && !*cname_found) {
-			if (s_rrset_copy(r, cname))
-				goto out;
-			*cname_found = 1;
-		} else if (strcmp(r->type, "TXT") == 0 && !*txt_found) {
-			if (s_rrset_copy(r, txt))
-				goto out;
-			*txt_found = 1;
-		}
-	}
-	rc = 0;
-out:
+	if ((rc = s_take_listed(&l->sets, name, "CNAME", cname, cname_found)) == 0)
+		rc = s_take_listed(&l->sets, name, "TXT", txt, txt_found);
 	if (rc == -1 && reply->message == NULL)
 		reply->message = str_printf("Route53 ListResourceRecordSets: out of memory");
-	free(want);
-	free(have);
 	return rc;
 }
 

@@ -142,30 +142,47 @@ static int s_replace(struct dns01 *d, size_t ri, long ttl, char **vals, size_t n
 }
 
 /*
- * The publish change for one record: the values already there, kept
- * byte for byte in their wire form, then ours not yet among them. Nothing
- * when all ours are there already (a publish repeated after a lost answer).
+ * One record's change, as a conditional replacement (s_replace): adding,
+ * the values already there, kept byte for byte in their wire form, then
+ * ours not yet among them; removing, what remains once ours are taken out
+ * (a concurrent writer makes the change fail rather than lose their
+ * value). Nothing when there is nothing to do: all ours there already (a
+ * publish repeated after a lost answer), or none of ours there.
  */
-static int s_publish_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
-			    struct s_batch *b)
+static int s_rec_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
+			struct s_batch *b, int adding)
 {
 	struct dns01_rec *r = &d->recs[ri];
+	const char *const *seen, *const *ours;
 	char **vals = NULL;
 	size_t n = 0;
+	int rc;
 
-	if (s_belief(d, ri, creds))
+	if (s_belief(d, ri, creds)) /* may read the set again: take its values after */
 		return -1;
-	if (dns_txt_add((const char *const *)r->seen.values, r->seen.nvalues,
-			(const char *const *)r->values, r->nvalues, &vals, &n))
+	if (!adding && !r->known_found)
+		return 0;
+	seen = (const char *const *)r->seen.values;
+	ours = (const char *const *)r->values;
+	rc = adding ? dns_txt_add(seen, r->seen.nvalues, ours, r->nvalues, &vals, &n)
+		    : dns_txt_remove(seen, r->seen.nvalues, ours, r->nvalues, &vals, &n);
+	if (rc)
 		return dns01_fail(d, "dns-01: out of memory");
 	if (n == r->seen.nvalues && r->known_found) {
-		r->published = 1; /* all ours already there */
+		if (adding)
+			r->published = 1;
 		dns01_strv_free(vals, n);
 		return 0;
 	}
-	if (s_replace(d, ri, DNS01_TTL, vals, n, b))
+	if (s_replace(d, ri, adding ? DNS01_TTL : r->seen.ttl, vals, n, b))
 		return dns01_fail(d, "dns-01: out of memory");
 	return 0;
+}
+
+static int s_publish_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
+			    struct s_batch *b)
+{
+	return s_rec_change(d, ri, creds, b, 1);
 }
 
 static int s_send_batch(struct dns01 *d, struct dns01_zone *z, const struct aws_credentials *creds,
@@ -320,8 +337,10 @@ int dns01_publish(struct dns01 *d)
 	return 0;
 }
 
-/* Every zone is tried even after one fails: a batch's other zones go on. */
-int dns01_publish_all(struct dns01 *d)
+/* Runs step on every zone even after one fails, so one bad zone does not
+ * stop the others (a batch's zones go on, no zone's records are left
+ * behind); the first failure is the one reported. */
+static int s_each_zone(struct dns01 *d, int (*step)(struct dns01 *, size_t))
 {
 	char *first = NULL;
 	size_t i;
@@ -329,7 +348,7 @@ int dns01_publish_all(struct dns01 *d)
 
 	s_clear_zone_errors(d);
 	for (i = 0; i < d->nzones; i++) {
-		if (s_publish_zone(d, i) == 0)
+		if (step(d, i) == 0)
 			continue;
 		rc = -1;
 		if (first == NULL && d->err)
@@ -342,32 +361,15 @@ int dns01_publish_all(struct dns01 *d)
 	return rc;
 }
 
-/*
- * One record's cleanup change: what remains once our values are taken
- * out, as a conditional replacement (s_replace): a concurrent writer makes
- * it fail rather than lose their value.
- */
+int dns01_publish_all(struct dns01 *d)
+{
+	return s_each_zone(d, s_publish_zone);
+}
+
 static int s_cleanup_change(struct dns01 *d, size_t ri, const struct aws_credentials *creds,
 			    struct s_batch *b)
 {
-	struct dns01_rec *r = &d->recs[ri];
-	char **vals = NULL;
-	size_t n = 0;
-
-	if (s_belief(d, ri, creds))
-		return -1;
-	if (!r->known_found)
-		return 0;
-	if (dns_txt_remove((const char *const *)r->seen.values, r->seen.nvalues,
-			   (const char *const *)r->values, r->nvalues, &vals, &n))
-		return dns01_fail(d, "dns-01: out of memory");
-	if (n == r->seen.nvalues) { /* none of ours there */
-		dns01_strv_free(vals, n);
-		return 0;
-	}
-	if (s_replace(d, ri, r->seen.ttl, vals, n, b))
-		return dns01_fail(d, "dns-01: out of memory");
-	return 0;
+	return s_rec_change(d, ri, creds, b, 0);
 }
 
 static int s_cleanup_zone(struct dns01 *d, size_t zi)
@@ -412,25 +414,7 @@ const char *dns01_zone_gone(const struct dns01 *d)
 	return NULL;
 }
 
-/* Every zone is tried even after one fails, so one bad zone does not leave
- * the others' records behind; the first failure is the one reported. */
 int dns01_cleanup(struct dns01 *d)
 {
-	char *first = NULL;
-	size_t i;
-	int rc = 0;
-
-	s_clear_zone_errors(d);
-	for (i = 0; i < d->nzones; i++) {
-		if (s_cleanup_zone(d, i) == 0)
-			continue;
-		rc = -1;
-		if (first == NULL && d->err)
-			first = str_dup(d->err);
-	}
-	if (first) {
-		free(d->err);
-		d->err = first;
-	}
-	return rc;
+	return s_each_zone(d, s_cleanup_zone);
 }

@@ -34,6 +34,20 @@ static int s_holds(const char *wire, const char *const *vals, size_t n)
 	return found;
 }
 
+/* The result of dns_txt_add or dns_txt_remove: v and n, or nothing on
+ * failure. */
+static int s_result(int rc, char **v, size_t n, char ***out, size_t *nout)
+{
+	if (rc != 0) {
+		dns_txt_free(v, n);
+		v = NULL;
+		n = 0;
+	}
+	*out = v;
+	*nout = n;
+	return rc;
+}
+
 int dns_txt_add(const char *const *cur, size_t ncur, const char *const *ours, size_t nours,
 		char ***out, size_t *nout)
 {
@@ -65,14 +79,7 @@ int dns_txt_add(const char *const *cur, size_t ncur, const char *const *ours, si
 	}
 	rc = 0;
 out:
-	if (rc != 0) {
-		dns_txt_free(v, n);
-		v = NULL;
-		n = 0;
-	}
-	*out = v;
-	*nout = n;
-	return rc;
+	return s_result(rc, v, n, out, nout);
 }
 
 int dns_txt_remove(const char *const *cur, size_t ncur, const char *const *ours, size_t nours,
@@ -95,12 +102,5 @@ int dns_txt_remove(const char *const *cur, size_t ncur, const char *const *ours,
 	}
 	rc = 0;
 out:
-	if (rc != 0) {
-		dns_txt_free(v, n);
-		v = NULL;
-		n = 0;
-	}
-	*out = v;
-	*nout = n;
-	return rc;
+	return s_result(rc, v, n, out, nout);
 }
