@@ -114,6 +114,18 @@ out:
 	return rc;
 }
 
+/* An operation's end: closes fd1 and fd2 where open (-1: not), frees
+ * mem, returns rc. */
+static int s_end(int rc, int fd1, int fd2, char *mem)
+{
+	if (fd1 >= 0)
+		close(fd1);
+	if (fd2 >= 0)
+		close(fd2);
+	free(mem);
+	return rc;
+}
+
 /* Opens DIR; STORE_NOT_FOUND when it does not exist and create is 0. */
 static int s_open_root(const struct s_file *st, int create, int *fd, struct aaa_err *err)
 {
@@ -220,12 +232,7 @@ static int s_walk(const struct s_file *st, const char *pkey, int create, int *di
 	*base = p;
 	rc = STORE_OK;
 out:
-	if (next >= 0)
-		close(next);
-	if (fd >= 0)
-		close(fd);
-	free(where);
-	return rc;
+	return s_end(rc, next, fd, where);
 }
 
 /* The lock every writer of a directory holds (see store_file.h). Returns
@@ -404,12 +411,7 @@ static int s_get(void *state, const char *pkey, struct store_object *out, struct
 out:
 	if (rc != STORE_OK)
 		store_object_free(out);
-	if (fd >= 0)
-		close(fd);
-	if (dirfd >= 0)
-		close(dirfd);
-	free(path);
-	return rc;
+	return s_end(rc, fd, dirfd, path);
 }
 
 /*
@@ -584,12 +586,7 @@ out:
 	 * leaves it behind after anything. */
 	if (have_tmp && unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT)
 		log_warn("%s: cannot remove temporary file %s: %s", path, tmp, strerror(errno));
-	if (lockfd >= 0)
-		close(lockfd);
-	if (dirfd >= 0)
-		close(dirfd);
-	free(path);
-	return rc;
+	return s_end(rc, lockfd, dirfd, path);
 }
 
 static int s_del(void *state, const char *pkey, struct aaa_err *err)
@@ -624,12 +621,7 @@ static int s_del(void *state, const char *pkey, struct aaa_err *err)
 	}
 	rc = STORE_OK;
 out:
-	if (lockfd >= 0)
-		close(lockfd);
-	if (dirfd >= 0)
-		close(dirfd);
-	free(path);
-	return rc;
+	return s_end(rc, lockfd, dirfd, path);
 }
 
 /*
