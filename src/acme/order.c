@@ -310,6 +310,45 @@ out:
 	return rc;
 }
 
+/* o from the CA's answer r about the order at url; -1 with c->error set
+ * when the answer is no order. */
+static int s_order_answer(struct acme_client *c, const struct acme_response *r,
+			  struct acme_order *o, const char *url)
+{
+	if (r->json && acme_order_parse(r->json, o) == 0)
+		return 0;
+	snprintf(c->error, sizeof(c->error), "order %s: malformed", url);
+	return -1;
+}
+
+/* 0 while the order is processing or valid; else -1 with c->error naming
+ * its status and the CA's problem in answer (NULL: none). */
+static int s_order_going(struct acme_client *c, const struct acme_order *o, const cJSON *answer)
+{
+	char *m;
+
+	if (strcmp(o->status, "processing") == 0 || strcmp(o->status, "valid") == 0)
+		return 0;
+	m = answer ? acme_problem_format(json_obj(answer, "error"), 0, NULL, 0) : NULL;
+	snprintf(c->error, sizeof(c->error), "order %s: %s", o->status, m ? m : "");
+	free(m);
+	return -1;
+}
+
+/* The next poll of the order: sleeps until it is due (s_poll_sleep), then
+ * fetches it into o and *r; *since is when the answer came. */
+static int s_order_poll(struct acme_client *c, struct acme_order *o, struct acme_response *r,
+			int attempt, long *since, long start, const char *what)
+{
+	if (s_poll_sleep(c, attempt, r->retry_after, *since, start, what))
+		return -1;
+	acme_response_free(r);
+	if (acme_post_as_get(c, o->url, r))
+		return -1;
+	*since = s_now_ms();
+	return s_order_answer(c, r, o, o->url);
+}
+
 /*
  * A job that resumes in another process only kept the order's URL: fetch
  * the order again (POST-as-GET) so the same order is carried on and no
@@ -321,12 +360,8 @@ int acme_order_fetch(struct acme_client *c, const char *url, struct acme_order *
 	int rc = -1;
 
 	memset(o, 0, sizeof(*o));
-	if (acme_post_as_get(c, url, &r))
+	if (acme_post_as_get(c, url, &r) || s_order_answer(c, &r, o, url))
 		goto out;
-	if (!r.json || acme_order_parse(r.json, o)) {
-		snprintf(c->error, sizeof(c->error), "order %s: malformed", url);
-		goto out;
-	}
 	if (!(o->url = str_dup(url)))
 		goto out;
 	rc = 0;
@@ -576,17 +611,9 @@ int acme_order_wait_ready(struct acme_client *c, struct acme_order *o)
 
 	/* The first poll is due right after the last challenge answer (since). */
 	for (attempt = 0;; attempt++) {
-		if (s_poll_sleep(c, attempt, r.retry_after, since, start,
+		if (s_order_poll(c, o, &r, attempt, &since, start,
 				 "order still pending (validation not finished)"))
 			goto out;
-		acme_response_free(&r);
-		if (acme_post_as_get(c, o->url, &r))
-			goto out;
-		since = s_now_ms();
-		if (!r.json || acme_order_parse(r.json, o)) {
-			snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
-			goto out;
-		}
 		if (strcmp(o->status, "pending") != 0)
 			break;
 	}
@@ -639,17 +666,8 @@ int acme_order_finalize_send(struct acme_client *c, struct acme_order *o, const 
 	if (acme_post(c, o->finalize, payload, &r))
 		goto out;
 	s_asked(c, &r);
-	if (!r.json || acme_order_parse(r.json, o)) {
-		snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
+	if (s_order_answer(c, &r, o, o->url) || s_order_going(c, o, r.json))
 		goto out;
-	}
-	if (strcmp(o->status, "processing") != 0 && strcmp(o->status, "valid") != 0) {
-		char *m = acme_problem_format(json_obj(r.json, "error"), 0, NULL, 0);
-
-		snprintf(c->error, sizeof(c->error), "order %s: %s", o->status, m ? m : "");
-		free(m);
-		goto out;
-	}
 	rc = 0;
 out:
 	if (rc)
@@ -670,26 +688,11 @@ int acme_order_wait_valid(struct acme_client *c, struct acme_order *o)
 	for (attempt = 0;; attempt++) {
 		if (strcmp(o->status, "valid") == 0 && o->certificate)
 			break;
-		if (strcmp(o->status, "processing") != 0 && strcmp(o->status, "valid") != 0) {
-			char *m = r.json
-				      ? acme_problem_format(json_obj(r.json, "error"), 0, NULL, 0)
-				      : NULL;
-
-			snprintf(c->error, sizeof(c->error), "order %s: %s", o->status, m ? m : "");
-			free(m);
+		if (s_order_going(c, o, r.json))
 			goto out;
-		}
 		snprintf(what, sizeof(what), "order still %s", o->status);
-		if (s_poll_sleep(c, attempt, r.retry_after, since, start, what))
+		if (s_order_poll(c, o, &r, attempt, &since, start, what))
 			goto out;
-		acme_response_free(&r);
-		if (acme_post_as_get(c, o->url, &r))
-			goto out;
-		since = s_now_ms();
-		if (!r.json || acme_order_parse(r.json, o)) {
-			snprintf(c->error, sizeof(c->error), "order %s: malformed", o->url);
-			goto out;
-		}
 	}
 	rc = 0;
 out:
