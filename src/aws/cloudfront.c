@@ -221,13 +221,8 @@ void cloudfront_viewer_clear(struct cloudfront_viewer *v)
 char *cloudfront_config_with_acm(const char *xml, size_t len, const char *arn, size_t *out_len)
 {
 	xmlDoc *doc = xml_parse(xml, len, "CloudFront DistributionConfig");
-	char *out = NULL;
 
-	if (doc && s_set_viewer_acm(doc, arn) == 0)
-		out = xml_to_string(doc, out_len);
-	if (doc)
-		xmlFreeDoc(doc);
-	return out;
+	return xml_finish(doc, doc && s_set_viewer_acm(doc, arn) == 0, out_len);
 }
 
 int cloudfront_should_retry(long http_status, const char *code, unsigned attempt, unsigned max)

@@ -66,3 +66,14 @@ void aws_pager_clear(struct aws_pager *p)
 	free(p->marker);
 	p->marker = NULL;
 }
+
+int aws_pager_end(struct aws_pager *p, int rc, const char *why, unsigned *pages,
+		  struct aws_reply *reply)
+{
+	if (rc == -1 && reply->message == NULL && why)
+		reply->message = str_printf("%s: %s", p->what, why);
+	if (pages)
+		*pages = p->pages;
+	aws_pager_clear(p);
+	return rc;
+}

@@ -14,7 +14,7 @@
  *           if (r < 0) goto out;
  *           if (r == 0) break;
  *   }
- *   aws_pager_clear(&pg);
+ *   return aws_pager_end(&pg, rc, "out of memory", pages, reply);
  */
 #ifndef AAA_AWS_PAGING_H
 #define AAA_AWS_PAGING_H
@@ -50,5 +50,13 @@ int aws_pager_start(struct aws_pager *p, struct aws_reply *reply);
 int aws_pager_next(struct aws_pager *p, char *next, int truncated, struct aws_reply *reply);
 
 void aws_pager_clear(struct aws_pager *p);
+
+/*
+ * The end of a listing whose result is rc: *pages (when pages is not NULL)
+ * the pages started; when rc is -1 and reply holds no message yet and why
+ * is not NULL, "<what>: <why>"; the pager cleared. Returns rc.
+ */
+int aws_pager_end(struct aws_pager *p, int rc, const char *why, unsigned *pages,
+		  struct aws_reply *reply);
 
 #endif

@@ -111,11 +111,8 @@ int aws_query_list(enum aws_service svc, const char *action, const struct aws_qu
 	} while (more > 0);
 	rc = more; /* 0: complete; -1: the pager refused the marker */
 out:
-	if (pages)
-		*pages = pg.pages;
-	aws_pager_clear(&pg);
 	buf_free(&b);
 	if (doc)
 		xmlFreeDoc(doc);
-	return rc;
+	return aws_pager_end(&pg, rc, NULL, pages, reply);
 }

@@ -211,8 +211,9 @@ char *route53_change_xml(const char *comment, const struct route53_change *chang
 {
 	xmlDoc *doc = NULL;
 	xmlNode *root = NULL, *batch, *list, *ch, *rrs, *recs, *rec;
-	char ttl[24], *out = NULL;
+	char ttl[24];
 	size_t i, j;
+	int built = 0;
 
 	if (changes == NULL || n == 0)
 		goto out;
@@ -243,11 +244,9 @@ char *route53_change_xml(const char *comment, const struct route53_change *chang
 				goto out;
 		}
 	}
-	out = xml_to_string(doc, len);
+	built = 1;
 out:
-	if (doc)
-		xmlFreeDoc(doc);
-	return out;
+	return xml_finish(doc, built, len);
 }
 
 static int s_flag(const xmlNode *n, const char *path)
@@ -442,7 +441,7 @@ int route53_list_hosted_zones(const struct aws_credentials *creds, struct route5
 
 	memset(reply, 0, sizeof(*reply));
 	aws_pager_init(&pg, "NextMarker", "Route53 ListHostedZones");
-	for (;;) {
+	do {
 		buf_free(&q);
 		aws_reply_free(reply);
 		if (aws_pager_start(&pg, reply) != 0)
@@ -461,20 +460,11 @@ int route53_list_hosted_zones(const struct aws_credentials *creds, struct route5
 		rc = -1;
 		more = aws_pager_next(&pg, out->next_marker, out->truncated ? 1 : 0, reply);
 		out->next_marker = NULL;
-		if (more < 0)
-			goto out;
-		if (more == 0)
-			break;
-	}
-	rc = 0;
+	} while (more > 0);
+	rc = more; /* 0: complete; -1: the pager refused the marker */
 out:
-	if (rc == -1 && reply->message == NULL)
-		reply->message = str_printf("Route53 ListHostedZones: out of memory");
-	if (pages)
-		*pages = pg.pages;
 	buf_free(&q);
-	aws_pager_clear(&pg);
-	return rc;
+	return aws_pager_end(&pg, rc, "out of memory", pages, reply);
 }
 
 int route53_change_rrsets(const char *zone_id, const char *comment,

@@ -153,7 +153,7 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 
 	memset(reply, 0, sizeof(*reply));
 	aws_pager_init(&pg, "continuation token", "S3 ListObjectsV2 %s", bucket);
-	for (;;) {
+	do {
 		buf_free(&q);
 		if (doc)
 			xmlFreeDoc(doc);
@@ -198,23 +198,14 @@ int s3_list_objects(const char *bucket, const char *prefix, unsigned max_keys, s
 		trunc = xml_path_text(xml_root(doc), "IsTruncated");
 		more = aws_pager_next(&pg, xml_path_text(xml_root(doc), "NextContinuationToken"),
 				      trunc && strcmp(trunc, "true") == 0, reply);
-		if (more < 0)
-			goto out;
-		if (more == 0)
-			break;
-	}
-	rc = 0;
+	} while (more > 0);
+	rc = more; /* 0: complete; -1: the pager refused the marker */
 out:
-	if (rc == -1 && reply->message == NULL)
-		reply->message = str_printf("S3 ListObjectsV2 %s: failed", bucket);
-	if (pages)
-		*pages = pg.pages;
 	if (doc)
 		xmlFreeDoc(doc);
 	buf_free(&q);
-	aws_pager_clear(&pg);
 	free(trunc);
-	return rc;
+	return aws_pager_end(&pg, rc, "failed", pages, reply);
 }
 
 /* The DeleteObjects body: <Delete><Quiet>true</Quiet><Object><Key>k</Key>
@@ -223,8 +214,8 @@ static char *s_delete_body(const char *const *keys, size_t n, size_t *len)
 {
 	xmlNode *root = NULL, *o;
 	xmlDoc *doc = xml_new_doc("Delete", "http://s3.amazonaws.com/doc/2006-03-01/", &root);
-	char *body = NULL;
 	size_t i;
+	int built = 0;
 
 	if (doc == NULL || xml_add(root, "Quiet", "true") == NULL)
 		goto out;
@@ -232,11 +223,9 @@ static char *s_delete_body(const char *const *keys, size_t n, size_t *len)
 		if ((o = xml_add(root, "Object", NULL)) == NULL ||
 		    xml_add(o, "Key", keys[i]) == NULL)
 			goto out;
-	body = xml_to_string(doc, len);
+	built = 1;
 out:
-	if (doc)
-		xmlFreeDoc(doc);
-	return body;
+	return xml_finish(doc, built, len);
 }
 
 int s3_delete_objects(const char *bucket, const char *const *keys, size_t n,

@@ -174,6 +174,15 @@ char *xml_to_string(xmlDoc *doc, size_t *len)
 	return out;
 }
 
+char *xml_finish(xmlDoc *doc, int built, size_t *len)
+{
+	char *out = built && doc ? xml_to_string(doc, len) : NULL;
+
+	if (doc)
+		xmlFreeDoc(doc);
+	return out;
+}
+
 /* libxml2 gives its version as digits, "20914" for 2.9.14. */
 const char *xml_library_version(void)
 {

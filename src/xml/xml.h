@@ -37,6 +37,9 @@ xmlDoc *xml_new_doc(const char *root, const char *ns, xmlNode **root_out);
 xmlNode *xml_add(xmlNode *parent, const char *name, const char *text);
 /* Serialises doc with the XML declaration; caller frees; NULL on failure. */
 char *xml_to_string(xmlDoc *doc, size_t *len);
+/* A request body's end: xml_to_string(doc) when built is set, then doc
+ * freed (NULL is fine). NULL when not built or on failure. */
+char *xml_finish(xmlDoc *doc, int built, size_t *len);
 /* The version of the libxml2 loaded now ("2.9.14"); static storage. */
 const char *xml_library_version(void);
 
