@@ -100,7 +100,10 @@ class HostileCA:
             return status, headers, json.dumps(obj).encode()
         if t in ("never_validate", "stale_once") and action in ("authz", "order", "newOrder", "challenge"):
             obj = self._json(body)
-            if isinstance(obj, dict) and obj.get("status") in ("valid", "ready", "processing"):
+            moved = isinstance(obj, dict) and (
+                obj.get("status") in ("valid", "ready", "processing") or
+                any(c.get("status") not in (None, "pending") for c in obj.get("challenges", [])))
+            if moved:
                 obj["status"] = "pending"
                 for c in obj.get("challenges", []):
                     c["status"] = "pending"
