@@ -7,6 +7,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -491,11 +492,21 @@ int http_parallel(int parallel, size_t n)
 	return n < (size_t)p ? (int)n : p;
 }
 
+/* Milliseconds on the monotonic clock. */
+static long long s_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000L;
+}
+
 /* http_get_many's state: slot s runs gets[owner[s]] on easy[s] while busy[s]. */
 struct s_many {
 	CURLM *m;
 	struct http_get *gets;
 	size_t n, next;
+	long long end_ms; /* no GET starts or runs after this; 0: no budget */
 	int p, running;
 	CURL *easy[HTTP_GET_MANY_MAX];
 	struct s_ctx ctx[HTTP_GET_MANY_MAX];
@@ -503,17 +514,24 @@ struct s_many {
 	int busy[HTTP_GET_MANY_MAX];
 };
 
-/* Slot s takes the next GET that can start (one that cannot is failed). */
+/* Slot s takes the next GET that can start (one that cannot is failed),
+ * while the budget lasts. */
 static void s_many_start(struct s_many *g, int s)
 {
 	while (g->next < g->n) {
 		struct http_get *get = &g->gets[g->next];
 		struct http_request req = {.method = "GET"};
+		long long left = g->end_ms ? g->end_ms - s_now_ms() : 0;
 
+		if (g->end_ms && left <= 0)
+			return;
 		req.url = get->url;
-		req.timeout_ms = get->timeout_ms;
+		req.timeout_ms = get->timeout_ms > 0 ? get->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+		if (g->end_ms && left < req.timeout_ms)
+			req.timeout_ms = (long)left;
 		req.max_response = get->max_response;
 		g->owner[s] = g->next++;
+		get->sent = 1;
 		if (s_prepare(g->easy[s], &req, &get->resp, &g->ctx[s]) == 0 &&
 		    curl_multi_add_handle(g->m, g->easy[s]) == CURLM_OK) {
 			g->busy[s] = 1;
@@ -544,7 +562,7 @@ static void s_many_done(struct s_many *g, int s, CURLcode cc)
  * cache keeps their connections for the next ones. A request's timeout
  * starts when it is added, never while it waits for a slot.
  */
-size_t http_get_many(struct http_get *gets, size_t n, int parallel)
+size_t http_get_many(struct http_get *gets, size_t n, int parallel, long budget_ms)
 {
 	struct s_many g;
 	const char *why = "HTTP client not available";
@@ -557,9 +575,11 @@ size_t http_get_many(struct http_get *gets, size_t n, int parallel)
 	g.gets = gets;
 	g.n = n;
 	g.p = http_parallel(parallel, n);
+	g.end_ms = budget_ms > 0 ? s_now_ms() + budget_ms : 0;
 	for (i = 0; i < n; i++) {
 		memset(&gets[i].resp, 0, sizeof(gets[i].resp));
 		gets[i].rc = -1;
+		gets[i].sent = 0;
 	}
 	if (n == 0 || http_init() != 0 || !(g.m = curl_multi_init()))
 		goto out;
@@ -602,8 +622,19 @@ out:
 		if (g.easy[s])
 			curl_easy_cleanup(g.easy[s]);
 	}
-	for (i = g.next; why && i < n; i++)
-		s_set_error(&gets[i].resp, "GET: %s", why);
+	for (i = g.next; i < n; i++) {
+		char *safe = s_safe_url(gets[i].url);
+
+		if (why) {
+			s_set_error(&gets[i].resp, "GET %s: %s", safe ? safe : "?", why);
+		} else {
+			s_set_error(&gets[i].resp,
+				    "GET %s: not sent, the %ld ms for these GETs were spent",
+				    safe ? safe : "?", budget_ms);
+			gets[i].resp.retryable = 1;
+		}
+		free(safe);
+	}
 	if (g.m)
 		curl_multi_cleanup(g.m);
 	for (i = 0; i < n; i++)

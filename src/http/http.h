@@ -77,17 +77,20 @@ struct http_get {
 	size_t max_response;	   /* 0: default */
 	struct http_response resp; /* as http_send fills it; caller frees */
 	int rc;			   /* as http_send returns: 0 answered, -1 transport failure */
+	int sent; /* 0: never started, the budget was spent first (rc -1, retryable) */
 };
 
 /*
- * Sends the n GETs of gets, at most http_parallel(parallel, n) at once, with
- * the TLS settings, user agent and limits of http_send (each its own
- * timeout, counted from its own start). Every gets[i] ends with rc and resp
- * set as http_send would set them, also when the client itself failed (the
- * reason in resp.error); the caller frees each resp. Returns how many were
- * answered (rc 0), whatever their HTTP status.
+ * Sends the n GETs of gets, in order, at most http_parallel(parallel, n) at
+ * once, with the TLS settings, user agent and limits of http_send (each its
+ * own timeout, counted from its own start). budget_ms > 0 bounds the whole
+ * call: no GET starts after it, and none runs past it (its timeout is cut to
+ * what is left); those never started end with sent 0. Every gets[i] ends
+ * with rc and resp set as http_send would set them, also when the client
+ * itself failed (the reason in resp.error); the caller frees each resp.
+ * Returns how many were answered (rc 0), whatever their HTTP status.
  */
-size_t http_get_many(struct http_get *gets, size_t n, int parallel);
+size_t http_get_many(struct http_get *gets, size_t n, int parallel, long budget_ms);
 /* How many GETs http_get_many runs at once for n of them: parallel, or
  * HTTP_GET_MANY_MAX when parallel is below 1 or above it; never above n. */
 int http_parallel(int parallel, size_t n);

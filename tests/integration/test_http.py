@@ -165,6 +165,23 @@ def test_get_many_verifies_tls_and_times_each_out(server, pki):
     assert res[2]["body_len"] == 10
 
 
+def test_get_many_budget_bounds_the_whole_call(server, pki):
+    # One at a time, 500 ms for all: the first GET's own 10 s timeout is cut to the
+    # budget, and the others never start (sent false, retryable, named by URL).
+    rc, res, _, _ = probe(["--parallel", "1", "--budget-ms", "500", "--timeout-ms", "10000",
+                           url(server, "/slow?ms=8000"), url(server, "/a?q=1"),
+                           url(server, "/b")], ca=pki / "ca.pem")
+    assert rc == 1
+    assert res[0]["sent"] is True and "timed out" in res[0]["error"].lower()
+    for r, path in zip(res[1:], ("/a", "/b")):
+        assert r["sent"] is False and r["retryable"] is True and r["status"] == 0
+        assert f"{path}: not sent" in r["error"] and "q=1" not in r["error"]
+    # Without a budget the same GETs are all sent.
+    rc, res, _, _ = probe(["--parallel", "3", url(server, "/a"), url(server, "/b")],
+                          ca=pki / "ca.pem")
+    assert rc == 0 and all(r["sent"] for r in res)
+
+
 def test_keepalive_one_connection_and_user_agent(server, pki):
     before = server.connections
     rc, res, conns, _ = probe([url(server, "/a"), url(server, "/b"), url(server, "/c")],

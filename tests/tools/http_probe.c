@@ -5,7 +5,8 @@
  *              [--timeout-ms MS] [--connect-timeout-ms MS] [--no-proxy] URL...
  * Options apply to every URL that follows them. With --parallel P, the URLs
  * that follow are GETs sent together at the end with http_get_many (at
- * most P at once), printed in the order given.
+ * most P at once, within --budget-ms B when given), printed in the order
+ * given, each with "sent".
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -17,7 +18,8 @@
 #include "http/http.h"
 #include "log/log.h"
 
-static void s_print(int rc, struct http_response *resp, int *failures)
+/* sent: 1, or 0 for a GET http_get_many never started; -1 no such member. */
+static void s_print(int rc, struct http_response *resp, int sent, int *failures)
 {
 	cJSON *o = cJSON_CreateObject(), *hs;
 	char *line;
@@ -28,6 +30,8 @@ static void s_print(int rc, struct http_response *resp, int *failures)
 		cJSON_AddBoolToObject(o, "retryable", resp->retryable);
 		(*failures)++;
 	}
+	if (sent >= 0)
+		cJSON_AddBoolToObject(o, "sent", sent);
 	cJSON_AddNumberToObject(o, "status", (double)resp->status);
 	cJSON_AddStringToObject(o, "body", resp->body.data ? resp->body.data : "");
 	cJSON_AddNumberToObject(o, "body_len", (double)resp->body.len);
@@ -48,6 +52,7 @@ int main(int argc, char **argv)
 	struct http_request req;
 	struct http_get *gets = calloc((size_t)argc, sizeof(*gets));
 	int i, failures = 0, parallel = 0;
+	long budget = 0;
 
 	log_init_from_env();
 	memset(&req, 0, sizeof(req));
@@ -69,6 +74,8 @@ int main(int argc, char **argv)
 			req.connect_timeout_ms = strtol(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--no-proxy") == 0) {
 			req.no_proxy = 1;
+		} else if (strcmp(argv[i], "--budget-ms") == 0 && i + 1 < argc) {
+			budget = strtol(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--parallel") == 0 && i + 1 < argc) {
 			parallel = atoi(argv[++i]);
 		} else if (parallel && gets) {
@@ -81,13 +88,13 @@ int main(int argc, char **argv)
 
 			req.url = argv[i];
 			rc = http_send(&req, &resp);
-			s_print(rc, &resp, &failures);
+			s_print(rc, &resp, -1, &failures);
 		}
 	}
 	if (ngets)
-		http_get_many(gets, ngets, parallel);
+		http_get_many(gets, ngets, parallel, budget);
 	for (k = 0; k < ngets; k++)
-		s_print(gets[k].rc, &gets[k].resp, &failures);
+		s_print(gets[k].rc, &gets[k].resp, gets[k].sent, &failures);
 	free(gets);
 	printf("{\"connections\":%ld}\n", http_connections_opened());
 	http_cleanup();

@@ -24,7 +24,7 @@ TEST(http_parallel_cap)
 
 TEST(http_get_many_nothing_to_do)
 {
-	CHECK_INT(http_get_many(NULL, 0, 4), 0);
+	CHECK_INT(http_get_many(NULL, 0, 4, 0), 0);
 }
 
 /* More refused URLs than slots: each slot takes the next one after a
@@ -39,9 +39,10 @@ TEST(http_get_many_refused_urls_each_fail_by_name)
 	memset(g, 0, sizeof(g));
 	for (i = 0; i < 5; i++)
 		g[i].url = urls[i];
-	CHECK_INT(http_get_many(g, 5, 2), 0);
+	CHECK_INT(http_get_many(g, 5, 2, 0), 0);
 	for (i = 0; i < 5; i++) {
 		CHECK_INT(g[i].rc, -1);
+		CHECK_INT(g[i].sent, 1);
 		CHECK_INT(g[i].resp.status, 0);
 		CHECK_INT(g[i].resp.retryable, 0);
 		CHECK(strncmp(g[i].resp.error, "GET ", 4) == 0);
