@@ -361,11 +361,7 @@ static int s_bucket(struct doctor_report *r, const char *bucket, int *arc)
 	char *d = NULL;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_S3;
-	c.operation = "ListObjectsV2";
-	c.resource = bucket;
-	c.method = "GET";
+	aws_call_init(&c, AWS_S3, "ListObjectsV2", "GET", NULL, bucket);
 	c.bucket = bucket;
 	c.query = "list-type=2&max-keys=1&prefix=aaa-data%2F";
 	rc = aws_call(&c, &reply);

@@ -359,6 +359,17 @@ static int s_is_success(long status)
  * process-wide clock offset from the server's Date header, so this and
  * every later request is signed with the server's time.
  */
+void aws_call_init(struct aws_call *c, enum aws_service svc, const char *op, const char *method,
+		   const char *path, const char *resource)
+{
+	memset(c, 0, sizeof(*c));
+	c->service = svc;
+	c->operation = op;
+	c->method = method;
+	c->path = path;
+	c->resource = resource;
+}
+
 int aws_call(const struct aws_call *c, struct aws_reply *reply)
 {
 	const struct aws_credentials *creds = NULL;

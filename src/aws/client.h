@@ -72,6 +72,11 @@ struct aws_reply {
  * reply->message says which). Logs retries at info/debug level only.
  */
 int aws_call(const struct aws_call *c, struct aws_reply *reply);
+/* c emptied, then set for service svc's operation op sent with method to
+ * path (NULL for S3's bucket and key), about resource (for messages; may be
+ * NULL). The caller adds the rest (query, headers, body, ...). */
+void aws_call_init(struct aws_call *c, enum aws_service svc, const char *op, const char *method,
+		   const char *path, const char *resource);
 void aws_reply_free(struct aws_reply *reply);
 /*
  * The AWS detail of reply into err, whose source and message the caller set:

@@ -59,12 +59,7 @@ static int s_get_config(const char *id, xmlDoc **doc, char **etag, struct aws_re
 	*etag = NULL;
 	if (path == NULL)
 		goto out;
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_CLOUDFRONT;
-	c.operation = "GetDistributionConfig";
-	c.resource = id;
-	c.method = "GET";
-	c.path = path;
+	aws_call_init(&c, AWS_CLOUDFRONT, "GetDistributionConfig", "GET", path, id);
 	rc = aws_call(&c, reply);
 	if (rc != 0)
 		goto out;
@@ -111,12 +106,7 @@ static int s_update_config(const char *id, xmlDoc *doc, const char *etag, struct
 	h[0].value = "application/xml";
 	h[1].name = "If-Match";
 	h[1].value = etag;
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_CLOUDFRONT;
-	c.operation = "UpdateDistribution";
-	c.resource = id;
-	c.method = "PUT";
-	c.path = path;
+	aws_call_init(&c, AWS_CLOUDFRONT, "UpdateDistribution", "PUT", path, id);
 	c.headers = h;
 	c.nheaders = 2;
 	c.body = body;

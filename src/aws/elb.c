@@ -32,7 +32,6 @@ int elb_set_listener_cert(const char *name, unsigned port, const char *cert_arn,
 			  struct aws_reply *reply)
 {
 	struct buf b = BUF_INIT;
-	xmlDoc *doc = NULL;
 	char p[16];
 	int rc = -1;
 
@@ -41,17 +40,13 @@ int elb_set_listener_cert(const char *name, unsigned port, const char *cert_arn,
 	if (aws_query_start(&b, "SetLoadBalancerListenerSSLCertificate", ELB_VERSION) ||
 	    aws_query_add(&b, "LoadBalancerName", name) ||
 	    aws_query_add(&b, "LoadBalancerPort", p) ||
-	    aws_query_add(&b, "SSLCertificateId", cert_arn)) {
+	    aws_query_add(&b, "SSLCertificateId", cert_arn))
 		reply->message =
 		    str_dup("ELB SetLoadBalancerListenerSSLCertificate: out of memory");
-		goto out;
-	}
-	rc = aws_query_call(AWS_ELB, NULL, "SetLoadBalancerListenerSSLCertificate", name, &b, &doc,
-			    reply);
-out:
+	else
+		rc = aws_query_call(AWS_ELB, NULL, "SetLoadBalancerListenerSSLCertificate", name,
+				    &b, NULL, reply);
 	buf_free(&b);
-	if (doc)
-		xmlFreeDoc(doc);
 	return rc;
 }
 

@@ -258,19 +258,15 @@ out:
 int iam_delete(const char *name, struct aws_reply *reply)
 {
 	struct buf b = BUF_INIT;
-	xmlDoc *doc = NULL;
 	int rc = -1;
 
 	memset(reply, 0, sizeof(*reply));
 	if (aws_query_start(&b, "DeleteServerCertificate", IAM_VERSION) ||
-	    aws_query_add(&b, "ServerCertificateName", name)) {
+	    aws_query_add(&b, "ServerCertificateName", name))
 		reply->message = str_dup("IAM DeleteServerCertificate: out of memory");
-		goto out;
-	}
-	rc = aws_query_call(AWS_IAM, NULL, "DeleteServerCertificate", name, &b, &doc, reply);
-out:
+	else
+		rc =
+		    aws_query_call(AWS_IAM, NULL, "DeleteServerCertificate", name, &b, NULL, reply);
 	buf_free(&b);
-	if (doc)
-		xmlFreeDoc(doc);
 	return rc;
 }

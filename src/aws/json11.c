@@ -19,12 +19,7 @@ int aws_json_call(enum aws_service service, const char *target_prefix, const cha
 	h[0].value = "application/x-amz-json-1.1";
 	h[1].name = "X-Amz-Target";
 	h[1].value = target;
-	memset(&c, 0, sizeof(c));
-	c.service = service;
-	c.operation = op;
-	c.resource = resource;
-	c.method = "POST";
-	c.path = "/";
+	aws_call_init(&c, service, op, "POST", "/", resource);
 	c.headers = h;
 	c.nheaders = 2;
 	c.body = body;

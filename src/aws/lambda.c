@@ -63,12 +63,7 @@ int lambda_invoke_policy(const char *function_name, const char *payload_json, in
 	h[0].value = "application/json";
 	h[1].name = "X-Amz-Invocation-Type";
 	h[1].value = async ? "Event" : "RequestResponse";
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_LAMBDA;
-	c.operation = "Invoke";
-	c.resource = function_name;
-	c.method = "POST";
-	c.path = path.data;
+	aws_call_init(&c, AWS_LAMBDA, "Invoke", "POST", path.data, function_name);
 	c.headers = h;
 	c.nheaders = 2;
 	c.body = payload;

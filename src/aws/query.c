@@ -37,17 +37,14 @@ int aws_query_call(enum aws_service svc, const char *region, const char *action,
 {
 	struct aws_call c;
 	struct aws_header h[1];
+	xmlDoc *d = NULL;
 	int rc;
 
-	*doc = NULL;
+	if (doc)
+		*doc = NULL;
 	h[0].name = "Content-Type";
 	h[0].value = "application/x-www-form-urlencoded; charset=utf-8";
-	memset(&c, 0, sizeof(c));
-	c.service = svc;
-	c.operation = action;
-	c.resource = resource;
-	c.method = "POST";
-	c.path = "/";
+	aws_call_init(&c, svc, action, "POST", "/", resource);
 	c.headers = h;
 	c.nheaders = 1;
 	c.body = body->data ? body->data : "";
@@ -56,18 +53,22 @@ int aws_query_call(enum aws_service svc, const char *region, const char *action,
 	rc = aws_call(&c, reply);
 	if (rc != 0)
 		goto out;
-	*doc = xml_parse(reply->resp.body.data ? reply->resp.body.data : "", reply->resp.body.len,
-			 NULL);
-	if (*doc == NULL || xml_root(*doc) == NULL) {
-		if (*doc)
-			xmlFreeDoc(*doc);
-		*doc = NULL;
+	d = xml_parse(reply->resp.body.data ? reply->resp.body.data : "", reply->resp.body.len,
+		      NULL);
+	if (d == NULL || xml_root(d) == NULL) {
+		if (d)
+			xmlFreeDoc(d);
+		d = NULL;
 		free(reply->message);
 		reply->message =
 		    str_printf("%s %s%s%s: the answer is not XML", aws_service_name(svc), action,
 			       resource ? " " : "", resource ? resource : "");
 		rc = -1;
 	}
+	if (doc)
+		*doc = d;
+	else if (d)
+		xmlFreeDoc(d);
 out:
 	return rc;
 }

@@ -22,7 +22,8 @@ int aws_query_add(struct buf *b, const char *name, const char *value);
 
 /*
  * POSTs body to svc (region NULL: the configured one) and, on a 2xx answer,
- * parses it into *doc (caller frees with xmlFreeDoc). resource names the
+ * parses it into *doc (caller frees with xmlFreeDoc; doc NULL: the answer
+ * is only checked to be XML). resource names the
  * object in messages. 0 ok, 1 AWS error answer (reply->err), -1 no answer
  * or an answer that is not XML; reply->message says what (free the reply
  * in every case).

@@ -24,12 +24,7 @@ const char *const route53_action_names[ROUTE53_ACTION_MAX] = {"CREATE", "DELETE"
 static void s_init(struct aws_call *c, const char *op, const char *method, const char *path,
 		   const char *resource, const struct aws_credentials *creds)
 {
-	memset(c, 0, sizeof(*c));
-	c->service = AWS_ROUTE53;
-	c->operation = op;
-	c->method = method;
-	c->path = path;
-	c->resource = resource;
+	aws_call_init(c, AWS_ROUTE53, op, method, path, resource);
 	c->credentials = creds;
 }
 

@@ -19,13 +19,9 @@
 static void s_init(struct aws_call *c, const char *op, const char *method, const char *bucket,
 		   const char *key)
 {
-	memset(c, 0, sizeof(*c));
-	c->service = AWS_S3;
-	c->operation = op;
-	c->method = method;
+	aws_call_init(c, AWS_S3, op, method, NULL, key ? key : bucket);
 	c->bucket = bucket;
 	c->key = key;
-	c->resource = key ? key : bucket;
 }
 
 /*

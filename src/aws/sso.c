@@ -65,12 +65,8 @@ int sso_get_role_credentials(const char *region, const char *access_token, const
 	}
 	h[0].name = "x-amz-sso_bearer_token";
 	h[0].value = access_token;
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_SSO;
-	c.operation = "GetRoleCredentials";
-	c.resource = res.data;
-	c.method = "GET";
-	c.path = "/federation/credentials";
+	aws_call_init(&c, AWS_SSO, "GetRoleCredentials", "GET", "/federation/credentials",
+		      res.data);
 	c.query = q.data;
 	c.headers = h;
 	c.nheaders = 1;
@@ -163,11 +159,7 @@ int sso_oidc_refresh_token(const char *region, const char *client_id, const char
 		goto out;
 	h[0].name = "Content-Type";
 	h[0].value = "application/json";
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_SSO_OIDC;
-	c.operation = "CreateToken";
-	c.method = "POST";
-	c.path = "/token";
+	aws_call_init(&c, AWS_SSO_OIDC, "CreateToken", "POST", "/token", NULL);
 	c.headers = h;
 	c.nheaders = 1;
 	c.body = body;

@@ -47,12 +47,7 @@ static int s_call(const char *op, const char *resource, const struct buf *form,
 	*doc = NULL;
 	h[0].name = "Content-Type";
 	h[0].value = STS_CONTENT_TYPE;
-	memset(&c, 0, sizeof(c));
-	c.service = AWS_STS;
-	c.operation = op;
-	c.resource = resource;
-	c.method = "POST";
-	c.path = "/";
+	aws_call_init(&c, AWS_STS, op, "POST", "/", resource);
 	c.headers = h;
 	c.nheaders = 1;
 	c.body = form->data;
