@@ -113,10 +113,7 @@ int agent_account_load(struct agent *a)
 out:
 	jws_signer_free(signer);
 	key_free(k);
-	if (pem) {
-		mem_wipe(pem, len);
-		free(pem);
-	}
+	mem_wipe_free(pem, len);
 	cJSON_Delete(acc);
 	free(text);
 	free(json_key);

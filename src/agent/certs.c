@@ -259,10 +259,7 @@ void agent_cert_set_clear(struct agent_cert_set *s)
 	free(s->cert);
 	free(s->chain);
 	free(s->fullchain);
-	if (s->key) {
-		mem_wipe(s->key, s->keylen);
-		free(s->key);
-	}
+	mem_wipe_free(s->key, s->keylen);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -287,14 +287,8 @@ static int s_sync_pkcs12(struct agent *a, const char *dir, const char *name,
 	if (rc == 0)
 		*changed = 1;
 out:
-	if (have) {
-		mem_wipe(have, have_len);
-		free(have);
-	}
-	if (der) {
-		mem_wipe(der, der_len);
-		free(der);
-	}
+	mem_wipe_free(have, have_len);
+	mem_wipe_free(der, der_len);
 	free(path);
 	return rc;
 }

@@ -34,10 +34,7 @@ static const struct aws_env *s_env(const struct aws_credentials_deps *d)
 
 static void s_resp_free(struct aws_fetch_response *r)
 {
-	if (r->body) {
-		mem_wipe(r->body, r->body_len);
-		free(r->body);
-	}
+	mem_wipe_free(r->body, r->body_len);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -144,10 +141,7 @@ static int s_container_auth(const struct aws_env *env, char **hdr, struct aaa_er
 	*hdr = str_printf("Authorization: %s", tok);
 	rc = *hdr ? 0 : -1;
 out:
-	if (data) {
-		mem_wipe(data, len);
-		free(data);
-	}
+	mem_wipe_free(data, len);
 	return rc;
 }
 

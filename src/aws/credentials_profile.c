@@ -63,10 +63,7 @@ static int s_load(const char *path, struct aws_ini *ini, struct aaa_err *err)
 	}
 	rc = aws_ini_parse(text, len, path, ini, err);
 out:
-	if (text) {
-		mem_wipe(text, len);
-		free(text);
-	}
+	mem_wipe_free(text, len);
 	return rc;
 }
 

@@ -204,10 +204,7 @@ static int s_refresh(const struct aws_credentials_deps *d, const char *name, con
 			 "used for this run only",
 			 name, path, text ? strerror(errno) : "out of memory");
 out:
-	if (text) {
-		mem_wipe(text, strlen(text));
-		free(text);
-	}
+	str_wipe_free(text);
 	aws_sso_token_free(&tok);
 	return rc;
 }
@@ -288,10 +285,7 @@ static int s_cached_token(const struct aws_credentials_deps *d, const char *name
 	rc = 0;
 out:
 	json_delete_wiped(doc);
-	if (text) {
-		mem_wipe(text, len);
-		free(text);
-	}
+	mem_wipe_free(text, len);
 	free(path);
 	return rc;
 }

@@ -124,10 +124,7 @@ int aws_credentials_from_web_identity(const struct aws_credentials_deps *d,
 	res = NULL;
 	rc = 0;
 out:
-	if (token) {
-		mem_wipe(token, len);
-		free(token);
-	}
+	mem_wipe_free(token, len);
 	aws_credentials_free(res);
 	return rc;
 }

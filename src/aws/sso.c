@@ -194,10 +194,7 @@ out:
 		aws_sso_token_free(out);
 	json_delete_wiped(doc);
 	json_delete_wiped(req);
-	if (body) {
-		mem_wipe(body, strlen(body));
-		free(body);
-	}
+	str_wipe_free(body);
 	return rc;
 }
 

@@ -462,10 +462,7 @@ cJSON *jws_eab(const char *kid, const char *hmac_b64url, const char *url, const 
 		goto out;
 	out = s_flattened(p64, pl64, sig64);
 out:
-	if (key != NULL) {
-		mem_wipe(key, keylen);
-		free(key);
-	}
+	mem_wipe_free(key, keylen);
 	mem_wipe(mac, sizeof(mac));
 	cJSON_Delete(hdr);
 	free(p64);

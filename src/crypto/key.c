@@ -292,8 +292,9 @@ struct key *key_load_public_der(const unsigned char *der, size_t len, const char
 	return s_wrap(pkey, what);
 }
 
-/* Builds a public key of the named algorithm from an OSSL_PARAM list. */
-static EVP_PKEY *s_fromdata(const char *alg, OSSL_PARAM_BLD *bld)
+/* A public key of the named algorithm from an OSSL_PARAM list; what names
+ * it in messages. */
+static struct key *s_public_key(const char *alg, OSSL_PARAM_BLD *bld, const char *what)
 {
 	EVP_PKEY_CTX *ctx = NULL;
 	OSSL_PARAM *params = NULL;
@@ -309,7 +310,7 @@ static EVP_PKEY *s_fromdata(const char *alg, OSSL_PARAM_BLD *bld)
 	}
 	OSSL_PARAM_free(params);
 	EVP_PKEY_CTX_free(ctx);
-	return pkey;
+	return s_wrap(pkey, what);
 }
 
 struct key *key_from_rsa_public(const unsigned char *n, size_t nlen, const unsigned char *e,
@@ -317,7 +318,6 @@ struct key *key_from_rsa_public(const unsigned char *n, size_t nlen, const unsig
 {
 	OSSL_PARAM_BLD *bld = NULL;
 	BIGNUM *bn_n = NULL, *bn_e = NULL;
-	EVP_PKEY *pkey = NULL;
 	struct key *k = NULL;
 
 	if (n == NULL || e == NULL || nlen == 0 || elen == 0 || nlen > INT_MAX || elen > INT_MAX)
@@ -331,9 +331,7 @@ struct key *key_from_rsa_public(const unsigned char *n, size_t nlen, const unsig
 		crypto_log_errors(__func__, "RSA parameters");
 		goto out;
 	}
-	pkey = s_fromdata("RSA", bld);
-	if (pkey != NULL)
-		k = s_wrap(pkey, "RSA public key");
+	k = s_public_key("RSA", bld, "RSA public key");
 out:
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn_n);
@@ -351,7 +349,6 @@ struct key *key_from_ec_public(enum key_type type, const unsigned char *x, size_
 {
 	unsigned char point[1 + 2 * 48];
 	OSSL_PARAM_BLD *bld = NULL;
-	EVP_PKEY *pkey = NULL;
 	struct key *k = NULL;
 	const char *group;
 	size_t width;
@@ -382,9 +379,7 @@ struct key *key_from_ec_public(enum key_type type, const unsigned char *x, size_
 		crypto_log_errors(__func__, "EC parameters");
 		goto out;
 	}
-	pkey = s_fromdata("EC", bld);
-	if (pkey != NULL)
-		k = s_wrap(pkey, "EC public key");
+	k = s_public_key("EC", bld, "EC public key");
 out:
 	OSSL_PARAM_BLD_free(bld);
 	return k;

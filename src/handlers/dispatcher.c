@@ -29,10 +29,7 @@ static struct {
 
 void agent_dispatcher_cleanup(void)
 {
-	if (s_d.secret != NULL) {
-		mem_wipe(s_d.secret, s_d.secret_len);
-		free(s_d.secret);
-	}
+	mem_wipe_free(s_d.secret, s_d.secret_len);
 	str_wipe_free(s_d.token);
 	s_d.secret = NULL;
 	s_d.secret_len = 0;
@@ -84,10 +81,7 @@ static int s_decrypt_env(const char *name, unsigned char **out, size_t *len, str
 	pt = NULL;
 	rc = 0;
 out:
-	if (pt != NULL) {
-		mem_wipe(pt, n);
-		free(pt);
-	}
+	mem_wipe_free(pt, n);
 	aws_reply_free(&reply);
 	return rc;
 }

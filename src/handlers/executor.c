@@ -183,31 +183,43 @@ static void s_notify(struct agent *a, struct job *job, const cJSON *answer)
 		log_warn("job %s: could not record the Slack post count", job_id(job));
 }
 
-/* Invokes this function again, asynchronously, to carry on with the job. */
-static int s_resume_later(const char *id, long long left_ms)
+/* Invokes this function again, asynchronously, with payload p (taken) to
+ * carry on with the work who names ("job ID", "batch of N job(s)"). */
+static int s_invoke_self(cJSON *p, long long left_ms, const char *who)
 {
 	/* Whatever happens, answer before the deadline: a second to spare. */
 	long budget = left_ms > 2000 ? (long)(left_ms - 1000) : 1000;
 	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
-	cJSON *p = cJSON_CreateObject();
 	struct aaa_err err;
 	int rc = -1;
 
 	if (!fn || !p) {
-		log_error("job %s: cannot resume: AWS_LAMBDA_FUNCTION_NAME is not set", id);
+		log_error("%s: cannot resume: AWS_LAMBDA_FUNCTION_NAME is not set", who);
 		goto out;
 	}
-	cJSON_AddStringToObject(p, "action", "resume");
-	cJSON_AddStringToObject(p, "job", id);
 	if (agent_invoke_async(fn, p, budget, &err) != 0) {
-		log_error("job %s: cannot invoke %s to resume: %s", id, fn, err.message);
+		log_error("%s: cannot invoke %s to resume: %s", who, fn, err.message);
 		goto out;
 	}
-	log_info("job %s: continues in a new invocation of %s", id, fn);
+	log_info("%s: continues in a new invocation of %s", who, fn);
 	rc = 0;
 out:
 	cJSON_Delete(p);
 	return rc;
+}
+
+/* Invokes this function again to carry on with the job. */
+static int s_resume_later(const char *id, long long left_ms)
+{
+	cJSON *p = cJSON_CreateObject();
+	char who[96];
+
+	snprintf(who, sizeof(who), "job %s", id);
+	if (p) {
+		cJSON_AddStringToObject(p, "action", "resume");
+		cJSON_AddStringToObject(p, "job", id);
+	}
+	return s_invoke_self(p, left_ms, who);
 }
 
 static void s_owner(const struct runtime_ctx *ctx, char *owner, size_t len);
@@ -383,29 +395,15 @@ static void s_issue_opts(const struct runtime_ctx *ctx, const char *owner, struc
 /* Invokes this function again with resume_batch for the jobs to go on. */
 static int s_resume_batch_later(const cJSON *ids, long long left_ms)
 {
-	long budget = left_ms > 2000 ? (long)(left_ms - 1000) : 1000;
-	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME");
 	cJSON *p = cJSON_CreateObject();
-	struct aaa_err err;
-	int rc = -1;
+	char who[64];
 
-	if (!fn || !p) {
-		log_error("batch: cannot resume: AWS_LAMBDA_FUNCTION_NAME is not set");
-		goto out;
+	snprintf(who, sizeof(who), "batch of %d job(s)", cJSON_GetArraySize(ids));
+	if (p) {
+		cJSON_AddStringToObject(p, "action", "resume_batch");
+		cJSON_AddItemToObject(p, "jobs", cJSON_Duplicate(ids, 1));
 	}
-	cJSON_AddStringToObject(p, "action", "resume_batch");
-	cJSON_AddItemToObject(p, "jobs", cJSON_Duplicate(ids, 1));
-	if (agent_invoke_async(fn, p, budget, &err) != 0) {
-		log_error("batch: cannot invoke %s to resume %d job(s): %s", fn,
-			  cJSON_GetArraySize(ids), err.message);
-		goto out;
-	}
-	log_info("batch: %d job(s) continue in a new invocation of %s", cJSON_GetArraySize(ids),
-		 fn);
-	rc = 0;
-out:
-	cJSON_Delete(p);
-	return rc;
+	return s_invoke_self(p, left_ms, who);
 }
 
 /*

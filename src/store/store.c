@@ -498,10 +498,7 @@ void store_object_free(struct store_object *o)
 {
 	if (o == NULL)
 		return;
-	if (o->data != NULL) {
-		mem_wipe(o->data, o->len);
-		free(o->data);
-	}
+	mem_wipe_free(o->data, o->len);
 	free(o->etag);
 	memset(o, 0, sizeof(*o));
 }

@@ -323,10 +323,7 @@ static int s_read_all(int fd, const char *path, char **data, size_t *len, struct
 	b = NULL;
 	rc = 0;
 out:
-	if (b != NULL) {
-		mem_wipe(b, n);
-		free(b);
-	}
+	mem_wipe_free(b, n);
 	return rc;
 }
 
@@ -501,10 +498,7 @@ static int s_check_etag(int dirfd, const char *base, const char *path, const cha
 out:
 	if (fd >= 0)
 		close(fd);
-	if (data != NULL) {
-		mem_wipe(data, len);
-		free(data);
-	}
+	mem_wipe_free(data, len);
 	free(cur);
 	return rc;
 }

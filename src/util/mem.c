@@ -14,12 +14,18 @@ void mem_wipe(void *p, size_t len)
 		explicit_bzero(p, len);
 }
 
+void mem_wipe_free(void *p, size_t len)
+{
+	if (p) {
+		mem_wipe(p, len);
+		free(p);
+	}
+}
+
 void str_wipe_free(char *s)
 {
-	if (s) {
-		mem_wipe(s, strlen(s));
-		free(s);
-	}
+	if (s)
+		mem_wipe_free(s, strlen(s));
 }
 
 char *str_dup(const char *s)

@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 void mem_wipe(void *p, size_t len);
+/* Wipes len bytes at p and frees p; NULL is fine. */
+void mem_wipe_free(void *p, size_t len);
 /* Wipes a NUL-terminated secret string and frees it; NULL is fine. */
 void str_wipe_free(char *s);
 /* strdup that accepts NULL (returns NULL). */
