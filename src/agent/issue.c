@@ -558,6 +558,14 @@ static int s_step_authorized(struct run *r)
 			agent_fail_acme(r->a, "finalize");
 			goto out;
 		}
+	} else if (strcmp(r->order.status, "processing") == 0) {
+		/* Finalized before a kill or a deadline, still being issued. */
+		s_dns_cleanup(r);
+		r->a->acme->poll_timeout_ms = s_wait_budget(r);
+		if (acme_order_wait_valid(r->a->acme, &r->order) != 0) {
+			agent_fail_acme(r->a, "finalize");
+			goto out;
+		}
 	} else if (strcmp(r->order.status, "valid") != 0 || !r->order.certificate) {
 		agent_fail(r->a, "acme", "", "the order is %s, not ready to finalize",
 			   r->order.status);

@@ -269,6 +269,50 @@ def test_a_challenge_answered_before_a_kill_is_not_an_error_on_resume(aaa_bin, h
     assert _pair_matches(store, name)
 
 
+def test_an_order_still_being_issued_on_resume_is_waited_for(aaa_bin, hca, store, zone, aws):
+    """Killed right after finalize: the re-run finds the order "processing" (the CA
+    still issuing) and waits for it, instead of failing "not ready to finalize"."""
+    p = hca.pebble
+    name = f"f.{zone['name']}"
+    args = ["cert", "--cn", name, "--create-key"]
+    proc = _start(aaa_bin, hca.env, store, *args)
+
+    def kill_on_finalize(method, path, info, status, headers, body):
+        if info.get("action") == "finalize" and status == 200:
+            proc.kill()  # the job still says authorized
+            proc.wait()
+        return status, headers, body
+
+    p.proxy.mutate = kill_on_finalize
+    try:
+        proc.communicate(timeout=120)
+    finally:
+        p.proxy.mutate = None
+    assert proc.returncode == -signal.SIGKILL
+    lied = []
+
+    def processing_once(method, path, info, status, headers, body):
+        obj = json.loads(body) if info.get("action") == "order" and status == 200 else None
+        if not lied and isinstance(obj, dict) and obj.get("status") == "valid":
+            obj["status"] = "processing"
+            obj.pop("certificate", None)
+            lied.append(path)
+            return status, headers, json.dumps(obj).encode()
+        return status, headers, body
+
+    p.reset_stats()
+    p.proxy.mutate = processing_once
+    try:
+        r = hca(*args)
+    finally:
+        p.proxy.mutate = None
+    assert lied, "the re-run never read the order"
+    assert r.returncode == 0, r.stderr
+    assert p.count("newOrder") == 0 and p.count("finalize") == 0  # the killed job's order
+    assert _txt(aws, zone["id"]) == []
+    assert _pair_matches(store, name)
+
+
 # -- 2. a key and its certificate change together ------------------------------------------
 
 def test_a_torn_store_falls_back_to_the_version_meta_names(hca, store, zone, tmp_path):
