@@ -95,12 +95,9 @@ static int s_import(const char *target, const char *region, const struct deploy_
 		goto out;
 	rc = 0;
 out:
-	if (rc != 0 && !err_is_set(err))
-		err_set(err, "internal", "", "%s: out of memory", target);
-	aws_reply_free(&r);
 	free(got);
 	free(tagname);
-	return rc;
+	return deploy_done(rc, target, &r, err);
 }
 
 /* DescribeCertificate: ACM holds c's serial under st's ARN; st gets "serial". */
@@ -131,11 +128,8 @@ static int s_confirm(const char *target, const struct deploy_cert *c, cJSON *st,
 	log_info("%s: ACM %s holds serial %s", target, arn, c->serial);
 	rc = 0;
 out:
-	if (rc != 0 && !err_is_set(err))
-		err_set(err, "internal", "", "%s: out of memory", target);
 	acm_cert_clear(&d);
-	aws_reply_free(&r);
-	return rc;
+	return deploy_done(rc, target, &r, err);
 }
 
 int deploy_acm_ensure(const char *target, const char *region, const struct deploy_cert *c,

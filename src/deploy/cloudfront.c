@@ -69,11 +69,8 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 			     attempts > 1 ? " (retried after a concurrent change)" : "");
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && !err_is_set(err))
-		err_set(err, "internal", "", "%s: out of memory", target);
-	aws_reply_free(&r);
 	cloudfront_viewer_clear(&v);
-	return rc;
+	return deploy_done(rc, target, &r, err);
 }
 
 /* GetDistributionConfig: the viewer side serves state's certificate. */

@@ -37,6 +37,14 @@ int deploy_set(cJSON *o, const char *key, const char *value)
 	return cJSON_AddItemToObject(o, key, v) ? 0 : -1;
 }
 
+int deploy_done(int rc, const char *target, struct aws_reply *r, struct aaa_err *err)
+{
+	if (rc != 0 && !err_is_set(err))
+		err_set(err, "internal", "", "%s: out of memory", target);
+	aws_reply_free(r);
+	return rc;
+}
+
 cJSON *deploy_sub(cJSON *o, const char *key)
 {
 	cJSON *s = cJSON_GetObjectItemCaseSensitive(o, key);

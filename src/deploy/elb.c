@@ -118,10 +118,7 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	*detail = str_printf("load balancer %s port %u: %s", t->name, t->port, arn);
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && !err_is_set(err))
-		err_set(err, "internal", "", "%s: out of memory", target);
-	aws_reply_free(&r);
-	return rc;
+	return deploy_done(rc, target, &r, err);
 }
 
 /* DescribeLoadBalancers: the port's listener serves state's certificate. */

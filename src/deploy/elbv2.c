@@ -126,12 +126,9 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	}
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && !err_is_set(err))
-		err_set(err, "internal", "", "%s: out of memory", target);
-	aws_reply_free(&r);
 	free(def);
 	free(prev_copy);
-	return rc;
+	return deploy_done(rc, target, &r, err);
 }
 
 /* The listener serves state's certificate: as its default, or among its

@@ -255,13 +255,10 @@ static int s_run(const char *target, const struct deploy_target *t, const struct
 	*detail = str_dup(arn);
 	rc = *detail ? 0 : -1;
 out:
-	if (rc != 0 && !err_is_set(err))
-		err_set(err, "internal", "", "%s: out of memory", target);
-	aws_reply_free(&r);
 	free(name);
 	free(arn);
 	free(body);
-	return rc;
+	return deploy_done(rc, target, &r, err);
 }
 
 /* GetServerCertificate: the body under state's name has c's serial. */

@@ -20,6 +20,10 @@ int deploy_set(cJSON *o, const char *key, const char *value);
 /* The member object key of o, created when absent (or not an object). */
 cJSON *deploy_sub(cJSON *o, const char *key);
 
+/* The end of a target's step: frees r and returns rc; a failure that set
+ * no error is "<target>: out of memory". */
+int deploy_done(int rc, const char *target, struct aws_reply *r, struct aaa_err *err);
+
 /*
  * err from a failed call (replacing it): source "aws", the line of
  * deploy_error_line, and for an AWS answer (rc 1) AWS's code, HTTP status
