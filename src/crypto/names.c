@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/mem.h"
+
 /* How much of a bad name is quoted back in an error message. */
 #define SHOW_MAX 48
 
@@ -15,19 +17,7 @@
  */
 static void s_show(const char *name, char *out, size_t outlen)
 {
-	size_t i, o = 0, len = strlen(name);
-
-	for (i = 0; i < len && i < SHOW_MAX && o + 5 < outlen; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	if (i < len)
-		snprintf(out + o, outlen - o, "...(%zu characters)", len);
+	str_show(name, SHOW_MAX, '"', 1, "characters", out, outlen);
 }
 
 /*

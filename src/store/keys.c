@@ -28,19 +28,7 @@
  */
 static void s_show(const char *key, char *out, size_t outlen)
 {
-	size_t i, o = 0, len = strlen(key);
-
-	for (i = 0; i < len && i < SHOW_MAX && o + 5 < outlen; i++) {
-		unsigned char c = (unsigned char)key[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\')
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	if (i < len)
-		snprintf(out + o, outlen - o, "...(%zu bytes)", len);
+	str_show(key, SHOW_MAX, '\'', 0, "bytes", out, outlen);
 }
 
 /* "<what> '<shown>' <reason>" into err (source "input"). */

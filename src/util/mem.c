@@ -117,6 +117,25 @@ void str_join(char *buf, size_t len, const char *const *names, size_t n, const c
 	}
 }
 
+void str_show(const char *s, size_t max, char quote, int keep_high, const char *unit, char *out,
+	      size_t outlen)
+{
+	size_t i, o = 0, len = strlen(s);
+
+	for (i = 0; i < len && i < max && o + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && !keep_high) ||
+		    c == (unsigned char)quote || c == '\\')
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	if (i < len)
+		snprintf(out + o, outlen - o, "...(%zu %s)", len, unit);
+}
+
 int hex_value(int c)
 {
 	if (c >= '0' && c <= '9')

@@ -24,6 +24,14 @@ int str_has_suffix(const char *s, const char *suffix);
 /* at, moved back to the start of the UTF-8 sequence it falls inside (a
  * place where s may be cut). */
 size_t str_utf8_cut(const char *s, size_t at);
+/*
+ * A printable, bounded rendering of untrusted text s for a message, into
+ * out: control characters, backslashes, the quote character and (unless
+ * keep_high, which keeps UTF-8 readable) bytes >= 0x80 as \xNN; text longer
+ * than max bytes is cut with "...(<length> <unit>)".
+ */
+void str_show(const char *s, size_t max, char quote, int keep_high, const char *unit, char *out,
+	      size_t outlen);
 /* The value of the hex digit c (either case), or -1. */
 int hex_value(int c);
 /*
