@@ -50,15 +50,20 @@ int elb_set_listener_cert(const char *name, unsigned port, const char *cert_arn,
 	return rc;
 }
 
+static void s_listener_clear(struct elb_listener *e)
+{
+	free(e->lb_name);
+	free(e->protocol);
+	free(e->cert_id);
+	memset(e, 0, sizeof(*e));
+}
+
 void elb_listener_list_clear(struct elb_listener_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		free(l->items[i].lb_name);
-		free(l->items[i].protocol);
-		free(l->items[i].cert_id);
-	}
+	for (i = 0; i < l->n; i++)
+		s_listener_clear(&l->items[i]);
 	free(l->items);
 	l->items = NULL;
 	l->n = 0;
@@ -93,9 +98,7 @@ static int s_add(struct elb_listener_list *out, const char *lb, const xmlNode *l
 	rc = 0;
 out:
 	free(port);
-	free(e.lb_name);
-	free(e.protocol);
-	free(e.cert_id);
+	s_listener_clear(&e);
 	return rc;
 }
 

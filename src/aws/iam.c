@@ -87,16 +87,21 @@ int iam_path_valid(const char *path)
 	return 1;
 }
 
+static void s_meta_clear(struct iam_cert_meta *e)
+{
+	free(e->name);
+	free(e->path);
+	free(e->arn);
+	free(e->upload_date);
+	memset(e, 0, sizeof(*e));
+}
+
 void iam_cert_list_clear(struct iam_cert_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		free(l->items[i].name);
-		free(l->items[i].path);
-		free(l->items[i].arn);
-		free(l->items[i].upload_date);
-	}
+	for (i = 0; i < l->n; i++)
+		s_meta_clear(&l->items[i]);
 	free(l->items);
 	l->items = NULL;
 	l->n = 0;
@@ -166,11 +171,7 @@ int iam_parse_list_page(const char *xml, size_t len, const char *path_prefix,
 			out->items[out->n++] = e;
 			memset(&e, 0, sizeof(e));
 		}
-		free(e.name);
-		free(e.path);
-		free(e.arn);
-		free(e.upload_date);
-		memset(&e, 0, sizeof(e));
+		s_meta_clear(&e);
 	}
 	trunc = xml_path_text(res, "IsTruncated");
 	if (trunc && strcmp(trunc, "true") == 0) {
@@ -184,10 +185,7 @@ out:
 		free(*marker);
 		*marker = NULL;
 	}
-	free(e.name);
-	free(e.path);
-	free(e.arn);
-	free(e.upload_date);
+	s_meta_clear(&e);
 	free(trunc);
 	if (doc)
 		xmlFreeDoc(doc);

@@ -23,6 +23,10 @@ Fixtures:
   pebble_factory start(**Pebble options) another pebble (EAB, nonce storms,
                  alternate roots...) on the same DNS and CA; stopped after the test
   recorder, response_url   RecordingServer / ResponseUrlServer
+  zone           {"name", "id"}: a fresh hosted zone in moto
+  env            the Lambda functions' environment: the stack's AWS and CA, a
+                 file store shared with the test (env["AAA_STORE"]), an account
+                 registered with the CLI; a test file may override it
 Import classes with `from tests.integration.stack import ...`.
 """
 
@@ -178,3 +182,22 @@ def recorder():
 def response_url():
     with ResponseUrlServer() as r:
         yield r
+
+
+@pytest.fixture
+def zone(aws):
+    name = f"z{uuid.uuid4().hex[:8]}.example.test"
+    return {"name": name, "id": aws.create_zone(name)}
+
+
+@pytest.fixture
+def env(stack, tmp_path, aaa, zone):
+    """The functions' environment: the stack's AWS and CA, a file store shared with the
+    test, and an account registered with the CLI (the documented setup step)."""
+    store = f"file://{tmp_path}/store"
+    e = stack.aaa_env(tmp_path / "fn-home")
+    e.pop("HOME", None)
+    e["AAA_STORE"] = store
+    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
+    assert reg.returncode == 0, reg.stderr
+    return e

@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import threading
-import uuid
 
 import pytest
 
@@ -24,6 +23,9 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
+storeindex = importlib.import_module("tests.integration.stack.storeindex")
+schedpass = importlib.import_module("tests.integration.stack.schedpass")
+util = importlib.import_module("tests.integration.stack.util")
 
 
 class AriCA:
@@ -87,47 +89,9 @@ def ari(pebble):
 
 
 @pytest.fixture
-def zone(aws):
-    name = f"a{uuid.uuid4().hex[:8]}.example.test"
-    return {"name": name, "id": aws.create_zone(name)}
-
-
-@pytest.fixture
-def env(stack, tmp_path, aaa, zone, ari):
-    store = f"file://{tmp_path}/store"
-    e = stack.aaa_env(tmp_path / "fn-home")
-    e.pop("HOME", None)
-    e["AAA_STORE"] = store
-    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
-    assert reg.returncode == 0, reg.stderr
-    return e
-
-
-def _file(env, *parts):
-    return os.path.join(env["AAA_STORE"][len("file://"):], "aaa-data", "v1", *parts)
-
-
-def _load(env, *parts):
-    with open(_file(env, *parts)) as f:
-        return json.load(f)
-
-
-def _save(env, doc, *parts):
-    with open(_file(env, *parts), "w") as f:
-        json.dump(doc, f)
-
-
-def _t(s):
-    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc)
-
-
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def _iso(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+def env(env, ari):
+    """The ARI CA stands in front of pebble before the account is made."""
+    return env
 
 
 def _cert_id(pem):
@@ -140,80 +104,68 @@ def _cert_id(pem):
     return b64u(aki.key_identifier) + "." + b64u(serial)
 
 
-def _pass(task_root, env):
-    with emulator.LambdaEmulator(retry_delays=()) as emu:
-        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
-                         handler="executor")
-        emu.add_function("scheduler", str(task_root / "bootstrap"),
-                         env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=60,
-                         handler="scheduler")
-        emu.fire_scheduled_event("scheduler")
-        emu.wait_idle(timeout=120)
-        sched = [json.loads(i.result_body()) for i in emu.invocations
-                 if i.function == "scheduler"]
-        execs = [(json.loads(i.payload), json.loads(i.result_body()))
-                 for i in emu.invocations if i.function == "executor"]
-    return sched[0], execs
-
-
 def test_a_window_moved_into_the_past_renews_at_once_with_replaces(task_root, aaa, env,
                                                                     zone, ari, pebble):
     name = f"ari.{zone['name']}"
     r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
     assert r.returncode == 0, r.stderr
-    cert_id = _cert_id(open(_file(env, "certs", name, "cert.pem")).read())
+    with open(storeindex.path(env["AAA_STORE"], "certs", name, "cert.pem")) as f:
+        cert_id = _cert_id(f.read())
     assert ari.asked == [cert_id], "the window is fetched at issuance"
-    meta = _load(env, "certs", name, "meta.json")
+    meta = storeindex.load(env["AAA_STORE"], "certs", name, "meta.json")
     # Before that time, a pass does not ask (and it folds the new index entry).
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert out["ari_checked"] == [] and execs == [] and len(ari.asked) == 1
-    entry = _load(env, "index.json")["certs"][name]
+    entry = storeindex.load(env["AAA_STORE"], "index.json")["certs"][name]
     assert entry["ari_id"] == meta["ari_id"] == cert_id
     # the time to ask again: the CA's Retry-After (6 h) from now
-    nxt = _t(entry["ari_next"])
-    assert _now() + datetime.timedelta(hours=5.9) < nxt < _now() + datetime.timedelta(hours=6.1)
+    nxt = util.parse_utc(entry["ari_next"])
+    now = util.utc_now()
+    assert now + datetime.timedelta(hours=5.9) < nxt < now + datetime.timedelta(hours=6.1)
 
     # Time passes: the pass asks once; the window has not moved, nothing renews, and what
     # the CA said (ask again in 2 h now) is kept, so the next pass does not ask.
-    idx = _load(env, "index.json")
+    idx = storeindex.load(env["AAA_STORE"], "index.json")
     idx["certs"][name]["ari_next"] = "2020-01-01T00:00:00Z"
-    _save(env, idx, "index.json")
+    storeindex.save(env["AAA_STORE"], idx, "index.json")
     ari.retry_after = "7200"
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert out["ari_checked"] == [name] and out["ari_moved"] == [] and execs == [], out
     assert ari.asked == [cert_id, cert_id]
     # what the CA said is in the certificate's index entry, folded with the rest
-    entry = _load(env, "index.json")["certs"][name]
+    entry = storeindex.load(env["AAA_STORE"], "index.json")["certs"][name]
     st = entry["ari_check"]
     assert entry["serial"] == meta["serial"] and st["start"] == ari.window["start"]
-    assert not os.path.exists(_file(env, "fleet", "ari.json")), "no object of its own"
-    assert _now() + datetime.timedelta(hours=1.9) < _t(st["next"]) < _now() + \
-        datetime.timedelta(hours=2.1)
-    out, execs = _pass(task_root, env)
+    assert not os.path.exists(storeindex.path(env["AAA_STORE"], "fleet", "ari.json")), \
+        "no object of its own"
+    now = util.utc_now()
+    assert now + datetime.timedelta(hours=1.9) < util.parse_utc(st["next"]) < \
+        now + datetime.timedelta(hours=2.1)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert out["ari_checked"] == [] and len(ari.asked) == 2
 
     # A mass revocation: the CA moves the window into the past. Once its Retry-After has
     # passed, the next pass asks, hears it, and renews at once, naming the old one.
-    ari.window = {"start": _iso(_now() - datetime.timedelta(hours=1)),
-                  "end": _iso(_now() + datetime.timedelta(hours=23))}
-    idx = _load(env, "index.json")
+    ari.window = {"start": util.iso_utc(util.utc_now() - datetime.timedelta(hours=1)),
+                  "end": util.iso_utc(util.utc_now() + datetime.timedelta(hours=23))}
+    idx = storeindex.load(env["AAA_STORE"], "index.json")
     idx["certs"][name]["ari_check"]["next"] = "2020-01-01T00:00:00Z"
-    _save(env, idx, "index.json")
+    storeindex.save(env["AAA_STORE"], idx, "index.json")
     pebble.reset_stats()
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert out["ari_checked"] == [name] and out["ari_moved"] == [name], out
     renewed = out["renewing"]
     assert renewed == [name], out
     assert [p for p, _ in execs if name in json.dumps(p)], execs
-    new = _load(env, "certs", name, "meta.json")
+    new = storeindex.load(env["AAA_STORE"], "certs", name, "meta.json")
     assert new["serial"] != meta["serial"], "renewed"
     orders = [e for e in pebble.proxy.stats()["requests"] if e.get("action") == "newOrder"]
     assert [o["payload"].get("replaces") for o in orders] == [cert_id], orders
 
     # What was heard about the replaced certificate goes with it; the new one starts afresh.
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert out["renewing"] == [] and execs == [], out
-    entry = _load(env, "index.json")["certs"][name]
+    entry = storeindex.load(env["AAA_STORE"], "index.json")["certs"][name]
     assert entry["serial"] == new["serial"] and "ari_check" not in entry
 
 
@@ -224,8 +176,8 @@ def test_the_ca_is_asked_side_by_side_at_most_8_at_once(task_root, aaa, env, zon
     name = f"ari.{zone['name']}"
     r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
     assert r.returncode == 0, r.stderr
-    _pass(task_root, env)  # folds the entry into index.json
-    idx = _load(env, "index.json")
+    schedpass.run(task_root, env, scheduler_timeout=60)  # folds the entry into index.json
+    idx = storeindex.load(env["AAA_STORE"], "index.json")
     entry = idx["certs"][name]
     names = [name] + [f"c{i:02d}.{zone['name']}" for i in range(12)]
     for i, n in enumerate(names):
@@ -234,13 +186,13 @@ def test_the_ca_is_asked_side_by_side_at_most_8_at_once(task_root, aaa, env, zon
             e["ari_id"] = f"{entry['ari_id']}{i:02d}"
             e["serial"] = f"{entry['serial']}{i:02d}"
         idx["certs"][n] = e
-    _save(env, idx, "index.json")
+    storeindex.save(env["AAA_STORE"], idx, "index.json")
     ari.asked.clear()
     ari.gate(peak=8, total=len(names))
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert sorted(out["ari_checked"]) == sorted(names), out
-    assert sorted(ari.asked) == sorted(_load(env, "index.json")["certs"][n]["ari_id"]
-                                       for n in names)
+    certs = storeindex.load(env["AAA_STORE"], "index.json")["certs"]
+    assert sorted(ari.asked) == sorted(certs[n]["ari_id"] for n in names)
     assert ari.max_held == 8, "side by side, and never more than 8 at once"
     assert out["ari_moved"] == [] and execs == []
 
@@ -253,25 +205,25 @@ def test_an_old_fleet_ari_json_is_folded_into_the_index_and_deleted(task_root, a
     name = f"old.{zone['name']}"
     r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
     assert r.returncode == 0, r.stderr
-    _pass(task_root, env)
-    serial = _load(env, "index.json")["certs"][name]["serial"]
+    schedpass.run(task_root, env, scheduler_timeout=60)
+    serial = storeindex.load(env["AAA_STORE"], "index.json")["certs"][name]["serial"]
     heard = {"start": "2030-02-01T00:00:00Z", "end": "2030-02-02T00:00:00Z",
              "next": "2030-01-01T00:00:00Z", "checked": "2026-01-01T00:00:00Z"}
-    os.makedirs(os.path.dirname(_file(env, "fleet", "ari.json")), exist_ok=True)
-    _save(env, {name: dict(heard, serial=serial),
-                f"gone.{zone['name']}": dict(heard, serial="01"),
-                f"x.{zone['name']}": dict(heard, serial=serial)}, "fleet", "ari.json")
+    os.makedirs(storeindex.path(env["AAA_STORE"], "fleet"), exist_ok=True)
+    old = {name: dict(heard, serial=serial), f"gone.{zone['name']}": dict(heard, serial="01"),
+           f"x.{zone['name']}": dict(heard, serial=serial)}
+    storeindex.save(env["AAA_STORE"], old, "fleet", "ari.json")
     asked = len(ari.asked)
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert out["ari_checked"] == [] and len(ari.asked) == asked, "its next time is later"
-    idx = _load(env, "index.json")
+    idx = storeindex.load(env["AAA_STORE"], "index.json")
     assert idx["certs"][name]["ari_check"] == heard
     assert set(idx["certs"]) == {name}
-    assert not os.path.exists(_file(env, "fleet", "ari.json"))
+    assert not os.path.exists(storeindex.path(env["AAA_STORE"], "fleet", "ari.json"))
     # and the next pass goes by the index alone
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert out["ari_checked"] == [] and execs == []
-    assert _load(env, "index.json")["certs"][name]["ari_check"] == heard
+    assert storeindex.load(env["AAA_STORE"], "index.json")["certs"][name]["ari_check"] == heard
 
 
 def test_a_batch_renews_the_versions_whose_window_moved(task_root, aaa, env, zone, ari,
@@ -283,20 +235,20 @@ def test_a_batch_renews_the_versions_whose_window_moved(task_root, aaa, env, zon
     for n in names:
         r = aaa("cert", "--cn", n, "--store", env["AAA_STORE"])
         assert r.returncode == 0, r.stderr
-    _pass(task_root, env)
-    idx = _load(env, "index.json")
+    schedpass.run(task_root, env, scheduler_timeout=60)
+    idx = storeindex.load(env["AAA_STORE"], "index.json")
     old = {n: idx["certs"][n]["serial"] for n in names}
     for n in names:
         idx["certs"][n]["ari_next"] = "2020-01-01T00:00:00Z"
-    _save(env, idx, "index.json")
-    ari.window = {"start": _iso(_now() - datetime.timedelta(hours=1)),
-                  "end": _iso(_now() + datetime.timedelta(hours=23))}
+    storeindex.save(env["AAA_STORE"], idx, "index.json")
+    ari.window = {"start": util.iso_utc(util.utc_now() - datetime.timedelta(hours=1)),
+                  "end": util.iso_utc(util.utc_now() + datetime.timedelta(hours=23))}
     pebble.reset_stats()
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert sorted(out["ari_moved"]) == sorted(names) and sorted(out["renewing"]) == names
     batch = [p for p, _ in execs if p.get("action") == "renew_batch"]
     assert len(batch) == 1 and sorted(batch[0]["ari_moved"]) == sorted(old.values()), execs
     for n in names:
-        assert _load(env, "certs", n, "meta.json")["serial"] != old[n], n
+        assert storeindex.load(env["AAA_STORE"], "certs", n, "meta.json")["serial"] != old[n], n
     orders = [e for e in pebble.proxy.stats()["requests"] if e.get("action") == "newOrder"]
     assert len(orders) == 2

@@ -18,9 +18,6 @@ import importlib
 import json
 import os
 import sys
-import uuid
-
-import pytest
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if _REPO not in sys.path:
@@ -28,36 +25,8 @@ if _REPO not in sys.path:
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 storeindex = importlib.import_module("tests.integration.stack.storeindex")
-
-
-@pytest.fixture
-def zone(aws):
-    name = f"p{uuid.uuid4().hex[:8]}.example.test"
-    return {"name": name, "id": aws.create_zone(name)}
-
-
-@pytest.fixture
-def env(stack, tmp_path, aaa, zone):
-    store = f"file://{tmp_path}/store"
-    e = stack.aaa_env(tmp_path / "fn-home")
-    e.pop("HOME", None)
-    e["AAA_STORE"] = store
-    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
-    assert reg.returncode == 0, reg.stderr
-    return e
-
-
-def _file(env, *parts):
-    return os.path.join(env["AAA_STORE"][len("file://"):], "aaa-data", "v1", *parts)
-
-
-def _parse(s):
-    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc)
-
-
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
+schedpass = importlib.import_module("tests.integration.stack.schedpass")
+util = importlib.import_module("tests.integration.stack.util")
 
 
 def test_a_short_pause_is_waited_out_in_place(aaa, env, zone, pebble):
@@ -75,31 +44,10 @@ def test_a_short_pause_is_waited_out_in_place(aaa, env, zone, pebble):
     assert "the CA asks to wait until" in r.stderr, r.stderr
     assert "too many new orders recently" in r.stderr
     # Recorded for the fleet: the last one (the finalize's, which ends later), now past.
-    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
+    pause = storeindex.load(env["AAA_STORE"], "fleet", "ca-pause.json")
     assert "retry after 1 s" in pause["detail"], pause
     assert pause["directory"] == env["AAA_DIRECTORY"]
-    assert _parse(pause["until"]) <= _now()
-
-
-def _sched(task_root, env, emu):
-    emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
-                     handler="executor")
-    emu.add_function("scheduler", str(task_root / "bootstrap"),
-                     env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
-                     handler="scheduler")
-
-
-def _pass(task_root, env):
-    with emulator.LambdaEmulator(retry_delays=()) as emu:
-        _sched(task_root, env, emu)
-        emu.fire_scheduled_event("scheduler")
-        emu.wait_idle(timeout=120)
-        sched = [json.loads(i.result_body()) for i in emu.invocations
-                 if i.function == "scheduler"]
-        execs = [(json.loads(i.payload), json.loads(i.result_body()))
-                 for i in emu.invocations if i.function == "executor"]
-    logs = [line for _, _, line in emu.functions["scheduler"].logs]
-    return sched[0], execs, logs
+    assert util.parse_utc(pause["until"]) <= util.utc_now()
 
 
 def _make_due(env, name):
@@ -112,14 +60,14 @@ def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, p
     r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
     assert r.returncode == 0, r.stderr
     _make_due(env, name)
-    serial = json.load(open(_file(env, "certs", name, "meta.json")))["serial"]
+    serial = storeindex.load(env["AAA_STORE"], "certs", name, "meta.json")["serial"]
 
     # The scheduler hands the renewal on; the CA refuses it for an hour.
     pebble.proxy.faults.add(fault="error", action="newOrder", status=429, code="rateLimited",
                             message="too many certificates already issued", retry_after=3600,
                             count=1)
     pebble.reset_stats()
-    out, execs, _ = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env)
     assert out["renewing"] == [name] and "ca_pause" not in out
     ((payload, answer),) = execs
     assert payload == {"action": "renew", "name": name, "serial": payload["serial"]}
@@ -129,16 +77,17 @@ def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, p
     assert "paused fleet-wide until" in err["message"], err
     assert "too many certificates already issued" in err["message"], err
     assert pebble.count("newOrder") == 1
-    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
-    until = _parse(pause["until"])
-    assert _now() + datetime.timedelta(minutes=55) < until < _now() + datetime.timedelta(
-        minutes=65), pause
+    pause = storeindex.load(env["AAA_STORE"], "fleet", "ca-pause.json")
+    until = util.parse_utc(pause["until"])
+    now = util.utc_now()
+    assert now + datetime.timedelta(minutes=55) < until < now + datetime.timedelta(minutes=65), \
+        pause
 
     # The failed renewal's backoff (an hour) has passed, as time would, but not the
     # pause: the next pass starts nothing, the certificate waits for the pause.
     assert storeindex.merged(env["AAA_STORE"])["certs"][name]["failures"] == 1
     _make_due(env, name)
-    out, execs, logs = _pass(task_root, env)
+    out, execs, logs = schedpass.run(task_root, env)
     assert execs == [], execs
     assert out["renewing"] == [] and out["deferred"] == [name], out
     assert out["ca_pause"]["until"] == pause["until"], out
@@ -158,15 +107,15 @@ def test_a_long_pause_stops_the_fleet_until_it_ends(task_root, aaa, env, zone, p
     (acc,) = [a for a in ls if a.get("directory") == env["AAA_DIRECTORY"]]
     assert acc["ca_pause"]["until"] == pause["until"], acc
     with emulator.LambdaEmulator(retry_delays=()) as emu:
-        _sched(task_root, env, emu)
+        schedpass.add_functions(emu, task_root, env)
         st = json.loads(emu.invoke("executor", {"action": "status", "name": name})
                         .result_body())
     assert st["ca_pause"]["until"] == pause["until"], st
 
     # Once the pause has passed, the next pass renews.
     pause["until"] = "2020-01-01T00:00:00Z"
-    json.dump(pause, open(_file(env, "fleet", "ca-pause.json"), "w"))
-    out, execs, _ = _pass(task_root, env)
+    storeindex.save(env["AAA_STORE"], pause, "fleet", "ca-pause.json")
+    out, execs, _ = schedpass.run(task_root, env)
     assert out["renewing"] == [name] and "ca_pause" not in out, out
     ((_, answer),) = execs
     assert answer["state"] == "done", answer
@@ -185,7 +134,7 @@ def _executor_run(task_root, env, names, timeout):
         emu.wait_idle(timeout=180)
         resumes = [i for i in emu.invocations
                    if json.loads(i.payload).get("action") == "resume"]
-    job = json.load(open(_file(env, "jobs", first["job"] + ".json")))
+    job = storeindex.load(env["AAA_STORE"], "jobs", first["job"] + ".json")
     return first, resumes, job
 
 
@@ -212,10 +161,10 @@ def test_a_long_pause_heard_near_the_deadline_is_recorded_and_fails_the_job(
     assert "paused fleet-wide until" in job["error"]["message"], job["error"]
     assert job["error"]["code"].endswith(":rateLimited"), job["error"]
     assert pebble.count("newOrder") == 1, "the CA was asked again before its Retry-After"
-    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
+    pause = storeindex.load(env["AAA_STORE"], "fleet", "ca-pause.json")
     assert "too many new orders recently" in pause["detail"], pause
-    until = _parse(pause["until"])
-    assert _now() + datetime.timedelta(minutes=55) < until, pause
+    until = util.parse_utc(pause["until"])
+    assert util.utc_now() + datetime.timedelta(minutes=55) < until, pause
     assert pause["until"] in job["error"]["message"], job["error"]
 
 
@@ -233,9 +182,9 @@ def test_a_short_pause_heard_near_the_deadline_is_waited_out_by_the_resume(
     assert job["state"] == "done", json.dumps(job)
     assert resumes, "the job was saved and resumed"
     assert "ca_until" not in job, job
-    pause = json.load(open(_file(env, "fleet", "ca-pause.json")))
+    pause = storeindex.load(env["AAA_STORE"], "fleet", "ca-pause.json")
     assert "slow down" in pause["detail"], pause
-    until = _parse(pause["until"]).timestamp()
+    until = util.parse_utc(pause["until"]).timestamp()
     orders = [r for r in pebble.proxy.stats()["requests"] if r.get("action") == "newOrder"]
     assert [r["status"] for r in orders] == [429, 201], orders
     assert orders[1]["t"] >= until, (orders, pause["until"])

@@ -12,9 +12,6 @@ import json
 import os
 import sys
 import time
-import uuid
-
-import pytest
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if _REPO not in sys.path:
@@ -22,26 +19,7 @@ if _REPO not in sys.path:
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 storeindex = importlib.import_module("tests.integration.stack.storeindex")
-
-
-
-@pytest.fixture
-def zone(aws):
-    name = f"x{uuid.uuid4().hex[:8]}.example.test"
-    return {"name": name, "id": aws.create_zone(name)}
-
-
-@pytest.fixture
-def env(stack, tmp_path, aaa, zone):
-    """The functions' environment: the stack's AWS and CA, a file store shared with the
-    test, and an account registered with the CLI (the documented setup step)."""
-    store = f"file://{tmp_path}/store"
-    e = stack.aaa_env(tmp_path / "fn-home")
-    e.pop("HOME", None)
-    e["AAA_STORE"] = store
-    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
-    assert reg.returncode == 0, reg.stderr
-    return e
+schedpass = importlib.import_module("tests.integration.stack.schedpass")
 
 
 def _emu(**kw):
@@ -54,13 +32,8 @@ def _invoke(emu, tmp_path, name, payload, invocation_type=None):
     return meta, (json.loads(body) if body.strip() else None)
 
 
-def _store_file(env, *parts):
-    root = env["AAA_STORE"][len("file://"):]
-    return os.path.join(root, "aaa-data", "v1", *parts)
-
-
 def _job(env, job_id):
-    with open(_store_file(env, "jobs", f"{job_id}.json")) as f:
+    with open(storeindex.path(env["AAA_STORE"], "jobs", f"{job_id}.json")) as f:
         return json.load(f)
 
 
@@ -189,7 +162,7 @@ def test_killed_worker_is_resumed_without_a_second_order(task_root, env, zone, t
                               timeout=120, handler="executor")
         emu.invoke_async("executor", {"action": "cert", "names": [f"kill.{zone['name']}"],
                                       "idempotency_key": "kill-test"})
-        jobs_dir = _store_file(env, "jobs")
+        jobs_dir = storeindex.path(env["AAA_STORE"], "jobs")
         deadline = time.time() + 30
         job_id = None
         while time.time() < deadline:
@@ -204,7 +177,7 @@ def test_killed_worker_is_resumed_without_a_second_order(task_root, env, zone, t
         emu.async_retries = 0
         fn.sandbox.kill()
         time.sleep(0.5)
-        path = _store_file(env, "jobs", f"{job_id}.json")
+        path = storeindex.path(env["AAA_STORE"], "jobs", f"{job_id}.json")
         doc = _job(env, job_id)
         assert doc["state"] == "dns_published" and doc["lease"]
         doc["lease"]["expires"] = 0
@@ -224,25 +197,21 @@ def test_scheduler_fans_out_due_certificates(task_root, env, zone, tmp_path, aaa
         assert r.returncode == 0, r.stderr
     # Make one of them due, as time would.
     storeindex.edit(env["AAA_STORE"], name, renew_after="2020-01-01T00:00:00Z")
-    before = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]
+    before = storeindex.load(env["AAA_STORE"], "certs", name, "meta.json")["serial"]
     with _emu() as emu:
-        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
-                         handler="executor")
-        emu.add_function("scheduler", str(task_root / "bootstrap"),
-                         env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
-                         handler="scheduler")
+        schedpass.add_functions(emu, task_root, env)
         emu.fire_scheduled_event("scheduler")
         emu.wait_idle(timeout=120)
         sched = [i for i in emu.invocations if i.function == "scheduler"]
         execs = [json.loads(i.payload) for i in emu.invocations if i.function == "executor"]
         out = json.loads(sched[0].result_body())
-        renewed = json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"]
+        renewed = storeindex.load(env["AAA_STORE"], "certs", name, "meta.json")["serial"]
         # Lambda delivers an async event at least once: the same hand-off again, after
         # the first one renewed, is skipped instead of renewing a second time.
         _, again = _invoke(emu, tmp_path, "executor", execs[0])
         assert again["state"] == "skipped" and again["name"] == name, again
         assert "renewed since the scheduler's pass" in again["note"], again
-        assert json.load(open(_store_file(env, "certs", name, "meta.json")))["serial"] == \
+        assert storeindex.load(env["AAA_STORE"], "certs", name, "meta.json")["serial"] == \
             renewed
     # after the emulator stopped, so the scheduler's stdout has been read to its end
     logs = [line for _, s, line in emu.functions["scheduler"].logs if s == "stdout"]
@@ -254,7 +223,6 @@ def test_scheduler_fans_out_due_certificates(task_root, env, zone, tmp_path, aaa
     assert "DaysToExpiryMin" in emf[0]
 
 
-
 def test_scheduler_redeploys_a_failed_target_without_reissuing(task_root, env, zone, aaa,
                                                                   pebble):
     """A deployment that failed leaves the certificate stored and marks the index; the
@@ -263,18 +231,14 @@ def test_scheduler_redeploys_a_failed_target_without_reissuing(task_root, env, z
     r = aaa("cert", "--cn", name, "--deploy", "elb:no-such-balancer",
             "--store", env["AAA_STORE"])
     assert r.returncode == 1 and "elb:no-such-balancer" in r.stderr
-    meta = json.load(open(_store_file(env, "certs", name, "meta.json")))
+    meta = storeindex.load(env["AAA_STORE"], "certs", name, "meta.json")
     assert meta["serial"] and meta["deployed"]["elb:no-such-balancer"]["error"]
     idx = storeindex.merged(env["AAA_STORE"])
     assert idx["certs"][name]["deploy_failed"] is True
     assert idx["certs"][name]["failures"] == 0, "a stored certificate is not a failed renewal"
     pebble.reset_stats()
     with _emu() as emu:
-        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
-                         handler="executor")
-        emu.add_function("scheduler", str(task_root / "bootstrap"),
-                         env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
-                         handler="scheduler")
+        schedpass.add_functions(emu, task_root, env)
         emu.fire_scheduled_event("scheduler")
         emu.wait_idle(timeout=120)
         sched = [json.loads(i.result_body()) for i in emu.invocations

@@ -17,42 +17,20 @@ import json
 import os
 import sys
 import time
-import uuid
-
-import pytest
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
+storeindex = importlib.import_module("tests.integration.stack.storeindex")
+schedpass = importlib.import_module("tests.integration.stack.schedpass")
 
 STALE_S = 900  # LEFTOVER_STALE_S
 
 
-@pytest.fixture
-def zone(aws):
-    name = f"c{uuid.uuid4().hex[:8]}.example.test"
-    return {"name": name, "id": aws.create_zone(name)}
-
-
-@pytest.fixture
-def env(stack, tmp_path, aaa, zone):
-    store = f"file://{tmp_path}/store"
-    e = stack.aaa_env(tmp_path / "fn-home")
-    e.pop("HOME", None)
-    e["AAA_STORE"] = store
-    reg = aaa("reg", "--email", "ops@example.test", "--agree", "--store", store)
-    assert reg.returncode == 0, reg.stderr
-    return e
-
-
-def _file(env, *parts):
-    return os.path.join(env["AAA_STORE"][len("file://"):], "aaa-data", "v1", *parts)
-
-
 def _markers(env):
-    d = _file(env, "fleet", "cleanup")
+    d = storeindex.path(env["AAA_STORE"], "fleet", "cleanup")
     return sorted(f for f in os.listdir(d) if not f.startswith(".")) if os.path.isdir(d) else []
 
 
@@ -60,28 +38,9 @@ def _age_marker(env, name, seconds):
     """Renames a marker as if it had been written `seconds` earlier (time passing)."""
     job, t = name.rsplit(".", 1)
     new = f"{job}.{int(t) - seconds}"
-    os.rename(_file(env, "fleet", "cleanup", name), _file(env, "fleet", "cleanup", new))
+    d = storeindex.path(env["AAA_STORE"], "fleet", "cleanup")
+    os.rename(os.path.join(d, name), os.path.join(d, new))
     return new
-
-
-def _functions(emu, task_root, env):
-    emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
-                     handler="executor")
-    emu.add_function("scheduler", str(task_root / "bootstrap"),
-                     env=dict(env, AAA_EXECUTOR_FUNCTION="executor"), timeout=30,
-                     handler="scheduler")
-
-
-def _pass(task_root, env):
-    with emulator.LambdaEmulator(retry_delays=()) as emu:
-        _functions(emu, task_root, env)
-        emu.fire_scheduled_event("scheduler")
-        emu.wait_idle(timeout=120)
-        sched = [json.loads(i.result_body()) for i in emu.invocations
-                 if i.function == "scheduler"]
-        execs = [(json.loads(i.payload), json.loads(i.result_body()))
-                 for i in emu.invocations if i.function == "executor"]
-    return sched[0], execs
 
 
 def test_a_refused_cleanup_is_finished_by_the_next_pass(task_root, aaa, aws, env, zone):
@@ -90,7 +49,7 @@ def test_a_refused_cleanup_is_finished_by_the_next_pass(task_root, aaa, aws, env
     assert r.returncode == 0, r.stderr
     assert _markers(env) == [], "a job that cleaned up leaves no marker"
     job_ok = json.loads(r.stdout)["job"]
-    assert "cleanup_marker" not in json.load(open(_file(env, "jobs", f"{job_ok}.json")))
+    assert "cleanup_marker" not in storeindex.load(env["AAA_STORE"], "jobs", f"{job_ok}.json")
 
     # Route53 takes the publish, refuses the cleanup: the certificate is issued anyway.
     aws.proxy.faults.add(fault="error", service="route53", action="ChangeResourceRecordSets",
@@ -105,29 +64,29 @@ def test_a_refused_cleanup_is_finished_by_the_next_pass(task_root, aaa, aws, env
     assert marker.startswith(job + ".")
     record = f"_acme-challenge.{name}."
     assert [x["Name"] for x in aws.records(zone["id"], "TXT")] == [record]
-    doc = json.load(open(_file(env, "fleet", "cleanup", marker)))
+    doc = storeindex.load(env["AAA_STORE"], "fleet", "cleanup", marker)
     assert doc["job"] == job and doc["names"] == [name]
     assert doc["dns"]["records"][0]["name"] == record.rstrip(".")
 
     # A pass right away leaves it: the marker is younger than any job may run.
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env)
     assert out["cleaning"] == [] and execs == []
     assert _markers(env) == [marker]
 
     marker = _age_marker(env, marker, STALE_S + 60)
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env)
     assert out["cleaning"] == [job], out
     ((payload, answer),) = execs
     assert payload == {"action": "cleanup", "job": job}
     assert answer["state"] == "done" and answer["removed"] == [record.rstrip(".")], answer
     assert aws.records(zone["id"], "TXT") == []
     assert _markers(env) == []
-    st = json.load(open(_file(env, "jobs", f"{job}.json")))
+    st = storeindex.load(env["AAA_STORE"], "jobs", f"{job}.json")
     assert st["state"] == "done" and "dns" not in st and "cleanup_marker" not in st
 
     # Idempotent: a second delivery finds nothing left.
     with emulator.LambdaEmulator(retry_delays=()) as emu:
-        _functions(emu, task_root, env)
+        schedpass.add_functions(emu, task_root, env)
         again = json.loads(emu.invoke("executor", payload).result_body())
     assert again["state"] == "done" and again["removed"] == [], again
     assert "nothing left" in again["note"]
@@ -154,7 +113,7 @@ def test_a_marker_whose_zone_was_deleted_is_dropped(task_root, aaa, aws, env, zo
 
     _age_marker(env, marker, STALE_S + 60)
     with emulator.LambdaEmulator(retry_delays=()) as emu:
-        _functions(emu, task_root, env)
+        schedpass.add_functions(emu, task_root, env)
         emu.fire_scheduled_event("scheduler")
         emu.wait_idle(timeout=120)
         execs = [(json.loads(i.payload), json.loads(i.result_body()))
@@ -165,9 +124,9 @@ def test_a_marker_whose_zone_was_deleted_is_dropped(task_root, aaa, aws, env, zo
     assert answer["state"] == "done", answer
     assert _markers(env) == []
     assert any("NoSuchHostedZone" in line and "no longer exists" in line for line in logs), logs
-    st = json.load(open(_file(env, "jobs", f"{job}.json")))
+    st = storeindex.load(env["AAA_STORE"], "jobs", f"{job}.json")
     assert "dns" not in st and "cleanup_marker" not in st, st
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env)
     assert out["cleaning"] == [] and execs == [], out
 
 def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, env, zone,
@@ -184,7 +143,7 @@ def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, en
                               timeout=120, handler="executor")
         emu.invoke_async("executor", {"action": "cert", "names": [name],
                                       "idempotency_key": "kill-cleanup"})
-        jobs_dir = _file(env, "jobs")
+        jobs_dir = storeindex.path(env["AAA_STORE"], "jobs")
         deadline = time.time() + 30
         job_id = None
         while time.time() < deadline:
@@ -192,13 +151,13 @@ def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, en
                 if os.path.isdir(jobs_dir) else []
             if files:
                 job_id = files[0][:-5]
-                if json.load(open(_file(env, "jobs", files[0])))["state"] == "dns_published":
+                if storeindex.load(env["AAA_STORE"], "jobs", files[0])["state"] == "dns_published":
                     break
             time.sleep(0.05)
         emu.async_retries = 0
         fn.sandbox.kill()
     aws.proxy.faults.clear()
-    job = json.load(open(_file(env, "jobs", f"{job_id}.json")))
+    job = storeindex.load(env["AAA_STORE"], "jobs", f"{job_id}.json")
     assert job["state"] == "dns_published", job
     record = f"_acme-challenge.{name}."
     assert [x["Name"] for x in aws.records(zone["id"], "TXT")] == [record]
@@ -209,15 +168,15 @@ def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, en
     _age_marker(env, marker, STALE_S + 60)
     job["updated"] = "2020-01-01T00:00:00Z"
     job["lease"]["expires"] = 0
-    json.dump(job, open(_file(env, "jobs", f"{job_id}.json"), "w"))
+    storeindex.save(env["AAA_STORE"], job, "jobs", f"{job_id}.json")
     pebble.reset_stats()
-    out, execs = _pass(task_root, env)
+    out, execs, _ = schedpass.run(task_root, env)
     assert out["cleaning"] == [job_id], out
     ((_, answer),) = execs
     assert answer["state"] == "done" and answer.get("job_failed") is True, answer
     assert aws.records(zone["id"], "TXT") == []
     assert _markers(env) == []
-    job = json.load(open(_file(env, "jobs", f"{job_id}.json")))
+    job = storeindex.load(env["AAA_STORE"], "jobs", f"{job_id}.json")
     assert job["state"] == "failed" and job["error"]["code"] == "abandoned", job
     assert "removed its TXT records" in job["error"]["message"]
     assert pebble.count("newOrder") == 0
@@ -231,7 +190,7 @@ def test_a_running_job_keeps_its_records(task_root, aws, env, zone):
                           "count": None})
     name = f"run.{zone['name']}"
     with emulator.LambdaEmulator(retry_delays=()) as emu:
-        _functions(emu, task_root, env)
+        schedpass.add_functions(emu, task_root, env)
         emu.invoke_async("executor", {"action": "cert", "names": [name],
                                       "idempotency_key": "running"})
         deadline = time.time() + 30
@@ -248,6 +207,6 @@ def test_a_running_job_keeps_its_records(task_root, aws, env, zone):
         assert [x["Name"] for x in aws.records(zone["id"], "TXT")] == [f"_acme-challenge.{name}."]
         aws.proxy.faults.clear()
         emu.wait_idle(timeout=120)
-    job = json.load(open(_file(env, "jobs", f"{job_id}.json")))
+    job = storeindex.load(env["AAA_STORE"], "jobs", f"{job_id}.json")
     assert job["state"] == "done", job
     assert aws.records(zone["id"], "TXT") == [] and _markers(env) == []

@@ -19,6 +19,23 @@ def _root(store):
     return os.path.join(store, "aaa-data", "v1")
 
 
+def path(store, *parts):
+    """The file of a store object: path(store, "jobs", "<id>.json")."""
+    return os.path.join(_root(store), *parts)
+
+
+def load(store, *parts):
+    """A JSON store object, read as aaa's readers see it."""
+    with open(path(store, *parts)) as f:
+        return json.load(f)
+
+
+def save(store, doc, *parts):
+    """Writes a JSON store object in place (a test editing what aaa wrote)."""
+    with open(path(store, *parts), "w") as f:
+        json.dump(doc, f)
+
+
 def changes(store):
     """The change files under index.d/, oldest first (their names sort by time)."""
     d = os.path.join(_root(store), "index.d")

@@ -5,6 +5,7 @@ Everything here is plain standard library so the stack runs under Debian's
 """
 
 import ctypes
+import datetime
 import os
 import shutil
 import signal
@@ -14,6 +15,20 @@ import tempfile
 import time
 
 LOCALHOST = "127.0.0.1"
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def parse_utc(s):
+    """An RFC 3339 UTC time as aaa writes it ("2026-01-02T03:04:05Z")."""
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc)
+
+
+def iso_utc(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def free_port(kind=socket.SOCK_STREAM):
