@@ -179,6 +179,14 @@ static void s_publish(struct s_batch *b, const int *sel)
 		return;
 	}
 	for (i = 0; (r = s_next(b, sel, &i)); i++) {
+		/* Each job's values ask the CA (order, authorizations) and write a
+		 * marker: a full batch on a slow CA must not run past the deadline. */
+		if (s_time_short(b, r)) {
+			log_info("batch: time is short while collecting TXT values; saving every "
+				 "job at its state to resume");
+			s_yield_all(b);
+			goto out;
+		}
 		if (issue_values(r, &pending) != 0) {
 			s_after(b, i, issue_step_failed(r));
 			if (b->yielded)

@@ -334,6 +334,38 @@ def test_batch_cut_short_by_its_deadline_resumes_together(task_root, env, zones,
     assert aws.records(z1["id"], "TXT") == []
 
 
+def test_a_slow_ca_while_collecting_values_saves_the_batch_in_time(task_root, env, zones, aws,
+                                                                   ca, aaa, cli_env):
+    """Six certificates, a 15 s function keeping 5 s, and a CA that takes 2.5 s for each
+    of the first six authorization reads: reading every job's challenge one after
+    another (15 s) would outlast the invocation, which Lambda would kill. The batch
+    stops collecting when its time runs short, saves every job and resumes them; every
+    certificate renews with one order, no invocation times out, nothing is left in DNS."""
+    z1 = zones[0]
+    names = [f"s{i}.{z1['name']}" for i in range(6)]
+    _issue(aaa, cli_env, names)
+    ca.proxy.reset_stats()
+    ca.proxy.faults.add(dict(fault="delay", action="authz", ms=2500, count=len(names)))
+    e = dict(env, AAA_RESUME_MARGIN_MS="5000")
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=e, timeout=15,
+                         handler="executor")
+        first = json.loads(emu.invoke("executor", {"action": "renew_batch",
+                                                   "names": names}).result_body())
+        emu.wait_idle(timeout=180)
+        outcomes = [i.outcome for i in emu.invocations]
+        resumes = [json.loads(i.payload) for i in emu.invocations
+                   if json.loads(i.payload).get("action") == "resume_batch"]
+    ca.proxy.faults.clear()
+    assert "timeout" not in outcomes, outcomes
+    assert first["state"] == "in_progress" and first["resumes"] is True, first
+    assert resumes, outcomes
+    for j in first["jobs"]:
+        with open(_store_file(env, "jobs", j["job"] + ".json")) as f:
+            assert json.load(f)["state"] == "done", j
+    assert ca.count("newOrder") == len(names)
+    assert aws.records(z1["id"], "TXT") == []
+
 def test_killed_batch_is_resumed_without_second_orders(task_root, env, zones, aws, ca, aaa,
                                                        cli_env):
     """The executor is killed while its batch waits for Route53; Lambda's retry of the
