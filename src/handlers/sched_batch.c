@@ -18,6 +18,7 @@
 
 #include "agent/agent.h"
 #include "config/settings.h"
+#include "handlers/sched_fleet.h"
 #include "json/json.h"
 #include "log/log.h"
 #include "util/mem.h"
@@ -116,12 +117,13 @@ static int s_invoke_batch(const char *fn, const cJSON *batch, const char *serial
 	const cJSON *nm;
 	cJSON *serials = NULL;
 	cJSON *p = cJSON_CreateObject();
-	struct aaa_err err;
-	int one = cJSON_GetArraySize(batch) == 1, rc = -1;
+	char what[320];
 
+	snprintf(what, sizeof(what), "renewing %d certificate(s) from %s",
+		 cJSON_GetArraySize(batch), cJSON_GetArrayItem(batch, 0)->valuestring);
 	if (!p)
-		goto out;
-	if (one) {
+		return sched_invoke(fn, p, what);
+	if (cJSON_GetArraySize(batch) == 1) {
 		/* One certificate: the plain renew every executor knows. */
 		cJSON_AddStringToObject(p, "action", "renew");
 		cJSON_AddStringToObject(p, "name", cJSON_GetArrayItem(batch, 0)->valuestring);
@@ -142,16 +144,7 @@ static int s_invoke_batch(const char *fn, const cJSON *batch, const char *serial
 				cJSON_AddItemToArray(serials, cJSON_CreateString(moved));
 		}
 	}
-	if (agent_invoke_async(fn, p, 0, &err) != 0) {
-		log_error("scheduler: renewing %d certificate(s) from %s: %s",
-			  cJSON_GetArraySize(batch), cJSON_GetArrayItem(batch, 0)->valuestring,
-			  err.message);
-		goto out;
-	}
-	rc = 0;
-out:
-	cJSON_Delete(p);
-	return rc;
+	return sched_invoke(fn, p, what);
 }
 
 size_t sched_batch_start(const char *fn, const char *const *names, const cJSON *const *entries,

@@ -32,8 +32,7 @@ static int s_seen(const cJSON *arr, const char *id)
 void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now, cJSON *out)
 {
 	cJSON *started = cJSON_AddArrayToObject(out, "cleaning"), *p;
-	char id[160];
-	struct aaa_err err;
+	char id[160], what[200];
 	size_t i, n = 0, later = 0;
 	time_t when;
 
@@ -51,14 +50,11 @@ void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now
 			return;
 		cJSON_AddStringToObject(p, "action", "cleanup");
 		cJSON_AddStringToObject(p, "job", id);
-		if (agent_invoke_async(fn, p, 0, &err) == 0) {
+		snprintf(what, sizeof(what), "cleanup %s", id);
+		if (sched_invoke(fn, p, what) == 0) {
 			cJSON_AddItemToArray(started, cJSON_CreateString(id));
 			n++;
-		} else {
-			log_error("scheduler: cleanup %s: %s", id,
-				  err_is_set(&err) ? err.message : "invoke failed");
 		}
-		cJSON_Delete(p);
 	}
 	if (n || later)
 		log_info("scheduler: %zu leftover cleanup%s handed to the executor%s", n,

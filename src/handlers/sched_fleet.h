@@ -42,6 +42,11 @@ void sched_cleanup_start(const struct sched_fleet *f, const char *fn, time_t now
 
 void sched_fleet_clear(struct sched_fleet *f);
 
+/* Hands payload p (taken; NULL after an allocation failed) to the executor
+ * fn, asynchronously; a failure is logged as "scheduler: <what>: <why>".
+ * 0/-1. */
+int sched_invoke(const char *fn, cJSON *p, const char *what);
+
 /*
  * The ARI re-check (sched_ari.c). What the CA said is kept in the index
  * entries (INDEX_ARI, store/index.h), so the scheduler writes it with its

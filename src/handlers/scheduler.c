@@ -149,24 +149,34 @@ static void s_emit_metrics(int has_certs, double days_min, double pct_min, long 
 	cJSON_Delete(o);
 }
 
-static int s_invoke(const char *fn, const char *action, const char *name)
+int sched_invoke(const char *fn, cJSON *p, const char *what)
 {
-	cJSON *p = cJSON_CreateObject();
 	struct aaa_err err;
 	int rc = -1;
 
-	if (!p)
-		goto out;
-	cJSON_AddStringToObject(p, "action", action);
-	cJSON_AddStringToObject(p, "name", name);
-	if (agent_invoke_async(fn, p, 0, &err) != 0) {
-		log_error("scheduler: %s %s: %s", action, name, err.message);
-		goto out;
-	}
-	rc = 0;
-out:
+	err_clear(&err);
+	if (p && agent_invoke_async(fn, p, 0, &err) == 0)
+		rc = 0;
+	else
+		log_error("scheduler: %s: %s", what,
+			  !p		     ? "out of memory"
+			  : err_is_set(&err) ? err.message
+					     : "invoke failed");
 	cJSON_Delete(p);
 	return rc;
+}
+
+static int s_invoke(const char *fn, const char *action, const char *name)
+{
+	cJSON *p = cJSON_CreateObject();
+	char what[320];
+
+	snprintf(what, sizeof(what), "%s %s", action, name);
+	if (p) {
+		cJSON_AddStringToObject(p, "action", action);
+		cJSON_AddStringToObject(p, "name", name);
+	}
+	return sched_invoke(fn, p, what);
 }
 
 int agent_scheduler(const cJSON *event, const struct runtime_ctx *ctx, char **response_json,
