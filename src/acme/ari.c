@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "acme/ari.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,62 +10,11 @@
 #include "json/json.h"
 #include "log/log.h"
 #include "util/mem.h"
-
-static int s_num(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
+#include "util/time.h"
 
 int acme_rfc3339_parse(const char *s, time_t *out)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, se, oh, om, sign;
-	const char *p;
-	time_t t;
-
-	if (!s || strlen(s) < 20 || s_num(s, 4, &y) || s[4] != '-' || s_num(s + 5, 2, &mo) ||
-	    s[7] != '-' || s_num(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    s_num(s + 11, 2, &h) || s[13] != ':' || s_num(s + 14, 2, &mi) || s[16] != ':' ||
-	    s_num(s + 17, 2, &se))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-		oh = om = 0;
-		sign = 1;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !s_num(p + 1, 2, &oh) &&
-		   p[3] == ':' && !s_num(p + 4, 2, &om)) {
-		sign = *p == '+' ? 1 : -1;
-	} else {
-		return -1;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se == 60 ? 59 : se;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = t - sign * (oh * 3600 + om * 60);
-	return 0;
+	return time_parse_rfc3339(s, out);
 }
 
 int acme_ari_parse(const cJSON *json, struct acme_ari *a)

@@ -5,104 +5,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/time.h"
+
 static const char *const s_months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* Reads exactly n digits at *p; advances *p. -1 if any is not a digit. */
-static int s_digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-static int s_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/*
- * Checks the broken-down fields (timegm would silently normalise
- * "2015-02-31" to March) and converts. Leap seconds (60) are accepted and
- * land on the next second, as timegm does.
- */
-static int s_make_time(int y, int mon, int d, int h, int mi, int s, time_t *out)
-{
-	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	struct tm tm;
-	int rc = -1;
-
-	if (y < 1970 || y > 9999 || mon < 1 || mon > 12 || d < 1 || h > 23 || mi > 59 || s > 60)
-		goto out;
-	if (d > mdays[mon - 1] + (mon == 2 && s_leap(y)))
-		goto out;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out = timegm(&tm);
-	rc = 0;
-out:
-	return rc;
-}
-
-/*
- * Accepts the profile of ISO 8601 that AWS services emit (RFC 3339 with an
- * optional fraction); a lower-case 't'/'z' too, since RFC 3339 allows it.
- */
+/* The profile of ISO 8601 that AWS services emit is RFC 3339. */
 int aws_time_parse_iso8601(const char *s, time_t *out)
 {
-	int y, mon, d, h, mi, sec, oh = 0, om = 0, sign = 0, rc = -1;
-	const char *p = s;
-	time_t t;
-
-	if (s == NULL)
-		goto out;
-	if (s_digits(&p, 4, &y) || *p++ != '-' || s_digits(&p, 2, &mon) || *p++ != '-' ||
-	    s_digits(&p, 2, &d))
-		goto out;
-	if (*p != 'T' && *p != 't')
-		goto out;
-	p++;
-	if (s_digits(&p, 2, &h) || *p++ != ':' || s_digits(&p, 2, &mi) || *p++ != ':' ||
-	    s_digits(&p, 2, &sec))
-		goto out;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			goto out;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '+' ? 1 : -1;
-		if (s_digits(&p, 2, &oh))
-			goto out;
-		if (*p == ':')
-			p++;
-		if (s_digits(&p, 2, &om) || oh > 23 || om > 59)
-			goto out;
-	} else {
-		goto out;
-	}
-	if (*p != '\0' || s_make_time(y, mon, d, h, mi, sec, &t))
-		goto out;
-	*out = t - sign * (oh * 3600 + om * 60);
-	rc = 0;
-out:
-	return rc;
+	return time_parse_rfc3339(s, out);
 }
 
 static int s_month(const char *name)
@@ -144,8 +55,8 @@ static int s_lit(const char **p, const char *lit)
 /* "HH:MM:SS" */
 static int s_clock(const char **p, int *h, int *mi, int *sec)
 {
-	return s_digits(p, 2, h) || s_lit(p, ":") || s_digits(p, 2, mi) || s_lit(p, ":") ||
-		       s_digits(p, 2, sec)
+	return time_digits(p, 2, h) || s_lit(p, ":") || time_digits(p, 2, mi) || s_lit(p, ":") ||
+		       time_digits(p, 2, sec)
 		   ? -1
 		   : 0;
 }
@@ -173,15 +84,15 @@ int aws_time_parse_http_date(const char *s, time_t *out)
 	if (s_word(&p, wday, 9) != 0)
 		goto out;
 	if (*p == ',') {
-		if (s_lit(&p, ", ") || s_digits(&p, 2, &d))
+		if (s_lit(&p, ", ") || time_digits(&p, 2, &d))
 			goto out;
 		if (*p == ' ') { /* IMF-fixdate */
 			if (s_lit(&p, " ") || s_word(&p, mname, 3) || s_lit(&p, " ") ||
-			    s_digits(&p, 4, &y))
+			    time_digits(&p, 4, &y))
 				goto out;
 		} else { /* RFC 850 */
 			if (s_lit(&p, "-") || s_word(&p, mname, 3) || s_lit(&p, "-") ||
-			    s_digits(&p, 2, &y))
+			    time_digits(&p, 2, &y))
 				goto out;
 			y += y < 70 ? 2000 : 1900;
 		}
@@ -193,17 +104,18 @@ int aws_time_parse_http_date(const char *s, time_t *out)
 		if (*p == ' ')
 			p++;
 		/* p[1] only when p[0] is a digit: "Nov " may end the text. */
-		if (p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' ? s_digits(&p, 2, &d)
-									     : s_digits(&p, 1, &d))
+		if (p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9'
+			? time_digits(&p, 2, &d)
+			: time_digits(&p, 1, &d))
 			goto out;
 		if (s_lit(&p, " ") || s_clock(&p, &h, &mi, &sec) || s_lit(&p, " ") ||
-		    s_digits(&p, 4, &y))
+		    time_digits(&p, 4, &y))
 			goto out;
 	}
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
 	mon = s_month(mname);
-	if (*p != '\0' || mon < 0 || s_make_time(y, mon, d, h, mi, sec, out))
+	if (*p != '\0' || mon < 0 || time_from_fields(y, mon, d, h, mi, sec, out))
 		goto out;
 	rc = 0;
 out:

@@ -5,6 +5,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/time.h"
 
 TEST(buf_append_and_printf)
 {
@@ -113,4 +114,21 @@ TEST(err_copy_and_message)
 	CHECK_STR(b.message, "again 2");
 	err_copy(&b, NULL);
 	CHECK(!err_is_set(&b));
+}
+
+TEST(time_rfc3339)
+{
+	time_t t = 0;
+
+	CHECK_INT(time_parse_rfc3339("1994-11-06T08:49:37Z", &t), 0);
+	CHECK_INT((long long)t, 784111777LL);
+	CHECK_INT(time_parse_rfc3339("1994-11-06T10:49:37.5+02:00", &t), 0);
+	CHECK_INT((long long)t, 784111777LL);
+	CHECK_INT(time_parse_rfc3339("1994-11-06t07:49:37-0100", &t), 0);
+	CHECK_INT((long long)t, 784111777LL);
+	CHECK_INT(time_parse_rfc3339("2015-02-31T00:00:00Z", &t), -1); /* no such day */
+	CHECK_INT(time_parse_rfc3339("2016-02-29T00:00:00Z", &t), 0);
+	CHECK_INT(time_parse_rfc3339("1994-11-06T08:49:37", &t), -1);
+	CHECK_INT(time_parse_rfc3339("1994-11-06 08:49:37Z", &t), -1);
+	CHECK_INT(time_parse_rfc3339(NULL, &t), -1);
 }
