@@ -29,13 +29,16 @@ util = importlib.import_module("tests.integration.stack.util")
 
 
 class AriCA:
-    """pebble with renewalInfo: the directory lists it, GETs of it get `window`."""
+    """pebble with renewalInfo: the directory lists it, GETs of it get `window`, or
+    `moved[id]` for a certificate whose window the CA moved (a revoked one: its
+    replacement gets `window` again)."""
 
     def __init__(self, pebble):
         self.pebble = pebble
         self.window = {"start": "2030-01-02T04:00:00Z", "end": "2030-01-03T04:00:00Z"}
         self.retry_after = "21600"
         self.asked = []
+        self.moved = {}
         # gate(peak, total): each renewalInfo answer is held until `peak` are held at
         # once or `total` came (10 s at most); max_held is the most held at once.
         self.peak = self.total = None
@@ -72,10 +75,11 @@ class AriCA:
             return status, headers, json.dumps(obj).encode()
         if action == "renewalInfo":
             assert method == "GET"
-            self.asked.append(path.rsplit("/", 1)[1])
+            cert_id = path.rsplit("/", 1)[1]
+            self.asked.append(cert_id)
             if self.peak:
                 self._hold()
-            out = json.dumps({"suggestedWindow": self.window,
+            out = json.dumps({"suggestedWindow": self.moved.get(cert_id, self.window),
                               "explanationURL": "https://ca.example/incident"}).encode()
             return 200, [("Content-Type", "application/json"),
                          ("Retry-After", self.retry_after)], out
@@ -146,8 +150,8 @@ def test_a_window_moved_into_the_past_renews_at_once_with_replaces(task_root, aa
 
     # A mass revocation: the CA moves the window into the past. Once its Retry-After has
     # passed, the next pass asks, hears it, and renews at once, naming the old one.
-    ari.window = {"start": util.iso_utc(util.utc_now() - datetime.timedelta(hours=1)),
-                  "end": util.iso_utc(util.utc_now() + datetime.timedelta(hours=23))}
+    ari.moved[cert_id] = {"start": util.iso_utc(util.utc_now() - datetime.timedelta(hours=1)),
+                          "end": util.iso_utc(util.utc_now() + datetime.timedelta(hours=23))}
     idx = storeindex.load(env["AAA_STORE"], "index.json")
     idx["certs"][name]["ari_check"]["next"] = "2020-01-01T00:00:00Z"
     storeindex.save(env["AAA_STORE"], idx, "index.json")
@@ -241,8 +245,10 @@ def test_a_batch_renews_the_versions_whose_window_moved(task_root, aaa, env, zon
     for n in names:
         idx["certs"][n]["ari_next"] = "2020-01-01T00:00:00Z"
     storeindex.save(env["AAA_STORE"], idx, "index.json")
-    ari.window = {"start": util.iso_utc(util.utc_now() - datetime.timedelta(hours=1)),
-                  "end": util.iso_utc(util.utc_now() + datetime.timedelta(hours=23))}
+    for n in names:
+        ari.moved[idx["certs"][n]["ari_id"]] = {
+            "start": util.iso_utc(util.utc_now() - datetime.timedelta(hours=1)),
+            "end": util.iso_utc(util.utc_now() + datetime.timedelta(hours=23))}
     pebble.reset_stats()
     out, execs, _ = schedpass.run(task_root, env, scheduler_timeout=60)
     assert sorted(out["ari_moved"]) == sorted(names) and sorted(out["renewing"]) == names
