@@ -13,19 +13,13 @@ import datetime
 import importlib
 import json
 import os
-import sys
 import threading
 
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if _REPO not in sys.path:
-    sys.path.insert(0, _REPO)
+from tests.integration.stack import schedpass, storeindex, util
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
-storeindex = importlib.import_module("tests.integration.stack.storeindex")
-schedpass = importlib.import_module("tests.integration.stack.schedpass")
-util = importlib.import_module("tests.integration.stack.util")
 
 
 class AriCA:

@@ -16,17 +16,10 @@ in front of pebble.
 import datetime
 import importlib
 import json
-import os
-import sys
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if _REPO not in sys.path:
-    sys.path.insert(0, _REPO)
+from tests.integration.stack import schedpass, storeindex, util
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
-storeindex = importlib.import_module("tests.integration.stack.storeindex")
-schedpass = importlib.import_module("tests.integration.stack.schedpass")
-util = importlib.import_module("tests.integration.stack.util")
 
 
 def test_a_short_pause_is_waited_out_in_place(aaa, env, zone, pebble):

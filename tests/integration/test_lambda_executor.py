@@ -9,17 +9,11 @@ whose job is resumed without a second order; the scheduler's fan-out of a due
 certificate to the executor."""
 import importlib
 import json
-import os
-import sys
 import time
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if _REPO not in sys.path:
-    sys.path.insert(0, _REPO)
+from tests.integration.stack import schedpass, storeindex
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
-storeindex = importlib.import_module("tests.integration.stack.storeindex")
-schedpass = importlib.import_module("tests.integration.stack.schedpass")
 
 
 def _emu(**kw):
@@ -162,17 +156,7 @@ def test_killed_worker_is_resumed_without_a_second_order(task_root, env, zone, t
                               timeout=120, handler="executor")
         emu.invoke_async("executor", {"action": "cert", "names": [f"kill.{zone['name']}"],
                                       "idempotency_key": "kill-test"})
-        jobs_dir = storeindex.path(env["AAA_STORE"], "jobs")
-        deadline = time.time() + 30
-        job_id = None
-        while time.time() < deadline:
-            files = [f for f in os.listdir(jobs_dir) if f.endswith(".json")] \
-                if os.path.isdir(jobs_dir) else []
-            if files:
-                job_id = files[0][:-5]
-                if _job(env, job_id)["state"] == "dns_published":
-                    break
-            time.sleep(0.05)
+        job_id = storeindex.wait_for_job(env["AAA_STORE"], "dns_published")
         assert job_id and _job(env, job_id)["state"] == "dns_published"
         emu.async_retries = 0
         fn.sandbox.kill()
@@ -237,15 +221,8 @@ def test_scheduler_redeploys_a_failed_target_without_reissuing(task_root, env, z
     assert idx["certs"][name]["deploy_failed"] is True
     assert idx["certs"][name]["failures"] == 0, "a stored certificate is not a failed renewal"
     pebble.reset_stats()
-    with _emu() as emu:
-        schedpass.add_functions(emu, task_root, env)
-        emu.fire_scheduled_event("scheduler")
-        emu.wait_idle(timeout=120)
-        sched = [json.loads(i.result_body()) for i in emu.invocations
-                 if i.function == "scheduler"]
-        execs = [(json.loads(i.payload), json.loads(i.result_body()))
-                 for i in emu.invocations if i.function == "executor"]
-    assert sched[0]["redeploying"] == [name] and sched[0]["renewing"] == []
+    sched, execs, _ = schedpass.run(task_root, env, retry_delays=(0.05, 0.05))
+    assert sched["redeploying"] == [name] and sched["renewing"] == []
     assert [p for p, _ in execs] == [{"action": "deploy", "name": name}]
     answer = execs[0][1]
     assert answer["state"] == "failed" and answer["deployed"][0]["ok"] is False

@@ -15,16 +15,11 @@ its job; a second delivery of the cleanup finds nothing left.
 import importlib
 import json
 import os
-import sys
 import time
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if _REPO not in sys.path:
-    sys.path.insert(0, _REPO)
+from tests.integration.stack import schedpass, storeindex
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
-storeindex = importlib.import_module("tests.integration.stack.storeindex")
-schedpass = importlib.import_module("tests.integration.stack.schedpass")
 
 STALE_S = 900  # LEFTOVER_STALE_S
 
@@ -143,17 +138,7 @@ def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, en
                               timeout=120, handler="executor")
         emu.invoke_async("executor", {"action": "cert", "names": [name],
                                       "idempotency_key": "kill-cleanup"})
-        jobs_dir = storeindex.path(env["AAA_STORE"], "jobs")
-        deadline = time.time() + 30
-        job_id = None
-        while time.time() < deadline:
-            files = [f for f in os.listdir(jobs_dir) if f.endswith(".json")] \
-                if os.path.isdir(jobs_dir) else []
-            if files:
-                job_id = files[0][:-5]
-                if storeindex.load(env["AAA_STORE"], "jobs", files[0])["state"] == "dns_published":
-                    break
-            time.sleep(0.05)
+        job_id = storeindex.wait_for_job(env["AAA_STORE"], "dns_published")
         emu.async_retries = 0
         fn.sandbox.kill()
     aws.proxy.faults.clear()

@@ -20,10 +20,10 @@ def add_functions(emu, task_root, env, scheduler_timeout=30):
                      timeout=scheduler_timeout, handler="scheduler")
 
 
-def run(task_root, env, scheduler_timeout=30):
+def run(task_root, env, scheduler_timeout=30, retry_delays=()):
     """One pass: (the scheduler's answer, [(executor payload, its answer), ...],
-    the scheduler's log lines)."""
-    with emulator.LambdaEmulator(retry_delays=()) as emu:
+    the scheduler's log lines). retry_delays: the emulator's async retries (none)."""
+    with emulator.LambdaEmulator(retry_delays=retry_delays) as emu:
         add_functions(emu, task_root, env, scheduler_timeout)
         emu.fire_scheduled_event("scheduler")
         emu.wait_idle(timeout=120)

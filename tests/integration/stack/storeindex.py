@@ -36,6 +36,22 @@ def save(store, doc, *parts):
         json.dump(doc, f)
 
 
+def wait_for_job(store, state, timeout=30):
+    """The id of the first job under jobs/ once it is at state, polling; when the time
+    runs out, that job's id anyway (None when there is none)."""
+    d = path(store, "jobs")
+    deadline = time.time() + timeout
+    job_id = None
+    while time.time() < deadline:
+        files = [f for f in os.listdir(d) if f.endswith(".json")] if os.path.isdir(d) else []
+        if files:
+            job_id = files[0][:-5]
+            if load(store, "jobs", files[0])["state"] == state:
+                break
+        time.sleep(0.05)
+    return job_id
+
+
 def changes(store):
     """The change files under index.d/, oldest first (their names sort by time)."""
     d = os.path.join(_root(store), "index.d")
