@@ -258,7 +258,6 @@ void dns01_rec_know(struct dns01_rec *r, int found, struct route53_rrset *cur)
 
 void dns01_zone_forget(struct dns01 *d, size_t zi)
 {
-	struct dns01_cache *c = d->cache;
 	size_t i;
 
 	for (i = 0; i < d->nrecs; i++) {
@@ -268,6 +267,14 @@ void dns01_zone_forget(struct dns01 *d, size_t zi)
 		d->recs[i].known = 0;
 	}
 	/* A batch's listing of the zone is as stale: list it again when read. */
+	dns01_cache_zone_stale(d, zi);
+}
+
+void dns01_cache_zone_stale(struct dns01 *d, size_t zi)
+{
+	struct dns01_cache *c = d->cache;
+	size_t i;
+
 	for (i = 0; c != &d->own && i < c->nlists; i++) {
 		if (strcmp(c->lists[i].zone_id, d->zones[zi].id) != 0)
 			continue;

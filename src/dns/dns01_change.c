@@ -255,6 +255,9 @@ static int s_change_zone(struct dns01 *d, size_t zi, change_fn fn, const char *w
 		src = s_send_batch(d, z, creds, &b, ci, &reply);
 		if (src == 0) {
 			s_learn(d, &b);
+			/* Another object of the batch reading this zone (a failed
+			 * job's cleanup) must see our change, not the listing. */
+			dns01_cache_zone_stale(d, zi);
 			for (i = 0; i < b.n; i++)
 				*sent += b.ch[i].action != ROUTE53_DELETE || i + 1 == b.n ||
 					 b.recs[i + 1] != b.recs[i];

@@ -126,6 +126,9 @@ int dns01_read_txt(struct dns01 *d, const char *zone_id, const char *name,
 void dns01_zone_forget(struct dns01 *d, size_t zi);
 /* Records zone zi's failure (d->err) as its own outcome too. */
 void dns01_zone_failed(struct dns01 *d, size_t zi);
+/* The batch cache's listing of zone zi no longer says what the zone holds
+ * (we changed it): the next read lists it again. */
+void dns01_cache_zone_stale(struct dns01 *d, size_t zi);
 /* Sets d->err (printf format); always returns -1. */
 int dns01_fail(struct dns01 *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -296,6 +296,28 @@ def test_a_zone_refusing_the_change_fails_only_its_certificates(task_root, env, 
     assert aws.records(z1["id"], "TXT") == []
 
 
+def test_a_job_failing_after_the_publish_removes_its_record(task_root, env, zones, aws, ca,
+                                                            aaa, cli_env):
+    """Three certificates in one zone; the CA refuses one challenge answer, after the
+    batch published every value. That job fails and removes its own value (the batch's
+    listing of the zone, read before the publish, must not make it believe there is
+    nothing to remove); the other two renew; no TXT record is left."""
+    z1 = zones[0]
+    names = [f"v{i}.{z1['name']}" for i in range(3)]
+    _issue(aaa, cli_env, names)
+    ca.proxy.reset_stats()
+    ca.proxy.faults.add(dict(fault="error", action="challenge", status=400,
+                             code="malformed", message="refused for the test", count=1))
+    with emulator.LambdaEmulator(retry_delays=()) as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=240,
+                         handler="executor")
+        out = json.loads(emu.invoke("executor", {"action": "renew_batch",
+                                                 "names": names}).result_body())
+    ca.proxy.faults.clear()
+    states = sorted(j["state"] for j in out["jobs"])
+    assert states == ["done", "done", "failed"], out
+    assert aws.records(z1["id"], "TXT") == []
+
 def test_batch_cut_short_by_its_deadline_resumes_together(task_root, env, zones, aws, ca,
                                                           aaa, cli_env):
     """A 12 s function and Route53 changes held PENDING for 9 s: the batch saves every
