@@ -189,10 +189,8 @@ def test_transient_faults_are_retried(tool, aws, aws_resources, tmp_path, fault)
     src = tmp_path / "in"
     src.write_text("payload")
     aws.proxy.faults.add(service="s3", action="PutObject", count=3, **fault)
-    t0 = time.monotonic()
     rc, out, err = tool("store-put", url(aws_resources), "k", str(src))
     assert rc == 0, err
-    assert time.monotonic() - t0 < 20
     assert settled(aws)["by_action"].get("s3:PutObject") == 4
     h = aws.direct_client("s3").get_object(Bucket=aws_resources["bucket"], Key=phys("k"))
     assert h["Body"].read() == b"payload"

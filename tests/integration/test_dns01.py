@@ -395,12 +395,10 @@ def test_check_authoritative_asks_the_name_server(tool, aws, dns):
 def test_check_authoritative_times_out_when_not_served(tool, aws):
     zone, zid = new_zone(aws)
     # Nothing answers on this port: the check cannot confirm, and wait gives up.
-    t0 = time.monotonic()
     rc, out, err = tool("--check-auth", "--check-server", "127.0.0.1:9", "--timeout-ms",
                         "1500", "--state", os.devnull, "--wait", "publish", f"{zone}=x")
     assert rc == 1
     assert "127.0.0.1:9 does not serve" in out["error"]
-    assert time.monotonic() - t0 < 10
 
 
 def test_list_hosted_zones_follows_pages(tool, aws):

@@ -224,7 +224,7 @@ def test_timeout_kills_and_next_invocation_cold_starts(emu, task_root):
     t0 = time.monotonic()
     inv = emu.invoke("aaa-fn", {"action": "ls"})
     assert inv.outcome == "timeout" and inv.error["errorType"] == "Sandbox.Timedout"
-    assert 0.9 < time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 > 0.9  # not before the function's 1 s timeout
     assert fn.exits and fn.exits[0][1] == -signal.SIGKILL
     inv = emu.invoke("aaa-fn", {"action": "nope"})
     assert inv.cold_start and fn.sandboxes == 2
@@ -252,11 +252,9 @@ def test_without_runtime_api_exits_1():
 def test_unreachable_runtime_api_gives_up():
     port = emulator_free_port()
     env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}"}
-    t0 = time.monotonic()
     p = subprocess.run([AAA, "lambda"], env=env, capture_output=True, text=True, timeout=30)
     assert p.returncode == 1 and "unreachable" in p.stderr
     assert p.stderr.count("GET next") == 6  # bounded retries
-    assert time.monotonic() - t0 < 10
 
 
 def emulator_free_port():
