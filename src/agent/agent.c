@@ -161,6 +161,20 @@ void agent_fail(struct agent *a, const char *source, const char *code, const cha
 	log_info("%s", a->err.message);
 }
 
+void agent_fail_from(struct agent *a, const struct aaa_err *cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(&a->err, cause && cause->source[0] ? cause->source : "internal",
+		 cause ? cause->code : "", fmt, ap);
+	va_end(ap);
+	if (cause)
+		err_detail(&a->err, cause->http_status,
+			   cause->request_id[0] ? cause->request_id : NULL);
+	log_info("%s", a->err.message);
+}
+
 /*
  * The ACME client keeps the CA's last problem as text ("urn:...:rateLimited:
  * detail ..."); its type is the first word when it is a URN, which is what

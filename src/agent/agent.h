@@ -75,6 +75,12 @@ int agent_renew_before_days(void);
  * caller reports it once (the CLI's last line, the executor's answer). */
 void agent_fail(struct agent *a, const char *source, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Sets agent->err like agent_fail, keeping cause's source, code, HTTP
+ * status and request id (a lower layer's error: dns01_err, a deploy's); the
+ * message from fmt, which usually quotes cause->message (cause is not
+ * a->err). A cause without a source counts as "internal". */
+void agent_fail_from(struct agent *a, const struct aaa_err *cause, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Copies the ACME client's last error (with its problem type) into a->err. */
 void agent_fail_acme(struct agent *a, const char *what);
 

@@ -530,22 +530,24 @@ static void s_kms(struct doctor_report *r, const char *key_id, int *arc)
 	free(d);
 }
 
-char *doctor_zone_fix(const char *domain, const char *err)
+char *doctor_zone_fix(const char *domain, int why, const struct aaa_err *err)
 {
 	const char *base = strncmp(domain, "*.", 2) == 0 ? domain + 2 : domain;
 
-	if (err && (strstr(err, "AccessDenied") || strstr(err, "not authorized")))
+	if (why == DNS01_ROLE_FAILED)
+		return str_printf("allow sts:AssumeRole on the --zone-role role, and trust this "
+				  "identity in the role's trust policy");
+	if (err_source_is(err, "aws") &&
+	    (strcmp(err->code, "AccessDenied") == 0 ||
+	     strcmp(err->code, "AccessDeniedException") == 0 || err->http_status == 403))
 		return str_printf(
 		    "allow route53:ListHostedZones and route53:ListResourceRecordSets "
 		    "(for the role given with --zone-role, if any)");
-	if (err && strstr(err, "cannot assume zone role"))
-		return str_printf("allow sts:AssumeRole on the --zone-role role, and trust this "
-				  "identity in the role's trust policy");
-	if (err && strstr(err, " is a CNAME to "))
+	if (why == DNS01_CNAME_NO_ZONE)
 		return str_printf("create the hosted zone the CNAME of _acme-challenge.%s points "
 				  "into, or give its role with --zone-role",
 				  base);
-	if (err && strstr(err, "no Route53 hosted zone"))
+	if (why == DNS01_NO_ZONE)
 		return str_printf("create a Route53 hosted zone for %s or a parent domain", base);
 	return str_printf("see the error line above");
 }
@@ -556,6 +558,7 @@ static void s_zones(struct doctor_report *r, const struct doctor_opts *o, int ha
 	char *zid = NULL, *zname = NULL, *name = NULL, *d = NULL, *fix = NULL;
 	struct aaa_err err;
 	size_t i;
+	int why;
 
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.zone_roles = o->zone_roles;
@@ -569,11 +572,12 @@ static void s_zones(struct doctor_report *r, const struct doctor_opts *o, int ha
 		if (!have_id) {
 			*arc |= doctor_report_add(r, name, DOCTOR_SKIP, "needs working credentials",
 						  NULL);
-		} else if (dns01_find_zone(o->domains[i], &dopts, &zid, &zname, &err) == 0) {
+		} else if ((why = dns01_find_zone(o->domains[i], &dopts, &zid, &zname, &err)) ==
+			   0) {
 			d = str_printf("%s (%s)", zname, zid);
 			*arc |= doctor_report_add(r, name, DOCTOR_OK, d, NULL);
 		} else {
-			fix = doctor_zone_fix(o->domains[i], err.message);
+			fix = doctor_zone_fix(o->domains[i], why, &err);
 			*arc |= doctor_report_add(r, name, DOCTOR_FAIL, err.message, fix);
 		}
 		free(name);

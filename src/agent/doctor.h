@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/err.h"
+
 struct aws_reply;
 
 struct doctor_opts {
@@ -89,9 +91,10 @@ int doctor_region_known(const char *region);
 char *doctor_fix(const char *check, int rc, const struct aws_reply *reply, const char *bucket,
 		 const char *key_id);
 
-/* The fix for a failed zone lookup, from dns01_find_zone's message
- * (domain is the --domain value). Caller frees. */
-char *doctor_zone_fix(const char *domain, const char *err);
+/* The fix for a failed zone lookup, from dns01_find_zone's answer (why)
+ * and error (its source and AWS's code); domain is the --domain value.
+ * Caller frees. */
+char *doctor_zone_fix(const char *domain, int why, const struct aaa_err *err);
 
 /* Runs every check into r (caller frees with doctor_report_free). 0/-1
  * (-1 only when the report itself could not be built). */

@@ -339,11 +339,11 @@ static int s_one(struct agent *a, const char *id, const char *key, const char *o
 		goto out;
 	}
 	if (dns01_cleanup(d) != 0) {
-		agent_fail(
-		    a, "dns", "",
-		    "job %s: removing its TXT records failed: %s (the marker stays; the next "
-		    "scheduler pass tries again)",
-		    id, dns01_error(d));
+		agent_fail_from(
+		    a, dns01_err(d),
+		    "job %s: removing its TXT records failed: %s (the marker stays; the "
+		    "next scheduler pass tries again)",
+		    id, dns01_err(d)->message);
 		goto out;
 	}
 	cJSON_ArrayForEach(it, json_arr(json_obj(mark, "dns"), "records"))

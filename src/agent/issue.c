@@ -136,7 +136,7 @@ static int s_dns(struct run *r)
 		return -1;
 	}
 	if (!st && dns01_resolve(r->dns, r->names, r->nnames) != 0) {
-		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+		agent_fail_from(r->a, dns01_err(r->dns), "%s", dns01_err(r->dns)->message);
 		return -1;
 	}
 	if (!st)
@@ -176,7 +176,7 @@ static void s_dns_cleanup(struct run *r)
 	if (dns01_cleanup(r->dns) != 0) {
 		log_error("job %s: removing the TXT records failed: %s (they stay listed in the "
 			  "job; run it again to retry)",
-			  job_id(r->job), dns01_error(r->dns));
+			  job_id(r->job), dns01_err(r->dns)->message);
 		return;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "dns");
@@ -348,7 +348,7 @@ int issue_values(struct run *r, size_t *npending)
 		    !(txt = acme_dns01_txt_value(ka)))
 			goto out;
 		if (dns01_add(r->dns, z->identifier, txt) != 0) {
-			agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+			agent_fail_from(r->a, dns01_err(r->dns), "%s", dns01_err(r->dns)->message);
 			goto out;
 		}
 		pending++;
@@ -381,7 +381,7 @@ static int s_step_ordered(struct run *r)
 	if (pending == 0)
 		return 0;
 	if (dns01_publish(r->dns) != 0) {
-		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+		agent_fail_from(r->a, dns01_err(r->dns), "%s", dns01_err(r->dns)->message);
 		/* Whatever part went out must be listed, so cleanup finds it. */
 		s_save_dns(r);
 		return -1;
@@ -398,7 +398,7 @@ static int s_step_published(struct run *r)
 	if (s_dns(r) != 0)
 		return -1;
 	if (dns01_wait(r->dns) != 0) {
-		agent_fail(r->a, "dns", "", "%s", dns01_error(r->dns));
+		agent_fail_from(r->a, dns01_err(r->dns), "%s", dns01_err(r->dns)->message);
 		return -1;
 	}
 	agent_progress(r->a, "DNS changes in sync");

@@ -106,11 +106,15 @@ static struct dns01 *s_new_dns(struct s_batch *b, size_t i, int waiting)
 	return dns01_new(&o);
 }
 
-/* A job whose part of a batch's DNS work failed: its error, then the
- * usual failure (or resumption when the deadline cut it short). */
-static void s_dns_failed(struct s_batch *b, size_t i, const char *why)
+/* A job whose part of a batch's DNS work failed: its error (NULL: out of
+ * memory), then the usual failure (or resumption when the deadline cut it
+ * short). */
+static void s_dns_failed(struct s_batch *b, size_t i, const struct aaa_err *why)
 {
-	agent_fail(b->a, "dns", "", "%s", why);
+	if (why)
+		agent_fail_from(b->a, why, "%s", why->message);
+	else
+		agent_fail(b->a, "dns", "", "dns-01: out of memory");
 	s_after(b, i, issue_step_failed(&b->runs[i]));
 }
 
@@ -202,7 +206,7 @@ static void s_publish(struct s_batch *b, const int *sel)
 		}
 		m = s_merge(b, &all, i, 0);
 		if (m < 0)
-			s_dns_failed(b, i, m == -2 ? "dns-01: out of memory" : dns01_error(all.d));
+			s_dns_failed(b, i, m == -2 ? NULL : dns01_err(all.d));
 		else
 			nvalues += pending;
 	}
@@ -211,7 +215,7 @@ static void s_publish(struct s_batch *b, const int *sel)
 	if (dns01_publish_all(all.d) != 0)
 		log_warn("batch: publishing failed in a zone: %s (its certificates fail, the "
 			 "others go on)",
-			 dns01_error(all.d));
+			 dns01_err(all.d)->message);
 	for (i = 0; i < b->n; i++) {
 		if (!all.in[i])
 			continue;
@@ -219,13 +223,13 @@ static void s_publish(struct s_batch *b, const int *sel)
 		if (dns01_adopt(r->dns, all.d) != 0) {
 			/* What went out in its other zones is listed, for cleanup. */
 			issue_save_dns(r);
-			s_dns_failed(b, i, dns01_error(r->dns));
+			s_dns_failed(b, i, dns01_err(r->dns));
 			if (b->yielded)
 				goto out;
 			continue;
 		}
 		if (issue_save_dns(r) != 0) {
-			s_dns_failed(b, i, "dns-01: out of memory");
+			s_dns_failed(b, i, NULL);
 			continue;
 		}
 		agent_progress(b->a, "job %s: DNS records published with the batch",
@@ -262,12 +266,9 @@ static void s_wait(struct s_batch *b, const int *sel)
 	if (b->yielded)
 		goto out;
 	if (w.n && dns01_wait(w.d) != 0) {
-		char why[sizeof(b->a->err.message)];
-
-		snprintf(why, sizeof(why), "%s", dns01_error(w.d));
 		for (i = 0; i < b->n && !b->yielded; i++)
 			if (w.in[i] && b->active[i])
-				s_dns_failed(b, i, why);
+				s_dns_failed(b, i, dns01_err(w.d));
 		goto out;
 	}
 	for (i = 0; i < b->n && !b->yielded; i++) {
@@ -278,7 +279,7 @@ static void s_wait(struct s_batch *b, const int *sel)
 			    issue_save_dns(&b->runs[i]) == 0)
 				s_advance(b, i, JOB_DNS_INSYNC);
 			else
-				s_dns_failed(b, i, dns01_error(b->runs[i].dns));
+				s_dns_failed(b, i, dns01_err(b->runs[i].dns));
 		} else {
 			s_after(b, i, issue_step(&b->runs[i])); /* its own wait */
 		}
@@ -311,7 +312,7 @@ static void s_cleanup(struct s_batch *b, const int *sel)
 	if (dns01_cleanup(c.d) != 0)
 		log_warn("batch: removing the TXT records failed in a zone: %s (those jobs keep "
 			 "them listed and try again)",
-			 dns01_error(c.d));
+			 dns01_err(c.d)->message);
 	for (i = 0; i < b->n; i++) {
 		if (!c.in[i])
 			continue;

@@ -139,29 +139,45 @@ void dns01_free(struct dns01 *d)
 		free(d->idents[i].name);
 	free(d->idents);
 	s_cache_clear(&d->own);
-	free(d->err);
 	free(d);
+}
+
+static int s_vfail(struct dns01 *d, const char *source, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static int s_vfail(struct dns01 *d, const char *source, const char *fmt, va_list ap)
+{
+	err_vset(&d->err, source, "", fmt, ap);
+	d->fail_kind = -1;
+	log_debug("%s", d->err.message);
+	return -1;
 }
 
 int dns01_fail(struct dns01 *d, const char *fmt, ...)
 {
 	va_list ap;
-	char *m = NULL;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	s_vfail(d, "dns", fmt, ap);
 	va_end(ap);
-	free(d->err);
-	d->err = m;
-	if (m)
-		log_debug("%s", m);
 	return -1;
 }
 
-const char *dns01_error(const struct dns01 *d)
+int dns01_fail_aws(struct dns01 *d, const struct aws_reply *reply, const char *fmt, ...)
 {
-	return d && d->err ? d->err : "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	s_vfail(d, "aws", fmt, ap);
+	va_end(ap);
+	aws_reply_detail(reply, &d->err);
+	return -1;
+}
+
+const struct aaa_err *dns01_err(const struct dns01 *d)
+{
+	static const struct aaa_err none;
+
+	return d ? &d->err : &none;
 }
 
 int dns01_set_check_servers(struct dns01 *d, const char *const *servers, size_t n)
@@ -426,8 +442,9 @@ out:
 	if (r && r->role && r->creds == NULL) {
 		rc = sts_assume_role(r->role, "aaa-dns01", NULL, 0, NULL, &r->creds, &reply);
 		if (rc != 0) {
-			dns01_fail(d, "cannot assume zone role %s: %s", r->role,
-				   reply.message ? reply.message : "STS AssumeRole failed");
+			dns01_fail_aws(d, &reply, "cannot assume zone role %s: %s", r->role,
+				       reply.message ? reply.message : "STS AssumeRole failed");
+			d->fail_kind = DNS01_ROLE_FAILED;
 			r = NULL;
 		}
 	}
@@ -460,8 +477,9 @@ static int s_role_list(struct dns01 *d, struct dns01_role *r)
 		return 0;
 	rc = route53_list_hosted_zones(r->creds, &r->zones, NULL, &reply);
 	if (rc != 0) {
-		dns01_fail(d, "cannot list Route53 hosted zones%s%s: %s", r->role ? " as " : "",
-			   r->role ? r->role : "", reply.message ? reply.message : "failed");
+		dns01_fail_aws(d, &reply, "cannot list Route53 hosted zones%s%s: %s",
+			       r->role ? " as " : "", r->role ? r->role : "",
+			       reply.message ? reply.message : "failed");
 		route53_zones_free(&r->zones);
 	} else {
 		r->listed = 1;
@@ -755,6 +773,8 @@ static int s_resolve_one(struct dns01 *d, const char *identifier)
 					   "zone for %s or a parent domain, give an explicit zone "
 					   "id, or CNAME %s into a zone you have",
 					   ident, rname, rname + strlen("_acme-challenge."), rname);
+			if (!explicit_id)
+				d->fail_kind = hops ? DNS01_CNAME_NO_ZONE : DNS01_NO_ZONE;
 			goto out;
 		}
 		z = &r->zones.v[idx];
@@ -769,8 +789,9 @@ static int s_resolve_one(struct dns01 *d, const char *identifier)
 		arc =
 		    s_read_cached(d, z->id, rname, r->creds, &rr, &found, &txt, &txt_found, &reply);
 		if (arc != 0) {
-			dns01_fail(d, "%s: cannot read %s in zone %s (%s): %s", ident, rname, zname,
-				   z->id, reply.message ? reply.message : "failed");
+			dns01_fail_aws(d, &reply, "%s: cannot read %s in zone %s (%s): %s", ident,
+				       rname, zname, z->id,
+				       reply.message ? reply.message : "failed");
 			goto out;
 		}
 		if (!found || rr.nvalues == 0)
@@ -858,7 +879,8 @@ int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone
 		goto out;
 	}
 	if (dns01_resolve(d, names, 1)) {
-		err_set(err, "dns", "", "%s", dns01_error(d));
+		err_copy(err, &d->err);
+		rc = d->fail_kind < 0 ? d->fail_kind : -1;
 		goto out;
 	}
 	z = s_zone_of(d, name);

@@ -14,8 +14,11 @@
  * certificate) may hold values in the same _acme-challenge TXT record set.
  * Publishing keeps their values; cleanup removes only ours.
  *
- * Every int function returns 0 on success, -1 on failure with
- * dns01_error() set to one line for the user (AWS's error code included).
+ * Every int function returns 0 on success, -1 on failure with dns01_err()
+ * set: source "aws" with AWS's code, HTTP status and request id when a
+ * Route53 (or STS, for a zone role) call failed, "dns" when the DNS side did
+ * (no zone holds a name, a CNAME loop, a change still pending), and a
+ * message of one line for the user (AWS's error code included).
  */
 #ifndef AAA_DNS_DNS01_H
 #define AAA_DNS_DNS01_H
@@ -70,7 +73,7 @@ struct dns01; /* opaque */
 struct dns01 *dns01_new(const struct dns01_opts *opts);
 /* Finds the zone of each name (ACME identifier, "*.x" allowed) BEFORE any order is made:
  * longest matching zone name, public preferred over private, explicit zone id wins, and a CNAME
- * on _acme-challenge.<name> followed into the delegated zone. -1 with dns01_error() naming the
+ * on _acme-challenge.<name> followed into the delegated zone. -1 with dns01_err() naming the
  * name that has no hosted zone (and what to do). */
 int dns01_resolve(struct dns01 *d, const char *const *names, size_t n);
 /* Registers one TXT value for identifier (after resolve). */
@@ -87,16 +90,26 @@ int dns01_wait(struct dns01 *d);
  * the remainder, DELETE when none left). Idempotent; safe after a partial or failed publish, and on
  * a dns01 rebuilt from state. */
 int dns01_cleanup(struct dns01 *d);
-/* last failure, one line for the user, with AWS's code; "" when none. Borrowed. */
-const char *dns01_error(const struct dns01 *d);
+/* The last failure (empty when none; an empty one for a NULL d). Borrowed:
+ * valid until d's next call; a caller copies it (err_copy) to keep it. */
+const struct aaa_err *dns01_err(const struct dns01 *d);
 /* Serializable state (zones, record names, our values, change ids, published or not) so a job
  * can resume in another process/invocation; caller cJSON_Deletes. NULL on OOM. */
 cJSON *dns01_state(const struct dns01 *d);
 /* NULL on OOM or a malformed state (logged). */
 struct dns01 *dns01_from_state(const cJSON *state, const struct dns01_opts *opts);
 void dns01_free(struct dns01 *d);
-/* For `aaa doctor` and early checks: the zone that would hold name's challenge. Caller frees
- * *zone_id and *zone_name; -1 and err set (source "dns") when none. */
+/*
+ * For `aaa doctor` and early checks: the zone that would hold name's challenge. Caller frees
+ * *zone_id and *zone_name. When there is none, err is set as dns01_err and the answer says
+ * why: DNS01_NO_ZONE (no hosted zone these credentials see holds the record),
+ * DNS01_CNAME_NO_ZONE (_acme-challenge.<name> is a CNAME into no such zone),
+ * DNS01_ROLE_FAILED (the zone role given for name could not be assumed; err is STS's
+ * answer), or -1 for any other failure (a Route53 refusal: err's code).
+ */
+#define DNS01_NO_ZONE	    (-2)
+#define DNS01_CNAME_NO_ZONE (-3)
+#define DNS01_ROLE_FAILED   (-4)
 int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone_id,
 		    char **zone_name, struct aaa_err *err);
 
@@ -111,13 +124,13 @@ int dns01_find_zone(const char *name, const struct dns01_opts *opts, char **zone
 int dns01_merge(struct dns01 *dst, const struct dns01 *src);
 /* Like dns01_publish, but every zone is tried even when one fails; each
  * zone's outcome is kept for dns01_adopt. 0, or -1 (the first failure in
- * dns01_error) when any zone failed. dns01_cleanup keeps outcomes too. */
+ * dns01_err) when any zone failed. dns01_cleanup keeps outcomes too. */
 int dns01_publish_all(struct dns01 *d);
 /*
  * Takes the batch's outcome into d (one certificate): the change of each
  * of d's zones, and which of d's records are published. -1 with
- * dns01_error(d) when a zone of d failed in the batch's last publish or
- * cleanup; 0 otherwise.
+ * dns01_err(d) that zone's failure (its source, AWS's code...) when a zone
+ * of d failed in the batch's last publish or cleanup; 0 otherwise.
  */
 int dns01_adopt(struct dns01 *d, const struct dns01 *batch);
 /* What src believes the record sets dst also holds contain (after src's

@@ -123,9 +123,12 @@ int dns01_adopt(struct dns01 *d, const struct dns01 *batch)
 		if ((bi = s_zone_find(batch, z->id)) < 0)
 			continue;
 		bz = &batch->zones[bi];
-		if (bz->err) {
-			if (rc == 0)
-				dns01_fail(d, "%s", bz->err);
+		if (bz->failed) {
+			if (rc == 0 && bz->err) {
+				err_copy(&d->err, bz->err);
+				d->fail_kind = -1;
+			} else if (rc == 0)
+				dns01_fail(d, "zone %s (%s): failed in the batch", z->name, z->id);
 			rc = -1;
 			continue;
 		}
@@ -139,7 +142,7 @@ int dns01_adopt(struct dns01 *d, const struct dns01 *batch)
 	}
 	for (i = 0; i < d->nrecs; i++) {
 		bi = s_rec_find(batch, d->recs[i].name);
-		if (bi >= 0 && batch->zones[batch->recs[bi].zone].err == NULL)
+		if (bi >= 0 && !batch->zones[batch->recs[bi].zone].failed)
 			d->recs[i].published = batch->recs[bi].published;
 		/* The batch wrote the set: this object's belief is stale. */
 		route53_rrset_free(&d->recs[i].seen);
@@ -152,7 +155,7 @@ int dns01_zone_ok(const struct dns01 *d, const char *zone_id)
 {
 	long i = s_zone_find(d, zone_id);
 
-	return i < 0 || d->zones[i].err == NULL;
+	return i < 0 || !d->zones[i].failed;
 }
 
 size_t dns01_zone_count(const struct dns01 *d)

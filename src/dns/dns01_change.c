@@ -103,8 +103,8 @@ static int s_belief(struct dns01 *d, size_t ri, const struct aws_credentials *cr
 	memset(&reply, 0, sizeof(reply));
 	if (dns01_read_txt(d, z->id, r->name, creds, &cur, &found, &reply) != 0) {
 		z->gone |= aws_error_is(&reply.err, "NoSuchHostedZone");
-		rc = dns01_fail(d, "cannot read TXT %s in zone %s (%s): %s", r->name, z->name,
-				z->id, reply.message ? reply.message : "failed");
+		rc = dns01_fail_aws(d, &reply, "cannot read TXT %s in zone %s (%s): %s", r->name,
+				    z->name, z->id, reply.message ? reply.message : "failed");
 	} else {
 		dns01_rec_know(r, found, &cur);
 	}
@@ -271,8 +271,8 @@ static int s_change_zone(struct dns01 *d, size_t zi, change_fn fn, const char *w
 			continue;
 		}
 		z->gone |= aws_error_is(&reply.err, "NoSuchHostedZone");
-		dns01_fail(d, "cannot %s the dns-01 TXT records in zone %s (%s): %s", what, z->name,
-			   z->id, reply.message ? reply.message : "failed");
+		dns01_fail_aws(d, &reply, "cannot %s the dns-01 TXT records in zone %s (%s): %s",
+			       what, z->name, z->id, reply.message ? reply.message : "failed");
 		goto out;
 	}
 	rc = 0;
@@ -320,13 +320,21 @@ static void s_clear_zone_errors(struct dns01 *d)
 	for (i = 0; i < d->nzones; i++) {
 		free(d->zones[i].err);
 		d->zones[i].err = NULL;
+		d->zones[i].failed = 0;
 	}
 }
 
 void dns01_zone_failed(struct dns01 *d, size_t zi)
 {
-	free(d->zones[zi].err);
-	d->zones[zi].err = str_dup(d->err ? d->err : "failed");
+	struct dns01_zone *z = &d->zones[zi];
+
+	z->failed = 1;
+	if (z->err == NULL)
+		z->err = malloc(sizeof(*z->err));
+	if (z->err && err_is_set(&d->err))
+		err_copy(z->err, &d->err);
+	else if (z->err)
+		err_set(z->err, "dns", "", "zone %s (%s): failed", z->name, z->id);
 }
 
 int dns01_publish(struct dns01 *d)
@@ -345,22 +353,21 @@ int dns01_publish(struct dns01 *d)
  * behind); the first failure is the one reported. */
 static int s_each_zone(struct dns01 *d, int (*step)(struct dns01 *, size_t))
 {
-	char *first = NULL;
+	struct aaa_err first;
 	size_t i;
 	int rc = 0;
 
+	err_clear(&first);
 	s_clear_zone_errors(d);
 	for (i = 0; i < d->nzones; i++) {
 		if (step(d, i) == 0)
 			continue;
+		if (rc == 0)
+			err_copy(&first, &d->err);
 		rc = -1;
-		if (first == NULL && d->err)
-			first = str_dup(d->err);
 	}
-	if (first) {
-		free(d->err);
-		d->err = first;
-	}
+	if (rc)
+		err_copy(&d->err, &first);
 	return rc;
 }
 
@@ -392,8 +399,8 @@ static int s_cleanup_zone(struct dns01 *d, size_t zi)
 			 z->name, z->id);
 		free(z->err);
 		z->err = NULL;
-		free(d->err);
-		d->err = NULL;
+		z->failed = 0;
+		err_clear(&d->err);
 	} else if (sent) {
 		log_info("zone %s (%s): removed our values from %zu TXT record set(s)", z->name,
 			 z->id, sent);

@@ -21,9 +21,11 @@ struct dns01_zone {
 	char **ns; /* its NS record set, read once for check_authoritative */
 	size_t nns;
 	int ns_read;
-	char *err; /* why its last publish, wait or cleanup failed (a batch's
-		      per-zone outcome); NULL when it did not */
-	int gone;  /* Route53 answered NoSuchHostedZone: deleted since resolve */
+	int failed;	     /* its last publish, wait or cleanup failed (a batch's
+				per-zone outcome) */
+	struct aaa_err *err; /* why (source, AWS's code...); NULL when it did not
+				fail, or no memory was left to keep it */
+	int gone;	     /* Route53 answered NoSuchHostedZone: deleted since resolve */
 };
 
 /* One TXT record set: _acme-challenge.<name>, or a CNAME's target. */
@@ -96,7 +98,8 @@ struct dns01 {
 	struct dns01_cache *cache; /* &own, or the batch's (borrowed) */
 
 	unsigned change_requests;
-	char *err;
+	struct aaa_err err; /* the last failure (dns01_err) */
+	int fail_kind;	    /* -1, or DNS01_NO_ZONE... for dns01_find_zone */
 };
 
 /* Appends (copies) into d; index through *idx. 0/-1 (OOM). */
@@ -129,7 +132,11 @@ void dns01_zone_failed(struct dns01 *d, size_t zi);
 /* The batch cache's listing of zone zi no longer says what the zone holds
  * (we changed it): the next read lists it again. */
 void dns01_cache_zone_stale(struct dns01 *d, size_t zi);
-/* Sets d->err (printf format); always returns -1. */
+/* Sets d->err, source "dns", no code (printf format); always returns -1. */
 int dns01_fail(struct dns01 *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets d->err for a failed AWS call: source "aws" and, when AWS answered,
+ * its error code, HTTP status and request id from reply. Returns -1. */
+int dns01_fail_aws(struct dns01 *d, const struct aws_reply *reply, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -35,8 +35,8 @@ static int s_zone_ns(struct dns01 *d, struct dns01_zone *z, const struct aws_cre
 		return 0;
 	memset(&ns, 0, sizeof(ns));
 	if (route53_get_rrset(z->id, z->name, "NS", creds, &ns, &found, &reply) != 0) {
-		dns01_fail(d, "cannot read the NS records of zone %s (%s): %s", z->name, z->id,
-			   reply.message ? reply.message : "failed");
+		dns01_fail_aws(d, &reply, "cannot read the NS records of zone %s (%s): %s", z->name,
+			       z->id, reply.message ? reply.message : "failed");
 		goto out;
 	}
 	if (!found || ns.nvalues == 0) {
@@ -149,9 +149,10 @@ int dns01_wait(struct dns01 *d)
 			route53_change_info_free(&ci);
 			aws_reply_free(&reply);
 			if (route53_get_change(z->change_id, creds, &ci, &reply) != 0) {
-				dns01_fail(d, "cannot follow change %s of zone %s (%s): %s",
-					   z->change_id, z->name, z->id,
-					   reply.message ? reply.message : "failed");
+				dns01_fail_aws(d, &reply,
+					       "cannot follow change %s of zone %s (%s): %s",
+					       z->change_id, z->name, z->id,
+					       reply.message ? reply.message : "failed");
 				goto out;
 			}
 			if (ci.status && strcmp(ci.status, "INSYNC") == 0) {
@@ -175,8 +176,10 @@ int dns01_wait(struct dns01 *d)
 			goto out;
 		}
 		if (cancel_sleep_ms(delay) != 0) {
-			dns01_fail(d, "interrupted by signal %d while waiting for Route53",
-				   cancel_requested());
+			err_set(&d->err, "interrupted", "",
+				"interrupted by signal %d while waiting for Route53",
+				cancel_requested());
+			d->fail_kind = -1;
 			goto out;
 		}
 		/* 3 s apart at most: a change is late by 1.5 s on average, for about

@@ -281,6 +281,9 @@ def test_change_refused_reports_aws_code(tool, aws):
     rc, out, err = tool("publish", f"{zone}=v1")
     assert rc == 1
     assert "InvalidChangeBatch" in out["error"] and zone in out["error"]
+    # The code, status and request id are kept beside the words.
+    assert (out["source"], out["code"], out["http_status"]) == ("aws", "InvalidChangeBatch", 400)
+    assert out["request_id"], out
 
 
 def test_change_refused_once_reads_again_and_publishes(tool, aws, aws_cli):

@@ -200,3 +200,19 @@ def test_zone_listing_denied(aaa, aws, aws_resources):
     line, fix = _fail_line(p, "zone:www." + aws_resources["zone"])
     assert "AccessDenied" in line
     assert fix.startswith("allow route53:ListHostedZones")
+
+
+def test_zone_role_not_assumable(aaa, aws, aws_resources):
+    """STS refuses the zone role with the same AccessDenied a Route53 listing gives:
+    the fix is the role's trust, because the lookup says which call failed, not
+    because of the words."""
+    aws.proxy.faults.add(fault="error", status=403, code="AccessDenied",
+                         message="User is not authorized to perform: sts:AssumeRole",
+                         service="sts", action="AssumeRole", count=None)
+    zone = aws_resources["zone"]
+    role = "arn:aws:iam::123456789012:role/dns-zone-writer"
+    p = _doctor(aaa, "--s3-bucket", aws_resources["bucket"], "--domain", "www." + zone,
+                "--zone-role", f"{zone}={role}")
+    line, fix = _fail_line(p, "zone:www." + zone)
+    assert "cannot assume zone role" in line and "AccessDenied" in line
+    assert fix.startswith("allow sts:AssumeRole on the --zone-role role"), fix

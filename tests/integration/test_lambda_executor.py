@@ -74,6 +74,39 @@ def test_executor_actions_through_aws_lambda_invoke(task_root, env, zone, tmp_pa
         assert bad["errorType"] == "InvalidRequest" and "names" in bad["errorMessage"]
 
 
+def test_route53_refusal_is_the_jobs_error_with_its_code(task_root, env, zone, tmp_path,
+                                                         aws):
+    """Route53 refuses the TXT change (AccessDenied, 403): the executor's answer, the job
+    document and `status` carry Route53's code, HTTP status and request id, not only
+    its words; a name no zone holds is the DNS side's own failure, with no code."""
+    rule = aws.proxy.faults.add({"fault": "error", "service": "route53",
+                                 "action": "ChangeResourceRecordSets", "path": zone["id"],
+                                 "status": 403, "code": "AccessDenied",
+                                 "message": "not authorized to perform: "
+                                            "route53:ChangeResourceRecordSets",
+                                 "count": None})
+    with _emu() as emu:
+        emu.add_function("executor", str(task_root / "bootstrap"), env=env, timeout=120,
+                         handler="executor")
+        meta, out = _invoke(emu, tmp_path, "executor",
+                            {"action": "cert", "names": [f"denied.{zone['name']}"]})
+        assert "FunctionError" not in meta, out
+        assert rule.fired >= 1
+        assert out["state"] == "failed", out
+        err = out["error"]
+        assert (err["source"], err["code"], err["httpStatus"]) == ("aws", "AccessDenied", 403)
+        assert err["requestId"], err
+        assert "AccessDenied" in err["message"] and zone["name"] in err["message"], err
+        assert _job(env, out["job"])["error"] == err
+        _, st = _invoke(emu, tmp_path, "executor", {"action": "status", "job": out["job"]})
+        assert st["state"] == "failed" and st["error"] == err, st
+
+        _, bad = _invoke(emu, tmp_path, "executor",
+                         {"action": "cert", "names": ["no-zone.invalid"]})
+        assert bad["state"] == "failed" and "hosted zone" in bad["error"]["message"]
+        assert (bad["error"]["source"], bad["error"]["code"]) == ("dns", ""), bad
+
+
 def test_deadline_saves_and_resumes_with_the_same_order(task_root, env, zone, tmp_path,
                                                         aws, pebble):
     """A 12 s function (its margin capped at a third, 4 s), and Route53 changes held

@@ -13,8 +13,9 @@
  *          --timeout-ms N, --state FILE (read by wait/cleanup, written by
  *          publish/wait/cleanup), --wait, --check-auth (check_authoritative),
  *          --check-server IP:PORT (repeatable; dns01_set_check_servers).
- * Prints one JSON object ({"error": "..."} on failure, with "state" and
- * "change_requests" where they apply). Exit 0 ok, 1 failure, 2 usage.
+ * Prints one JSON object ({"error": "...", "source", "code", "http_status",
+ * "request_id"} on failure, with "state" and "change_requests" where they
+ * apply). Exit 0 ok, 1 failure, 2 usage.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -62,6 +63,25 @@ static int s_fail(const char *msg, struct dns01 *d)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "error", msg);
+	if (d) {
+		cJSON_AddItemToObject(o, "state", dns01_state(d));
+		cJSON_AddNumberToObject(o, "change_requests", dns01_change_requests(d));
+	}
+	s_print(o);
+	return 1;
+}
+
+/* A failure with its detail: {"error","source","code","http_status",
+ * "request_id"}, and d's state when d is given. */
+static int s_fail_err(const struct aaa_err *e, struct dns01 *d)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "error", e->message);
+	cJSON_AddStringToObject(o, "source", e->source);
+	cJSON_AddStringToObject(o, "code", e->code);
+	cJSON_AddNumberToObject(o, "http_status", e->http_status);
+	cJSON_AddStringToObject(o, "request_id", e->request_id);
 	if (d) {
 		cJSON_AddItemToObject(o, "state", dns01_state(d));
 		cJSON_AddNumberToObject(o, "change_requests", dns01_change_requests(d));
@@ -146,27 +166,27 @@ static int s_publish(const struct s_args *a, const struct dns01_opts *opts, char
 	if (d == NULL || dns01_set_check_servers(d, a->check_servers, a->ncheck_servers))
 		return s_fail("out of memory", NULL);
 	if (dns01_resolve(d, names, (size_t)n)) {
-		rc = s_fail(dns01_error(d), d);
+		rc = s_fail_err(dns01_err(d), d);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (dns01_add(d, names[i], vals[i])) {
-			rc = s_fail(dns01_error(d), d);
+			rc = s_fail_err(dns01_err(d), d);
 			goto out;
 		}
 	}
 	if (dns01_publish(d)) {
 		s_save(a, d);
-		rc = s_fail(dns01_error(d), d);
+		rc = s_fail_err(dns01_err(d), d);
 		goto out;
 	}
 	if ((a->wait || run) && dns01_wait(d)) {
 		s_save(a, d);
-		rc = s_fail(dns01_error(d), d);
+		rc = s_fail_err(dns01_err(d), d);
 		goto out;
 	}
 	if (run && dns01_cleanup(d)) {
-		rc = s_fail(dns01_error(d), d);
+		rc = s_fail_err(dns01_err(d), d);
 		goto out;
 	}
 	if (s_save(a, d))
@@ -191,7 +211,7 @@ static int s_from_state(const struct s_args *a, const struct dns01_opts *opts, i
 	}
 	rc = cleanup ? dns01_cleanup(d) : dns01_wait(d);
 	s_save(a, d);
-	rc = rc ? s_fail(dns01_error(d), d) : s_ok(d);
+	rc = rc ? s_fail_err(dns01_err(d), d) : s_ok(d);
 	dns01_free(d);
 	return rc;
 }
@@ -205,7 +225,7 @@ static int s_resolve(const struct dns01_opts *opts, char **names, int n)
 	if (d == NULL || n <= 0)
 		return d ? 2 : 1;
 	if (dns01_resolve(d, (const char *const *)names, (size_t)n)) {
-		int rc = s_fail(dns01_error(d), NULL);
+		int rc = s_fail_err(dns01_err(d), NULL);
 
 		dns01_free(d);
 		return rc;
@@ -228,7 +248,7 @@ static int s_find_zone(const struct dns01_opts *opts, const char *name)
 	cJSON *o;
 
 	if (dns01_find_zone(name, opts, &id, &zn, &err))
-		return s_fail(err.message, NULL);
+		return s_fail_err(&err, NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "zone_id", id);
 	cJSON_AddStringToObject(o, "zone_name", zn);

@@ -1,6 +1,8 @@
 /*
  * dns01 without the network: the resumable state (round trip, refusal of
- * malformed states) and the errors that come before any request.
+ * malformed states), the errors that come before any request, and how a
+ * Route53 refusal's code, status and request id are kept (dns01_impl.h's
+ * failure recording, fed a parsed Route53 error answer).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +10,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws/awserr.h"
+#include "aws/client.h"
 #include "dns/dns01.h"
+#include "dns/dns01_impl.h"
 #include "tests/unit/harness.h"
 
 static const char s_state[] =
@@ -93,9 +98,12 @@ TEST(dns01_errors_before_requests)
 	const char *names[] = {"example.com"};
 
 	REQUIRE(d != NULL);
-	CHECK_STR(dns01_error(d), "");
+	CHECK(!err_is_set(dns01_err(d)));
 	CHECK(dns01_add(d, "example.com", "v") == -1);
-	CHECK(strstr(dns01_error(d), "example.com was not resolved") != NULL);
+	CHECK(strstr(dns01_err(d)->message, "example.com was not resolved") != NULL);
+	/* Not an AWS answer: the DNS side's own failure, with no code. */
+	CHECK_STR(dns01_err(d)->source, "dns");
+	CHECK_STR(dns01_err(d)->code, "");
 	/* Nothing resolved: publish, wait and cleanup have nothing to do. */
 	CHECK(dns01_publish(d) == 0);
 	CHECK(dns01_wait(d) == 0);
@@ -106,8 +114,78 @@ TEST(dns01_errors_before_requests)
 	d = dns01_new(&o);
 	REQUIRE(d != NULL);
 	CHECK(dns01_resolve(d, names, 1) == -1);
-	CHECK(strstr(dns01_error(d), "expected DOMAIN=ZONEID") != NULL);
+	CHECK(strstr(dns01_err(d)->message, "expected DOMAIN=ZONEID") != NULL);
 	dns01_free(d);
+}
+
+/* Route53's error answer as the AWS client leaves it in a reply. */
+static void s_route53_refusal(struct aws_reply *reply, long status, const char *code)
+{
+	char body[512];
+
+	memset(reply, 0, sizeof(*reply));
+	snprintf(body, sizeof(body),
+		 "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"https://route53.amazonaws.com/"
+		 "doc/2013-04-01/\"><Error><Type>Sender</Type><Code>%s</Code><Message>Rate "
+		 "exceeded</Message></Error><RequestId>rid-53</RequestId></ErrorResponse>",
+		 code);
+	reply->resp.status = status;
+	REQUIRE(aws_error_parse(status, body, strlen(body), "rid-53", NULL, &reply->err) == 0);
+	reply->message = aws_error_format(&reply->err, "Route53", "ChangeResourceRecordSets", "Z1");
+	REQUIRE(reply->message != NULL);
+}
+
+TEST(dns01_keeps_route53_code_through_a_batch)
+{
+	cJSON *st = cJSON_Parse(s_state);
+	struct dns01 *batch, *cert;
+	struct aws_reply reply;
+	const struct aaa_err *e;
+
+	REQUIRE(st != NULL);
+	batch = dns01_from_state(st, NULL);
+	cert = dns01_from_state(st, NULL);
+	REQUIRE(batch != NULL && cert != NULL);
+	s_route53_refusal(&reply, 400, "Throttling");
+	/* A failed Route53 call: source aws, Route53's code, status and id;
+	 * the words as before (with the code in them). */
+	CHECK_INT(dns01_fail_aws(batch, &reply,
+				 "cannot publish the dns-01 TXT records in zone "
+				 "example.com (Z1): %s",
+				 reply.message),
+		  -1);
+	e = dns01_err(batch);
+	CHECK_STR(e->source, "aws");
+	CHECK_STR(e->code, "Throttling");
+	CHECK_INT(e->http_status, 400);
+	CHECK_STR(e->request_id, "rid-53");
+	CHECK(strstr(e->message, "zone example.com (Z1): Route53 ChangeResourceRecordSets") !=
+	      NULL);
+	CHECK(strstr(e->message, "Throttling") != NULL);
+	/* The zone's outcome keeps it, and each certificate of the batch with
+	 * a record there gets it whole. */
+	dns01_zone_failed(batch, 0);
+	CHECK(!dns01_zone_ok(batch, "Z1"));
+	CHECK(dns01_zone_ok(batch, "Z2"));
+	dns01_fail(batch, "a later failure of the batch");
+	CHECK_INT(dns01_adopt(cert, batch), -1);
+	e = dns01_err(cert);
+	CHECK_STR(e->source, "aws");
+	CHECK_STR(e->code, "Throttling");
+	CHECK_INT(e->http_status, 400);
+	CHECK_STR(e->request_id, "rid-53");
+	CHECK(strstr(e->message, "zone example.com (Z1)") != NULL);
+	/* A later failure of another kind does not carry the old code. */
+	dns01_fail(cert, "dns-01: out of memory");
+	CHECK_STR(dns01_err(cert)->source, "dns");
+	CHECK_STR(dns01_err(cert)->code, "");
+	CHECK_INT(dns01_err(cert)->http_status, 0);
+	CHECK_STR(dns01_err(cert)->request_id, "");
+	aws_reply_free(&reply);
+	dns01_free(batch);
+	dns01_free(cert);
+	cJSON_Delete(st);
+	CHECK(!err_is_set(dns01_err(NULL)));
 }
 
 TEST(dns01_add_wildcard_by_base_name)

@@ -12,6 +12,7 @@
 
 #include "agent/doctor.h"
 #include "aws/client.h"
+#include "dns/dns01.h"
 #include "harness.h"
 
 TEST(doctor_store_parse_forms)
@@ -164,22 +165,39 @@ TEST(doctor_report_text_and_json)
 	CHECK(!doctor_report_failed(&r));
 }
 
-TEST(doctor_zone_fix_from_dns_messages)
+TEST(doctor_zone_fix_from_the_error_not_its_words)
 {
+	struct aaa_err e;
 	char *f;
 
-	f = doctor_zone_fix("*.x.example",
-			    "*.x.example: no Route53 hosted zone holds "
-			    "_acme-challenge.x.example; create ... or CNAME ... into");
+	err_set(&e, "dns", "", "*.x.example: no Route53 hosted zone holds ...");
+	f = doctor_zone_fix("*.x.example", DNS01_NO_ZONE, &e);
 	CHECK_STR(f, "create a Route53 hosted zone for x.example or a parent domain");
 	free(f);
-	f = doctor_zone_fix("a.example", "a.example: _acme-challenge.a.example is a CNAME to "
-					 "z.other, which is in no Route53 hosted zone");
+	f = doctor_zone_fix("a.example", DNS01_CNAME_NO_ZONE, &e);
 	CHECK_STR(f, "create the hosted zone the CNAME of _acme-challenge.a.example points into, "
 		     "or give its role with --zone-role");
 	free(f);
-	f = doctor_zone_fix("a.example", "cannot list Route53 hosted zones: Route53 "
-					 "ListHostedZones: AccessDenied: no (HTTP 403)");
+	/* Route53's refusal, by its code and status: the words may say anything. */
+	err_set(&e, "aws", "AccessDenied", "cannot list Route53 hosted zones: refused");
+	err_detail(&e, 403, "rid");
+	f = doctor_zone_fix("a.example", -1, &e);
 	CHECK(f && strncmp(f, "allow route53:ListHostedZones", 29) == 0);
+	free(f);
+	err_set(&e, "aws", "", "cannot list Route53 hosted zones: HTTP 403");
+	err_detail(&e, 403, NULL);
+	f = doctor_zone_fix("a.example", -1, &e);
+	CHECK(f && strncmp(f, "allow route53:ListHostedZones", 29) == 0);
+	free(f);
+	/* The same AccessDenied from STS, assuming the zone role: the role's
+	 * trust, not Route53's permissions. */
+	err_set(&e, "aws", "AccessDenied", "cannot assume zone role r: not authorized");
+	f = doctor_zone_fix("a.example", DNS01_ROLE_FAILED, &e);
+	CHECK(f && strncmp(f, "allow sts:AssumeRole", 20) == 0);
+	free(f);
+	/* Words alone decide nothing: a DNS-side failure that quotes them. */
+	err_set(&e, "dns", "", "a.example: AccessDenied is not authorized in this zone id");
+	f = doctor_zone_fix("a.example", -1, &e);
+	CHECK_STR(f, "see the error line above");
 	free(f);
 }
