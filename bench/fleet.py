@@ -53,10 +53,10 @@ def task_root(work, aaa_bin):
     return root
 
 
-def run_one(stack, aaa_bin, work, n, log):
+def run_one(stack, aaa_bin, work, n, log, exec_timeout=EXEC_TIMEOUT):
     root = task_root(work, aaa_bin)
     d = fleetdrill.Drill(stack, aaa_bin, root, n, concurrency=CONCURRENCY,
-                         exec_timeout=EXEC_TIMEOUT, memory=MEMORY, seed_workers=8,
+                         exec_timeout=exec_timeout, memory=MEMORY, seed_workers=8,
                          max_passes=n // 5 + 10, log=log)
     t = time.monotonic()
     d.setup(os.path.join(work, f"home-{n}"))
@@ -74,13 +74,13 @@ def run_one(stack, aaa_bin, work, n, log):
     return out
 
 
-def run_all(stack, aaa_bin, work, sizes, log):
-    data = {"sizes": sizes, "concurrency": CONCURRENCY, "exec_timeout_s": EXEC_TIMEOUT,
+def run_all(stack, aaa_bin, work, sizes, log, exec_timeout=EXEC_TIMEOUT):
+    data = {"sizes": sizes, "concurrency": CONCURRENCY, "exec_timeout_s": exec_timeout,
             "memory_mb": MEMORY, "r53_rate": 5, "runs": {}}
     for n in sizes:
         log(f"bench: fleet of {n}")
         try:
-            data["runs"][str(n)] = run_one(stack, aaa_bin, work, n, log)
+            data["runs"][str(n)] = run_one(stack, aaa_bin, work, n, log, exec_timeout)
         except Exception as exc:  # noqa: BLE001 - one size failing is a figure too
             log(f"bench: fleet of {n} failed: {exc!r}\n{traceback.format_exc()}")
             data["runs"][str(n)] = {"error": repr(exc)[:2000]}
@@ -159,6 +159,9 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(_REPO, "bench", "results.md"))
     p.add_argument("--json", default=None)
     p.add_argument("--command", default=None)
+    p.add_argument("--exec-timeout", type=float, default=EXEC_TIMEOUT,
+                   help="the executor's timeout in s (the template's is 900; 60 makes "
+                        "batches resume, which the default run measures)")
     a = p.parse_args(argv)
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     a.json = a.json or os.path.splitext(a.out)[0] + ".json"
@@ -170,7 +173,7 @@ def main(argv=None):
     stack = Stack(workdir=os.path.join(work, "stack"),
                   pebble_opts={"nonce_reject": 0, "authz_reuse": 0}).start()
     try:
-        fleet = run_all(stack, os.path.abspath(a.aaa), work, sizes, log)
+        fleet = run_all(stack, os.path.abspath(a.aaa), work, sizes, log, a.exec_timeout)
     finally:
         stack.stop()
     fleet["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
