@@ -744,6 +744,10 @@ class ApiGateway:
                 if not inv.done.wait(gw.timeout):
                     status, headers, out = 503, {}, b'{"message":"Service Unavailable"}'
                 else:
+                    # The sandbox is back in the idle pool when run() returns (a few ms
+                    # after the response): a client's next request then finds it warm,
+                    # as it would once the runtime has asked for its next event.
+                    t.join(5)
                     status, headers, out = api_gateway_response(inv, gw.version)
                 gw.requests.append((ev, inv, status))
                 self.reply(status, out, headers)
