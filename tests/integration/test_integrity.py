@@ -220,6 +220,29 @@ def test_kills_at_random_points_leave_no_record_and_a_matching_pair(aaa_bin, hca
     print(f"\nkill points tried ({signal.Signals(sig).name}): {TRIED['kills']}")
 
 
+def _kill_when_the_ca_took(aaa_bin, hca, store, args, action, before_kill=None):
+    """Runs aaa and SIGKILLs it as soon as the CA answers its `action` request with 200:
+    the CA took it, aaa never reads the answer. (A refusal, such as pebble's random
+    badNonce, does not count.)"""
+    proc = _start(aaa_bin, hca.env, store, *args)
+
+    def hook(method, path, info, status, headers, body):
+        if info.get("action") == action and method == "POST" and status == 200 \
+                and proc.poll() is None:
+            if before_kill:
+                before_kill()
+            proc.kill()
+            proc.wait()
+        return status, headers, body
+
+    hca.pebble.proxy.mutate = hook
+    try:
+        proc.communicate(timeout=120)
+    finally:
+        hca.pebble.proxy.mutate = None
+    assert proc.returncode == -signal.SIGKILL
+
+
 def test_a_challenge_answered_before_a_kill_is_not_an_error_on_resume(aaa_bin, hca, store,
                                                                        zone, aws, stack):
     """The CA took the answer, the process died before it heard back: the re-run's
@@ -228,7 +251,6 @@ def test_a_challenge_answered_before_a_kill_is_not_an_error_on_resume(aaa_bin, h
     p = hca.pebble
     name = f"a.{zone['name']}"
     args = ["cert", "--cn", name, "--domain", f"a2.{zone['name']}", "--create-key"]
-    proc = _start(aaa_bin, hca.env, store, *args)
     txt = f"_acme-challenge.{name}".lower()
     queried = []
 
@@ -236,21 +258,9 @@ def test_a_challenge_answered_before_a_kill_is_not_an_error_on_resume(aaa_bin, h
         return sum(1 for q in list(stack.dns.queries)
                    if str(q["name"]).lower().rstrip(".") == txt)
 
-    def kill_on_answer(method, path, info, status, headers, body):
-        # 200: the CA took it (pebble refuses some nonces at random: those do not count)
-        if info.get("action") == "challenge" and method == "POST" and status == 200 \
-                and not queried:
-            queried.append(lookups())
-            proc.kill()  # before aaa reads the answer: its job still says dns_insync
-            proc.wait()
-        return status, headers, body
-
-    p.proxy.mutate = kill_on_answer
-    try:
-        proc.communicate(timeout=120)
-    finally:
-        p.proxy.mutate = None
-    assert proc.returncode == -signal.SIGKILL
+    # Killed before aaa reads the answer: its job still says dns_insync.
+    _kill_when_the_ca_took(aaa_bin, hca, store, args, "challenge",
+                           before_kill=lambda: queried.append(lookups()))
     # pebble queues the validation: once its VA looked the record up, the challenge
     # has left "pending" (it may have before the kill: then no lookup comes after).
     end = time.monotonic() + 10
@@ -275,20 +285,7 @@ def test_an_order_still_being_issued_on_resume_is_waited_for(aaa_bin, hca, store
     p = hca.pebble
     name = f"f.{zone['name']}"
     args = ["cert", "--cn", name, "--create-key"]
-    proc = _start(aaa_bin, hca.env, store, *args)
-
-    def kill_on_finalize(method, path, info, status, headers, body):
-        if info.get("action") == "finalize" and status == 200:
-            proc.kill()  # the job still says authorized
-            proc.wait()
-        return status, headers, body
-
-    p.proxy.mutate = kill_on_finalize
-    try:
-        proc.communicate(timeout=120)
-    finally:
-        p.proxy.mutate = None
-    assert proc.returncode == -signal.SIGKILL
+    _kill_when_the_ca_took(aaa_bin, hca, store, args, "finalize")  # the job says authorized
     lied = []
 
     def processing_once(method, path, info, status, headers, body):
