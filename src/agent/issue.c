@@ -47,6 +47,12 @@ static long long s_remaining(const struct run *r)
 	return r->a->remaining_ms ? r->a->remaining_ms(r->a->remaining_ctx) : -1;
 }
 
+/* What an invocation keeps to save its job before its deadline. */
+static long s_margin(const struct run *r)
+{
+	return r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
+}
+
 /* How long a wait may last: the default, or what the invocation has left
  * minus the margin. */
 static long s_max_wait(void)
@@ -64,7 +70,7 @@ static long s_wait_budget(const struct run *r)
 
 	if (left < 0)
 		return max;
-	left -= r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
+	left -= s_margin(r);
 	if (left < 1000)
 		left = 1000;
 	return left < max ? (long)left : max;
@@ -79,7 +85,7 @@ static long long s_aws_time_left(void *ctx)
 
 	if (left < 0)
 		return -1;
-	left -= (r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS) + 1000;
+	left -= s_margin(r) + 1000;
 	return left < 0 ? 0 : left;
 }
 
@@ -888,7 +894,7 @@ static void s_ca_wait_part(const struct run *r, time_t until)
 
 	if (left < 0)
 		return;
-	left -= r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
+	left -= s_margin(r);
 	if (left > 0 && want > 0)
 		(void)cancel_sleep_ms((long)(left < want ? left : want));
 }
@@ -967,11 +973,6 @@ void issue_fail(struct run *r)
 enum issue_result issue_yield(struct run *r)
 {
 	return s_yield(r);
-}
-
-static long s_margin(const struct run *r)
-{
-	return r->o->margin_ms ? r->o->margin_ms : DEFAULT_MARGIN_MS;
 }
 
 int issue_begin(struct run *r, struct agent *a, struct job *job, const struct issue_opts *o,

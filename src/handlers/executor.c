@@ -259,6 +259,26 @@ static cJSON *s_run(struct agent *a, struct job *job, const struct runtime_ctx *
 	return out;
 }
 
+/* The answer for a name that got no job: skipped (msg a note) or failed (code, msg). */
+static cJSON *s_name_answer(const char *name, const char *state, const char *code, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject(), *e;
+
+	if (!o)
+		return NULL;
+	cJSON_AddNullToObject(o, "job");
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "state", state);
+	if (code && (e = cJSON_AddObjectToObject(o, "error"))) {
+		cJSON_AddStringToObject(e, "source", "input");
+		cJSON_AddStringToObject(e, "code", code);
+		cJSON_AddStringToObject(e, "message", msg);
+	} else if (msg) {
+		cJSON_AddStringToObject(o, "note", msg);
+	}
+	return o;
+}
+
 /*
  * The scheduler's hand-off names the serial it saw ("serial"): Lambda
  * delivers an async event at least once, and a delivery after the first one
@@ -273,13 +293,8 @@ static int s_renewed_since(const cJSON *event, const cJSON *meta, const char *na
 	if (!seen || !now || strcmp(seen, now) == 0)
 		return 0;
 	note = str_printf("renewed since the scheduler's pass (serial %s, now %s)", seen, now);
-	if ((*out = cJSON_CreateObject())) {
-		cJSON_AddNullToObject(*out, "job");
+	if ((*out = s_name_answer(name, "skipped", NULL, note ? note : "renewed since")))
 		cJSON_AddStringToObject(*out, "action", "renew");
-		cJSON_AddStringToObject(*out, "name", name);
-		cJSON_AddStringToObject(*out, "state", "skipped");
-		cJSON_AddStringToObject(*out, "note", note ? note : "renewed since");
-	}
 	free(note);
 	return 1;
 }
@@ -474,25 +489,6 @@ fail:
 	cJSON_Delete(yielded);
 	free(items);
 	return NULL;
-}
-
-static cJSON *s_name_answer(const char *name, const char *state, const char *code, const char *msg)
-{
-	cJSON *o = cJSON_CreateObject(), *e;
-
-	if (!o)
-		return NULL;
-	cJSON_AddNullToObject(o, "job");
-	cJSON_AddStringToObject(o, "name", name);
-	cJSON_AddStringToObject(o, "state", state);
-	if (code && (e = cJSON_AddObjectToObject(o, "error"))) {
-		cJSON_AddStringToObject(e, "source", "input");
-		cJSON_AddStringToObject(e, "code", code);
-		cJSON_AddStringToObject(e, "message", msg);
-	} else if (msg) {
-		cJSON_AddStringToObject(o, "note", msg);
-	}
-	return o;
 }
 
 /* 1 when the array of strings arr holds s. */
