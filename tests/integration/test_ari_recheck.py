@@ -18,17 +18,18 @@ import threading
 import pytest
 
 from tests.integration.stack import schedpass, storeindex, util
+from tests.integration.stack.hostile import CAHook
 
 emulator = importlib.import_module("tests.integration.lambda.emulator")
 
 
-class AriCA:
+class AriCA(CAHook):
     """pebble with renewalInfo: the directory lists it, GETs of it get `window`, or
     `moved[id]` for a certificate whose window the CA moved (a revoked one: its
     replacement gets `window` again)."""
 
     def __init__(self, pebble):
-        self.pebble = pebble
+        super().__init__(pebble)
         self.window = {"start": "2030-01-02T04:00:00Z", "end": "2030-01-03T04:00:00Z"}
         self.retry_after = "21600"
         self.asked = []
@@ -53,13 +54,6 @@ class AriCA:
             self.cond.wait_for(lambda: self.held >= self.peak or self.seen >= self.total,
                                timeout=10)
             self.held -= 1
-
-    def __enter__(self):
-        self.pebble.proxy.mutate = self.mutate
-        return self
-
-    def __exit__(self, *exc):
-        self.pebble.proxy.mutate = None
 
     def mutate(self, method, path, info, status, headers, body):
         action = info.get("action")

@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tests.integration.stack import storeindex
-from tests.integration.stack.hostile import HostileCA
+from tests.integration.stack.hostile import CAHook, HostileCA
 
 # Counted by the tests below (printed at the end of the module's run with -s).
 TRIED = {"hostile": 0, "kills": 0}
@@ -235,11 +235,8 @@ def _kill_when_the_ca_took(aaa_bin, hca, store, args, action, before_kill=None):
             proc.wait()
         return status, headers, body
 
-    hca.pebble.proxy.mutate = hook
-    try:
+    with CAHook(hca.pebble, hook):
         proc.communicate(timeout=120)
-    finally:
-        hca.pebble.proxy.mutate = None
     assert proc.returncode == -signal.SIGKILL
 
 
@@ -298,11 +295,8 @@ def test_an_order_still_being_issued_on_resume_is_waited_for(aaa_bin, hca, store
         return status, headers, body
 
     p.reset_stats()
-    p.proxy.mutate = processing_once
-    try:
+    with CAHook(p, processing_once):
         r = hca(*args)
-    finally:
-        p.proxy.mutate = None
     assert lied, "the re-run never read the order"
     assert r.returncode == 0, r.stderr
     assert p.count("newOrder") == 0 and p.count("finalize") == 0  # the killed job's order

@@ -38,6 +38,19 @@ def _age_marker(env, name, seconds):
     return new
 
 
+def _issue_with_cleanup_refused(aaa, aws, env, name):
+    """`aaa cert` with Route53 taking the publish and refusing the cleanup: the
+    certificate is issued anyway, its record and its marker stay. Returns (the run,
+    its job id, the marker)."""
+    aws.proxy.faults.add(fault="error", service="route53", action="ChangeResourceRecordSets",
+                         skip=1, status=403, code="AccessDenied", count=None)
+    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
+    aws.proxy.faults.clear()
+    assert r.returncode == 0, r.stderr
+    (marker,) = _markers(env)
+    return r, json.loads(r.stdout)["job"], marker
+
+
 def test_a_refused_cleanup_is_finished_by_the_next_pass(task_root, aaa, aws, env, zone):
     name = f"ok.{zone['name']}"
     r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
@@ -46,16 +59,9 @@ def test_a_refused_cleanup_is_finished_by_the_next_pass(task_root, aaa, aws, env
     job_ok = json.loads(r.stdout)["job"]
     assert "cleanup_marker" not in storeindex.load(env["AAA_STORE"], "jobs", f"{job_ok}.json")
 
-    # Route53 takes the publish, refuses the cleanup: the certificate is issued anyway.
-    aws.proxy.faults.add(fault="error", service="route53", action="ChangeResourceRecordSets",
-                         skip=1, status=403, code="AccessDenied", count=None)
     name = f"left.{zone['name']}"
-    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
-    aws.proxy.faults.clear()
-    assert r.returncode == 0, r.stderr
-    job = json.loads(r.stdout)["job"]
+    r, job, marker = _issue_with_cleanup_refused(aaa, aws, env, name)
     assert "removing the TXT records failed" in r.stderr, r.stderr
-    (marker,) = _markers(env)
     assert marker.startswith(job + ".")
     record = f"_acme-challenge.{name}."
     assert [x["Name"] for x in aws.records(zone["id"], "TXT")] == [record]
@@ -92,14 +98,7 @@ def test_a_marker_whose_zone_was_deleted_is_dropped(task_root, aaa, aws, env, zo
     first, as Route53 requires). Route53 answers the cleanup NoSuchHostedZone: the
     records went with the zone, so the pass drops the marker and says so, instead of
     handing it on again at every pass."""
-    aws.proxy.faults.add(fault="error", service="route53", action="ChangeResourceRecordSets",
-                         skip=1, status=403, code="AccessDenied", count=None)
-    name = f"gone.{zone['name']}"
-    r = aaa("cert", "--cn", name, "--store", env["AAA_STORE"])
-    aws.proxy.faults.clear()
-    assert r.returncode == 0, r.stderr
-    job = json.loads(r.stdout)["job"]
-    (marker,) = _markers(env)
+    _, job, marker = _issue_with_cleanup_refused(aaa, aws, env, f"gone.{zone['name']}")
     r53 = aws.direct_client("route53")
     rsets = [x for x in aws.records(zone["id"]) if x["Type"] not in ("SOA", "NS")]
     r53.change_resource_record_sets(HostedZoneId=zone["id"], ChangeBatch={
@@ -123,6 +122,7 @@ def test_a_marker_whose_zone_was_deleted_is_dropped(task_root, aaa, aws, env, zo
     assert "dns" not in st and "cleanup_marker" not in st, st
     out, execs, _ = schedpass.run(task_root, env)
     assert out["cleaning"] == [] and execs == [], out
+
 
 def test_a_killed_executor_leaves_nothing_after_the_next_pass(task_root, aws, env, zone,
                                                               pebble):

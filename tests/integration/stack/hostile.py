@@ -39,18 +39,15 @@ CERT_TRICKS = ("other_key", "extra_name", "drop_name", "expired", "broken_chain"
 CONTROL = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x7fcertificate issued and deployed\r\n"
 
 
-class HostileCA:
-    def __init__(self, pebble, trick):
-        if trick not in TRICKS:
-            raise ValueError(f"unknown trick {trick!r}; one of {TRICKS}")
+class CAHook:
+    """pebble's answers rewritten for a with block: `mutate(method, path, info, status,
+    headers, body) -> (status, headers, body)` is the proxy's hook (a subclass's method,
+    or the function given)."""
+
+    def __init__(self, pebble, mutate=None):
         self.pebble = pebble
-        self.trick = trick
-        self.seen = 0
-        self._stale_read = set()
-        self._ikey = None
-        if trick in CERT_TRICKS:
-            self._ikey = serialization.load_pem_private_key(
-                pebble.intermediate_key_pem(0).encode(), None)
+        if mutate is not None:
+            self.mutate = mutate
 
     def __enter__(self):
         self.pebble.proxy.mutate = self.mutate
@@ -58,6 +55,20 @@ class HostileCA:
 
     def __exit__(self, *exc):
         self.pebble.proxy.mutate = None
+
+
+class HostileCA(CAHook):
+    def __init__(self, pebble, trick):
+        if trick not in TRICKS:
+            raise ValueError(f"unknown trick {trick!r}; one of {TRICKS}")
+        super().__init__(pebble)
+        self.trick = trick
+        self.seen = 0
+        self._stale_read = set()
+        self._ikey = None
+        if trick in CERT_TRICKS:
+            self._ikey = serialization.load_pem_private_key(
+                pebble.intermediate_key_pem(0).encode(), None)
 
     # -- the hook -------------------------------------------------------------
 
