@@ -548,7 +548,8 @@ static int s_step_authorized(struct run *r)
 
 	if (s_order(r) != 0)
 		goto out;
-	/* A resumed job may find the order finalized already (crash after the request). */
+	/* A resumed job may find the order finalized already (a kill or a deadline
+	 * after the request): issued ("valid"), or still being issued. */
 	if (strcmp(r->order.status, "ready") == 0) {
 		if (s_cert_key(r, &k) != 0)
 			goto out;
@@ -557,27 +558,21 @@ static int s_step_authorized(struct run *r)
 			agent_fail_acme(r->a, "finalize");
 			goto out;
 		}
-		/* The validated records are no longer needed: remove them while the
-		 * CA issues, off the critical path (the poll counts from finalize). */
-		s_dns_cleanup(r);
-		if (acme_order_wait_valid(r->a->acme, &r->order) != 0) {
-			agent_fail_acme(r->a, "finalize");
-			goto out;
-		}
-	} else if (strcmp(r->order.status, "processing") == 0) {
-		/* Finalized before a kill or a deadline, still being issued. */
-		s_dns_cleanup(r);
+	} else if (strcmp(r->order.status, "processing") == 0 ||
+		   (strcmp(r->order.status, "valid") == 0 && r->order.certificate)) {
 		r->a->acme->poll_timeout_ms = s_wait_budget(r);
-		if (acme_order_wait_valid(r->a->acme, &r->order) != 0) {
-			agent_fail_acme(r->a, "finalize");
-			goto out;
-		}
-	} else if (strcmp(r->order.status, "valid") != 0 || !r->order.certificate) {
+	} else {
 		agent_fail(r->a, "acme", "", "the order is %s, not ready to finalize",
 			   r->order.status);
 		goto out;
-	} else {
-		s_dns_cleanup(r);
+	}
+	/* The validated records are no longer needed: remove them while the CA
+	 * issues, off the critical path (the poll counts from finalize). An order
+	 * already valid is not polled. */
+	s_dns_cleanup(r);
+	if (acme_order_wait_valid(r->a->acme, &r->order) != 0) {
+		agent_fail_acme(r->a, "finalize");
+		goto out;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(r->job->doc, "certificate_url");
 	cJSON_AddStringToObject(r->job->doc, "certificate_url", r->order.certificate);
