@@ -716,12 +716,12 @@ out:
 static int s_step_downloaded(struct run *r)
 {
 	const char *pem = json_str(r->job->doc, "certificate");
-	char *keypem = NULL, *jk = NULL;
+	char *keypem = NULL;
 	size_t len = 0;
 	cJSON *extra = cJSON_CreateObject();
 	int rc = -1;
 
-	if (!pem || !extra || !(jk = s_job_key_key(r)) || agent_account_load(r->a) != 0)
+	if (!pem || !extra || agent_account_load(r->a) != 0)
 		goto out;
 	/* Again here: a job saved by an older version may hold an unchecked one. */
 	if (s_check_cert(r, pem) != 0)
@@ -744,8 +744,6 @@ static int s_step_downloaded(struct run *r)
 	if (agent_cert_store(r->a, r->names[0], pem, keypem, json_str(r->job->doc, "key_type"),
 			     extra, NULL) != 0)
 		goto out;
-	if (json_bool(r->job->doc, "new_key", 0))
-		store_delete(r->a->store, jk);
 	agent_progress(r->a, "stored in %s", store_url(r->a->store));
 	rc = job_set_state(r->job, JOB_STORED);
 out:
@@ -753,14 +751,24 @@ out:
 		mem_wipe(keypem, len);
 		free(keypem);
 	}
-	free(jk);
 	cJSON_Delete(extra);
 	return rc;
 }
 
 static int s_step_stored(struct run *r)
 {
-	int rc = agent_deploy_all(r->a, r->names[0], r->job->doc);
+	char *jk;
+	int rc;
+
+	/* The job's new key is in the stored version, and the saved state says
+	 * so: no resume needs it any more. Deleted here rather than when storing,
+	 * where a kill before the state was saved left a job that resumed before
+	 * the store without the key of its certificate. */
+	if (json_bool(r->job->doc, "new_key", 0) && (jk = s_job_key_key(r))) {
+		store_delete(r->a->store, jk);
+		free(jk);
+	}
+	rc = agent_deploy_all(r->a, r->names[0], r->job->doc);
 
 	/* A failed deployment keeps the new certificate; the scheduler retries it. */
 	if (rc < 0)

@@ -304,6 +304,46 @@ def test_an_order_still_being_issued_on_resume_is_waited_for(aaa_bin, hca, store
     assert _pair_matches(store, name)
 
 
+def test_a_kill_once_the_job_key_is_deleted_leaves_a_job_that_finishes(aaa_bin, aaa, aws,
+                                                                      aws_resources, stack,
+                                                                      tmp_path):
+    """The job's new key is deleted once the certificate is stored with it. Killed
+    right after that delete, the re-run must not need the key again (it used to resume
+    before the store and fail: "the key of the request is missing from the store")."""
+    res = aws_resources
+    s3 = ["--s3-bucket", res["bucket"], "--s3-kms-key", res["kms_key_id"]]
+    env = stack.aaa_env(tmp_path / "h")
+    _json(aaa("reg", "--email", "a@example.test", "--agree", *s3, env=env))
+    name = f"ks.{res['zone']}"
+    args = ["cert", "--cn", name, "--create-key", *s3]
+    proc = subprocess.Popen([aaa_bin, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deleted = []
+
+    def kill_on_key_delete(method, path, info, status, headers, body):
+        p = path.split("?")[0]
+        if method == "DELETE" and "/jobs/" in p and p.endswith(".key.pem") and \
+                status < 300 and proc.poll() is None:
+            deleted.append(p)
+            proc.kill()
+            proc.wait()
+        return status, headers, body
+
+    aws.proxy.mutate = kill_on_key_delete
+    try:
+        proc.communicate(timeout=120)
+    finally:
+        aws.proxy.mutate = None
+    assert deleted and proc.returncode == -signal.SIGKILL, (deleted, proc.returncode)
+    r = aaa(*args, env=env)
+    assert r.returncode == 0, r.stderr
+    live = tmp_path / "live"
+    _json(aaa("sync", "--domain", name, "--dir", str(live), *s3, env=env))
+    key = serialization.load_pem_private_key((live / "privkey.pem").read_bytes(), None)
+    cert = x509.load_pem_x509_certificate((live / "cert.pem").read_bytes())
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()
+
+
 # -- 2. a key and its certificate change together ------------------------------------------
 
 def test_a_torn_store_falls_back_to_the_version_meta_names(hca, store, zone, tmp_path):

@@ -344,6 +344,10 @@ class _Handler(BaseHTTPRequestHandler):
                    or (rule is not None and rule.fault == "truncate")
                    or proxy.mutate is not None)
         if no_body:
+            if proxy.mutate is not None:  # it sees these answers too (a DELETE's 204)
+                status, headers, _ = proxy.mutate(self.command, self.path, info, status,
+                                                  headers, b"")
+                entry["status"] = status
             self._start_response(status, resp.reason, headers)
             self.wfile.flush()
             return
