@@ -324,9 +324,17 @@ struct key *key_from_rsa_public(const unsigned char *n, size_t nlen, const unsig
 		goto out;
 	bn_n = BN_bin2bn(n, (int)nlen, NULL);
 	bn_e = BN_bin2bn(e, (int)elen, NULL);
+	if (bn_n == NULL || bn_e == NULL)
+		goto out;
+	/* RFC 8017 3.1: an odd exponent, 3 <= e < n. OpenSSL builds a key from
+	 * e = 0 or 1, which no signature can be checked with and which cannot
+	 * be written back as a JWK. */
+	if (!BN_is_odd(bn_e) || BN_is_one(bn_e) || BN_cmp(bn_e, bn_n) >= 0) {
+		log_error("RSA public exponent must be odd, at least 3 and below the modulus");
+		goto out;
+	}
 	bld = OSSL_PARAM_BLD_new();
-	if (bn_n == NULL || bn_e == NULL || bld == NULL ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) != 1 ||
+	if (bld == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) != 1 ||
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) != 1) {
 		crypto_log_errors(__func__, "RSA parameters");
 		goto out;

@@ -49,7 +49,8 @@ struct key *key_load_pem(const char *pem, size_t len, const char *what);
  */
 struct key *key_load_public_der(const unsigned char *der, size_t len, const char *what);
 
-/* Public-only RSA key from big-endian modulus and exponent. Caller frees. */
+/* Public-only RSA key from big-endian modulus and exponent (odd,
+ * 3 <= e < n). Caller frees. */
 struct key *key_from_rsa_public(const unsigned char *n, size_t nlen, const unsigned char *e,
 				size_t elen);
 

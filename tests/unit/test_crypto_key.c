@@ -244,4 +244,18 @@ TEST(crypto_key_from_components)
 		CHECK(key_from_rsa_public(n, sizeof(n), e, sizeof(e)) == NULL);
 		CHECK(strstr(harness_last_error(), "RSA 1024-bit") != NULL);
 	}
+	/* An exponent that is zero, one, even or not below the modulus is refused
+	 * (fuzz_jwk: e = 0 made a key that could not be written back). */
+	{
+		unsigned char n[256], zero[] = {0}, one[] = {1}, even[] = {1, 0, 0}, big[257];
+
+		memset(n, 0xc5, sizeof(n));
+		memset(big, 0xff, sizeof(big));
+		harness_clear_errors();
+		CHECK(key_from_rsa_public(n, sizeof(n), zero, sizeof(zero)) == NULL);
+		CHECK(strstr(harness_last_error(), "exponent") != NULL);
+		CHECK(key_from_rsa_public(n, sizeof(n), one, sizeof(one)) == NULL);
+		CHECK(key_from_rsa_public(n, sizeof(n), even, sizeof(even)) == NULL);
+		CHECK(key_from_rsa_public(n, sizeof(n), big, sizeof(big)) == NULL);
+	}
 }

@@ -19,6 +19,8 @@
 #include "aws/iam.h"
 #include "aws/route53.h"
 #include "aws/s3.h"
+#include "crypto/jwk.h"
+#include "crypto/key.h"
 #include "test_kms_fake.h"
 
 /* The input in a heap block of exactly strlen(s) + 1 bytes. */
@@ -63,6 +65,55 @@ TEST(fuzz_regression_http_date_asctime_cut)
 		CHECK_INT(aws_time_parse_http_date(s, &t), 0);
 		CHECK_INT((long long)t, 784111777LL);
 		free(s);
+	}
+}
+
+/* fuzz_jwk: an RSA JWK whose "e" is "AA" (the single byte 0) was accepted
+ * (OpenSSL builds the key), and jwk_public then wrote "e" as "", which no
+ * reader accepts: the key did not survive its own round trip
+ * (key_from_rsa_public, src/crypto/key.c). Such a key is refused now. */
+TEST(fuzz_regression_jwk_rsa_exponent_zero)
+{
+	static const char n[] =
+	    "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhMq8LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc"
+	    "_"
+	    "BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-"
+	    "65YGjQR0_"
+	    "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+	    "bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-"
+	    "kEgU8awapJzKnqDKgw";
+	const char *bad[] = {"AA", "AQ", "AAE", "AQAA"}; /* 0, 1, 1, 65536 */
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cJSON *j = cJSON_CreateObject();
+
+		REQUIRE(j != NULL);
+		cJSON_AddStringToObject(j, "kty", "RSA");
+		cJSON_AddStringToObject(j, "n", n);
+		cJSON_AddStringToObject(j, "e", bad[i]);
+		CHECK(jwk_to_key(j) == NULL);
+		cJSON_Delete(j);
+	}
+	/* The same modulus with e = 65537 ("AQAB") still reads and round-trips. */
+	{
+		cJSON *j = cJSON_CreateObject(), *pub;
+		struct key *k, *k2;
+
+		REQUIRE(j != NULL);
+		cJSON_AddStringToObject(j, "kty", "RSA");
+		cJSON_AddStringToObject(j, "n", n);
+		cJSON_AddStringToObject(j, "e", "AQAB");
+		k = jwk_to_key(j);
+		REQUIRE(k != NULL);
+		pub = jwk_public(k);
+		REQUIRE(pub != NULL);
+		k2 = jwk_to_key(pub);
+		CHECK(k2 != NULL && key_public_equal(k, k2) == 1);
+		key_free(k2);
+		cJSON_Delete(pub);
+		key_free(k);
+		cJSON_Delete(j);
 	}
 }
 
