@@ -50,8 +50,10 @@ int elb_set_listener_cert(const char *name, unsigned port, const char *cert_arn,
 	return rc;
 }
 
-static void s_listener_clear(struct elb_listener *e)
+static void s_listener_clear(void *item)
 {
+	struct elb_listener *e = item;
+
 	free(e->lb_name);
 	free(e->protocol);
 	free(e->cert_id);
@@ -60,13 +62,8 @@ static void s_listener_clear(struct elb_listener *e)
 
 void elb_listener_list_clear(struct elb_listener_list *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		s_listener_clear(&l->items[i]);
-	free(l->items);
-	l->items = NULL;
-	l->n = 0;
+	mem_array_free(l->items, l->n, sizeof(*l->items), s_listener_clear);
+	memset(l, 0, sizeof(*l));
 }
 
 static int s_add(struct elb_listener_list *out, const char *lb, const xmlNode *listener)

@@ -87,8 +87,10 @@ int iam_path_valid(const char *path)
 	return 1;
 }
 
-static void s_meta_clear(struct iam_cert_meta *e)
+static void s_meta_clear(void *item)
 {
+	struct iam_cert_meta *e = item;
+
 	free(e->name);
 	free(e->path);
 	free(e->arn);
@@ -98,13 +100,8 @@ static void s_meta_clear(struct iam_cert_meta *e)
 
 void iam_cert_list_clear(struct iam_cert_list *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		s_meta_clear(&l->items[i]);
-	free(l->items);
-	l->items = NULL;
-	l->n = 0;
+	mem_array_free(l->items, l->n, sizeof(*l->items), s_meta_clear);
+	memset(l, 0, sizeof(*l));
 }
 
 int iam_upload(const char *name, const char *path, const char *cert_pem, const char *key_pem,

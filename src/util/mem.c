@@ -28,6 +28,16 @@ void str_wipe_free(char *s)
 		mem_wipe_free(s, strlen(s));
 }
 
+void mem_array_free(void *items, size_t n, size_t size, void (*clear)(void *item))
+{
+	char *p = items;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		clear(p + i * size);
+	free(items);
+}
+
 char *str_dup(const char *s)
 {
 	return s ? strdup(s) : NULL;

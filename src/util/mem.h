@@ -13,6 +13,11 @@ void mem_wipe(void *p, size_t len);
 void mem_wipe_free(void *p, size_t len);
 /* Wipes a NUL-terminated secret string and frees it; NULL is fine. */
 void str_wipe_free(char *s);
+/*
+ * Frees an array of n items of size bytes each (a typed list's storage),
+ * after clear has released what each item owns; items NULL with n 0 is fine.
+ */
+void mem_array_free(void *items, size_t n, size_t size, void (*clear)(void *item));
 /* strdup that accepts NULL (returns NULL). */
 char *str_dup(const char *s);
 char *str_ndup(const char *s, size_t n);

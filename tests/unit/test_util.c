@@ -52,6 +52,36 @@ TEST(mem_helpers)
 	str_wipe_free(s);
 }
 
+struct s_item {
+	char *name;
+	int *cleared;
+};
+
+static void s_item_clear(void *item)
+{
+	struct s_item *it = item;
+
+	free(it->name);
+	(*it->cleared)++;
+}
+
+TEST(mem_array_free_clears_every_item)
+{
+	struct s_item *v = calloc(3, sizeof(*v));
+	int cleared = 0;
+	size_t i;
+
+	CHECK(v != NULL);
+	for (i = 0; v && i < 3; i++) {
+		v[i].name = str_printf("item-%zu", i);
+		v[i].cleared = &cleared;
+	}
+	mem_array_free(v, v ? 3 : 0, sizeof(*v), s_item_clear);
+	CHECK_INT(cleared, 3);
+	mem_array_free(NULL, 0, sizeof(*v), s_item_clear);
+	CHECK_INT(cleared, 3);
+}
+
 TEST(err_set_prefix_and_truncation)
 {
 	struct aaa_err e;
