@@ -100,6 +100,12 @@ static xmlNode *s_find_error(xmlNode *n)
 	return NULL;
 }
 
+/* The spellings AWS's services use for one member, the first one present
+ * wins: the request id outside <Error>, and a JSON body's code and message. */
+static const char *const s_request_id_names[] = {"RequestId", "RequestID", NULL};
+static const char *const s_code_names[] = {"__type", "code", "Code", NULL};
+static const char *const s_message_names[] = {"message", "Message", "errorMessage", NULL};
+
 static int s_parse_xml(const char *body, size_t len, char **code, char **msg, char **rid)
 {
 	xmlDoc *doc = NULL;
@@ -122,9 +128,7 @@ static int s_parse_xml(const char *body, size_t len, char **code, char **msg, ch
 		t = xml_path_text(err, "RequestId");
 	}
 	if (t == NULL)
-		t = xml_path_text(root, "RequestId");
-	if (t == NULL)
-		t = xml_path_text(root, "RequestID");
+		t = xml_path_text_first(root, s_request_id_names);
 	*rid = t ? s_one_line(t, strlen(t), 128) : NULL;
 	rc = 0;
 out:
@@ -143,16 +147,8 @@ static int s_parse_json(const char *body, size_t len, char **code, char **msg)
 	doc = json_parse(body, len, "AWS error answer");
 	if (doc == NULL)
 		goto out;
-	c = json_str(doc, "__type");
-	if (c == NULL)
-		c = json_str(doc, "code");
-	if (c == NULL)
-		c = json_str(doc, "Code");
-	m = json_str(doc, "message");
-	if (m == NULL)
-		m = json_str(doc, "Message");
-	if (m == NULL)
-		m = json_str(doc, "errorMessage");
+	c = json_str_first(doc, s_code_names);
+	m = json_str_first(doc, s_message_names);
 	*code = s_clean_code(c);
 	*msg = m ? s_one_line(m, strlen(m), AWS_ERROR_MAX_MESSAGE) : NULL;
 	rc = 0;

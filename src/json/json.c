@@ -52,6 +52,15 @@ const char *json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
+const char *json_str_first(const cJSON *obj, const char *const *keys)
+{
+	const char *v = NULL;
+
+	for (; v == NULL && *keys; keys++)
+		v = json_str(obj, *keys);
+	return v;
+}
+
 const cJSON *json_obj(const cJSON *obj, const char *key)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);

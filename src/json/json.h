@@ -26,6 +26,9 @@ const cJSON *json_obj(const cJSON *obj, const char *key);
 const cJSON *json_arr(const cJSON *obj, const char *key);
 long long json_int(const cJSON *obj, const char *key, long long def);
 int json_bool(const cJSON *obj, const char *key, int def);
+/* The string member of the first of keys (NULL-terminated) that obj has as
+ * a string, for answers that spell one member several ways; NULL if none. */
+const char *json_str_first(const cJSON *obj, const char *const *keys);
 
 /* Required getters: 0 on success, -1 (and a logged error naming what and
  * key) when the member is missing or of the wrong type. */

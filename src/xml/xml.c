@@ -129,6 +129,15 @@ char *xml_path_text_def(const xmlNode *parent, const char *path, const char *def
 	return t ? t : str_dup(def);
 }
 
+char *xml_path_text_first(const xmlNode *parent, const char *const *paths)
+{
+	char *t = NULL;
+
+	for (; t == NULL && *paths; paths++)
+		t = xml_path_text(parent, *paths);
+	return t;
+}
+
 xmlDoc *xml_new_doc(const char *root, const char *ns, xmlNode **root_out)
 {
 	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");

@@ -31,6 +31,11 @@ char *xml_path_text(const xmlNode *parent, const char *path);
 /* Same, returning def (copied) when absent. */
 char *xml_path_text_def(const xmlNode *parent, const char *path, const char *def);
 
+/* Text content at the first of paths (NULL-terminated) that is present under
+ * parent, for answers that spell one element several ways (caller frees);
+ * NULL if none. */
+char *xml_path_text_first(const xmlNode *parent, const char *const *paths);
+
 /* Builders for request bodies: a document with a root element in ns (may be NULL). */
 xmlDoc *xml_new_doc(const char *root, const char *ns, xmlNode **root_out);
 /* Adds <name>text</name> under parent (text escaped by libxml2); NULL on failure. */

@@ -32,6 +32,22 @@ TEST(json_parse_and_getters)
 	cJSON_Delete(j);
 }
 
+TEST(json_str_first_takes_the_first_string_present)
+{
+	static const char doc[] = "{\"code\":7,\"Code\":\"Throttling\",\"message\":\"slow\"}";
+	static const char *const codes[] = {"__type", "code", "Code", NULL};
+	static const char *const none[] = {"__type", "errorType", NULL};
+	static const char *const msgs[] = {"message", "Message", NULL};
+	cJSON *j = json_parse(doc, sizeof(doc) - 1, "test doc");
+
+	REQUIRE(j != NULL);
+	/* "code" is there but not a string: the next spelling is taken */
+	CHECK_STR(json_str_first(j, codes), "Throttling");
+	CHECK_STR(json_str_first(j, msgs), "slow");
+	CHECK(json_str_first(j, none) == NULL);
+	cJSON_Delete(j);
+}
+
 TEST(json_errors_name_the_input)
 {
 	static const char doc[] = "{\"status\":5}";

@@ -39,6 +39,23 @@ TEST(xml_paths_ignore_namespaces)
 	xmlFreeDoc(d);
 }
 
+TEST(xml_path_text_first_takes_the_first_present)
+{
+	static const char doc[] = "<Response><Errors/><RequestID>r-2</RequestID>"
+				  "<Other>o</Other></Response>";
+	static const char *const ids[] = {"RequestId", "RequestID", "Other", NULL};
+	static const char *const none[] = {"RequestId", "Errors/Error", NULL};
+	xmlDoc *d = xml_parse(doc, sizeof(doc) - 1, "test doc");
+	char *t;
+
+	REQUIRE(d != NULL);
+	t = xml_path_text_first(xml_root(d), ids);
+	CHECK_STR(t, "r-2");
+	free(t);
+	CHECK(xml_path_text_first(xml_root(d), none) == NULL);
+	xmlFreeDoc(d);
+}
+
 TEST(xml_error_document)
 {
 	static const char doc[] = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
