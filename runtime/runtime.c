@@ -74,6 +74,25 @@ static int s_safe_id(const char *id)
 }
 
 /*
+ * Sets req up as method on RT_PREFIX path of the local API: a short connect
+ * timeout, timeout_ms in all, never a proxy. Returns the URL req points to
+ * (caller frees), NULL when out of memory.
+ */
+static char *s_request(struct http_request *req, const char *method, const char *api,
+		       const char *path, long timeout_ms)
+{
+	char *url = str_printf("http://%s" RT_PREFIX "%s", api, path);
+
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->url = url;
+	req->connect_timeout_ms = RT_CONNECT_MS;
+	req->timeout_ms = timeout_ms;
+	req->no_proxy = 1;
+	return url;
+}
+
+/*
  * POSTs body to RT_PREFIX path. An answer other than 202 is logged with the
  * API's reason (e.g. 413 for a too-large response); 0 only on 202.
  */
@@ -87,23 +106,17 @@ static int s_post(const char *api, const char *path, const char *error_type, con
 	const char *hdrs[3] = {"Content-Type: application/json", NULL, NULL};
 	int rc = -1;
 
-	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	url = str_printf("http://%s" RT_PREFIX "%s", api, path);
+	url = s_request(&req, "POST", api, path, RT_POST_TIMEOUT_MS);
 	if (error_type) {
 		type_hdr = str_printf("Lambda-Runtime-Function-Error-Type: %s", error_type);
 		hdrs[1] = type_hdr;
 	}
 	if (url == NULL || (error_type && type_hdr == NULL))
 		goto out;
-	req.method = "POST";
-	req.url = url;
 	req.headers = hdrs;
 	req.body = body;
 	req.body_len = len;
-	req.connect_timeout_ms = RT_CONNECT_MS;
-	req.timeout_ms = RT_POST_TIMEOUT_MS;
-	req.no_proxy = 1;
 	if (http_send(&req, &resp) != 0) {
 		log_error("runtime POST %s: %s", path, resp.error);
 		goto out;
@@ -210,16 +223,10 @@ static int s_next_once(const char *api, struct rt_invocation *inv)
 	const char *v;
 	int rc = -1;
 
-	memset(&req, 0, sizeof(req));
-	url = str_printf("http://%s" RT_PREFIX "/invocation/next", api);
+	url = s_request(&req, "GET", api, "/invocation/next", HTTP_NO_TIMEOUT);
 	if (url == NULL)
 		goto out;
-	req.method = "GET";
-	req.url = url;
-	req.connect_timeout_ms = RT_CONNECT_MS;
-	req.timeout_ms = HTTP_NO_TIMEOUT;
 	req.max_response = RT_MAX_EVENT_RECEIVED;
-	req.no_proxy = 1;
 	if (http_send(&req, &inv->resp) != 0) {
 		log_error("runtime GET next: %s", inv->resp.error);
 		goto out;
