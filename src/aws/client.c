@@ -97,9 +97,9 @@ void aws_client_set_sso(aws_sso_role_fn fn, void *ctx, aws_sso_refresh_fn refres
 }
 
 /* The cached chain's credentials; the secret key and token are registered
- * with the log redactor whenever a new set appears. */
-/* The chain's credentials; -1 with err saying why (an expired SSO token, a
- * failed credential_process...), "" when no source had any. */
+ * with the log redactor whenever a new set appears. -1 with err saying why
+ * (an expired SSO token, a failed credential_process...), "" when no source
+ * had any. */
 static int s_credentials(const struct aws_credentials **out, struct aaa_err *err)
 {
 	struct aws_credentials_deps deps;
