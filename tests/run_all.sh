@@ -15,6 +15,7 @@ trap 'rm -rf "$log"' EXIT
 passed=0
 failed=0
 status=0
+failed_steps=""
 
 # count FILE: adds "N passed, N failed" numbers found in FILE's last summary.
 count() {
@@ -35,6 +36,7 @@ step() {
 		cat "$log/$name.out"
 		echo "== $name FAILED"
 		status=1
+		failed_steps="$failed_steps $name"
 	fi
 }
 
@@ -100,5 +102,14 @@ if [ "$status" -eq "$before" ]; then passed=$((passed + nf)); else failed=$((fai
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	failed=1
 fi
-echo "total: $passed passed, $failed failed"
+# What failed, again at the very end: a CI log shown by its tail still names
+# the failing tests (pytest's FAILED/ERROR lines), fuzz targets or steps.
+for name in $failed_steps; do
+	echo "== failed: $name"
+	case $name in
+	build* | package) grep -E 'error:' "$log/$name.out" | head -n 10 ;;
+	*) grep -E '^(FAILED|ERROR) |^fuzz: fuzz_[a-z0-9_]+ FAILED' "$log/$name.out" | head -n 20 ;;
+	esac
+done
+echo "total: $passed passed, $failed failed${failed_steps:+ (failed steps:$failed_steps)}"
 exit "$status"

@@ -93,6 +93,7 @@ wait
 status=0
 summary=""
 brief=""
+failed_names=""
 for t in $targets; do
 	name=$(basename "$t" .c)
 	rc=$(cat "$out/$name.rc" 2>/dev/null || echo 1)
@@ -100,6 +101,7 @@ for t in $targets; do
 		echo "fuzz: $name FAILED (exit $rc), log $out/$name.log:"
 		tail -n 40 "$out/$name.log"
 		status=1
+		failed_names="$failed_names ${name#fuzz_}"
 	fi
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log" | tail -n 1)
 	grep -E '^(Done|#[0-9]+.*DONE)' "$out/$name.log" | tail -n 1 || tail -n 1 "$out/$name.log"
@@ -115,7 +117,7 @@ n=$(echo "$targets" | wc -w)
 if [ "$status" -eq 0 ]; then
 	echo "fuzz: $n targets, no crash or leak"
 else
-	echo "fuzz: $n targets, FAILURES above"
+	echo "fuzz: $n targets, FAILED:$failed_names (logs and inputs: $out/fuzz_<name>.log, $out/crash-<name>-*)"
 fi
 echo "fuzz: exec/s:$brief"
 exit $status
