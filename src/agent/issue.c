@@ -461,10 +461,7 @@ static char *s_job_key_key(const struct run *r)
 
 static void s_key_pem_forget(struct run *r)
 {
-	if (r->key_pem) {
-		mem_wipe(r->key_pem, r->key_len);
-		free(r->key_pem);
-	}
+	mem_wipe_free(r->key_pem, r->key_len);
 	r->key_pem = NULL;
 	r->key_len = 0;
 }
@@ -533,10 +530,7 @@ static int s_cert_key(struct run *r, struct key **out)
 	rc = 0;
 out:
 	key_free(k);
-	if (pem) {
-		mem_wipe(pem, len);
-		free(pem);
-	}
+	mem_wipe_free(pem, len);
 	free(jk);
 	return rc;
 }
@@ -626,10 +620,7 @@ static int s_csr_key(struct run *r, struct key **out)
 	*out = NULL;
 	if (s_csr_key_pem(r, &pem, &len) == 0)
 		*out = key_load_pem(pem, len, "the certificate's key");
-	if (pem) {
-		mem_wipe(pem, len);
-		free(pem);
-	}
+	mem_wipe_free(pem, len);
 	return *out ? 0 : -1;
 }
 
@@ -747,10 +738,7 @@ static int s_step_downloaded(struct run *r)
 	agent_progress(r->a, "stored in %s", store_url(r->a->store));
 	rc = job_set_state(r->job, JOB_STORED);
 out:
-	if (keypem) {
-		mem_wipe(keypem, len);
-		free(keypem);
-	}
+	mem_wipe_free(keypem, len);
 	cJSON_Delete(extra);
 	return rc;
 }

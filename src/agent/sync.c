@@ -56,8 +56,7 @@ static unsigned char *s_read_regular(const char *path, size_t max, size_t *len)
 		off += (size_t)n;
 	}
 	if (off != (size_t)st.st_size) {
-		mem_wipe(data, (size_t)st.st_size + 1);
-		free(data);
+		mem_wipe_free(data, (size_t)st.st_size + 1);
 		data = NULL;
 	}
 	*len = off;

@@ -146,10 +146,8 @@ char *aws_read_small_file(const char *path, size_t max, size_t *len)
 	ret = data;
 	data = NULL;
 out:
-	if (data) {
-		mem_wipe(data, (size_t)st.st_size + 1);
-		free(data);
-	}
+	if (data)
+		mem_wipe_free(data, (size_t)st.st_size + 1);
 	if (fd >= 0)
 		close(fd);
 	if (ret == NULL)

@@ -798,8 +798,7 @@ static char *s_eab_hmac(struct agent *a, const char *ct, cJSON *out)
 		s_error(out, "input", "",
 			"eab.hmac_ciphertext decrypts to an empty or binary value: encrypt the "
 			"HMAC key as the CA gave it (base64url text); nothing was registered");
-		mem_wipe(pt, n);
-		free(pt);
+		mem_wipe_free(pt, n);
 		return NULL;
 	}
 	log_add_secret((const char *)pt);
